@@ -1,0 +1,274 @@
+//! Configuration of the center. Every setting has a default; a TOML file, the environment and
+//! command-line flags override it, in that order (flags win). See `docs/configuration.md`.
+#![forbid(unsafe_code)]
+
+mod passphrase;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use dojang_pki::KeyType;
+use dojang_profile::catalog::{CatalogError, ProductOverride};
+use dojang_profile::{Catalog, PublicationUrls, SubjectRules};
+
+pub use passphrase::{PassphraseSource, ResolvedPassphrase};
+
+/// The default data directory, relative to where the center is started.
+pub const DEFAULT_DATA_DIR: &str = "dojang-data";
+/// The default address: loopback only, so a demo is never exposed by accident.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The configuration file looked for inside the data directory.
+pub const CONFIG_FILE_NAME: &str = "dojang.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{name}={value:?} is not valid: {why}")]
+    Env { name: &'static str, value: String, why: String },
+    #[error("listen address {0:?} is not an address such as 127.0.0.1:8080")]
+    Listen(String),
+    #[error("base URL {0:?} must start with http:// or https:// and have a host")]
+    BaseUrl(String),
+    #[error("in the configuration: {0}")]
+    Catalog(#[from] CatalogError),
+    #[error("the CA passphrase: {0}")]
+    Passphrase(String),
+}
+
+/// The `[ca]` table.
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaSection {
+    /// `o=` of the CA and every subject.
+    pub organization: String,
+    /// The bank's `ou=` in every subject.
+    pub bank_ou: String,
+    pub root_cn: String,
+    pub issuing_cn: String,
+    pub key_type: KeyType,
+    /// A file holding the passphrase of the CA key files (first line). Overrides the
+    /// environment variable `DOJANG_CA_PASSPHRASE`.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl Default for CaSection {
+    fn default() -> Self {
+        CaSection {
+            organization: "dojang".into(),
+            bank_ou: "DOJANGBANK".into(),
+            root_cn: "dojang Root CA".into(),
+            issuing_cn: "dojangCA Class 1".into(),
+            key_type: KeyType::Rsa2048,
+            passphrase_file: None,
+        }
+    }
+}
+
+/// The `[crl]` table.
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrlSection {
+    /// Hours from thisUpdate to nextUpdate.
+    pub validity_hours: u32,
+    /// Minutes after which a CRL is rebuilt even if nothing changed.
+    pub refresh_minutes: u32,
+}
+
+impl Default for CrlSection {
+    fn default() -> Self {
+        CrlSection { validity_hours: 24, refresh_minutes: 60 }
+    }
+}
+
+/// The file's shape.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    base_url: Option<String>,
+    #[serde(default)]
+    ca: CaSection,
+    #[serde(default)]
+    crl: CrlSection,
+    #[serde(default)]
+    products: BTreeMap<String, ProductOverride>,
+}
+
+/// What the command line says; `None` leaves the lower layers' value.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    pub data_dir: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub base_url: Option<String>,
+}
+
+/// The environment, as a lookup so tests can supply their own.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// The resolved configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// The file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    pub listen: SocketAddr,
+    /// The base of every URL put into certificates (CDP, AIA). Relying parties must reach it.
+    pub base_url: String,
+    pub ca: CaSection,
+    pub crl: CrlSection,
+    pub catalog: Catalog,
+}
+
+fn check_base_url(s: &str) -> Result<String, ConfigError> {
+    let rest = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !s.contains(char::is_whitespace) => {
+            Ok(s.trim_end_matches('/').to_string())
+        }
+        _ => Err(ConfigError::BaseUrl(s.to_string())),
+    }
+}
+
+impl Config {
+    /// Resolves the configuration from defaults, the file, `env` and `flags`.
+    pub fn load(flags: &Flags, env: &dyn Env) -> Result<Config, ConfigError> {
+        let data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| env.get("DOJANG_DATA").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let config_file = flags
+            .config_file
+            .clone()
+            .or_else(|| env.get("DOJANG_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(data_dir.join(CONFIG_FILE_NAME)).filter(|p| p.exists()));
+        let file = match &config_file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+
+        let listen_text = flags
+            .listen
+            .clone()
+            .or_else(|| env.get("DOJANG_LISTEN"))
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen: SocketAddr =
+            listen_text.parse().map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let base_url = match flags.base_url.clone().or_else(|| env.get("DOJANG_BASE_URL")).or(file.base_url) {
+            Some(u) => check_base_url(&u)?,
+            None => format!("http://{listen}"),
+        };
+
+        let mut ca = file.ca;
+        if let Some(p) = env.get("DOJANG_CA_PASSPHRASE_FILE") {
+            ca.passphrase_file.get_or_insert(PathBuf::from(p));
+        }
+        let catalog = Catalog::with_overrides(file.products.iter().map(|(k, v)| (k.as_str(), v)))?;
+        Ok(Config { data_dir, config_file, listen, base_url, ca, crl: file.crl, catalog })
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("dojang.sqlite3")
+    }
+
+    pub fn ca_dir(&self) -> PathBuf {
+        self.data_dir.join("ca")
+    }
+
+    pub fn urls(&self) -> PublicationUrls {
+        PublicationUrls::new(&self.base_url)
+    }
+
+    pub fn subject_rules(&self) -> SubjectRules {
+        SubjectRules { organization: self.ca.organization.clone(), bank_ou: self.ca.bank_ou.clone() }
+    }
+
+    /// Finds the CA passphrase: `ca.passphrase_file`, then `DOJANG_CA_PASSPHRASE`, then the
+    /// demo passphrase file in the data directory — generated on first start when nothing
+    /// else is configured, and announced as demo-only.
+    pub fn ca_passphrase(&self, env: &dyn Env) -> Result<ResolvedPassphrase, ConfigError> {
+        passphrase::resolve(self, env)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct MapEnv(HashMap<&'static str, String>);
+    impl Env for MapEnv {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.get(name).cloned()
+        }
+    }
+
+    #[test]
+    fn defaults_then_file_then_env_then_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let empty = MapEnv(HashMap::new());
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let c = Config::load(&flags, &empty).expect("defaults");
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert!(c.config_file.is_none());
+
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "listen = \"127.0.0.1:9000\"\n[ca]\norganization = \"testbank\"\n[products.personal-bank]\nvalidity_days = 365\n",
+        )
+        .expect("write");
+        let c = Config::load(&flags, &empty).expect("file");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.base_url, "http://127.0.0.1:9000");
+        assert_eq!(c.ca.organization, "testbank");
+        assert_eq!(c.catalog.get(dojang_profile::ProductId::PersonalBank).validity_days, 365);
+
+        let env = MapEnv(HashMap::from([("DOJANG_LISTEN", "127.0.0.1:9100".to_string())]));
+        assert_eq!(Config::load(&flags, &env).expect("env").listen.port(), 9100);
+        let flags2 = Flags { listen: Some("127.0.0.1:9200".into()), base_url: Some("https://ca.bank.example/".into()), ..flags };
+        let c = Config::load(&flags2, &env).expect("flags");
+        assert_eq!(c.listen.port(), 9200);
+        assert_eq!(c.base_url, "https://ca.bank.example");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let empty = MapEnv(HashMap::new());
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "lisen = 1\n").expect("write");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let err = Config::load(&flags, &empty).expect_err("typo");
+        assert!(err.to_string().contains("lisen"), "{err}");
+        let flags = Flags { config_file: Some(dir.path().join("none.toml")), ..Default::default() };
+        assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::Read { .. })));
+        let flags = Flags { listen: Some("localhost".into()), data_dir: Some(dir.path().join("x")), ..Default::default() };
+        assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::Listen(_))));
+        let flags = Flags { base_url: Some("ftp://x".into()), data_dir: Some(dir.path().join("x")), ..Default::default() };
+        assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::BaseUrl(_))));
+    }
+}

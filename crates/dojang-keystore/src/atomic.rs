@@ -1,0 +1,178 @@
+//! Writes that never leave a half-written file or lose what was there: write a temporary file
+//! beside the target, flush it to disk, then rename it over the target (atomic on one file
+//! system). Folders are swapped the same way.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+
+use crate::error::KeystoreError;
+
+/// A name beside `target` that no one else uses: `.<name>.<tag>-<random>`.
+pub(crate) fn sibling(target: &Path, tag: &str) -> PathBuf {
+    let mut r = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut r);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    target.with_file_name(format!(".{name}.{tag}-{}", hex::encode(r)))
+}
+
+/// Creates `dir` and its parents; private to the user on Unix, as key folders should be.
+pub(crate) fn create_dir_all(dir: &Path) -> Result<(), KeystoreError> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| KeystoreError::io("create the folder", dir, e))
+}
+
+/// Writes `bytes` to a new file at `path` (which must not exist), flushed to disk; readable
+/// only by the user on Unix.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let result = o.open(path).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    result.map_err(|e| {
+        let _ = fs::remove_file(path);
+        KeystoreError::io("write", path, e)
+    })
+}
+
+/// Replaces `path` with `bytes` atomically: the old content stays until the new is complete.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
+    let tmp = sibling(path, "tmp");
+    write_new(&tmp, bytes)?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        KeystoreError::io("replace", path, e)
+    })?;
+    sync_parent(path);
+    Ok(())
+}
+
+/// Replaces several files of one folder. Every new file is written completely first, so a
+/// failure while writing leaves all old files untouched; the renames that follow are the
+/// only window, and each of them is atomic.
+pub(crate) fn write_all(files: &[(PathBuf, &[u8])]) -> Result<(), KeystoreError> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    for (path, bytes) in files {
+        let tmp = sibling(path, "tmp");
+        if let Err(e) = write_new(&tmp, bytes) {
+            for (t, _) in &staged {
+                let _ = fs::remove_file(t);
+            }
+            return Err(e);
+        }
+        staged.push((tmp, path));
+    }
+    let mut result = Ok(());
+    for (tmp, path) in &staged {
+        if result.is_ok() {
+            result = fs::rename(tmp, path).map_err(|e| KeystoreError::io("replace", *path, e));
+        }
+        if result.is_err() {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+    if let Some((_, p)) = staged.first() {
+        sync_parent(p);
+    }
+    result
+}
+
+/// Puts the complete folder `staged` at `target`. An existing `target` is moved aside first
+/// and restored if the swap fails, then removed.
+pub(crate) fn swap_dir(staged: &Path, target: &Path) -> Result<(), KeystoreError> {
+    if !target.exists() {
+        fs::rename(staged, target).map_err(|e| KeystoreError::io("move into place", target, e))?;
+        sync_parent(target);
+        return Ok(());
+    }
+    let old = sibling(target, "old");
+    fs::rename(target, &old).map_err(|e| KeystoreError::io("move aside", target, e))?;
+    if let Err(e) = fs::rename(staged, target) {
+        let _ = fs::rename(&old, target);
+        return Err(KeystoreError::io("move into place", target, e));
+    }
+    sync_parent(target);
+    // The new folder is in place; a leftover old copy is only untidy.
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Removes a folder so that it is either all there or all gone: rename first, then delete.
+pub(crate) fn remove_dir(target: &Path) -> Result<(), KeystoreError> {
+    let gone = sibling(target, "deleted");
+    fs::rename(target, &gone).map_err(|e| KeystoreError::io("delete", target, e))?;
+    sync_parent(target);
+    fs::remove_dir_all(&gone).map_err(|e| KeystoreError::io("delete", &gone, e))
+}
+
+/// Makes a rename durable (Unix: fsync the directory). Best effort.
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        if let Ok(d) = fs::File::open(parent) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_replaces_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("signPri.key");
+        write(&p, b"one").unwrap();
+        write(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        write(&a, b"old").unwrap();
+        // The second target's folder does not exist: staging fails, nothing is renamed.
+        let b = dir.path().join("missing").join("b");
+        assert!(write_all(&[(a.clone(), b"new"), (b, b"new")]).is_err());
+        assert_eq!(fs::read(&a).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn swap_and_remove_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        let staged = dir.path().join("s");
+        create_dir_all(&staged).unwrap();
+        write_new(&staged.join("f"), b"1").unwrap();
+        swap_dir(&staged, &target).unwrap();
+        create_dir_all(&staged).unwrap();
+        write_new(&staged.join("f"), b"2").unwrap();
+        swap_dir(&staged, &target).unwrap();
+        assert_eq!(fs::read(target.join("f")).unwrap(), b"2");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        remove_dir(&target).unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

@@ -1,0 +1,27 @@
+//! The customer's certificate store: the NPKI folders Korean certificate software shares.
+//!
+//! A certificate lives in `NPKI/<CA>/USER/<subject>/` as `signCert.der` and `signPri.key`
+//! (the key encrypted under the certificate password), with `kmCert.der` and `kmPri.key`
+//! beside them where the CA issued a key-management pair. The NPKI folder is on the hard disk
+//! (where every Korean client looks), on a removable disk, or in the phone store: a
+//! [`Location`] names which. [`Store`] lists, finds, saves, deletes, re-keys (password
+//! change), exports and imports (PFX or NPKI files) certificates there.
+//!
+//! Files are the interchange format, so this crate writes exactly what other clients write
+//! and reads what they wrote; every write is atomic, so a failure never costs a stored
+//! certificate.
+#![forbid(unsafe_code)]
+
+pub mod atomic;
+pub mod error;
+pub mod info;
+mod keys;
+pub mod location;
+pub mod names;
+pub mod password;
+pub mod store;
+
+pub use error::KeystoreError;
+pub use info::{default_products, CertInfo, ProductLookup, ProductName, Validity, RENEWAL_WINDOW_DAYS};
+pub use location::{Location, ENV_NPKI_HOME, ENV_PHONE_HOME};
+pub use store::{Entry, Existing, Listing, NpkiPair, Store};

@@ -1,0 +1,445 @@
+//! One NPKI folder tree (`NPKI/<CA>/USER/<subject>/…`) and what a customer does with it.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use dojang_npki::pfx;
+use dojang_pki::Serial;
+
+use crate::atomic;
+use crate::error::KeystoreError;
+use crate::info::{default_products, CertInfo, ProductLookup};
+use crate::keys;
+use crate::location::Location;
+use crate::names;
+use crate::password;
+
+pub const SIGN_CERT: &str = "signCert.der";
+pub const SIGN_KEY: &str = "signPri.key";
+pub const KM_CERT: &str = "kmCert.der";
+pub const KM_KEY: &str = "kmPri.key";
+/// The folder under each CA folder that holds the user's certificates.
+pub const USER: &str = "USER";
+
+/// Certificates and key files are a few KiB; anything this big is not one.
+const MAX_FILE: u64 = 1 << 20;
+
+/// One certificate folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// `…/NPKI/<CA>/USER/<subject>`.
+    pub dir: PathBuf,
+    /// The signing certificate (`signCert.der`).
+    pub info: CertInfo,
+    /// The key-management certificate (`kmCert.der`), where the folder has one.
+    pub km: Option<CertInfo>,
+}
+
+impl Entry {
+    pub fn sign_cert_path(&self) -> PathBuf {
+        self.dir.join(SIGN_CERT)
+    }
+    pub fn sign_key_path(&self) -> PathBuf {
+        self.dir.join(SIGN_KEY)
+    }
+    pub fn km_cert_path(&self) -> PathBuf {
+        self.dir.join(KM_CERT)
+    }
+    pub fn km_key_path(&self) -> PathBuf {
+        self.dir.join(KM_KEY)
+    }
+}
+
+/// The files of one folder, as bytes. The keys are already encrypted (NPKI files as they are).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NpkiPair {
+    pub sign_cert: Vec<u8>,
+    pub sign_key: Vec<u8>,
+    /// `kmCert.der` and `kmPri.key`.
+    pub km: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl fmt::Debug for NpkiPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NpkiPair")
+            .field("sign_cert", &format_args!("<{} bytes>", self.sign_cert.len()))
+            .field("sign_key", &"<encrypted key>")
+            .field("km", &self.km.is_some())
+            .finish()
+    }
+}
+
+/// What [`Store::list`] found: the readable certificates, and what was wrong with the rest
+/// (so one damaged folder does not hide the others).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub problems: Vec<KeystoreError>,
+}
+
+/// What to do when the folder for a certificate's subject already holds another certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Refuse ([`KeystoreError::AlreadyStored`]): nothing stored is ever lost by accident.
+    Keep,
+    /// Replace it, as Korean clients do when a renewed certificate arrives.
+    Replace,
+}
+
+/// A customer's certificate store at one [`Location`].
+#[derive(Clone)]
+pub struct Store {
+    location: Location,
+    root: PathBuf,
+    products: ProductLookup,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("location", &self.location).field("root", &self.root).finish()
+    }
+}
+
+impl Store {
+    /// The store at `location`, naming products with [`default_products`].
+    pub fn open(location: Location) -> Result<Self, KeystoreError> {
+        let root = location.npki_root()?;
+        Ok(Store { location, root, products: default_products() })
+    }
+
+    /// Uses `products` to name products from certificate-policy OIDs.
+    pub fn with_products(mut self, products: ProductLookup) -> Self {
+        self.products = products;
+        self
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The NPKI folder (it need not exist until something is saved).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every certificate folder under the root, sorted by subject.
+    pub fn list(&self) -> Result<Listing, KeystoreError> {
+        let mut listing = Listing::default();
+        for ca in subdirs(&self.root)? {
+            let user = ca.join(USER);
+            if !user.is_dir() {
+                continue;
+            }
+            for dir in subdirs(&user)? {
+                if !dir.join(SIGN_CERT).exists() {
+                    continue;
+                }
+                match self.read_entry(&dir) {
+                    Ok((entry, km_problem)) => {
+                        listing.entries.push(entry);
+                        listing.problems.extend(km_problem);
+                    }
+                    Err(e) => listing.problems.push(e),
+                }
+            }
+        }
+        listing.entries.sort_by(|a, b| {
+            (&a.info.subject, a.info.not_after).cmp(&(&b.info.subject, b.info.not_after))
+        });
+        Ok(listing)
+    }
+
+    /// Reads one folder: the signing certificate must parse; a damaged `kmCert.der` is
+    /// reported beside the entry.
+    fn read_entry(&self, dir: &Path) -> Result<(Entry, Option<KeystoreError>), KeystoreError> {
+        let info = self.parse_cert(&dir.join(SIGN_CERT))?;
+        let km_path = dir.join(KM_CERT);
+        let (km, problem) = if km_path.exists() {
+            match self.parse_cert(&km_path) {
+                Ok(i) => (Some(i), None),
+                Err(e) => (None, Some(e)),
+            }
+        } else {
+            (None, None)
+        };
+        Ok((Entry { dir: dir.to_path_buf(), info, km }, problem))
+    }
+
+    fn parse_cert(&self, path: &Path) -> Result<CertInfo, KeystoreError> {
+        let der = read_file(path)?;
+        CertInfo::parse(&der, &self.products)
+            .map_err(|e| KeystoreError::CorruptCertificate { path: path.to_path_buf(), reason: e.to_string() })
+    }
+
+    /// The one certificate `query` names: a serial number (hex, as `list` shows it), the
+    /// subject as text, or part of it (e.g. the name). With no query, the only certificate.
+    pub fn find(&self, query: Option<&str>) -> Result<Entry, KeystoreError> {
+        let listing = self.list()?;
+        let mut entries = listing.entries;
+        let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) else {
+            return match entries.len() {
+                0 => Err(KeystoreError::Empty { root: self.root.clone() }),
+                1 => Ok(entries.remove(0)),
+                _ => Err(KeystoreError::Ambiguous {
+                    query: String::new(),
+                    matches: entries.iter().map(|e| e.info.to_string()).collect(),
+                }),
+            };
+        };
+        let serial = q.parse::<Serial>().ok();
+        let exact: Vec<usize> = (0..entries.len())
+            .filter(|&i| {
+                let e = &entries[i];
+                Some(&e.info.serial) == serial.as_ref()
+                    || e.info.subject == q
+                    || e.dir.file_name().is_some_and(|n| n == q)
+            })
+            .collect();
+        let chosen = if exact.is_empty() {
+            let needle = q.to_lowercase();
+            (0..entries.len()).filter(|&i| entries[i].info.subject.to_lowercase().contains(&needle)).collect()
+        } else {
+            exact
+        };
+        match chosen.as_slice() {
+            [] => Err(KeystoreError::NotFound { query: q.to_string(), root: self.root.clone() }),
+            [one] => Ok(entries.swap_remove(*one)),
+            many => Err(KeystoreError::Ambiguous {
+                query: q.to_string(),
+                matches: many.iter().map(|&i| entries[i].info.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// The files of a stored certificate, as bytes.
+    pub fn read_pair(&self, entry: &Entry) -> Result<NpkiPair, KeystoreError> {
+        read_pair_in(&entry.dir)?.ok_or_else(|| KeystoreError::NoPairInFolder { path: entry.dir.clone() })
+    }
+
+    /// Stores a pair (certificate DER and the already-encrypted `signPri.key`, plus the km
+    /// pair if any) under `<CA>/USER/<subject>/`. Everything is checked before anything is
+    /// written, and the folder appears complete or not at all.
+    pub fn save(&self, pair: &NpkiPair, existing: Existing) -> Result<Entry, KeystoreError> {
+        self.save_from(pair, existing, Path::new("(new certificate)"))
+    }
+
+    /// [`Store::save`], naming `source` (where the files came from) in errors.
+    fn save_from(&self, pair: &NpkiPair, existing: Existing, source: &Path) -> Result<Entry, KeystoreError> {
+        let cert = x509_cert::Certificate::from_der_checked(&pair.sign_cert, &source.join(SIGN_CERT))?;
+        let info = self.parse_checked(&pair.sign_cert, &source.join(SIGN_CERT))?;
+        keys::check_shape(&pair.sign_key, &source.join(SIGN_KEY))?;
+        if let Some((km_cert, km_key)) = &pair.km {
+            self.parse_checked(km_cert, &source.join(KM_CERT))?;
+            keys::check_shape(km_key, &source.join(KM_KEY))?;
+        }
+        let user = self.root.join(names::ca_folder(&cert.tbs_certificate.issuer)).join(USER);
+        let target = user.join(names::subject_folder(&cert.tbs_certificate.subject));
+        if target.join(SIGN_CERT).exists() {
+            let stored = self.parse_cert(&target.join(SIGN_CERT));
+            let same = stored.as_ref().is_ok_and(|s| s.serial == info.serial);
+            if existing == Existing::Keep && !same {
+                return Err(KeystoreError::AlreadyStored {
+                    path: target,
+                    serial: stored.map(|s| s.serial.to_hex()).unwrap_or_else(|_| "unreadable".into()),
+                });
+            }
+        }
+        atomic::create_dir_all(&user)?;
+        let staged = atomic::sibling(&target, "new");
+        atomic::create_dir_all(&staged)?;
+        let written = (|| {
+            atomic::write_new(&staged.join(SIGN_CERT), &pair.sign_cert)?;
+            atomic::write_new(&staged.join(SIGN_KEY), &pair.sign_key)?;
+            if let Some((km_cert, km_key)) = &pair.km {
+                atomic::write_new(&staged.join(KM_CERT), km_cert)?;
+                atomic::write_new(&staged.join(KM_KEY), km_key)?;
+            }
+            atomic::swap_dir(&staged, &target)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_dir_all(&staged);
+        }
+        written?;
+        Ok(self.read_entry(&target)?.0)
+    }
+
+    fn parse_checked(&self, der: &[u8], path: &Path) -> Result<CertInfo, KeystoreError> {
+        CertInfo::parse(der, &self.products)
+            .map_err(|e| KeystoreError::CorruptCertificate { path: path.to_path_buf(), reason: e.to_string() })
+    }
+
+    /// Removes a certificate folder with all its files.
+    pub fn delete(&self, entry: &Entry) -> Result<(), KeystoreError> {
+        atomic::remove_dir(&entry.dir)?;
+        // Leave no empty USER/CA folders behind; a folder that is not empty stays.
+        if let Some(user) = entry.dir.parent() {
+            if fs::remove_dir(user).is_ok() {
+                if let Some(ca) = user.parent() {
+                    let _ = fs::remove_dir(ca);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes the certificate password: the key file is opened with `old` and sealed again
+    /// with `new` under the same scheme, keeping the randomNum R. A `kmPri.key` beside it
+    /// changes with it (Korean clients keep the two under one password).
+    pub fn change_password(&self, entry: &Entry, old: &str, new: &str) -> Result<(), KeystoreError> {
+        password::check(new)?;
+        let pair = self.read_pair(entry)?;
+        let sign = keys::reseal(&pair.sign_key, old, new, &entry.sign_key_path())?;
+        let mut files = vec![(entry.sign_key_path(), sign.as_slice())];
+        let km;
+        if let Some((_, km_key)) = &pair.km {
+            km = keys::reseal(km_key, old, new, &entry.km_key_path())?;
+            files.push((entry.km_key_path(), km.as_slice()));
+        }
+        atomic::write_all(&files)
+    }
+
+    /// Checks `password` against the stored key, without changing anything.
+    pub fn verify_password(&self, entry: &Entry, password: &str) -> Result<(), KeystoreError> {
+        let pair = self.read_pair(entry)?;
+        keys::open(&pair.sign_key, password, &entry.sign_key_path()).map(|_| ())
+    }
+
+    /// A PFX of the signing certificate and key, protected by `pfx_password` (which must meet
+    /// the password rule: the PFX carries the same key).
+    pub fn export_pfx(&self, entry: &Entry, cert_password: &str, pfx_password: &str) -> Result<Vec<u8>, KeystoreError> {
+        password::check(pfx_password)?;
+        let pair = self.read_pair(entry)?;
+        let pkcs8 = keys::open(&pair.sign_key, cert_password, &entry.sign_key_path())?;
+        let options = pfx::ExportOptions { friendly_name: Some(entry.info.common_name().to_string()), ..Default::default() };
+        pfx::export(&pair.sign_cert, &[], &pkcs8, pfx_password, &options)
+            .map_err(|source| KeystoreError::Pfx { source_name: "PFX export".into(), source })
+    }
+
+    /// Imports a PFX: its key is sealed as `signPri.key` under `cert_password` (which must
+    /// meet the rule) with the compatible default scheme, keeping any randomNum R.
+    pub fn import_pfx(
+        &self,
+        pfx_bytes: &[u8],
+        source: &Path,
+        pfx_password: &str,
+        cert_password: &str,
+        existing: Existing,
+    ) -> Result<Entry, KeystoreError> {
+        password::check(cert_password)?;
+        let contents = pfx::import(pfx_bytes, pfx_password).map_err(|e| match e {
+            pfx::PfxError::WrongPassword => KeystoreError::WrongPfxPassword,
+            e => KeystoreError::Pfx { source_name: source.display().to_string(), source: e },
+        })?;
+        let sign_key = keys::seal(&contents.private_key, cert_password)?;
+        let pair = NpkiPair { sign_cert: contents.certificate, sign_key, km: None };
+        self.save_from(&pair, existing, source)
+    }
+
+    /// Imports already-encrypted NPKI files as they are (no password needed).
+    pub fn import_files(&self, cert: &Path, key: &Path, existing: Existing) -> Result<Entry, KeystoreError> {
+        let pair = NpkiPair { sign_cert: read_file(cert)?, sign_key: read_file(key)?, km: None };
+        let dir = cert.parent().unwrap_or(Path::new("."));
+        self.parse_checked(&pair.sign_cert, cert)?;
+        keys::check_shape(&pair.sign_key, key)?;
+        self.save_from(&pair, existing, dir)
+    }
+
+    /// Imports from a folder: a certificate folder (`signCert.der` + `signPri.key`, and the
+    /// km pair if present), or a tree holding such folders (an `NPKI/` folder, a removable
+    /// disk's root). Every pair found is imported.
+    pub fn import_folder(&self, path: &Path, existing: Existing) -> Result<Vec<Entry>, KeystoreError> {
+        let mut dirs = Vec::new();
+        find_pair_dirs(path, 0, &mut dirs)?;
+        if dirs.is_empty() {
+            return Err(KeystoreError::NoPairInFolder { path: path.to_path_buf() });
+        }
+        // Read and check every pair first, so one damaged folder stops the import before
+        // anything is written.
+        let mut pairs = Vec::new();
+        for dir in dirs {
+            let pair = read_pair_in(&dir)?.ok_or_else(|| KeystoreError::NoPairInFolder { path: dir.clone() })?;
+            self.parse_checked(&pair.sign_cert, &dir.join(SIGN_CERT))?;
+            keys::check_shape(&pair.sign_key, &dir.join(SIGN_KEY))?;
+            pairs.push((dir, pair));
+        }
+        pairs.iter().map(|(dir, pair)| self.save_from(pair, existing, dir)).collect()
+    }
+}
+
+/// `signCert.der` + `signPri.key` (and `kmCert.der` + `kmPri.key`) in `dir`; `None` when the
+/// signing pair is not there.
+fn read_pair_in(dir: &Path) -> Result<Option<NpkiPair>, KeystoreError> {
+    let (cert, key) = (dir.join(SIGN_CERT), dir.join(SIGN_KEY));
+    if !cert.is_file() || !key.is_file() {
+        return Ok(None);
+    }
+    let (km_cert, km_key) = (dir.join(KM_CERT), dir.join(KM_KEY));
+    let km = if km_cert.is_file() && km_key.is_file() {
+        Some((read_file(&km_cert)?, read_file(&km_key)?))
+    } else {
+        None
+    };
+    Ok(Some(NpkiPair { sign_cert: read_file(&cert)?, sign_key: read_file(&key)?, km }))
+}
+
+/// Folders holding a signing pair at `path` or below (at most four levels: `NPKI/<CA>/USER/
+/// <subject>` under a disk root).
+fn find_pair_dirs(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), KeystoreError> {
+    if path.join(SIGN_CERT).is_file() && path.join(SIGN_KEY).is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    if depth >= 4 {
+        return Ok(());
+    }
+    for sub in subdirs(path)? {
+        find_pair_dirs(&sub, depth + 1, out)?;
+    }
+    Ok(())
+}
+
+/// The visible subfolders of `dir` (ours in progress start with `.`); none if it is missing.
+fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, KeystoreError> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(KeystoreError::io("read the folder", dir, e)),
+    };
+    let mut out = Vec::new();
+    for item in rd {
+        let item = item.map_err(|e| KeystoreError::io("read the folder", dir, e))?;
+        let hidden = item.file_name().to_string_lossy().starts_with('.');
+        if !hidden && item.path().is_dir() {
+            out.push(item.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads a certificate or key file, refusing what is far too big to be one.
+fn read_file(path: &Path) -> Result<Vec<u8>, KeystoreError> {
+    let meta = fs::metadata(path).map_err(|e| KeystoreError::io("read", path, e))?;
+    if meta.len() > MAX_FILE {
+        return Err(KeystoreError::CorruptCertificate {
+            path: path.to_path_buf(),
+            reason: format!("{} bytes is far too large for a certificate or key file", meta.len()),
+        });
+    }
+    fs::read(path).map_err(|e| KeystoreError::io("read", path, e))
+}
+
+trait CheckedDecode: Sized {
+    fn from_der_checked(der: &[u8], path: &Path) -> Result<Self, KeystoreError>;
+}
+
+impl CheckedDecode for x509_cert::Certificate {
+    fn from_der_checked(der: &[u8], path: &Path) -> Result<Self, KeystoreError> {
+        use der::Decode;
+        x509_cert::Certificate::from_der(der).map_err(|e| KeystoreError::CorruptCertificate {
+            path: path.to_path_buf(),
+            reason: format!("not DER X.509: {e}"),
+        })
+    }
+}

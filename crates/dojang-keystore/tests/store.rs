@@ -1,0 +1,305 @@
+//! The store against real files made by the `openssl` CLI (OpenSSL 3 with its legacy provider
+//! for SEED). A missing `openssl` fails these tests.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dojang_keystore::{Existing, KeystoreError, Location, NpkiPair, Store, Validity};
+
+const SUBJECT: &str = "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=홍길동()0011234567890123";
+const SUBJECT_TEXT: &str = "cn=홍길동()0011234567890123,ou=BANK,ou=personal4IB,o=yessign,c=kr";
+const ISSUER_TEXT: &str = "cn=yessignCA Class 1,ou=AccreditedCA,o=yessign,c=kr";
+const PW: &str = "Hong-gildong1!";
+const NEW_PW: &str = "New#Passw0rd-2024";
+
+fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI is required for these tests");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn openssl_status(dir: &Path, args: &[&str]) -> bool {
+    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl CLI").status.success()
+}
+
+/// Makes, in `dir`, a CA and a certificate it issued to `subject` for `days`, with the
+/// personal-bank policy OID; writes `signCert.der` and a PBES2/SEED `signPri.key` (password
+/// `PW`) the way Korean clients do. Returns the serial as openssl prints it.
+fn make_pair(dir: &Path, subject: &str, days: &str) -> String {
+    fs::create_dir_all(dir).unwrap();
+    if !dir.join("ca.pem").exists() {
+        openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-noenc", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-utf8", "-subj", "/C=kr/O=yessign/OU=AccreditedCA/CN=yessignCA Class 1"]);
+    }
+    openssl(dir, &["req", "-newkey", "rsa:2048", "-noenc", "-keyout", "ee.key", "-out", "ee.csr", "-utf8", "-subj", subject]);
+    fs::write(dir.join("ext.cnf"), "certificatePolicies=1.2.410.200005.1.1.4\n").unwrap();
+    openssl(dir, &["x509", "-req", "-in", "ee.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", &format!("0x{}", random_hex()), "-out", "ee.pem", "-days", days, "-extfile", "ext.cnf"]);
+    openssl(dir, &["x509", "-in", "ee.pem", "-outform", "DER", "-out", "signCert.der"]);
+    openssl(dir, &["pkcs8", "-topk8", "-in", "ee.key", "-v2", "seed-cbc", "-v2prf", "hmacWithSHA1", "-iter", "2048", "-provider", "legacy", "-provider", "default", "-outform", "DER", "-out", "signPri.key", "-passout", &format!("pass:{PW}")]);
+    let serial = String::from_utf8(openssl(dir, &["x509", "-in", "ee.pem", "-noout", "-serial"])).unwrap();
+    serial.trim().trim_start_matches("serial=").to_string()
+}
+
+fn random_hex() -> String {
+    let mut b: [u8; 8] = rand::random();
+    b[0] = (b[0] & 0x7f) | 0x10;
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+fn pair_in(dir: &Path) -> NpkiPair {
+    NpkiPair {
+        sign_cert: fs::read(dir.join("signCert.der")).unwrap(),
+        sign_key: fs::read(dir.join("signPri.key")).unwrap(),
+        km: None,
+    }
+}
+
+fn store_in(dir: &Path) -> Store {
+    Store::open(Location::Removable(dir.to_path_buf())).unwrap()
+}
+
+fn leftovers(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with('.') {
+                out.push(e.path());
+            }
+            if e.path().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn save_list_find_delete() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    let serial = make_pair(work.path(), SUBJECT, "20");
+    let store = store_in(disk.path());
+    assert!(store.list().unwrap().entries.is_empty(), "a missing NPKI folder is an empty store");
+
+    let entry = store.save(&pair_in(work.path()), Existing::Keep).unwrap();
+    let expected_dir = disk.path().join("NPKI").join("yessign").join("USER").join(SUBJECT_TEXT);
+    assert_eq!(entry.dir, expected_dir);
+    assert_eq!(fs::read(expected_dir.join("signCert.der")).unwrap(), fs::read(work.path().join("signCert.der")).unwrap());
+    assert_eq!(fs::read(expected_dir.join("signPri.key")).unwrap(), fs::read(work.path().join("signPri.key")).unwrap());
+
+    let listing = store.list().unwrap();
+    assert!(listing.problems.is_empty(), "{:?}", listing.problems);
+    let [e] = listing.entries.as_slice() else { panic!("one entry expected") };
+    assert_eq!(e.info.subject, SUBJECT_TEXT);
+    assert_eq!(e.info.issuer, ISSUER_TEXT);
+    assert_eq!(e.info.serial.to_hex(), serial);
+    let product = e.info.product.as_ref().unwrap();
+    assert_eq!(product.id.as_deref(), Some("personal-bank"));
+    let now = time::OffsetDateTime::now_utc();
+    assert!(matches!(e.info.validity(now), Validity::ExpiringSoon { days_left: 19 }), "{:?}", e.info.validity(now));
+    assert!(e.km.is_none());
+
+    assert_eq!(store.find(Some(&serial)).unwrap().dir, expected_dir);
+    assert_eq!(store.find(Some(&serial.to_lowercase())).unwrap().dir, expected_dir);
+    assert_eq!(store.find(Some("홍길동")).unwrap().dir, expected_dir);
+    assert_eq!(store.find(Some(SUBJECT_TEXT)).unwrap().dir, expected_dir);
+    assert_eq!(store.find(None).unwrap().dir, expected_dir);
+    assert!(matches!(store.find(Some("김철수")), Err(KeystoreError::NotFound { .. })));
+
+    store.delete(&entry).unwrap();
+    assert!(store.list().unwrap().entries.is_empty());
+    assert!(!disk.path().join("NPKI").join("yessign").exists(), "empty CA folders are tidied away");
+    assert!(leftovers(disk.path()).is_empty());
+}
+
+#[test]
+fn km_pair_is_read_and_a_second_subject_is_listed() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(&work.path().join("a"), SUBJECT, "400");
+    make_pair(&work.path().join("b"), "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=김철수()0019876543210987", "400");
+    let store = store_in(disk.path());
+    let mut a = pair_in(&work.path().join("a"));
+    let b = pair_in(&work.path().join("b"));
+    // A km pair (here: b's files, standing in for the encryption certificate).
+    a.km = Some((b.sign_cert.clone(), b.sign_key.clone()));
+    let ea = store.save(&a, Existing::Keep).unwrap();
+    store.save(&b, Existing::Keep).unwrap();
+    assert!(ea.dir.join("kmCert.der").exists() && ea.dir.join("kmPri.key").exists());
+
+    let listing = store.list().unwrap();
+    assert_eq!(listing.entries.len(), 2);
+    let with_km = listing.entries.iter().find(|e| e.info.subject == SUBJECT_TEXT).unwrap();
+    assert!(with_km.km.as_ref().unwrap().subject.contains("김철수"));
+    assert!(matches!(store.find(None), Err(KeystoreError::Ambiguous { .. })));
+    assert!(matches!(store.find(Some("0019")), Ok(e) if e.info.subject.contains("김철수")));
+    assert!(matches!(store.find(Some("ou=BANK")), Err(KeystoreError::Ambiguous { .. })));
+}
+
+#[test]
+fn damaged_files_name_the_file_and_do_not_hide_the_rest() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(work.path(), SUBJECT, "400");
+    let store = store_in(disk.path());
+    store.save(&pair_in(work.path()), Existing::Keep).unwrap();
+
+    // A second folder with a truncated certificate.
+    let bad = disk.path().join("NPKI").join("yessign").join("USER").join("cn=broken");
+    fs::create_dir_all(&bad).unwrap();
+    let cert = fs::read(work.path().join("signCert.der")).unwrap();
+    fs::write(bad.join("signCert.der"), &cert[..cert.len() / 2]).unwrap();
+    fs::write(bad.join("signPri.key"), b"x").unwrap();
+
+    let listing = store.list().unwrap();
+    assert_eq!(listing.entries.len(), 1);
+    let [problem] = listing.problems.as_slice() else { panic!("{:?}", listing.problems) };
+    let text = problem.to_string();
+    assert!(text.contains(&bad.join("signCert.der").display().to_string()), "{text}");
+    assert!(text.contains("not a valid certificate"), "{text}");
+
+    // Saving damaged input names the file too, and writes nothing.
+    let mut pair = pair_in(work.path());
+    pair.sign_cert.truncate(100);
+    let e = store.save(&pair, Existing::Replace).unwrap_err();
+    assert!(matches!(e, KeystoreError::CorruptCertificate { .. }), "{e}");
+    let e = store.import_files(&bad.join("signCert.der"), &bad.join("signPri.key"), Existing::Keep).unwrap_err();
+    assert!(e.to_string().contains("cn=broken"), "{e}");
+    let mut pair = pair_in(work.path());
+    pair.sign_key = b"not a key".to_vec();
+    let e = store.save(&pair, Existing::Replace).unwrap_err();
+    assert!(matches!(e, KeystoreError::CorruptKeyFile { .. }), "{e}");
+    assert!(leftovers(disk.path()).is_empty());
+}
+
+#[test]
+fn another_certificate_of_the_same_subject_is_kept_unless_replaced() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(&work.path().join("old"), SUBJECT, "400");
+    let new_serial = make_pair(&work.path().join("new"), SUBJECT, "700");
+    let store = store_in(disk.path());
+    let old = store.save(&pair_in(&work.path().join("old")), Existing::Keep).unwrap();
+    // Saving the same certificate again is fine.
+    store.save(&pair_in(&work.path().join("old")), Existing::Keep).unwrap();
+    let e = store.save(&pair_in(&work.path().join("new")), Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::AlreadyStored { .. }), "{e}");
+    assert_eq!(store.find(None).unwrap().info.serial, old.info.serial);
+    let new = store.save(&pair_in(&work.path().join("new")), Existing::Replace).unwrap();
+    assert_eq!(new.info.serial.to_hex(), new_serial);
+    assert_eq!(store.list().unwrap().entries.len(), 1);
+    assert!(leftovers(disk.path()).is_empty());
+}
+
+#[test]
+fn imports_a_folder_tree_from_a_removable_disk() {
+    let work = tempfile::tempdir().unwrap();
+    let usb = tempfile::tempdir().unwrap();
+    let hdd = tempfile::tempdir().unwrap();
+    make_pair(work.path(), SUBJECT, "400");
+    let usb_store = store_in(usb.path());
+    usb_store.save(&pair_in(work.path()), Existing::Keep).unwrap();
+
+    let hdd_store = store_in(hdd.path());
+    // From the disk's root (NPKI/ below it).
+    let got = hdd_store.import_folder(usb.path(), Existing::Keep).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].info.subject, SUBJECT_TEXT);
+    // From the certificate folder itself, and from two loose files.
+    let again = hdd_store.import_folder(&got[0].dir.clone(), Existing::Keep).unwrap();
+    assert_eq!(again.len(), 1);
+    let files = hdd_store.import_files(&work.path().join("signCert.der"), &work.path().join("signPri.key"), Existing::Keep).unwrap();
+    assert_eq!(files.dir, got[0].dir);
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(hdd_store.import_folder(empty.path(), Existing::Keep), Err(KeystoreError::NoPairInFolder { .. })));
+}
+
+#[test]
+fn password_change_keeps_the_scheme_and_openssl_opens_it() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(work.path(), SUBJECT, "400");
+    let store = store_in(disk.path());
+    let entry = store.save(&pair_in(work.path()), Existing::Keep).unwrap();
+
+    let e = store.change_password(&entry, PW, "short").unwrap_err();
+    assert!(matches!(e, KeystoreError::PasswordRule(_)), "{e}");
+    let e = store.change_password(&entry, "Wrong-passw0rd", NEW_PW).unwrap_err();
+    assert!(e.is_wrong_password(), "{e}");
+    assert!(e.to_string().contains("signPri.key"), "{e}");
+    let before = fs::read(entry.sign_key_path()).unwrap();
+
+    store.change_password(&entry, PW, NEW_PW).unwrap();
+    let after = fs::read(entry.sign_key_path()).unwrap();
+    assert_ne!(before, after);
+    store.verify_password(&entry, NEW_PW).unwrap();
+    assert!(store.verify_password(&entry, PW).unwrap_err().is_wrong_password());
+
+    // openssl opens the new file with the new password, to the same key.
+    let key = entry.sign_key_path();
+    let key = key.to_str().unwrap();
+    let new_pass = format!("pass:{NEW_PW}");
+    let legacy = ["-provider", "legacy", "-provider", "default"];
+    let mut args = vec!["pkcs8", "-inform", "DER", "-in", key, "-passin", &new_pass, "-outform", "DER", "-out", "opened.der"];
+    args.extend(legacy);
+    openssl(work.path(), &args);
+    let opened = openssl(work.path(), &["pkey", "-inform", "DER", "-in", "opened.der", "-outform", "DER"]);
+    let original = openssl(work.path(), &["pkey", "-in", "ee.key", "-outform", "DER"]);
+    assert_eq!(opened, original);
+    // Same scheme as before: PBES2 with SEED-CBC and an HMAC-SHA1 PRF.
+    let parsed = String::from_utf8(openssl(work.path(), &["asn1parse", "-inform", "DER", "-in", key])).unwrap();
+    assert!(parsed.contains("PBES2") && parsed.contains("seedCBC") || parsed.contains("1.2.410.200004.1.4"), "{parsed}");
+    assert!(parsed.contains("hmacWithSHA1"), "{parsed}");
+    let old_pass = format!("pass:{PW}");
+    let mut args = vec!["pkcs8", "-inform", "DER", "-in", key, "-passin", &old_pass, "-outform", "DER"];
+    args.extend(legacy);
+    assert!(!openssl_status(work.path(), &args), "the old password must no longer open it");
+    assert!(leftovers(disk.path()).is_empty());
+}
+
+#[test]
+fn pfx_export_and_import_through_openssl() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(work.path(), SUBJECT, "400");
+    let store = store_in(disk.path());
+    let entry = store.save(&pair_in(work.path()), Existing::Keep).unwrap();
+
+    assert!(store.export_pfx(&entry, "Wrong-passw0rd", NEW_PW).unwrap_err().is_wrong_password());
+    assert!(matches!(store.export_pfx(&entry, PW, "weak"), Err(KeystoreError::PasswordRule(_))));
+    let pfx = store.export_pfx(&entry, PW, NEW_PW).unwrap();
+    fs::write(work.path().join("out.pfx"), &pfx).unwrap();
+    let pass = format!("pass:{NEW_PW}");
+    openssl(work.path(), &["pkcs12", "-in", "out.pfx", "-passin", &pass, "-nocerts", "-noenc", "-out", "pfx-key.pem"]);
+    assert_eq!(
+        openssl(work.path(), &["pkey", "-in", "pfx-key.pem", "-outform", "DER"]),
+        openssl(work.path(), &["pkey", "-in", "ee.key", "-outform", "DER"])
+    );
+
+    // Import a PFX openssl made into a second store; the new signPri.key opens in openssl.
+    openssl(work.path(), &["pkcs12", "-export", "-in", "ee.pem", "-inkey", "ee.key", "-passout", "pass:pfx-pass", "-out", "openssl.pfx"]);
+    let other = tempfile::tempdir().unwrap();
+    let store2 = store_in(other.path());
+    let bytes = fs::read(work.path().join("openssl.pfx")).unwrap();
+    let src = work.path().join("openssl.pfx");
+    assert!(matches!(store2.import_pfx(&bytes, &src, "nope", NEW_PW, Existing::Keep), Err(KeystoreError::WrongPfxPassword)));
+    assert!(matches!(store2.import_pfx(&bytes, &src, "pfx-pass", "weak", Existing::Keep), Err(KeystoreError::PasswordRule(_))));
+    let imported = store2.import_pfx(&bytes, &src, "pfx-pass", NEW_PW, Existing::Keep).unwrap();
+    assert_eq!(imported.info.subject, SUBJECT_TEXT);
+    let key = imported.sign_key_path();
+    let mut args = vec!["pkcs8", "-inform", "DER", "-in", key.to_str().unwrap(), "-passin", &pass, "-out", "imported.pem"];
+    args.extend(["-provider", "legacy", "-provider", "default"]);
+    openssl(work.path(), &args);
+    assert_eq!(
+        openssl(work.path(), &["pkey", "-in", "imported.pem", "-outform", "DER"]),
+        openssl(work.path(), &["pkey", "-in", "ee.key", "-outform", "DER"])
+    );
+    let garbage = store2.import_pfx(b"garbage", &src, "pfx-pass", NEW_PW, Existing::Keep).unwrap_err();
+    assert!(garbage.to_string().contains("openssl.pfx"), "{garbage}");
+}

@@ -1,0 +1,142 @@
+//! Certificate signing requests (PKCS#10, RFC 2986): parsed, their self-signature checked
+//! (proof that the requester holds the private key), their key judged.
+
+use aws_lc_rs::signature::{
+    UnparsedPublicKey, VerificationAlgorithm, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256,
+    RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
+};
+use der::asn1::{ObjectIdentifier, UintRef};
+use der::{Decode, DecodePem, Encode, Sequence};
+use dojang_pki::{oid, KeyType};
+use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::name::Name;
+use x509_cert::request::CertReq;
+
+/// The smallest and largest RSA moduli we sign for. 2048 is the NPKI norm and the floor of
+/// every current guideline; above 4096 nothing is gained and verification gets slow.
+const RSA_MIN_BITS: usize = 2048;
+const RSA_MAX_BITS: usize = 4096;
+
+const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+
+/// Why a CSR was refused. Each says what to do.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CsrError {
+    #[error("the CSR could not be read: it is neither PEM (-----BEGIN CERTIFICATE REQUEST-----) nor DER PKCS#10 ({0})")]
+    Unreadable(String),
+    #[error("the CSR's signature does not verify: it was altered, or signed with a key other than the one it carries; make a new CSR with the key pair")]
+    BadSignature,
+    #[error("the CSR is signed with {0}, which is not accepted; sign it with SHA-256 (RSA PKCS#1 v1.5 or ECDSA)")]
+    SignatureAlgorithm(String),
+    #[error("the CSR's RSA key has {0} bits; at least {RSA_MIN_BITS} and at most {RSA_MAX_BITS} are required")]
+    RsaKeySize(usize),
+    #[error("the CSR's RSA key has an invalid public exponent; use 65537")]
+    RsaExponent,
+    #[error("the CSR's key is {0}, which is not accepted; use RSA-2048 or ECDSA P-256")]
+    KeyAlgorithm(String),
+    #[error("the CSR is version {0}; only version 1 (value 0) exists")]
+    Version(u8),
+}
+
+/// A CSR whose signature verified and whose key is acceptable.
+#[derive(Clone, Debug)]
+pub struct CheckedCsr {
+    pub subject: Name,
+    pub public_key: SubjectPublicKeyInfoOwned,
+    pub key_type: KeyType,
+}
+
+#[derive(Sequence)]
+struct RsaPublicKey<'a> {
+    modulus: UintRef<'a>,
+    public_exponent: UintRef<'a>,
+}
+
+fn bit_length(be: &[u8]) -> usize {
+    match be.iter().position(|b| *b != 0) {
+        None => 0,
+        Some(i) => (be.len() - i) * 8 - be[i].leading_zeros() as usize,
+    }
+}
+
+/// Judges a public key: RSA 2048–4096 with exponent 65537, or P-256.
+pub fn check_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType, CsrError> {
+    let alg = spki.algorithm.oid;
+    if alg == oid::RSA_ENCRYPTION {
+        let raw = spki.subject_public_key.raw_bytes();
+        let key = RsaPublicKey::from_der(raw).map_err(|e| CsrError::Unreadable(format!("RSA key: {e}")))?;
+        let bits = bit_length(key.modulus.as_bytes());
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(CsrError::RsaKeySize(bits));
+        }
+        if key.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
+            return Err(CsrError::RsaExponent);
+        }
+        Ok(KeyType::Rsa2048)
+    } else if alg == oid::EC_PUBLIC_KEY {
+        let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        if curve == Some(oid::P256) {
+            Ok(KeyType::EcdsaP256)
+        } else {
+            Err(CsrError::KeyAlgorithm(format!(
+                "an elliptic-curve key on {}",
+                curve.map(|c| c.to_string()).unwrap_or_else(|| "an unnamed curve".into())
+            )))
+        }
+    } else {
+        Err(CsrError::KeyAlgorithm(format!("algorithm {alg}")))
+    }
+}
+
+fn parse(input: &[u8]) -> Result<CertReq, CsrError> {
+    let trimmed = input.trim_ascii_start();
+    if trimmed.starts_with(b"-----BEGIN") {
+        CertReq::from_pem(trimmed).map_err(|e| CsrError::Unreadable(e.to_string()))
+    } else {
+        CertReq::from_der(input).map_err(|e| CsrError::Unreadable(e.to_string()))
+    }
+}
+
+/// Reads a CSR (PEM or DER), checks its key and verifies its self-signature.
+pub fn check(input: &[u8]) -> Result<CheckedCsr, CsrError> {
+    let req = parse(input)?;
+    let version = req.info.version as u8;
+    if version != 0 {
+        return Err(CsrError::Version(version));
+    }
+    let key_type = check_key(&req.info.public_key)?;
+    let sig_alg = req.algorithm.oid;
+    let alg: &'static dyn VerificationAlgorithm = match (key_type, sig_alg) {
+        (KeyType::Rsa2048, o) if o == oid::SHA256_WITH_RSA => &RSA_PKCS1_2048_8192_SHA256,
+        (KeyType::Rsa2048, o) if o == SHA384_WITH_RSA => &RSA_PKCS1_2048_8192_SHA384,
+        (KeyType::Rsa2048, o) if o == SHA512_WITH_RSA => &RSA_PKCS1_2048_8192_SHA512,
+        (KeyType::EcdsaP256, o) if o == oid::ECDSA_WITH_SHA256 => &ECDSA_P256_SHA256_ASN1,
+        (_, o) => return Err(CsrError::SignatureAlgorithm(o.to_string())),
+    };
+    let signed = req.info.to_der().map_err(|e| CsrError::Unreadable(e.to_string()))?;
+    let signature = req.signature.as_bytes().ok_or(CsrError::BadSignature)?;
+    UnparsedPublicKey::new(alg, req.info.public_key.subject_public_key.raw_bytes())
+        .verify(&signed, signature)
+        .map_err(|_| CsrError::BadSignature)?;
+    Ok(CheckedCsr { subject: req.info.subject, public_key: req.info.public_key, key_type })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_unreadable_not_a_panic() {
+        for input in [&b""[..], b"hello", b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", &[0x30, 0x82, 0xff, 0xff]] {
+            assert!(matches!(check(input), Err(CsrError::Unreadable(_))), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn bit_lengths() {
+        assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(bit_length(&[0x01]), 1);
+        assert_eq!(bit_length(&[0, 0]), 0);
+    }
+}

@@ -1,0 +1,166 @@
+//! Issue and revoke.
+
+use std::sync::Arc;
+
+use der::pem::LineEnding;
+use der::{Encode, EncodePem};
+use dojang_ca::CertificateAuthority;
+use dojang_pki::{RevocationReason, Serial};
+use dojang_profile::subject::Holder;
+use dojang_profile::tbs::{self, LeafRequest};
+use dojang_profile::{name, Catalog, ProductId, PublicationUrls, SubjectRules};
+use dojang_store::{CertificateRecord, NewCertificate, Store, StoreError};
+use time::{Duration, OffsetDateTime};
+use x509_cert::ext::Extension;
+use x509_cert::Certificate;
+
+use crate::csr;
+use crate::error::RaError;
+
+/// How many fresh serials to try before giving up. With 127 random bits a second try is
+/// already astronomically unlikely; the loop exists so a collision is handled, not assumed away.
+const SERIAL_TRIES: usize = 4;
+
+/// A request for a certificate.
+pub struct IssueRequest<'a> {
+    /// The CSR, PEM or DER.
+    pub csr: &'a [u8],
+    pub product: ProductId,
+    /// The end of validity when it is fixed by the flow (a reissue keeps the old end); otherwise
+    /// the product's validity from now.
+    pub not_after: Option<OffsetDateTime>,
+    /// The subjectAltName with the holder's VID (identifyData), for a person.
+    pub subject_alt_name: Option<Extension>,
+}
+
+/// A certificate that has been signed and stored.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub serial: Serial,
+    pub product: ProductId,
+    pub holder: Holder,
+    pub subject: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub certificate: Certificate,
+    pub der: Vec<u8>,
+}
+
+impl Issued {
+    pub fn pem(&self) -> Result<String, der::Error> {
+        self.certificate.to_pem(LineEnding::LF)
+    }
+}
+
+/// The registration authority.
+pub struct RegistrationAuthority {
+    ca: Arc<CertificateAuthority>,
+    store: Store,
+    catalog: Catalog,
+    rules: SubjectRules,
+    urls: PublicationUrls,
+}
+
+/// Whole seconds: certificates carry no fractions, and the store keeps what the certificate says.
+fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+impl RegistrationAuthority {
+    pub fn new(
+        ca: Arc<CertificateAuthority>,
+        store: Store,
+        catalog: Catalog,
+        rules: SubjectRules,
+        urls: PublicationUrls,
+    ) -> Self {
+        RegistrationAuthority { ca, store, catalog, rules, urls }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn subject_rules(&self) -> &SubjectRules {
+        &self.rules
+    }
+
+    /// Checks the request, has the CA sign it and stores it. Nothing is stored unless every
+    /// check passed; the certificate is durable in the store before this returns.
+    pub async fn issue(&self, req: IssueRequest<'_>, now: OffsetDateTime) -> Result<Issued, RaError> {
+        let product = self.catalog.get(req.product);
+        let checked = csr::check(req.csr)?;
+        if !product.key_types.contains(&checked.key_type) {
+            return Err(RaError::KeyTypeNotAllowed {
+                product: product.id.to_string(),
+                allowed: product.key_types.iter().map(|k| k.name()).collect::<Vec<_>>().join(" or "),
+                found: checked.key_type.to_string(),
+            });
+        }
+        let holder = self.rules.check(product, &checked.subject)?;
+        let not_before = whole_seconds(now);
+        let not_after = whole_seconds(
+            req.not_after.unwrap_or(now + Duration::days(i64::from(product.validity_days))),
+        );
+        let subject_text = name::korean_text(&checked.subject);
+
+        let mut rng = rand::thread_rng();
+        for _ in 0..SERIAL_TRIES {
+            let serial = Serial::random(&mut rng);
+            let tbs = tbs::leaf(
+                LeafRequest {
+                    product,
+                    subject: checked.subject.clone(),
+                    public_key: checked.public_key.clone(),
+                    serial: &serial,
+                    not_before,
+                    not_after,
+                    subject_alt_name: req.subject_alt_name.clone(),
+                },
+                self.ca.issuing_info(),
+                &self.urls,
+            )?;
+            let certificate = self.ca.issue(tbs)?;
+            let der = certificate.to_der()?;
+            let record = NewCertificate {
+                serial: serial.clone(),
+                product: product.id.to_string(),
+                subject: subject_text.clone(),
+                not_before,
+                not_after,
+                issued_at: not_before,
+                der: der.clone(),
+            };
+            match self.store.insert_certificate(&record).await {
+                Ok(()) => {
+                    tracing::info!(serial = %serial, product = %product.id, "certificate issued");
+                    return Ok(Issued {
+                        serial,
+                        product: product.id,
+                        holder,
+                        subject: subject_text,
+                        not_before,
+                        not_after,
+                        certificate,
+                        der,
+                    });
+                }
+                Err(StoreError::DuplicateSerial(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RaError::SerialExhausted)
+    }
+
+    /// Revokes a certificate issued here.
+    pub async fn revoke(
+        &self,
+        serial: &Serial,
+        reason: RevocationReason,
+        now: OffsetDateTime,
+    ) -> Result<CertificateRecord, RaError> {
+        let record = self.store.revoke(serial, reason, whole_seconds(now)).await?;
+        tracing::info!(serial = %serial, reason = %reason, "certificate revoked");
+        Ok(record)
+    }
+}

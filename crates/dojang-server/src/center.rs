@@ -1,0 +1,107 @@
+//! The center assembled: store, CA, registration authority and status publishers.
+
+use std::sync::Arc;
+
+use dojang_ca::{CaError, CaNames, CertificateAuthority, CrlScope, Passphrase};
+use dojang_config::Config;
+use dojang_ra::RegistrationAuthority;
+use dojang_status::{CrlPolicy, CrlPublisher, Responder, StatusError};
+use dojang_store::{Store, StoreError};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CenterError {
+    #[error("creating the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ca(#[from] CaError),
+    #[error(transparent)]
+    Status(#[from] StatusError),
+}
+
+/// What happened while opening, for the operator to read.
+#[derive(Clone, Debug, Default)]
+pub struct Opening {
+    pub ca_created: bool,
+    pub ocsp_signer_renewed: bool,
+}
+
+/// Every part of the running center.
+pub struct Center {
+    pub config: Config,
+    pub store: Store,
+    pub ca: Arc<CertificateAuthority>,
+    pub ra: RegistrationAuthority,
+    pub crl: CrlPublisher,
+    pub ocsp: Responder,
+}
+
+impl Center {
+    /// Opens the store (applying migrations) and the CA (making it on first start).
+    pub async fn open(
+        config: Config,
+        passphrase: &Passphrase,
+        now: OffsetDateTime,
+    ) -> Result<(Center, Opening), CenterError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| CenterError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open_sqlite(&config.database_path()).await?;
+        let names = CaNames {
+            organization: config.ca.organization.clone(),
+            root_cn: config.ca.root_cn.clone(),
+            issuing_cn: config.ca.issuing_cn.clone(),
+            key_type: config.ca.key_type,
+        };
+        let ca_dir = config.ca_dir();
+        let urls = config.urls();
+        // Key generation and PBKDF2 are CPU work: keep them off the async workers.
+        let opened = tokio::task::spawn_blocking({
+            let passphrase = passphrase.clone();
+            let urls = urls.clone();
+            move || CertificateAuthority::open_or_create(&ca_dir, &passphrase, &names, &urls, now)
+        })
+        .await
+        .map_err(|e| CaError::Refused(format!("CA start-up task failed: {e}")))??;
+        let ca = Arc::new(opened.ca);
+        let policy = CrlPolicy {
+            validity: Duration::hours(i64::from(config.crl.validity_hours.max(1))),
+            refresh: Duration::minutes(i64::from(config.crl.refresh_minutes.max(1))),
+        };
+        let ra = RegistrationAuthority::new(
+            ca.clone(),
+            store.clone(),
+            config.catalog.clone(),
+            config.subject_rules(),
+            urls,
+        );
+        let crl = CrlPublisher::new(ca.clone(), store.clone(), policy);
+        let ocsp = Responder::new(ca.clone(), store.clone())?;
+        let opening =
+            Opening { ca_created: opened.created, ocsp_signer_renewed: opened.ocsp_signer_renewed };
+        Ok((Center { config, store, ca, ra, crl, ocsp }, opening))
+    }
+
+    /// The center's clock. One place, so that tests can later run it at another time.
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Keeps both CRLs fresh: rebuilt on schedule even when no one fetches them.
+pub(crate) async fn refresh_crls(center: Arc<Center>) {
+    let every = center.crl.policy().refresh.min(Duration::minutes(5));
+    let period = std::time::Duration::from_secs(every.whole_seconds().max(1) as u64);
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        for scope in [CrlScope::Issuing, CrlScope::Root] {
+            if let Err(e) = center.crl.current(scope, center.now()).await {
+                tracing::error!(error = %e, ?scope, "scheduled CRL refresh failed");
+            }
+        }
+    }
+}

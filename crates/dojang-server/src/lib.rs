@@ -1,0 +1,25 @@
+//! The dojang HTTP server: CA certificates, CRLs and OCSP for relying parties, the JSON API,
+//! and (later) the web page. [`Center`] wires the parts together once, for `dojang serve` and
+//! for the operator commands alike.
+#![forbid(unsafe_code)]
+
+mod center;
+mod routes;
+
+pub use center::{Center, CenterError, Opening};
+pub use routes::router;
+
+use std::future::Future;
+
+/// Serves `center` on `listener` until `shutdown` resolves, refreshing CRLs in the background.
+pub async fn serve(
+    center: std::sync::Arc<Center>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let refresher = tokio::spawn(center::refresh_crls(center.clone()));
+    let app = router(center);
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    refresher.abort();
+    result
+}

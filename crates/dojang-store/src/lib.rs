@@ -1,0 +1,11 @@
+//! Storage for dojang: issued certificates, their revocations, and CRL numbers, behind one
+//! narrow interface. SQLite (one file, WAL, full fsync on commit) is the embedded default.
+#![forbid(unsafe_code)]
+
+mod error;
+mod record;
+mod sqlite;
+
+pub use error::StoreError;
+pub use record::{CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf};
+pub use sqlite::Store;

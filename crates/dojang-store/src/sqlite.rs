@@ -1,0 +1,335 @@
+//! The SQLite store.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use dojang_pki::{RevocationReason, Serial};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use time::OffsetDateTime;
+
+use crate::error::StoreError;
+use crate::record::{
+    CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
+};
+
+/// The center's store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_unix(s: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(s).map_err(|_| StoreError::Corrupt(format!("time {s}")))
+}
+
+fn serial_of(hex: &str) -> Result<Serial, StoreError> {
+    Serial::from_str(hex).map_err(|_| StoreError::Corrupt(format!("serial {hex:?}")))
+}
+
+fn revocation_of(at: Option<i64>, reason: Option<i64>) -> Result<Option<Revocation>, StoreError> {
+    match (at, reason) {
+        (Some(at), Some(code)) => {
+            let reason = u8::try_from(code)
+                .ok()
+                .and_then(RevocationReason::from_code)
+                .ok_or_else(|| StoreError::Corrupt(format!("revocation reason {code}")))?;
+            Ok(Some(Revocation { at: from_unix(at)?, reason }))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
+    /// WAL lets readers (OCSP) run beside the writer; `synchronous=FULL` makes every commit
+    /// durable before it returns, so a certificate handed out is a certificate kept.
+    pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Stores a newly issued certificate. A serial already taken is [`StoreError::DuplicateSerial`]
+    /// and changes nothing, so the caller can draw another serial and sign again.
+    pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.serial.to_hex())
+        .bind(&c.product)
+        .bind(&c.subject)
+        .bind(unix(c.not_before))
+        .bind(unix(c.not_after))
+        .bind(unix(c.issued_at))
+        .bind(&c.der)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateSerial(c.serial.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The certificate with `serial`, if it was issued here.
+    pub async fn certificate(&self, serial: &Serial) -> Result<Option<CertificateRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason
+             FROM certificates WHERE serial = ?",
+        )
+        .bind(serial.to_hex())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(CertificateRecord {
+            serial: serial_of(row.try_get("serial")?)?,
+            product: row.try_get("product")?,
+            subject: row.try_get("subject")?,
+            not_before: from_unix(row.try_get("not_before")?)?,
+            not_after: from_unix(row.try_get("not_after")?)?,
+            issued_at: from_unix(row.try_get("issued_at")?)?,
+            der: row.try_get("der")?,
+            revocation: revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?,
+        }))
+    }
+
+    /// The status of `serial`: what an OCSP answer needs, read fresh on every call so that a
+    /// revocation is in the very next answer.
+    pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {
+        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            .bind(serial.to_hex())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(StatusOf::Unknown) };
+        Ok(match revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
+            Some(r) => StatusOf::Revoked(r),
+            None => StatusOf::Good,
+        })
+    }
+
+    /// Revokes `serial`. A certificate on hold (효력정지, certificateHold) may be revoked for
+    /// good with another reason; one already revoked otherwise is refused with when and why.
+    pub async fn revoke(
+        &self,
+        serial: &Serial,
+        reason: RevocationReason,
+        at: OffsetDateTime,
+    ) -> Result<CertificateRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            .bind(serial.to_hex())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
+        if let Some(old) = revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
+            let upgrade = old.reason == RevocationReason::CertificateHold
+                && reason != RevocationReason::CertificateHold;
+            if !upgrade {
+                return Err(StoreError::AlreadyRevoked {
+                    serial: serial.clone(),
+                    reason: old.reason,
+                    at: old.at,
+                });
+            }
+        }
+        sqlx::query("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?")
+            .bind(unix(at))
+            .bind(i64::from(reason.code()))
+            .bind(serial.to_hex())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE status_generation SET generation = generation + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.certificate(serial).await?.ok_or_else(|| StoreError::NotFound(serial.clone()))
+    }
+
+    /// Revoked certificates that have not yet expired at `now`: the entries of the next CRL.
+    /// (RFC 5280 §3.3 lets an entry go once the certificate has expired.)
+    pub async fn revoked_unexpired(&self, now: OffsetDateTime) -> Result<Vec<RevokedEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT serial, revoked_at, revocation_reason FROM certificates
+             WHERE revoked_at IS NOT NULL AND not_after >= ? ORDER BY revoked_at, serial",
+        )
+        .bind(unix(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revocation =
+                    revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
+                        .ok_or_else(|| StoreError::Corrupt("revocation without time".into()))?;
+                Ok(RevokedEntry { serial: serial_of(row.try_get("serial")?)?, revocation })
+            })
+            .collect()
+    }
+
+    /// A counter that moves on every status change.
+    pub async fn status_generation(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT generation FROM status_generation WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The next CRL number of `scope`, handed out once (1, 2, 3, …).
+    pub async fn next_crl_number(&self, scope: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO crl_numbers (scope, last_number) VALUES (?, 1)
+             ON CONFLICT (scope) DO UPDATE SET last_number = last_number + 1
+             RETURNING last_number",
+        )
+        .bind(scope)
+        .fetch_one(&self.pool)
+        .await?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("CRL number {n}")))
+    }
+
+    /// Keeps `crl` as the newest of `scope` unless a newer one is already kept.
+    pub async fn save_crl(&self, scope: &str, crl: &CrlRecord) -> Result<(), StoreError> {
+        let number = i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
+        sqlx::query(
+            "INSERT INTO crls (scope, number, this_update, next_update, generation, der)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (scope) DO UPDATE SET number = excluded.number,
+                 this_update = excluded.this_update, next_update = excluded.next_update,
+                 generation = excluded.generation, der = excluded.der
+             WHERE excluded.number > crls.number",
+        )
+        .bind(scope)
+        .bind(number)
+        .bind(unix(crl.this_update))
+        .bind(unix(crl.next_update))
+        .bind(crl.generation)
+        .bind(&crl.der)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest CRL of `scope`.
+    pub async fn latest_crl(&self, scope: &str) -> Result<Option<CrlRecord>, StoreError> {
+        let row = sqlx::query("SELECT number, this_update, next_update, generation, der FROM crls WHERE scope = ?")
+            .bind(scope)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let number: i64 = row.try_get("number")?;
+        Ok(Some(CrlRecord {
+            number: u64::try_from(number).map_err(|_| StoreError::Corrupt("CRL number".into()))?,
+            this_update: from_unix(row.try_get("this_update")?)?,
+            next_update: from_unix(row.try_get("next_update")?)?,
+            generation: row.try_get("generation")?,
+            der: row.try_get("der")?,
+        }))
+    }
+
+    /// How many certificates have been issued.
+    pub async fn certificate_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM certificates").fetch_one(&self.pool).await?)
+    }
+
+    /// Closes the pool, waiting for connections to finish (and the WAL to checkpoint).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Duration;
+
+    fn cert(serial: &str, now: OffsetDateTime) -> NewCertificate {
+        NewCertificate {
+            serial: serial.parse().expect("serial"),
+            product: "personal-bank".into(),
+            subject: "cn=홍길동()0011234567890123".into(),
+            not_before: now,
+            not_after: now + Duration::days(730),
+            issued_at: now,
+            der: vec![0x30, 0x00],
+        }
+    }
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("open");
+        (dir, s)
+    }
+
+    #[tokio::test]
+    async fn insert_read_and_refuse_a_duplicate_serial() {
+        let (_d, s) = store().await;
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+        s.insert_certificate(&cert("0A01", now)).await.expect("insert");
+        let err = s.insert_certificate(&cert("0A01", now)).await.expect_err("duplicate");
+        assert!(matches!(err, StoreError::DuplicateSerial(_)));
+        let got = s.certificate(&"0A01".parse().expect("serial")).await.expect("read").expect("found");
+        assert_eq!(got.subject, "cn=홍길동()0011234567890123");
+        assert_eq!(got.not_after, now + Duration::days(730));
+        assert_eq!(s.certificate_count().await.expect("count"), 1);
+        assert_eq!(s.status(&"0B".parse().expect("serial")).await.expect("status"), StatusOf::Unknown);
+    }
+
+    #[tokio::test]
+    async fn revocation_is_seen_at_once_and_bumps_the_generation() {
+        let (_d, s) = store().await;
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+        let serial: Serial = "0A01".parse().expect("serial");
+        s.insert_certificate(&cert("0A01", now)).await.expect("insert");
+        assert_eq!(s.status(&serial).await.expect("status"), StatusOf::Good);
+        let g0 = s.status_generation().await.expect("gen");
+
+        s.revoke(&serial, RevocationReason::CertificateHold, now).await.expect("hold");
+        s.revoke(&serial, RevocationReason::KeyCompromise, now + Duration::hours(1)).await.expect("upgrade");
+        let err = s.revoke(&serial, RevocationReason::Superseded, now).await.expect_err("again");
+        assert!(matches!(err, StoreError::AlreadyRevoked { reason: RevocationReason::KeyCompromise, .. }));
+        assert_eq!(
+            s.status(&serial).await.expect("status"),
+            StatusOf::Revoked(Revocation { at: now + Duration::hours(1), reason: RevocationReason::KeyCompromise })
+        );
+        assert_eq!(s.status_generation().await.expect("gen"), g0 + 2);
+        assert_eq!(s.revoked_unexpired(now).await.expect("list").len(), 1);
+        assert!(s.revoked_unexpired(now + Duration::days(731)).await.expect("list").is_empty());
+
+        let missing = s.revoke(&"FF".parse().expect("serial"), RevocationReason::Unspecified, now).await;
+        assert!(matches!(missing, Err(StoreError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn crl_numbers_go_up_and_an_older_crl_never_replaces_a_newer_one() {
+        let (_d, s) = store().await;
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+        assert_eq!(s.next_crl_number("issuing").await.expect("n"), 1);
+        assert_eq!(s.next_crl_number("issuing").await.expect("n"), 2);
+        assert_eq!(s.next_crl_number("root").await.expect("n"), 1);
+        let rec = |n: u64| CrlRecord { number: n, this_update: now, next_update: now, generation: 0, der: vec![n as u8] };
+        s.save_crl("issuing", &rec(2)).await.expect("save");
+        s.save_crl("issuing", &rec(1)).await.expect("save");
+        assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(2));
+        assert!(s.latest_crl("root").await.expect("read").is_none());
+    }
+}

@@ -1,0 +1,672 @@
+//! `dojang cert …`: the customer's certificates in their NPKI folders (list, show, change the
+//! password, delete, export to PFX, import from PFX or NPKI files).
+//!
+//! Output is Korean unless `--lang en`, `DOJANG_LANG=en` or an English locale (`LANG=en_*`)
+//! asks for English. Passwords never come from the command line, where other users and shell
+//! history would see them: they are read from the terminal without echo, or for scripts from
+//! a file (`--password-file` …) or the environment (`DOJANG_CERT_PASSWORD` …).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use dojang_keystore::{CertInfo, Entry, Existing, KeystoreError, Location, Store, Validity};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+/// Environment variables for scripts and tests (never argv).
+pub const ENV_CERT_PASSWORD: &str = "DOJANG_CERT_PASSWORD";
+pub const ENV_NEW_CERT_PASSWORD: &str = "DOJANG_NEW_CERT_PASSWORD";
+pub const ENV_PFX_PASSWORD: &str = "DOJANG_PFX_PASSWORD";
+pub const ENV_LANG: &str = "DOJANG_LANG";
+
+#[derive(Subcommand)]
+pub enum CertCommand {
+    /// List the certificates (인증서 목록): subject, issuer, product, serial, validity, days left.
+    List(ListArgs),
+    /// Show one certificate in detail (인증서 보기).
+    Show(ShowArgs),
+    /// Change a certificate's password (인증서 암호 변경).
+    Passwd(PasswdArgs),
+    /// Delete a certificate and its key files (인증서 삭제).
+    Delete(DeleteArgs),
+    /// Export a certificate with its key as a PFX (PKCS#12) file (인증서 내보내기).
+    Export(ExportArgs),
+    /// Import a PFX file, an NPKI pair (signCert.der + signPri.key) or an NPKI folder (인증서 가져오기).
+    Import(ImportArgs),
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct Common {
+    /// Where the NPKI folder is: disk (this computer), removable:PATH (a USB disk or any
+    /// folder, NPKI/ at its root) or phone (the phone store).
+    #[arg(long, value_name = "WHERE", default_value = "disk", value_parser = parse_location)]
+    pub location: Location,
+    /// Language of the output (default: Korean, or English under an English locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+}
+
+fn parse_location(s: &str) -> Result<Location, String> {
+    s.parse().map_err(|e: dojang_keystore::location::BadLocation| e.to_string())
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which certificate: its serial number (as `list` shows it), its subject, or part of the
+/// subject such as the name. May be left out when the store holds one certificate.
+#[derive(Args, Clone, Debug)]
+pub struct Select {
+    #[arg(value_name = "CERT")]
+    pub cert: Option<String>,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub select: Select,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct PasswdArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub select: Select,
+    /// Read the current certificate password from FILE (else $DOJANG_CERT_PASSWORD, else the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Read the new password from FILE (else $DOJANG_NEW_CERT_PASSWORD, else the terminal, twice).
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: Option<PathBuf>,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub select: Select,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub select: Select,
+    /// The PFX file to write.
+    #[arg(long, value_name = "FILE")]
+    pub pfx: PathBuf,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Read the certificate password from FILE (else $DOJANG_CERT_PASSWORD, else the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password protecting the PFX from FILE (else $DOJANG_PFX_PASSWORD, else the terminal, twice).
+    #[arg(long, value_name = "FILE")]
+    pub pfx_password_file: Option<PathBuf>,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// A .pfx/.p12 file, a signCert.der (its signPri.key beside it), or a folder holding NPKI
+    /// certificate folders (e.g. a USB disk's root or its NPKI folder).
+    #[arg(value_name = "FILE|DIR")]
+    pub source: PathBuf,
+    /// Replace a stored certificate of the same subject (e.g. with its renewal).
+    #[arg(long)]
+    pub replace: bool,
+    /// Read the PFX password from FILE (else $DOJANG_PFX_PASSWORD, else the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub pfx_password_file: Option<PathBuf>,
+    /// Read the certificate password to set from FILE (else $DOJANG_NEW_CERT_PASSWORD, else
+    /// the terminal, twice). Only for PFX files; NPKI files keep their password.
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: Option<PathBuf>,
+}
+
+pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
+    match cmd {
+        CertCommand::List(a) => list(a),
+        CertCommand::Show(a) => show(a),
+        CertCommand::Passwd(a) => passwd(a),
+        CertCommand::Delete(a) => delete(a),
+        CertCommand::Export(a) => export(a),
+        CertCommand::Import(a) => import(a),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+fn list(a: ListArgs) -> anyhow::Result<()> {
+    let t = Text::new(a.common.lang);
+    let store = open(&a.common, t)?;
+    let listing = store.list().map_err(|e| t.error(e))?;
+    let now = OffsetDateTime::now_utc();
+    if a.json {
+        let items: Vec<_> = listing.entries.iter().map(|e| entry_json(e, now)).collect();
+        let problems: Vec<_> = listing.problems.iter().map(|p| p.to_string()).collect();
+        let doc = serde_json::json!({
+            "location": store.location().to_string(),
+            "root": store.root().display().to_string(),
+            "certificates": items,
+            "problems": problems,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("{} {} ({})", t.get(M::Store), store.location(), store.root().display());
+    if listing.entries.is_empty() {
+        println!("{}", t.get(M::NoCertificates));
+    }
+    for (i, e) in listing.entries.iter().enumerate() {
+        println!();
+        print_entry(t, i + 1, e, now, false);
+    }
+    for p in &listing.problems {
+        eprintln!("{}: {}", t.get(M::Warning), p);
+    }
+    Ok(())
+}
+
+fn show(a: ShowArgs) -> anyhow::Result<()> {
+    let t = Text::new(a.common.lang);
+    let store = open(&a.common, t)?;
+    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
+    let now = OffsetDateTime::now_utc();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&entry_json(&entry, now))?);
+        return Ok(());
+    }
+    print_entry(t, 0, &entry, now, true);
+    Ok(())
+}
+
+fn passwd(a: PasswdArgs) -> anyhow::Result<()> {
+    let t = Text::new(a.common.lang);
+    let store = open(&a.common, t)?;
+    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
+    println!("{} {}", t.get(M::Certificate), entry.info);
+    let old = existing_password(a.password_file.as_deref(), ENV_CERT_PASSWORD, t.get(M::PromptCertPassword), t)?;
+    // Check the current password before asking for a new one.
+    store.verify_password(&entry, &old).map_err(|e| t.error(e))?;
+    let new = new_password(a.new_password_file.as_deref(), ENV_NEW_CERT_PASSWORD, M::PromptNewPassword, t)?;
+    store.change_password(&entry, &old, &new).map_err(|e| t.error(e))?;
+    println!("{}", t.get(M::PasswordChanged));
+    Ok(())
+}
+
+fn delete(a: DeleteArgs) -> anyhow::Result<()> {
+    let t = Text::new(a.common.lang);
+    let store = open(&a.common, t)?;
+    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
+    if !a.yes {
+        println!("{} {}", t.get(M::Certificate), entry.info);
+        print!("{} ", t.get(M::ConfirmDelete));
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let answer = line.trim().to_lowercase();
+        if !matches!(answer.as_str(), "y" | "yes" | "예" | "네" | "ㅇ") {
+            println!("{}", t.get(M::Cancelled));
+            return Ok(());
+        }
+    }
+    store.delete(&entry).map_err(|e| t.error(e))?;
+    println!("{} {}", t.get(M::Deleted), entry.info);
+    Ok(())
+}
+
+fn export(a: ExportArgs) -> anyhow::Result<()> {
+    let t = Text::new(a.common.lang);
+    let store = open(&a.common, t)?;
+    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
+    if a.pfx.exists() && !a.force {
+        bail!("{} {} (--force)", a.pfx.display(), t.get(M::FileExists));
+    }
+    println!("{} {}", t.get(M::Certificate), entry.info);
+    let cert_pw = existing_password(a.password_file.as_deref(), ENV_CERT_PASSWORD, t.get(M::PromptCertPassword), t)?;
+    store.verify_password(&entry, &cert_pw).map_err(|e| t.error(e))?;
+    let pfx_pw = new_password(a.pfx_password_file.as_deref(), ENV_PFX_PASSWORD, M::PromptNewPfxPassword, t)?;
+    let pfx = store.export_pfx(&entry, &cert_pw, &pfx_pw).map_err(|e| t.error(e))?;
+    dojang_keystore::atomic::write(&a.pfx, &pfx).map_err(|e| t.error(e))?;
+    println!("{} {}", t.get(M::Exported), a.pfx.display());
+    Ok(())
+}
+
+fn import(a: ImportArgs) -> anyhow::Result<()> {
+    let t = Text::new(a.common.lang);
+    let store = open(&a.common, t)?;
+    let existing = if a.replace { Existing::Replace } else { Existing::Keep };
+    let src = &a.source;
+    let entries = if src.is_dir() {
+        store.import_folder(src, existing).map_err(|e| t.error(e))?
+    } else if is_npki_file(src) {
+        let dir = src.parent().unwrap_or(Path::new("."));
+        let cert = dir.join(dojang_keystore::store::SIGN_CERT);
+        let key = dir.join(dojang_keystore::store::SIGN_KEY);
+        let mut imported = vec![store.import_files(&cert, &key, existing).map_err(|e| t.error(e))?];
+        // A km pair beside it comes along: import the whole folder instead.
+        if dir.join(dojang_keystore::store::KM_CERT).is_file() {
+            imported = store.import_folder(dir, existing).map_err(|e| t.error(e))?;
+        }
+        imported
+    } else {
+        let bytes = std::fs::read(src).with_context(|| format!("{} {}", t.get(M::CannotRead), src.display()))?;
+        let pfx_pw = existing_password(a.pfx_password_file.as_deref(), ENV_PFX_PASSWORD, t.get(M::PromptPfxPassword), t)?;
+        // Check the PFX password before asking for the new certificate password.
+        dojang_npki::pfx::import(&bytes, &pfx_pw).map_err(|e| match e {
+            dojang_npki::pfx::PfxError::WrongPassword => t.error(KeystoreError::WrongPfxPassword),
+            other => anyhow::anyhow!("{}: {other}", src.display()),
+        })?;
+        let cert_pw = new_password(a.new_password_file.as_deref(), ENV_NEW_CERT_PASSWORD, M::PromptNewPassword, t)?;
+        vec![store.import_pfx(&bytes, src, &pfx_pw, &cert_pw, existing).map_err(|e| t.error(e))?]
+    };
+    for e in &entries {
+        println!("{} {} → {}", t.get(M::Imported), e.info, e.dir.display());
+    }
+    Ok(())
+}
+
+/// `signCert.der`, `signPri.key`, `kmCert.der` or `kmPri.key`: one file of an NPKI pair.
+fn is_npki_file(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        use dojang_keystore::store::{KM_CERT, KM_KEY, SIGN_CERT, SIGN_KEY};
+        [SIGN_CERT, SIGN_KEY, KM_CERT, KM_KEY].iter().any(|f| n.eq_ignore_ascii_case(f))
+    })
+}
+
+fn open(common: &Common, t: Text) -> anyhow::Result<Store> {
+    let store = Store::open(common.location.clone()).map_err(|e| t.error(e))?;
+    Ok(store.with_products(dojang_keystore::default_products()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+fn print_entry(t: Text, index: usize, e: &Entry, now: OffsetDateTime, detail: bool) {
+    let i = &e.info;
+    if index > 0 {
+        println!("[{index}] {}", i.subject);
+    } else {
+        println!("{:<w$} {}", t.get(M::Subject), i.subject, w = LABEL);
+    }
+    println!("    {:<w$} {}", t.get(M::Issuer), i.issuer, w = LABEL);
+    println!("    {:<w$} {}", t.get(M::Product), product_name(t, i), w = LABEL);
+    println!("    {:<w$} {}", t.get(M::Serial), i.serial, w = LABEL);
+    println!(
+        "    {:<w$} {} ~ {}",
+        t.get(M::Validity),
+        kst(i.not_before),
+        kst(i.not_after),
+        w = LABEL
+    );
+    println!("    {:<w$} {}", t.get(M::Status), status(t, i.validity(now)), w = LABEL);
+    if detail {
+        let policies: Vec<String> = i.policies.iter().map(|o| o.to_string()).collect();
+        println!("    {:<w$} {}", t.get(M::Policies), policies.join(", "), w = LABEL);
+        if let Some(km) = &e.km {
+            println!("    {:<w$} {} ({})", t.get(M::KmCert), km.serial, kst(km.not_after), w = LABEL);
+        }
+        println!("    {:<w$} {}", t.get(M::Folder), e.dir.display(), w = LABEL);
+    }
+}
+
+/// Label column width: wide enough for the English labels and the Korean ones.
+const LABEL: usize = 10;
+
+fn product_name(t: Text, i: &CertInfo) -> String {
+    match (&i.product, i.policies.first()) {
+        (Some(p), _) => match t.lang {
+            Lang::Ko => p.ko.clone(),
+            Lang::En => p.en.clone(),
+        },
+        (None, Some(oid)) => format!("{} ({oid})", t.get(M::UnknownProduct)),
+        (None, None) => t.get(M::UnknownProduct).to_string(),
+    }
+}
+
+fn status(t: Text, v: Validity) -> String {
+    match (t.lang, v) {
+        (Lang::Ko, Validity::Valid { days_left }) => format!("유효 (남은 기간 {days_left}일)"),
+        (Lang::En, Validity::Valid { days_left }) => format!("valid ({days_left} days left)"),
+        (Lang::Ko, Validity::ExpiringSoon { days_left }) => {
+            format!("⚠ 만료 임박 (남은 기간 {days_left}일): 지금 갱신하세요")
+        }
+        (Lang::En, Validity::ExpiringSoon { days_left }) => {
+            format!("⚠ EXPIRES SOON ({days_left} days left): renew it now")
+        }
+        (Lang::Ko, Validity::Expired { days_ago }) => {
+            format!("⚠ 만료됨 ({days_ago}일 전): 갱신할 수 없으니 새로 발급받으세요")
+        }
+        (Lang::En, Validity::Expired { days_ago }) => {
+            format!("⚠ EXPIRED ({days_ago} days ago): it cannot be renewed, issue a new one")
+        }
+        (Lang::Ko, Validity::NotYetValid) => "아직 유효하지 않음 (유효기간 시작 전)".into(),
+        (Lang::En, Validity::NotYetValid) => "not yet valid".into(),
+    }
+}
+
+/// Times as Korean banks show them: Korea Standard Time.
+fn kst(t: OffsetDateTime) -> String {
+    let k = t.to_offset(time::macros::offset!(+9));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} KST",
+        k.year(),
+        u8::from(k.month()),
+        k.day(),
+        k.hour(),
+        k.minute()
+    )
+}
+
+fn entry_json(e: &Entry, now: OffsetDateTime) -> serde_json::Value {
+    let i = &e.info;
+    let (status, flagged) = match i.validity(now) {
+        Validity::NotYetValid => ("not-yet-valid", false),
+        Validity::Valid { .. } => ("valid", false),
+        Validity::ExpiringSoon { .. } => ("expiring-soon", true),
+        Validity::Expired { .. } => ("expired", true),
+    };
+    let rfc3339 = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    serde_json::json!({
+        "subject": i.subject,
+        "issuer": i.issuer,
+        "serial": i.serial.to_hex(),
+        "not_before": rfc3339(i.not_before),
+        "not_after": rfc3339(i.not_after),
+        "days_left": i.days_left(now),
+        "status": status,
+        "flagged": flagged,
+        "product": i.product.as_ref().map(|p| serde_json::json!({"id": p.id, "ko": p.ko, "en": p.en})),
+        "policies": i.policies.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
+        "km": e.km.as_ref().map(|k| k.serial.to_hex()),
+        "folder": e.dir.display().to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passwords
+
+/// A password that exists already (the certificate's, or a PFX's): `file`, then `env`, then
+/// the terminal without echo.
+fn existing_password(file: Option<&Path>, env: &str, prompt: &str, t: Text) -> anyhow::Result<Zeroizing<String>> {
+    if let Some(p) = from_file_or_env(file, env, t)? {
+        return Ok(p);
+    }
+    prompt_hidden(prompt, env, t)
+}
+
+/// A password being set: `file`, then `env`, then the terminal twice (they must match).
+/// The rule (10–30 characters, letters, digits, symbols) is checked by the store, which
+/// names what is missing.
+fn new_password(file: Option<&Path>, env: &str, prompt: M, t: Text) -> anyhow::Result<Zeroizing<String>> {
+    if let Some(p) = from_file_or_env(file, env, t)? {
+        return Ok(p);
+    }
+    println!("{}", t.get(M::PasswordRule));
+    let first = prompt_hidden(t.get(prompt), env, t)?;
+    if let Err(e) = dojang_keystore::password::check(&first) {
+        return Err(t.error(KeystoreError::PasswordRule(e)));
+    }
+    let second = prompt_hidden(t.get(M::PromptConfirm), env, t)?;
+    if first != second {
+        bail!("{}", t.get(M::PasswordsDiffer));
+    }
+    Ok(first)
+}
+
+fn from_file_or_env(file: Option<&Path>, env: &str, t: Text) -> anyhow::Result<Option<Zeroizing<String>>> {
+    if let Some(path) = file {
+        let raw = Zeroizing::new(
+            std::fs::read_to_string(path).with_context(|| format!("{} {}", t.get(M::CannotRead), path.display()))?,
+        );
+        // One trailing newline is the file's, not the password's.
+        let trimmed = raw.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&raw);
+        return Ok(Some(Zeroizing::new(trimmed.to_string())));
+    }
+    Ok(std::env::var(env).ok().map(Zeroizing::new))
+}
+
+fn prompt_hidden(prompt: &str, env: &str, t: Text) -> anyhow::Result<Zeroizing<String>> {
+    // rpassword reads the controlling terminal, so this works even when stdin is a pipe.
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| anyhow::anyhow!("{} (${env}, --…-file): {e}", t.get(M::NoTerminal)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// 한국어
+    Ko,
+    /// English
+    En,
+}
+
+/// The message table: every user-facing string in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum M {
+    Store,
+    NoCertificates,
+    Warning,
+    Certificate,
+    Subject,
+    Issuer,
+    Product,
+    Serial,
+    Validity,
+    Status,
+    Policies,
+    KmCert,
+    Folder,
+    UnknownProduct,
+    PromptCertPassword,
+    PromptNewPassword,
+    PromptPfxPassword,
+    PromptNewPfxPassword,
+    PromptConfirm,
+    PasswordRule,
+    PasswordsDiffer,
+    PasswordChanged,
+    ConfirmDelete,
+    Cancelled,
+    Deleted,
+    FileExists,
+    Exported,
+    Imported,
+    CannotRead,
+    NoTerminal,
+}
+
+const MESSAGES: &[(M, &str, &str)] = &[
+    (M::Store, "인증서 저장소:", "Certificate store:"),
+    (M::NoCertificates, "저장된 인증서가 없습니다.", "No certificates are stored here."),
+    (M::Warning, "경고", "warning"),
+    (M::Certificate, "인증서:", "Certificate:"),
+    (M::Subject, "사용자", "Subject"),
+    (M::Issuer, "발급자", "Issuer"),
+    (M::Product, "용도", "Product"),
+    (M::Serial, "일련번호", "Serial"),
+    (M::Validity, "유효기간", "Valid"),
+    (M::Status, "상태", "Status"),
+    (M::Policies, "정책 OID", "Policies"),
+    (M::KmCert, "암호화용", "KM cert"),
+    (M::Folder, "위치", "Folder"),
+    (M::UnknownProduct, "알 수 없는 용도", "unknown product"),
+    (M::PromptCertPassword, "인증서 비밀번호: ", "Certificate password: "),
+    (M::PromptNewPassword, "새 인증서 비밀번호: ", "New certificate password: "),
+    (M::PromptPfxPassword, "PFX 파일 비밀번호: ", "PFX file password: "),
+    (M::PromptNewPfxPassword, "PFX 파일에 설정할 비밀번호: ", "Password for the PFX file: "),
+    (M::PromptConfirm, "한 번 더 입력: ", "Again, to confirm: "),
+    (
+        M::PasswordRule,
+        "비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10~30자로 정하세요.",
+        "Choose 10 to 30 characters with letters, digits and symbols.",
+    ),
+    (M::PasswordsDiffer, "두 번 입력한 비밀번호가 다릅니다. 다시 시도하세요.", "The two passwords differ; try again."),
+    (M::PasswordChanged, "인증서 비밀번호를 변경했습니다.", "The certificate password is changed."),
+    (
+        M::ConfirmDelete,
+        "이 인증서를 삭제할까요? 삭제하면 되돌릴 수 없습니다. [y/N]",
+        "Delete this certificate? This cannot be undone. [y/N]",
+    ),
+    (M::Cancelled, "취소했습니다.", "Cancelled."),
+    (M::Deleted, "삭제했습니다:", "Deleted:"),
+    (M::FileExists, "파일이 이미 있습니다. 덮어쓰려면 --force를 쓰세요", "exists already; to overwrite it use"),
+    (M::Exported, "PFX 파일로 내보냈습니다:", "Exported to the PFX file"),
+    (M::Imported, "가져왔습니다:", "Imported:"),
+    (M::CannotRead, "읽을 수 없습니다:", "cannot read"),
+    (
+        M::NoTerminal,
+        "비밀번호를 입력받을 터미널이 없습니다. 파일이나 환경 변수로 주세요",
+        "no terminal to read the password from; give it in a file or the environment",
+    ),
+];
+
+#[derive(Clone, Copy, Debug)]
+struct Text {
+    lang: Lang,
+}
+
+impl Text {
+    fn new(flag: Option<Lang>) -> Self {
+        Text { lang: flag.unwrap_or_else(|| lang_from_env(|k| std::env::var(k).ok())) }
+    }
+
+    fn get(self, m: M) -> &'static str {
+        let row = MESSAGES.iter().find(|(k, _, _)| *k == m);
+        match (row, self.lang) {
+            (Some((_, ko, _)), Lang::Ko) => ko,
+            (Some((_, _, en)), Lang::En) => en,
+            (None, _) => "?",
+        }
+    }
+
+    /// A store error as a sentence in the chosen language that names the file and says what
+    /// to do; the library's own (English) text where there is no translation.
+    fn error(self, e: KeystoreError) -> anyhow::Error {
+        use KeystoreError as K;
+        let ko = self.lang == Lang::Ko;
+        let text = match &e {
+            K::WrongPassword { path } if ko => {
+                format!("인증서 비밀번호가 틀렸습니다 ({}). 확인 후 다시 입력하세요", path.display())
+            }
+            K::WrongPassword { path } => {
+                format!("the certificate password is wrong ({}); check it and try again", path.display())
+            }
+            K::WrongPfxPassword if ko => "PFX 파일 비밀번호가 틀렸습니다".into(),
+            K::WrongPfxPassword => "the PFX file password is wrong".into(),
+            K::NotFound { query, root } if ko => format!(
+                "{query:?}에 해당하는 인증서가 {}에 없습니다. `dojang cert list`로 확인하세요",
+                root.display()
+            ),
+            K::NotFound { query, root } => {
+                format!("no certificate matches {query:?} in {}; see `dojang cert list`", root.display())
+            }
+            K::Ambiguous { matches, .. } if ko => {
+                format!("인증서가 {}개 해당합니다: {}. 일련번호로 하나를 지정하세요", matches.len(), matches.join("; "))
+            }
+            K::Empty { root } if ko => format!("{}에 저장된 인증서가 없습니다", root.display()),
+            K::PasswordRule(rule) if ko => {
+                let parts: Vec<&str> = rule.problems.iter().map(|p| problem_ko(*p)).collect();
+                format!("비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10~30자여야 합니다: {}", parts.join(", "))
+            }
+            K::CorruptCertificate { .. } if ko => format!("인증서 파일이 손상되었습니다. 원본에서 다시 복사하거나 재발급받으세요 — {e}"),
+            K::CorruptKeyFile { .. } if ko => format!("개인키 파일이 손상되었습니다. 원본에서 다시 복사하거나 재발급받으세요 — {e}"),
+            K::AlreadyStored { path, serial } if ko => format!(
+                "{}에 같은 사용자의 다른 인증서(일련번호 {serial})가 있습니다. 먼저 삭제하거나 --replace로 바꾸세요",
+                path.display()
+            ),
+            other => other.to_string(),
+        };
+        anyhow::anyhow!(text)
+    }
+}
+
+fn problem_ko(p: dojang_keystore::password::Problem) -> &'static str {
+    use dojang_keystore::password::Problem as P;
+    match p {
+        P::TooShort => "10자보다 짧습니다",
+        P::TooLong => "30자보다 깁니다",
+        P::NoLetter => "영문자가 없습니다",
+        P::NoDigit => "숫자가 없습니다",
+        P::NoSymbol => "특수문자(예: ! @ # $ %)가 없습니다",
+        P::BadCharacter => "공백, 한글 등 쓸 수 없는 문자가 있습니다",
+    }
+}
+
+/// `DOJANG_LANG`, then the POSIX locale variables in their order of precedence; Korean
+/// unless one of them says English.
+fn lang_from_env(var: impl Fn(&str) -> Option<String>) -> Lang {
+    for key in [ENV_LANG, "LC_ALL", "LC_MESSAGES", "LANG"] {
+        if let Some(v) = var(key).filter(|v| !v.is_empty()) {
+            return if v.to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Ko };
+        }
+    }
+    Lang::Ko
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        let all = [
+            M::Store, M::NoCertificates, M::Warning, M::Certificate, M::Subject, M::Issuer,
+            M::Product, M::Serial, M::Validity, M::Status, M::Policies, M::KmCert, M::Folder,
+            M::UnknownProduct, M::PromptCertPassword, M::PromptNewPassword, M::PromptPfxPassword,
+            M::PromptNewPfxPassword, M::PromptConfirm, M::PasswordRule, M::PasswordsDiffer,
+            M::PasswordChanged, M::ConfirmDelete, M::Cancelled, M::Deleted, M::FileExists,
+            M::Exported, M::Imported, M::CannotRead, M::NoTerminal,
+        ];
+        for m in all {
+            let ko = Text { lang: Lang::Ko }.get(m);
+            let en = Text { lang: Lang::En }.get(m);
+            assert!(ko != "?" && en != "?" && ko != en, "{m:?}");
+        }
+        assert_eq!(all.len(), MESSAGES.len());
+    }
+
+    #[test]
+    fn language_from_flag_and_locale() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(lang_from_env(env(&[])), Lang::Ko);
+        assert_eq!(lang_from_env(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
+        assert_eq!(lang_from_env(env(&[("LANG", "ko_KR.UTF-8")])), Lang::Ko);
+        assert_eq!(lang_from_env(env(&[("LANG", "C.UTF-8")])), Lang::Ko);
+        assert_eq!(lang_from_env(env(&[("LC_ALL", "ko_KR"), ("LANG", "en_US")])), Lang::Ko);
+        assert_eq!(lang_from_env(env(&[("DOJANG_LANG", "en"), ("LC_ALL", "ko_KR")])), Lang::En);
+    }
+
+    #[test]
+    fn kst_is_nine_hours_ahead() {
+        let t = time::macros::datetime!(2025-12-31 15:30 UTC);
+        assert_eq!(kst(t), "2026-01-01 00:30 KST");
+    }
+}

@@ -1,0 +1,73 @@
+//! What every operator command shares: where the data is and how the center is configured.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use dojang_ca::Passphrase;
+use dojang_config::{Config, Flags, PassphraseSource, ProcessEnv};
+use dojang_server::{Center, Opening};
+
+#[derive(Args, Clone, Debug, Default)]
+pub struct DataArgs {
+    /// The center's data directory (SQLite database, CA files). Default ./dojang-data,
+    /// or $DOJANG_DATA.
+    #[arg(long = "data", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file. Default <DIR>/dojang.toml when present, or $DOJANG_CONFIG.
+    #[arg(long = "config", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn flags(&self) -> Flags {
+        Flags { data_dir: self.data_dir.clone(), config_file: self.config_file.clone(), ..Flags::default() }
+    }
+}
+
+pub fn load_config(flags: &Flags) -> anyhow::Result<Config> {
+    Ok(Config::load(flags, &ProcessEnv)?)
+}
+
+/// Opens the whole center (store and CA) as `serve` does.
+pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, PassphraseSource)> {
+    let resolved = config.ca_passphrase(&ProcessEnv)?;
+    let passphrase = Passphrase::new(resolved.secret.to_string());
+    let source = resolved.source.clone();
+    let (center, opening) = Center::open(config, &passphrase, time::OffsetDateTime::now_utc())
+        .await
+        .context("opening the center")?;
+    Ok((center, opening, source))
+}
+
+/// Opens only the store, for commands that need no CA key. Refuses to make a new, empty
+/// database: a mistyped --data should be an error, not a silent empty center.
+pub async fn open_store(config: &Config) -> anyhow::Result<dojang_store::Store> {
+    let path = config.database_path();
+    if !path.exists() {
+        anyhow::bail!(
+            "no dojang data in {} (no {}); give the directory `dojang serve --data` uses",
+            config.data_dir.display(),
+            path.display()
+        );
+    }
+    Ok(dojang_store::Store::open_sqlite(&path).await?)
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+/// Writes a file atomically: beside it first, then renamed over, so a failure leaves the old.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! `dojang`: the certificate center (`dojang serve`), the operator's CA tools (`dojang ca …`)
+//! and the customer's certificate client (`dojang cert …`). A thin layer over the library crates.
+#![forbid(unsafe_code)]
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "dojang", version, about = "dojang 인증센터: a Korean bank's certificate center and client")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the certificate center (web page, JSON API, OCSP, CRL).
+    Serve(cmd::serve::ServeArgs),
+    /// Operator tools that work on the center's store and CA directly.
+    #[command(subcommand)]
+    Ca(cmd::ca::CaCommand),
+    /// The customer's certificates (NPKI folders, PFX).
+    #[command(subcommand)]
+    Cert(cmd::cert::CertCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Ca(c) => cmd::ca::run(c),
+        Command::Cert(c) => cmd::cert::run(c),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` prints the whole chain of context on one line: what failed and why.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Issue 2, end to end: a real `dojang serve`, the real `dojang ca` commands, and OpenSSL and
+//! Python `cryptography` as independent judges of what comes out.
+
+mod support;
+
+use std::io::Read;
+
+use support::*;
+
+const SUBJECT_BANK: &str = "/C=KR/O=dojang/OU=personal4IB/OU=DOJANGBANK/CN=홍길동()0011234567890123";
+
+fn subject(product_ou: &str, cn: &str) -> String {
+    format!("/C=KR/O=dojang/OU={product_ou}/OU=DOJANGBANK/CN={cn}")
+}
+
+fn issue(c: &TestCenter, name: &str, key: &str, subject: &str, product: &str) -> (String, String) {
+    let csr = c.csr(name, key, subject);
+    let out = c.p(&format!("{name}.pem"));
+    let o = c.dojang(&["ca", "issue", "--csr", &csr, "--product", product, "--out", &out]);
+    assert!(o.status.success(), "issue failed: {}", text(&o));
+    let serial = line_value(&text(&o), "issued");
+    (out, serial)
+}
+
+fn inspect(c: &TestCenter, cert: &str) -> serde_json::Value {
+    let script = tests_dir().join("py/inspect_cert.py");
+    let out = ok("python3", &[&script.display().to_string(), cert], c.dir.path());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from inspect_cert.py ({e}): {out}"))
+}
+
+fn openssl_ski(c: &TestCenter, cert: &str) -> String {
+    let out = ok("openssl", &["x509", "-in", cert, "-noout", "-ext", "subjectKeyIdentifier"], c.dir.path());
+    out.lines().nth(1).expect("SKI line").trim().replace(':', "").to_lowercase()
+}
+
+#[test]
+fn each_joint_product_is_issued_in_the_korean_profile_and_verifies() {
+    let c = TestCenter::started();
+    let (root, issuing) = c.fetch_chain();
+    let issuing_ski = openssl_ski(&c, &issuing);
+    let cases = [
+        ("bank", "rsa:2048", "personal4IB", "personal-bank", "1.2.410.200005.1.1.4"),
+        ("general", "rsa:2048", "personal", "personal-general", "1.2.410.200005.1.1.1"),
+        ("limited", "rsa:2048", "limited", "limited", "1.3.6.1.4.1.32473.1.3"),
+        ("corp", "rsa:2048", "corporation", "corporate-general", "1.2.410.200005.1.1.5"),
+        ("bank-ec", "ec", "personal4IB", "personal-bank", "1.2.410.200005.1.1.4"),
+    ];
+    let mut serials = std::collections::HashSet::new();
+    for (name, key, ou, product, policy) in cases {
+        let cn = if product == "corporate-general" { "(주)도장상사()0011234567890123" } else { "홍길동()0011234567890123" };
+        let (leaf, serial) = issue(&c, name, key, &subject(ou, cn), product);
+        assert!(serials.insert(serial.clone()), "serial {serial} repeated");
+
+        let v = ok("openssl", &["verify", "-CAfile", &root, "-untrusted", &issuing, &leaf], c.dir.path());
+        assert!(v.contains(": OK"), "{v}");
+
+        let t = ok("openssl", &["x509", "-in", &leaf, "-noout", "-text", "-nameopt", "utf8,sep_comma_plus_space"], c.dir.path());
+        for want in [
+            "Basic Constraints: critical",
+            "CA:FALSE",
+            "Key Usage: critical",
+            "Digital Signature, Non Repudiation",
+            &format!("Policy: {policy}"),
+            &format!("URI:{}/crl/issuing.crl", c.base),
+            &format!("OCSP - URI:{}/ocsp", c.base),
+            &format!("CA Issuers - URI:{}/ca/issuing.crt", c.base),
+            "Subject Key Identifier",
+            "Authority Key Identifier",
+            &format!("OU=DOJANGBANK, CN={cn}"),
+            "Issuer: C=KR, O=dojang, OU=AccreditedCA, CN=dojangCA Class 1",
+        ] {
+            assert!(t.contains(want), "openssl -text of {product} lacks {want:?}:\n{t}");
+        }
+
+        let j = inspect(&c, &leaf);
+        assert_eq!(j["serial_hex"], serial.trim_start_matches('0'), "{j}");
+        let serial_int: u128 = u128::from_str_radix(&serial, 16).expect("hex");
+        assert!(serial_int > 0 && serial.len() <= 40, "serial {serial} not a positive ≤20-octet number");
+        assert_eq!(j["basic_constraints"], serde_json::json!({"critical": true, "ca": false}));
+        assert_eq!(j["key_usage"]["critical"], true);
+        assert_eq!(j["key_usage"]["digital_signature"], true);
+        assert_eq!(j["key_usage"]["non_repudiation"], true);
+        assert_eq!(j["key_usage"]["key_cert_sign"], false);
+        assert_eq!(j["ski_matches_key"], true);
+        assert_eq!(j["aki"], issuing_ski);
+        assert_eq!(j["policies"], serde_json::json!([policy]));
+        assert_eq!(j["crl_urls"], serde_json::json!([format!("{}/crl/issuing.crl", c.base)]));
+        assert_eq!(j["ocsp_urls"], serde_json::json!([format!("{}/ocsp", c.base)]));
+        assert_eq!(j["ca_issuer_urls"], serde_json::json!([format!("{}/ca/issuing.crt", c.base)]));
+        assert_eq!(j["days"], 730, "two years by default");
+        assert_eq!(j["issuer"], "CN=dojangCA Class 1,OU=AccreditedCA,O=dojang,C=KR");
+        assert!(j["subject"].as_str().is_some_and(|s| s.starts_with(&format!("CN={cn}"))), "{j}");
+        assert_eq!(j["key_size"], if key == "ec" { 256 } else { 2048 });
+    }
+}
+
+#[test]
+fn the_chain_can_be_built_from_the_leaf_alone() {
+    let c = TestCenter::started();
+    let (leaf, _) = issue(&c, "leaf", "rsa:2048", SUBJECT_BANK, "personal-bank");
+    let fetch = |url: &str, name: &str| -> String {
+        let mut body = Vec::new();
+        ureq::get(url).call().expect("fetch").into_reader().read_to_end(&mut body).expect("body");
+        std::fs::write(c.path(&format!("{name}.der")), body).expect("write");
+        let pem = c.p(&format!("{name}.pem"));
+        ok("openssl", &["x509", "-inform", "DER", "-in", &c.p(&format!("{name}.der")), "-out", &pem], c.dir.path());
+        pem
+    };
+    let j = inspect(&c, &leaf);
+    let issuing = fetch(j["ca_issuer_urls"][0].as_str().expect("AIA"), "via-aia-issuing");
+    let t = ok("openssl", &["x509", "-in", &issuing, "-noout", "-text"], c.dir.path());
+    let root_url = line_value(&t, "CA Issuers - URI:");
+    assert_eq!(root_url, format!("{}/ca/root.crt", c.base));
+    assert!(t.contains("CA:TRUE, pathlen:0"), "{t}");
+    assert!(t.contains(&format!("URI:{}/crl/root.crl", c.base)), "{t}");
+    let root = fetch(&root_url, "via-aia-root");
+    let v = ok("openssl", &["verify", "-CAfile", &root, "-untrusted", &issuing, &leaf], c.dir.path());
+    assert!(v.contains(": OK"), "{v}");
+    // Every CRL on the path is published too: a full CRL check of the whole chain passes.
+    std::fs::write(c.path("issuing.crl"), c.get("/crl/issuing.crl")).expect("crl");
+    std::fs::write(c.path("root.crl"), c.get("/crl/root.crl")).expect("arl");
+    ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("issuing.crl"), "-out", &c.p("issuing-crl.pem")], c.dir.path());
+    ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("root.crl"), "-out", &c.p("root-crl.pem")], c.dir.path());
+    let v = ok(
+        "openssl",
+        &["verify", "-crl_check_all", "-CRLfile", &c.p("issuing-crl.pem"), "-CRLfile", &c.p("root-crl.pem"), "-CAfile", &root, "-untrusted", &issuing, &leaf],
+        c.dir.path(),
+    );
+    assert!(v.contains(": OK"), "{v}");
+}
+
+fn ocsp(c: &TestCenter, root: &str, issuing: &str, target: &[&str]) -> String {
+    let leaf_for_url = c.p("leaf.pem");
+    let url = ok("openssl", &["x509", "-in", &leaf_for_url, "-noout", "-ocsp_uri"], c.dir.path()).trim().to_string();
+    assert_eq!(url, format!("{}/ocsp", c.base));
+    let mut args = vec!["ocsp", "-issuer", issuing, "-url", &url, "-CAfile", root];
+    args.extend_from_slice(target);
+    ok("openssl", &args, c.dir.path())
+}
+
+#[test]
+fn ocsp_says_good_then_revoked_at_once_and_unknown_for_a_serial_never_issued() {
+    let c = TestCenter::started();
+    let (root, issuing) = c.fetch_chain();
+    let (leaf, serial) = issue(&c, "leaf", "rsa:2048", SUBJECT_BANK, "personal-bank");
+
+    let good = ocsp(&c, &root, &issuing, &["-cert", &leaf]);
+    assert!(good.contains("Response verify OK"), "{good}");
+    assert!(good.contains(&format!("{leaf}: good")), "{good}");
+    assert!(!good.contains("WARNING: no nonce"), "the nonce must be echoed: {good}");
+
+    let o = c.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "keyCompromise"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // The very next answer says revoked, with its time and reason.
+    let revoked = ocsp(&c, &root, &issuing, &["-cert", &leaf]);
+    assert!(revoked.contains("Response verify OK"), "{revoked}");
+    assert!(revoked.contains(&format!("{leaf}: revoked")), "{revoked}");
+    assert!(revoked.contains("Reason: keyCompromise"), "{revoked}");
+    assert!(revoked.contains("Revocation Time:"), "{revoked}");
+
+    let unknown = ocsp(&c, &root, &issuing, &["-serial", "0x0123456789ABCDEF"]);
+    assert!(unknown.contains("Response verify OK"), "{unknown}");
+    assert!(unknown.contains("0x0123456789ABCDEF: unknown"), "{unknown}");
+
+    // RFC 5019 GET: the request in the URL, base64 and URL-encoded.
+    ok("openssl", &["ocsp", "-issuer", &issuing, "-cert", &leaf, "-no_nonce", "-reqout", &c.p("req.der")], c.dir.path());
+    let req = std::fs::read(c.path("req.der")).expect("req");
+    let b64 = base64_standard(&req);
+    let encoded: String = b64
+        .chars()
+        .map(|ch| match ch {
+            '+' => "%2B".to_string(),
+            '/' => "%2F".to_string(),
+            '=' => "%3D".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    let resp = c.get(&format!("/ocsp/{encoded}"));
+    std::fs::write(c.path("resp.der"), resp).expect("resp");
+    let via_get = ok(
+        "openssl",
+        &["ocsp", "-respin", &c.p("resp.der"), "-issuer", &issuing, "-cert", &leaf, "-CAfile", &root],
+        c.dir.path(),
+    );
+    assert!(via_get.contains("Response verify OK") && via_get.contains(": revoked"), "{via_get}");
+}
+
+fn base64_standard(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_crl_at_the_cdp_lists_revocations_and_openssl_then_rejects_the_leaf() {
+    let c = TestCenter::started();
+    let (root, issuing) = c.fetch_chain();
+    let (revoked, serial) = issue(&c, "leaf", "rsa:2048", SUBJECT_BANK, "personal-bank");
+    let (kept, _) = issue(&c, "kept", "ec", SUBJECT_BANK, "personal-bank");
+    let first = c.get("/crl/issuing.crl");
+
+    let o = c.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "superseded"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let j = inspect(&c, &revoked);
+    let cdp = j["crl_urls"][0].as_str().expect("CDP").to_string();
+    let mut der = Vec::new();
+    ureq::get(&cdp).call().expect("CRL").into_reader().read_to_end(&mut der).expect("body");
+    assert_ne!(der, first, "the CRL must be rebuilt after a revocation");
+    std::fs::write(c.path("crl.der"), &der).expect("write");
+    let t = ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("crl.der"), "-noout", "-text", "-CAfile", &issuing], c.dir.path());
+    assert!(t.contains("verify OK"), "{t}");
+    assert!(t.contains(&format!("Serial Number: {serial}")), "{t}");
+    assert!(t.contains("Superseded"), "{t}");
+    assert!(t.contains("X509v3 CRL Number"), "{t}");
+    assert!(t.contains("Next Update:"), "{t}");
+    ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("crl.der"), "-out", &c.p("crl.pem")], c.dir.path());
+
+    let bad = fails("openssl", &["verify", "-crl_check", "-CRLfile", &c.p("crl.pem"), "-CAfile", &root, "-untrusted", &issuing, &revoked], c.dir.path());
+    assert!(bad.contains("certificate revoked"), "{bad}");
+    let fine = ok("openssl", &["verify", "-crl_check", "-CRLfile", &c.p("crl.pem"), "-CAfile", &root, "-untrusted", &issuing, &kept], c.dir.path());
+    assert!(fine.contains(": OK"), "{fine}");
+
+    // The operator can make one on demand; its number is higher.
+    let o = c.dojang(&["ca", "crl", "--out", &c.p("manual.crl")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let number = |path: &str| -> u64 {
+        let t = ok("openssl", &["crl", "-inform", "DER", "-in", path, "-noout", "-crlnumber"], c.dir.path());
+        u64::from_str_radix(t.trim().trim_start_matches("crlNumber=0x").trim_start_matches("crlNumber="), 16).expect("crl number")
+    };
+    assert!(number(&c.p("manual.crl")) > number(&c.p("crl.der")));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let c = TestCenter::started();
+    let (_, serial) = issue(&c, "good", "rsa:2048", SUBJECT_BANK, "personal-bank");
+    let before = c.store_counts();
+    assert_eq!(before.0, 1);
+    let dir = c.dir.path();
+    let issue_err = |csr: &str, product: &str| -> String {
+        let out = c.p("out.pem");
+        let o = c.dojang(&["ca", "issue", "--csr", csr, "--product", product, "--out", &out]);
+        assert!(!o.status.success(), "should have been refused: {}", text(&o));
+        assert!(!c.path("out.pem").exists(), "nothing may be written on a refusal");
+        text(&o)
+    };
+
+    std::fs::write(c.path("garbage.csr"), b"this is not a CSR").expect("write");
+    let e = issue_err(&c.p("garbage.csr"), "personal-bank");
+    assert!(e.contains("could not be read"), "{e}");
+
+    // A CSR whose signature was altered.
+    let csr = c.csr("tamper", "rsa:2048", SUBJECT_BANK);
+    ok("openssl", &["req", "-in", &csr, "-outform", "DER", "-out", &c.p("tamper.der")], dir);
+    let mut der = std::fs::read(c.path("tamper.der")).expect("read");
+    let last = der.len() - 1;
+    der[last] ^= 0x01;
+    std::fs::write(c.path("tamper.der"), &der).expect("write");
+    let e = issue_err(&c.p("tamper.der"), "personal-bank");
+    assert!(e.contains("signature does not verify"), "{e}");
+
+    let small = c.csr("small", "rsa:1024", SUBJECT_BANK);
+    let e = issue_err(&small, "personal-bank");
+    assert!(e.contains("1024 bits") && e.contains("at least 2048"), "{e}");
+
+    let good = c.p("good.csr");
+    let e = issue_err(&good, "platinum");
+    assert!(e.contains("unknown product") && e.contains("personal-bank"), "{e}");
+
+    let e = issue_err(&good, "personal-general");
+    assert!(e.contains("should be ou=personal but is ou=personal4IB"), "{e}");
+
+    let stranger = c.csr("stranger", "rsa:2048", "/CN=someone");
+    let e = issue_err(&stranger, "personal-bank");
+    assert!(e.contains("c=KR, o=dojang, ou=personal4IB, ou=DOJANGBANK"), "{e}");
+
+    let e = text(&c.dojang(&["ca", "revoke", "--serial", "0BADC0DE", "--reason", "keyCompromise"]));
+    assert!(e.contains("no certificate with serial 0BADC0DE"), "{e}");
+    let e = text(&c.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "lost-it"]));
+    assert!(e.contains("unknown revocation reason") && e.contains("keyCompromise"), "{e}");
+    let e = text(&c.dojang(&["ca", "revoke", "--serial", "not-hex", "--reason", "keyCompromise"]));
+    assert!(e.contains("not hex"), "{e}");
+    let e = text(&c.dojang(&["ca", "show", "--serial", "0BADC0DE"]));
+    assert!(e.contains("no certificate with serial 0BADC0DE"), "{e}");
+    let e = fails(DOJANG, &["ca", "show", "--serial", "01", "--data", &c.p("nowhere")], dir);
+    assert!(e.contains("no dojang data"), "{e}");
+    assert!(!c.path("nowhere").join("dojang.sqlite3").exists());
+
+    // A garbage OCSP request gets a proper OCSP malformedRequest answer.
+    let resp = ureq::post(&format!("{}/ocsp", c.base))
+        .set("Content-Type", "application/ocsp-request")
+        .send_bytes(b"\x30\x03garbage")
+        .expect("OCSP POST");
+    assert_eq!(resp.header("Content-Type"), Some("application/ocsp-response"));
+    let mut body = Vec::new();
+    resp.into_reader().read_to_end(&mut body).expect("body");
+    std::fs::write(c.path("malformed.der"), &body).expect("write");
+    let o = run("openssl", &["ocsp", "-respin", &c.p("malformed.der"), "-resp_text", "-noverify"], dir);
+    assert!(text(&o).contains("malformedrequest"), "{}", text(&o));
+    let empty = c.get("/ocsp/%%%not-base64");
+    assert_eq!(empty, vec![0x30, 0x03, 0x0a, 0x01, 0x01]);
+
+    assert_eq!(c.store_counts(), before, "refusals must leave the store as it was");
+
+    // Revoking twice: the second is refused with when and why, and changes nothing.
+    let o = c.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "keyCompromise"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let after_revoke = c.store_counts();
+    let e = text(&c.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "superseded"]));
+    assert!(e.contains("already revoked (keyCompromise"), "{e}");
+    assert_eq!(c.store_counts(), after_revoke);
+    let shown = ok(DOJANG, &["ca", "show", "--serial", &serial, "--data", &c.data_arg()], dir);
+    assert!(shown.contains("revoked (폐기)") && shown.contains("keyCompromise"), "{shown}");
+}
+
+#[test]
+fn serve_says_where_to_go_and_keeps_its_ca_across_restarts() {
+    let mut c = TestCenter::new();
+    c.start();
+    let root1 = c.get("/ca/root.crt");
+    let home = String::from_utf8(c.get("/")).expect("utf8");
+    assert!(home.contains("인증센터") && home.contains("4,400원"), "{home}");
+    let products: serde_json::Value = serde_json::from_slice(&c.get("/api/v1/products")).expect("json");
+    assert_eq!(products["products"].as_array().map(Vec::len), Some(5));
+    let printed = c.printed();
+    assert!(printed.contains(&format!("open:     {}/", c.base)), "{printed}");
+    assert!(printed.contains(&c.data.display().to_string()), "{printed}");
+    assert!(printed.contains("created now") && printed.contains("DEMO passphrase"), "{printed}");
+    c.stop();
+    c.start();
+    assert_eq!(c.get("/ca/root.crt"), root1, "the CA must be loaded, not made again");
+    assert!(c.data.join("DEMO-ONLY-ca-passphrase.txt").exists());
+}

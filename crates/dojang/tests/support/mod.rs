@@ -1,0 +1,212 @@
+//! Helpers for end-to-end tests: a real `dojang serve` on a free port, real `openssl` and
+//! `python3` runs. A missing tool fails the test (the test script installs them).
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const DOJANG: &str = env!("CARGO_BIN_EXE_dojang");
+
+/// Runs a command, returning its output; panics with everything it printed if it cannot start.
+pub fn run(program: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DOJANG_DATA")
+        .env_remove("DOJANG_CONFIG")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (is it installed? scripts/test installs it): {e}"))
+}
+
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Runs and requires success.
+pub fn ok(program: &str, args: &[&str], dir: &Path) -> String {
+    let o = run(program, args, dir);
+    assert!(o.status.success(), "{program} {args:?} failed:\n{}", text(&o));
+    text(&o)
+}
+
+/// Runs and requires failure; returns what it printed.
+pub fn fails(program: &str, args: &[&str], dir: &Path) -> String {
+    let o = run(program, args, dir);
+    assert!(!o.status.success(), "{program} {args:?} should have failed:\n{}", text(&o));
+    text(&o)
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A running center in its own temporary data directory, stopped on drop.
+pub struct TestCenter {
+    pub dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub base: String,
+    child: Option<Child>,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl TestCenter {
+    /// Makes the data directory with a config fixing the port, so that `serve` and the `ca`
+    /// commands agree on the URLs put into certificates. Does not start the server.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).expect("data dir");
+        let port = free_port();
+        std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n")).expect("config");
+        TestCenter { dir, data, base: format!("http://127.0.0.1:{port}"), child: None, stdout: Default::default() }
+    }
+
+    pub fn started() -> Self {
+        let mut c = Self::new();
+        c.start();
+        c
+    }
+
+    pub fn start(&mut self) {
+        let mut child = Command::new(DOJANG)
+            .args(["serve", "--data"])
+            .arg(&self.data)
+            .env_remove("DOJANG_DATA")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dojang serve");
+        if let Some(mut out) = child.stdout.take() {
+            let sink = self.stdout.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = out.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut s) = sink.lock() {
+                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    }
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut out = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut out);
+                }
+                panic!("dojang serve exited early ({status}): {out}");
+            }
+            if ureq::get(&format!("{}/healthz", self.base)).call().is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "dojang serve did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.child = Some(child);
+    }
+
+    /// Stops the server (the data stays).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// What `serve` has printed on standard output so far.
+    pub fn printed(&self) -> String {
+        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn p(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+
+    pub fn data_arg(&self) -> String {
+        self.data.display().to_string()
+    }
+
+    /// `dojang <args…> --data <dir>`.
+    pub fn dojang(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        let data = self.data_arg();
+        all.extend(["--data", &data]);
+        run(DOJANG, &all, self.dir.path())
+    }
+
+    pub fn get(&self, path: &str) -> Vec<u8> {
+        let resp = ureq::get(&format!("{}{path}", self.base)).call().expect("GET");
+        let mut body = Vec::new();
+        resp.into_reader().read_to_end(&mut body).expect("body");
+        body
+    }
+
+    /// Makes a key and CSR with openssl: `key` is `rsa:2048`, `rsa:1024`, `ec` (P-256)…
+    pub fn csr(&self, name: &str, key: &str, subject: &str) -> String {
+        let keyfile = self.p(&format!("{name}.key"));
+        let csr = self.p(&format!("{name}.csr"));
+        let mut args = vec!["req", "-new", "-nodes", "-utf8", "-keyout", &keyfile, "-out", &csr, "-subj", subject];
+        let newkey;
+        if key == "ec" {
+            args.extend(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+        } else {
+            newkey = key.to_string();
+            args.extend(["-newkey", &newkey]);
+        }
+        ok("openssl", &args, self.dir.path());
+        csr
+    }
+
+    /// Fetches the chain by the leaf's AIA and writes root.pem and issuing.pem.
+    pub fn fetch_chain(&self) -> (String, String) {
+        let root = self.p("root.pem");
+        let issuing = self.p("issuing.pem");
+        std::fs::write(self.path("root.der"), self.get("/ca/root.crt")).expect("root");
+        std::fs::write(self.path("issuing.der"), self.get("/ca/issuing.crt")).expect("issuing");
+        ok("openssl", &["x509", "-inform", "DER", "-in", &self.p("root.der"), "-out", &root], self.dir.path());
+        ok("openssl", &["x509", "-inform", "DER", "-in", &self.p("issuing.der"), "-out", &issuing], self.dir.path());
+        (root, issuing)
+    }
+
+    /// Rows in the store, read by Python's own sqlite3 module: (certificates, revoked, status generation).
+    pub fn store_counts(&self) -> (i64, i64, i64) {
+        let db = self.data.join("dojang.sqlite3");
+        let script = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from certificates').fetchone()[0], c.execute('select count(*) from certificates where revoked_at is not null').fetchone()[0], c.execute('select generation from status_generation').fetchone()[0])";
+        let out = ok("python3", &["-c", script, &db.display().to_string()], self.dir.path());
+        let n: Vec<i64> = out.split_whitespace().map(|s| s.parse().expect("number")).collect();
+        (n[0], n[1], n[2])
+    }
+}
+
+impl Drop for TestCenter {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The value after `prefix` on the line that has it.
+pub fn line_value(output: &str, prefix: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(prefix))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{output}"))
+}
+
+pub fn tests_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
