@@ -111,8 +111,10 @@ fn write_cert(path: &Path, cert: &Certificate) -> Result<(), CaError> {
 
 fn read_cert(path: &Path) -> Result<Certificate, CaError> {
     let pem = fs::read_to_string(path).map_err(CaError::io(path))?;
-    Certificate::from_pem(pem.as_bytes())
-        .map_err(|e| CaError::BadFile { path: path.to_path_buf(), what: format!("not a PEM certificate ({e})") })
+    Certificate::from_pem(pem.as_bytes()).map_err(|e| CaError::BadFile {
+        path: path.to_path_buf(),
+        what: format!("not a PEM certificate ({e})"),
+    })
 }
 
 fn ca_name(names: &CaNames, ou: &str, cn: &str) -> Result<x509_cert::name::Name, CaError> {
@@ -226,7 +228,11 @@ impl CertificateAuthority {
         let key = SoftwareKey::generate(names.key_type)?;
         let tbs = tbs::ocsp_signer(
             CaCertRequest {
-                subject: ca_name(names, "AccreditedCA", &format!("{} OCSP Responder", names.issuing_cn))?,
+                subject: ca_name(
+                    names,
+                    "AccreditedCA",
+                    &format!("{} OCSP Responder", names.issuing_cn),
+                )?,
                 public_key: key.public_key().clone(),
                 serial: &Serial::random(&mut rand::thread_rng()),
                 not_before: now - BACKDATE,
@@ -309,11 +315,15 @@ impl CertificateAuthority {
             return Err(CaError::Refused("the certificate names another issuer".into()));
         }
         if tbs.signature != self.issuing.info.signature_algorithm {
-            return Err(CaError::Refused("the certificate names another signature algorithm".into()));
+            return Err(CaError::Refused(
+                "the certificate names another signature algorithm".into(),
+            ));
         }
         if let Ok(Some((_, bc))) = tbs.get::<BasicConstraints>() {
             if bc.ca {
-                return Err(CaError::Refused("the issuing CA does not make CA certificates".into()));
+                return Err(CaError::Refused(
+                    "the issuing CA does not make CA certificates".into(),
+                ));
             }
         }
         self.issuing.sign_certificate(tbs)
@@ -393,10 +403,12 @@ mod tests {
         let pass = Passphrase::new("pass".into());
         let urls = PublicationUrls::new("http://127.0.0.1:8080");
         let now = OffsetDateTime::now_utc();
-        let first = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, now).expect("create");
+        let first = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, now)
+            .expect("create");
         assert!(first.created);
         assert!(!dir.with_extension("partial").exists());
-        let again = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, now).expect("load");
+        let again =
+            CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, now).expect("load");
         assert!(!again.created && !again.ocsp_signer_renewed);
         assert_eq!(first.ca.root_der(), again.ca.root_der());
         assert_eq!(first.ca.ocsp_responder_key_hash(), again.ca.ocsp_responder_key_hash());
@@ -407,7 +419,8 @@ mod tests {
 
         // Near the OCSP signer's end a new one is made, under the same issuing CA.
         let later = now + Duration::days(OCSP_SIGNER_DAYS - 10);
-        let renewed = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, later).expect("renew");
+        let renewed = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, later)
+            .expect("renew");
         assert!(renewed.ocsp_signer_renewed);
         assert_ne!(renewed.ca.ocsp_responder_key_hash(), first.ca.ocsp_responder_key_hash());
         assert!(CertificateAuthority::load(&dir, &pass).is_ok());
@@ -424,7 +437,14 @@ mod tests {
         let dir = tmp.path().join("ca");
         let pass = Passphrase::new("pass".into());
         let urls = PublicationUrls::new("http://127.0.0.1:8080");
-        CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, OffsetDateTime::now_utc()).expect("create");
+        CertificateAuthority::open_or_create(
+            &dir,
+            &pass,
+            &names(),
+            &urls,
+            OffsetDateTime::now_utc(),
+        )
+        .expect("create");
         fs::copy(dir.join("root.key"), dir.join("issuing.key")).expect("copy");
         assert!(matches!(CertificateAuthority::load(&dir, &pass), Err(CaError::KeyMismatch(_))));
     }

@@ -59,9 +59,9 @@ impl std::fmt::Debug for SoftwareKey {
 impl SoftwareKey {
     pub fn generate(kind: KeyType) -> Result<Self, CaError> {
         let pair = match kind {
-            KeyType::Rsa2048 => {
-                Pair::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| CaError::KeyGeneration)?)
-            }
+            KeyType::Rsa2048 => Pair::Rsa(
+                RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| CaError::KeyGeneration)?,
+            ),
             KeyType::EcdsaP256 => Pair::P256(
                 EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
                     .map_err(|_| CaError::KeyGeneration)?,
@@ -129,9 +129,10 @@ impl Signer for SoftwareKey {
                     .map_err(|_| CaError::Signing)?;
                 Ok(sig)
             }
-            Pair::P256(k) => {
-                k.sign(&self.rng, message).map(|s| s.as_ref().to_vec()).map_err(|_| CaError::Signing)
-            }
+            Pair::P256(k) => k
+                .sign(&self.rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| CaError::Signing),
         }
     }
 }
@@ -139,16 +140,22 @@ impl Signer for SoftwareKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256};
+    use aws_lc_rs::signature::{
+        UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256,
+    };
 
     #[test]
     fn keys_sign_verifiably_and_survive_pkcs8() {
         for (kind, alg) in [
-            (KeyType::Rsa2048, &RSA_PKCS1_2048_8192_SHA256 as &dyn aws_lc_rs::signature::VerificationAlgorithm),
+            (
+                KeyType::Rsa2048,
+                &RSA_PKCS1_2048_8192_SHA256 as &dyn aws_lc_rs::signature::VerificationAlgorithm,
+            ),
             (KeyType::EcdsaP256, &ECDSA_P256_SHA256_ASN1),
         ] {
             let key = SoftwareKey::generate(kind).expect("generates");
-            let again = SoftwareKey::from_pkcs8(&key.to_pkcs8().expect("encodes")).expect("decodes");
+            let again =
+                SoftwareKey::from_pkcs8(&key.to_pkcs8().expect("encodes")).expect("decodes");
             assert_eq!(again.public_key(), key.public_key());
             assert_eq!(again.key_type(), kind);
             let sig = again.sign(b"dojang").expect("signs");

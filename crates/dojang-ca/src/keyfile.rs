@@ -79,17 +79,20 @@ pub fn write(path: &Path, key: &SoftwareKey, passphrase: &Passphrase) -> Result<
 pub fn read(path: &Path, passphrase: &Passphrase) -> Result<SoftwareKey, CaError> {
     let text = Zeroizing::new(fs::read_to_string(path).map_err(CaError::io(path))?);
     let bad = |what: String| CaError::BadFile { path: path.to_path_buf(), what };
-    let (label, doc) = SecretDocument::from_pem(&text)
-        .map_err(|e| bad(format!("not a PEM key file ({e})")))?;
+    let (label, doc) =
+        SecretDocument::from_pem(&text).map_err(|e| bad(format!("not a PEM key file ({e})")))?;
     if label != "ENCRYPTED PRIVATE KEY" {
         return Err(bad(format!("PEM label is {label:?}, expected ENCRYPTED PRIVATE KEY")));
     }
     let enc = EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
         .map_err(|e| bad(format!("not an EncryptedPrivateKeyInfo ({e})")))?;
-    let plain = enc.decrypt(passphrase.as_bytes()).map_err(|_| CaError::WrongPassphrase(path.to_path_buf()))?;
+    let plain = enc
+        .decrypt(passphrase.as_bytes())
+        .map_err(|_| CaError::WrongPassphrase(path.to_path_buf()))?;
     // A wrong passphrase passes the CBC padding check about once in 256 tries; the key then
     // fails to parse, which is still the passphrase's fault, not the file's.
-    SoftwareKey::from_pkcs8(plain.as_bytes()).map_err(|_| CaError::WrongPassphrase(path.to_path_buf()))
+    SoftwareKey::from_pkcs8(plain.as_bytes())
+        .map_err(|_| CaError::WrongPassphrase(path.to_path_buf()))
 }
 
 #[cfg(test)]
@@ -118,7 +121,8 @@ mod tests {
     fn a_damaged_file_says_so() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("k.pem");
-        fs::write(&path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").expect("write");
+        fs::write(&path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+            .expect("write");
         let err = read(&path, &Passphrase::new("x".into())).expect_err("damaged");
         assert!(matches!(err, CaError::BadFile { .. }), "{err}");
     }

@@ -138,7 +138,9 @@ pub struct Config {
 fn check_base_url(s: &str) -> Result<String, ConfigError> {
     let rest = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') && !s.contains(char::is_whitespace) => {
+        Some(host)
+            if !host.is_empty() && !host.starts_with('/') && !s.contains(char::is_whitespace) =>
+        {
             Ok(s.trim_end_matches('/').to_string())
         }
         _ => Err(ConfigError::BaseUrl(s.to_string())),
@@ -171,10 +173,11 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listen: SocketAddr =
             listen_text.parse().map_err(|_| ConfigError::Listen(listen_text.clone()))?;
-        let base_url = match flags.base_url.clone().or_else(|| env.get("DOJANG_BASE_URL")).or(file.base_url) {
-            Some(u) => check_base_url(&u)?,
-            None => format!("http://{listen}"),
-        };
+        let base_url =
+            match flags.base_url.clone().or_else(|| env.get("DOJANG_BASE_URL")).or(file.base_url) {
+                Some(u) => check_base_url(&u)?,
+                None => format!("http://{listen}"),
+            };
 
         let mut ca = file.ca;
         if let Some(p) = env.get("DOJANG_CA_PASSPHRASE_FILE") {
@@ -197,7 +200,10 @@ impl Config {
     }
 
     pub fn subject_rules(&self) -> SubjectRules {
-        SubjectRules { organization: self.ca.organization.clone(), bank_ou: self.ca.bank_ou.clone() }
+        SubjectRules {
+            organization: self.ca.organization.clone(),
+            bank_ou: self.ca.bank_ou.clone(),
+        }
     }
 
     /// Finds the CA passphrase: `ca.passphrase_file`, then `DOJANG_CA_PASSPHRASE`, then the
@@ -250,7 +256,11 @@ mod tests {
 
         let env = MapEnv(HashMap::from([("DOJANG_LISTEN", "127.0.0.1:9100".to_string())]));
         assert_eq!(Config::load(&flags, &env).expect("env").listen.port(), 9100);
-        let flags2 = Flags { listen: Some("127.0.0.1:9200".into()), base_url: Some("https://ca.bank.example/".into()), ..flags };
+        let flags2 = Flags {
+            listen: Some("127.0.0.1:9200".into()),
+            base_url: Some("https://ca.bank.example/".into()),
+            ..flags
+        };
         let c = Config::load(&flags2, &env).expect("flags");
         assert_eq!(c.listen.port(), 9200);
         assert_eq!(c.base_url, "https://ca.bank.example");
@@ -266,9 +276,17 @@ mod tests {
         assert!(err.to_string().contains("lisen"), "{err}");
         let flags = Flags { config_file: Some(dir.path().join("none.toml")), ..Default::default() };
         assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::Read { .. })));
-        let flags = Flags { listen: Some("localhost".into()), data_dir: Some(dir.path().join("x")), ..Default::default() };
+        let flags = Flags {
+            listen: Some("localhost".into()),
+            data_dir: Some(dir.path().join("x")),
+            ..Default::default()
+        };
         assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::Listen(_))));
-        let flags = Flags { base_url: Some("ftp://x".into()), data_dir: Some(dir.path().join("x")), ..Default::default() };
+        let flags = Flags {
+            base_url: Some("ftp://x".into()),
+            data_dir: Some(dir.path().join("x")),
+            ..Default::default()
+        };
         assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::BaseUrl(_))));
     }
 }

@@ -51,19 +51,28 @@ pub(crate) fn resolve(config: &Config, env: &dyn Env) -> Result<ResolvedPassphra
         })?);
         let secret = first_line(&text);
         if secret.is_empty() {
-            return Err(ConfigError::Passphrase(format!("passphrase file {} is empty", path.display())));
+            return Err(ConfigError::Passphrase(format!(
+                "passphrase file {} is empty",
+                path.display()
+            )));
         }
         return Ok(ResolvedPassphrase { secret, source: PassphraseSource::File(path.clone()) });
     }
     if let Some(p) = env.get("DOJANG_CA_PASSPHRASE") {
-        return Ok(ResolvedPassphrase { secret: Zeroizing::new(p), source: PassphraseSource::Environment });
+        return Ok(ResolvedPassphrase {
+            secret: Zeroizing::new(p),
+            source: PassphraseSource::Environment,
+        });
     }
     let demo = config.data_dir.join(DEMO_PASSPHRASE_FILE);
     if demo.exists() {
         let text = Zeroizing::new(std::fs::read_to_string(&demo).map_err(|e| {
             ConfigError::Passphrase(format!("cannot read {}: {e}", demo.display()))
         })?);
-        return Ok(ResolvedPassphrase { secret: first_line(&text), source: PassphraseSource::Demo(demo) });
+        return Ok(ResolvedPassphrase {
+            secret: first_line(&text),
+            source: PassphraseSource::Demo(demo),
+        });
     }
     if config.ca_dir().exists() {
         return Err(ConfigError::Passphrase(format!(
@@ -89,11 +98,15 @@ pub(crate) fn resolve(config: &Config, env: &dyn Env) -> Result<ResolvedPassphra
     let write = |opts: &std::fs::OpenOptions| -> std::io::Result<()> {
         let mut f = opts.open(&demo)?;
         writeln!(f, "{}", secret.as_str())?;
-        writeln!(f, "# DEMO ONLY: this passphrase protects the CA keys in ca/. A real center keeps it")?;
+        writeln!(
+            f,
+            "# DEMO ONLY: this passphrase protects the CA keys in ca/. A real center keeps it"
+        )?;
         writeln!(f, "# elsewhere (DOJANG_CA_PASSPHRASE or ca.passphrase_file) or uses an HSM.")?;
         f.sync_all()
     };
-    write(&opts).map_err(|e| ConfigError::Passphrase(format!("cannot write {}: {e}", demo.display())))?;
+    write(&opts)
+        .map_err(|e| ConfigError::Passphrase(format!("cannot write {}: {e}", demo.display())))?;
     Ok(ResolvedPassphrase { secret, source: PassphraseSource::DemoGenerated(demo) })
 }
 

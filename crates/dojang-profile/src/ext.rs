@@ -11,13 +11,13 @@ use der::Encode;
 use dojang_pki::oid;
 use sha1::{Digest, Sha1};
 use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::ext::pkix::certpolicy::{PolicyInformation, PolicyQualifierInfo};
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
     AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
     CertificatePolicies, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages,
 };
-use x509_cert::ext::pkix::certpolicy::{PolicyInformation, PolicyQualifierInfo};
 use x509_cert::ext::Extension;
 
 /// An extension whose value is the DER of `value`.
@@ -36,7 +36,11 @@ pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
 
 /// basicConstraints, always critical.
 pub fn basic_constraints(ca: bool, path_len: Option<u8>) -> der::Result<Extension> {
-    extension(ID_CE_BASIC_CONSTRAINTS, true, &BasicConstraints { ca, path_len_constraint: path_len })
+    extension(
+        ID_CE_BASIC_CONSTRAINTS,
+        true,
+        &BasicConstraints { ca, path_len_constraint: path_len },
+    )
 }
 
 /// keyUsage, always critical.
@@ -90,7 +94,10 @@ pub fn crl_distribution_point(url: &str) -> der::Result<Extension> {
 }
 
 /// authorityInfoAccess: the OCSP responder (where there is one) and the issuer's certificate.
-pub fn authority_info_access(ocsp_url: Option<&str>, ca_issuers_url: &str) -> der::Result<Extension> {
+pub fn authority_info_access(
+    ocsp_url: Option<&str>,
+    ca_issuers_url: &str,
+) -> der::Result<Extension> {
     let mut access = Vec::new();
     if let Some(u) = ocsp_url {
         access.push(AccessDescription { access_method: oid::AD_OCSP, access_location: uri(u)? });

@@ -84,7 +84,11 @@ pub fn korean_text(name: &Name) -> String {
 
 /// The first value of `oid` in the name, if any (e.g. the CN).
 pub fn first(name: &Name, oid: ObjectIdentifier) -> Option<String> {
-    name.0.iter().flat_map(|rdn| rdn.0.iter()).find(|a| a.oid == oid).and_then(|a| attr_string(&a.value))
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|a| a.oid == oid)
+        .and_then(|a| attr_string(&a.value))
 }
 
 #[cfg(test)]
@@ -102,7 +106,10 @@ mod tests {
             (rfc4519::CN, "홍길동()0011234567890123"),
         ])
         .expect("valid");
-        assert_eq!(korean_text(&name), "cn=홍길동()0011234567890123,ou=BANK,ou=personal4IB,o=yessign,c=kr");
+        assert_eq!(
+            korean_text(&name),
+            "cn=홍길동()0011234567890123,ou=BANK,ou=personal4IB,o=yessign,c=kr"
+        );
         let der = name.to_der().expect("encodes");
         let back = Name::from_der(&der).expect("decodes");
         assert_eq!(first(&back, rfc4519::CN).as_deref(), Some("홍길동()0011234567890123"));

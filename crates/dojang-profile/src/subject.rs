@@ -4,9 +4,9 @@
 use const_oid::db::rfc4519;
 use x509_cert::name::Name;
 
-use crate::name::{attr_string, build, short_name, BadAttribute};
 #[cfg(test)]
 use crate::name::korean_text;
+use crate::name::{attr_string, build, short_name, BadAttribute};
 use crate::product::Product;
 
 /// The parts of the subject that are the CA's, not the customer's.
@@ -149,16 +149,20 @@ mod tests {
         let holder = Holder { name: "홍길동".into(), number: "0011234567890123".into() };
         let subject =
             rules().subject_for(catalog.get(ProductId::PersonalBank), &holder).expect("valid");
-        let err = rules().check(catalog.get(ProductId::PersonalGeneral), &subject).expect_err("wrong ou");
-        assert_eq!(
-            err.to_string(),
-            "subject part 3 should be ou=personal but is ou=personal4IB"
-        );
+        let err =
+            rules().check(catalog.get(ProductId::PersonalGeneral), &subject).expect_err("wrong ou");
+        assert_eq!(err.to_string(), "subject part 3 should be ou=personal but is ou=personal4IB");
     }
 
     #[test]
     fn common_names_are_checked() {
-        for bad in ["홍길동", "()0011234567890123", "홍길동()12", "홍길동()00112345678901x3", " 홍()0011234567"] {
+        for bad in [
+            "홍길동",
+            "()0011234567890123",
+            "홍길동()12",
+            "홍길동()00112345678901x3",
+            " 홍()0011234567",
+        ] {
             assert!(check_common_name(bad).is_err(), "{bad} accepted");
         }
         assert!(check_common_name("(주)도장은행()0011234567890").is_ok());

@@ -90,7 +90,10 @@ pub fn leaf(
     urls: &PublicationUrls,
 ) -> Result<TbsCertificate, ProfileError> {
     if req.not_after > issuer.not_after {
-        return Err(ProfileError::OutlivesIssuer { requested: req.not_after, ca_end: issuer.not_after });
+        return Err(ProfileError::OutlivesIssuer {
+            requested: req.not_after,
+            ca_end: issuer.not_after,
+        });
     }
     let validity = validity(req.not_before, req.not_after)?;
     let mut extensions = vec![
@@ -153,7 +156,10 @@ pub fn issuing_ca(
     urls: &PublicationUrls,
 ) -> Result<TbsCertificate, ProfileError> {
     if req.not_after > root.not_after {
-        return Err(ProfileError::OutlivesIssuer { requested: req.not_after, ca_end: root.not_after });
+        return Err(ProfileError::OutlivesIssuer {
+            requested: req.not_after,
+            ca_end: root.not_after,
+        });
     }
     let extensions = vec![
         ext::basic_constraints(true, Some(0))?,

@@ -65,7 +65,8 @@ pub fn check_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType, CsrError> 
     let alg = spki.algorithm.oid;
     if alg == oid::RSA_ENCRYPTION {
         let raw = spki.subject_public_key.raw_bytes();
-        let key = RsaPublicKey::from_der(raw).map_err(|e| CsrError::Unreadable(format!("RSA key: {e}")))?;
+        let key = RsaPublicKey::from_der(raw)
+            .map_err(|e| CsrError::Unreadable(format!("RSA key: {e}")))?;
         let bits = bit_length(key.modulus.as_bytes());
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
             return Err(CsrError::RsaKeySize(bits));
@@ -75,7 +76,8 @@ pub fn check_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType, CsrError> 
         }
         Ok(KeyType::Rsa2048)
     } else if alg == oid::EC_PUBLIC_KEY {
-        let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        let curve =
+            spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
         if curve == Some(oid::P256) {
             Ok(KeyType::EcdsaP256)
         } else {
@@ -128,7 +130,12 @@ mod tests {
 
     #[test]
     fn garbage_is_unreadable_not_a_panic() {
-        for input in [&b""[..], b"hello", b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", &[0x30, 0x82, 0xff, 0xff]] {
+        for input in [
+            &b""[..],
+            b"hello",
+            b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+            &[0x30, 0x82, 0xff, 0xff],
+        ] {
             assert!(matches!(check(input), Err(CsrError::Unreadable(_))), "{input:?}");
         }
     }

@@ -38,7 +38,9 @@ pub fn router(center: Shared) -> Router {
         .fallback(not_found)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -70,7 +72,9 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError {
         status: StatusCode::INTERNAL_SERVER_ERROR,
         code: "internal",
-        message: "the center could not complete the request; try again, and tell the bank if it persists".into(),
+        message:
+            "the center could not complete the request; try again, and tell the bank if it persists"
+                .into(),
     }
 }
 
@@ -118,7 +122,10 @@ fn ocsp_response(der: Vec<u8>) -> Response {
 async fn ocsp_post(State(c): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.is_empty() && !ct.starts_with("application/ocsp-request") {
-        tracing::debug!(content_type = ct, "OCSP POST with an unexpected content type; answering anyway");
+        tracing::debug!(
+            content_type = ct,
+            "OCSP POST with an unexpected content type; answering anyway"
+        );
     }
     let (der, outcome) = c.ocsp.respond(&body, c.now()).await;
     tracing::debug!(?outcome, "OCSP POST");

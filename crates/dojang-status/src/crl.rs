@@ -130,14 +130,24 @@ impl CrlPublisher {
         CrlPublisher { ca, store, policy, building: Mutex::new(()) }
     }
 
-    fn is_fresh(&self, crl: &CrlRecord, generation: i64, scope: CrlScope, now: OffsetDateTime) -> bool {
+    fn is_fresh(
+        &self,
+        crl: &CrlRecord,
+        generation: i64,
+        scope: CrlScope,
+        now: OffsetDateTime,
+    ) -> bool {
         let status_unchanged = scope == CrlScope::Root || crl.generation == generation;
         status_unchanged && now < crl.this_update + self.policy.refresh && now < crl.next_update
     }
 
     /// The current CRL of `scope` (DER), rebuilt first if any status changed since it was made,
     /// or it is older than the refresh interval.
-    pub async fn current(&self, scope: CrlScope, now: OffsetDateTime) -> Result<Vec<u8>, StatusError> {
+    pub async fn current(
+        &self,
+        scope: CrlScope,
+        now: OffsetDateTime,
+    ) -> Result<Vec<u8>, StatusError> {
         let generation = self.store.status_generation().await?;
         if let Some(crl) = self.store.latest_crl(scope_name(scope)).await? {
             if self.is_fresh(&crl, generation, scope, now) {
@@ -156,7 +166,11 @@ impl CrlPublisher {
     }
 
     /// A new CRL now, whatever the state (the operator's `dojang ca crl`).
-    pub async fn rebuild(&self, scope: CrlScope, now: OffsetDateTime) -> Result<CrlRecord, StatusError> {
+    pub async fn rebuild(
+        &self,
+        scope: CrlScope,
+        now: OffsetDateTime,
+    ) -> Result<CrlRecord, StatusError> {
         let _guard = self.building.lock().await;
         build(&self.ca, &self.store, scope, self.policy, now).await
     }

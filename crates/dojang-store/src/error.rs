@@ -9,7 +9,9 @@ pub enum StoreError {
     NotFound(Serial),
     #[error("certificate {serial} is already revoked ({reason}, since {at})")]
     AlreadyRevoked { serial: Serial, reason: RevocationReason, at: OffsetDateTime },
-    #[error("the store holds a value it cannot read ({0}); the database may have been edited by hand")]
+    #[error(
+        "the store holds a value it cannot read ({0}); the database may have been edited by hand"
+    )]
     Corrupt(String),
     #[error("opening the database at {path}: {source}")]
     Open { path: String, source: sqlx::Error },

@@ -7,5 +7,7 @@ mod record;
 mod sqlite;
 
 pub use error::StoreError;
-pub use record::{CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf};
+pub use record::{
+    CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
+};
 pub use sqlite::Store;

@@ -94,7 +94,10 @@ impl Store {
     }
 
     /// The certificate with `serial`, if it was issued here.
-    pub async fn certificate(&self, serial: &Serial) -> Result<Option<CertificateRecord>, StoreError> {
+    pub async fn certificate(
+        &self,
+        serial: &Serial,
+    ) -> Result<Option<CertificateRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason
              FROM certificates WHERE serial = ?",
@@ -111,17 +114,21 @@ impl Store {
             not_after: from_unix(row.try_get("not_after")?)?,
             issued_at: from_unix(row.try_get("issued_at")?)?,
             der: row.try_get("der")?,
-            revocation: revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?,
+            revocation: revocation_of(
+                row.try_get("revoked_at")?,
+                row.try_get("revocation_reason")?,
+            )?,
         }))
     }
 
     /// The status of `serial`: what an OCSP answer needs, read fresh on every call so that a
     /// revocation is in the very next answer.
     pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {
-        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
-            .bind(serial.to_hex())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+                .bind(serial.to_hex())
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else { return Ok(StatusOf::Unknown) };
         Ok(match revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
             Some(r) => StatusOf::Revoked(r),
@@ -138,12 +145,15 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<CertificateRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
-            .bind(serial.to_hex())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+                .bind(serial.to_hex())
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
-        if let Some(old) = revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
+        if let Some(old) =
+            revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
+        {
             let upgrade = old.reason == RevocationReason::CertificateHold
                 && reason != RevocationReason::CertificateHold;
             if !upgrade {
@@ -154,12 +164,14 @@ impl Store {
                 });
             }
         }
-        sqlx::query("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?")
-            .bind(unix(at))
-            .bind(i64::from(reason.code()))
-            .bind(serial.to_hex())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
+        )
+        .bind(unix(at))
+        .bind(i64::from(reason.code()))
+        .bind(serial.to_hex())
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE status_generation SET generation = generation + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
@@ -169,7 +181,10 @@ impl Store {
 
     /// Revoked certificates that have not yet expired at `now`: the entries of the next CRL.
     /// (RFC 5280 §3.3 lets an entry go once the certificate has expired.)
-    pub async fn revoked_unexpired(&self, now: OffsetDateTime) -> Result<Vec<RevokedEntry>, StoreError> {
+    pub async fn revoked_unexpired(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<RevokedEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT serial, revoked_at, revocation_reason FROM certificates
              WHERE revoked_at IS NOT NULL AND not_after >= ? ORDER BY revoked_at, serial",
@@ -209,7 +224,8 @@ impl Store {
 
     /// Keeps `crl` as the newest of `scope` unless a newer one is already kept.
     pub async fn save_crl(&self, scope: &str, crl: &CrlRecord) -> Result<(), StoreError> {
-        let number = i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
+        let number =
+            i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
         sqlx::query(
             "INSERT INTO crls (scope, number, this_update, next_update, generation, der)
              VALUES (?, ?, ?, ?, ?, ?)
@@ -231,10 +247,12 @@ impl Store {
 
     /// The newest CRL of `scope`.
     pub async fn latest_crl(&self, scope: &str) -> Result<Option<CrlRecord>, StoreError> {
-        let row = sqlx::query("SELECT number, this_update, next_update, generation, der FROM crls WHERE scope = ?")
-            .bind(scope)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT number, this_update, next_update, generation, der FROM crls WHERE scope = ?",
+        )
+        .bind(scope)
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let number: i64 = row.try_get("number")?;
         Ok(Some(CrlRecord {
@@ -287,11 +305,15 @@ mod tests {
         s.insert_certificate(&cert("0A01", now)).await.expect("insert");
         let err = s.insert_certificate(&cert("0A01", now)).await.expect_err("duplicate");
         assert!(matches!(err, StoreError::DuplicateSerial(_)));
-        let got = s.certificate(&"0A01".parse().expect("serial")).await.expect("read").expect("found");
+        let got =
+            s.certificate(&"0A01".parse().expect("serial")).await.expect("read").expect("found");
         assert_eq!(got.subject, "cn=홍길동()0011234567890123");
         assert_eq!(got.not_after, now + Duration::days(730));
         assert_eq!(s.certificate_count().await.expect("count"), 1);
-        assert_eq!(s.status(&"0B".parse().expect("serial")).await.expect("status"), StatusOf::Unknown);
+        assert_eq!(
+            s.status(&"0B".parse().expect("serial")).await.expect("status"),
+            StatusOf::Unknown
+        );
     }
 
     #[tokio::test]
@@ -304,18 +326,27 @@ mod tests {
         let g0 = s.status_generation().await.expect("gen");
 
         s.revoke(&serial, RevocationReason::CertificateHold, now).await.expect("hold");
-        s.revoke(&serial, RevocationReason::KeyCompromise, now + Duration::hours(1)).await.expect("upgrade");
+        s.revoke(&serial, RevocationReason::KeyCompromise, now + Duration::hours(1))
+            .await
+            .expect("upgrade");
         let err = s.revoke(&serial, RevocationReason::Superseded, now).await.expect_err("again");
-        assert!(matches!(err, StoreError::AlreadyRevoked { reason: RevocationReason::KeyCompromise, .. }));
+        assert!(matches!(
+            err,
+            StoreError::AlreadyRevoked { reason: RevocationReason::KeyCompromise, .. }
+        ));
         assert_eq!(
             s.status(&serial).await.expect("status"),
-            StatusOf::Revoked(Revocation { at: now + Duration::hours(1), reason: RevocationReason::KeyCompromise })
+            StatusOf::Revoked(Revocation {
+                at: now + Duration::hours(1),
+                reason: RevocationReason::KeyCompromise
+            })
         );
         assert_eq!(s.status_generation().await.expect("gen"), g0 + 2);
         assert_eq!(s.revoked_unexpired(now).await.expect("list").len(), 1);
         assert!(s.revoked_unexpired(now + Duration::days(731)).await.expect("list").is_empty());
 
-        let missing = s.revoke(&"FF".parse().expect("serial"), RevocationReason::Unspecified, now).await;
+        let missing =
+            s.revoke(&"FF".parse().expect("serial"), RevocationReason::Unspecified, now).await;
         assert!(matches!(missing, Err(StoreError::NotFound(_))));
     }
 
@@ -326,7 +357,13 @@ mod tests {
         assert_eq!(s.next_crl_number("issuing").await.expect("n"), 1);
         assert_eq!(s.next_crl_number("issuing").await.expect("n"), 2);
         assert_eq!(s.next_crl_number("root").await.expect("n"), 1);
-        let rec = |n: u64| CrlRecord { number: n, this_update: now, next_update: now, generation: 0, der: vec![n as u8] };
+        let rec = |n: u64| CrlRecord {
+            number: n,
+            this_update: now,
+            next_update: now,
+            generation: 0,
+            der: vec![n as u8],
+        };
         s.save_crl("issuing", &rec(2)).await.expect("save");
         s.save_crl("issuing", &rec(1)).await.expect("save");
         assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(2));

@@ -7,7 +7,11 @@ mod cmd;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "dojang", version, about = "dojang 인증센터: a Korean bank's certificate center and client")]
+#[command(
+    name = "dojang",
+    version,
+    about = "dojang 인증센터: a Korean bank's certificate center and client"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -7,7 +7,8 @@ use std::io::Read;
 
 use support::*;
 
-const SUBJECT_BANK: &str = "/C=KR/O=dojang/OU=personal4IB/OU=DOJANGBANK/CN=홍길동()0011234567890123";
+const SUBJECT_BANK: &str =
+    "/C=KR/O=dojang/OU=personal4IB/OU=DOJANGBANK/CN=홍길동()0011234567890123";
 
 fn subject(product_ou: &str, cn: &str) -> String {
     format!("/C=KR/O=dojang/OU={product_ou}/OU=DOJANGBANK/CN={cn}")
@@ -25,11 +26,16 @@ fn issue(c: &TestCenter, name: &str, key: &str, subject: &str, product: &str) ->
 fn inspect(c: &TestCenter, cert: &str) -> serde_json::Value {
     let script = tests_dir().join("py/inspect_cert.py");
     let out = ok("python3", &[&script.display().to_string(), cert], c.dir.path());
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from inspect_cert.py ({e}): {out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("bad JSON from inspect_cert.py ({e}): {out}"))
 }
 
 fn openssl_ski(c: &TestCenter, cert: &str) -> String {
-    let out = ok("openssl", &["x509", "-in", cert, "-noout", "-ext", "subjectKeyIdentifier"], c.dir.path());
+    let out = ok(
+        "openssl",
+        &["x509", "-in", cert, "-noout", "-ext", "subjectKeyIdentifier"],
+        c.dir.path(),
+    );
     out.lines().nth(1).expect("SKI line").trim().replace(':', "").to_lowercase()
 }
 
@@ -47,14 +53,26 @@ fn each_joint_product_is_issued_in_the_korean_profile_and_verifies() {
     ];
     let mut serials = std::collections::HashSet::new();
     for (name, key, ou, product, policy) in cases {
-        let cn = if product == "corporate-general" { "(주)도장상사()0011234567890123" } else { "홍길동()0011234567890123" };
+        let cn = if product == "corporate-general" {
+            "(주)도장상사()0011234567890123"
+        } else {
+            "홍길동()0011234567890123"
+        };
         let (leaf, serial) = issue(&c, name, key, &subject(ou, cn), product);
         assert!(serials.insert(serial.clone()), "serial {serial} repeated");
 
-        let v = ok("openssl", &["verify", "-CAfile", &root, "-untrusted", &issuing, &leaf], c.dir.path());
+        let v = ok(
+            "openssl",
+            &["verify", "-CAfile", &root, "-untrusted", &issuing, &leaf],
+            c.dir.path(),
+        );
         assert!(v.contains(": OK"), "{v}");
 
-        let t = ok("openssl", &["x509", "-in", &leaf, "-noout", "-text", "-nameopt", "utf8,sep_comma_plus_space"], c.dir.path());
+        let t = ok(
+            "openssl",
+            &["x509", "-in", &leaf, "-noout", "-text", "-nameopt", "utf8,sep_comma_plus_space"],
+            c.dir.path(),
+        );
         for want in [
             "Basic Constraints: critical",
             "CA:FALSE",
@@ -75,7 +93,10 @@ fn each_joint_product_is_issued_in_the_korean_profile_and_verifies() {
         let j = inspect(&c, &leaf);
         assert_eq!(j["serial_hex"], serial.trim_start_matches('0'), "{j}");
         let serial_int: u128 = u128::from_str_radix(&serial, 16).expect("hex");
-        assert!(serial_int > 0 && serial.len() <= 40, "serial {serial} not a positive ≤20-octet number");
+        assert!(
+            serial_int > 0 && serial.len() <= 40,
+            "serial {serial} not a positive ≤20-octet number"
+        );
         assert_eq!(j["basic_constraints"], serde_json::json!({"critical": true, "ca": false}));
         assert_eq!(j["key_usage"]["critical"], true);
         assert_eq!(j["key_usage"]["digital_signature"], true);
@@ -103,7 +124,11 @@ fn the_chain_can_be_built_from_the_leaf_alone() {
         ureq::get(url).call().expect("fetch").into_reader().read_to_end(&mut body).expect("body");
         std::fs::write(c.path(&format!("{name}.der")), body).expect("write");
         let pem = c.p(&format!("{name}.pem"));
-        ok("openssl", &["x509", "-inform", "DER", "-in", &c.p(&format!("{name}.der")), "-out", &pem], c.dir.path());
+        ok(
+            "openssl",
+            &["x509", "-inform", "DER", "-in", &c.p(&format!("{name}.der")), "-out", &pem],
+            c.dir.path(),
+        );
         pem
     };
     let j = inspect(&c, &leaf);
@@ -114,16 +139,37 @@ fn the_chain_can_be_built_from_the_leaf_alone() {
     assert!(t.contains("CA:TRUE, pathlen:0"), "{t}");
     assert!(t.contains(&format!("URI:{}/crl/root.crl", c.base)), "{t}");
     let root = fetch(&root_url, "via-aia-root");
-    let v = ok("openssl", &["verify", "-CAfile", &root, "-untrusted", &issuing, &leaf], c.dir.path());
+    let v =
+        ok("openssl", &["verify", "-CAfile", &root, "-untrusted", &issuing, &leaf], c.dir.path());
     assert!(v.contains(": OK"), "{v}");
     // Every CRL on the path is published too: a full CRL check of the whole chain passes.
     std::fs::write(c.path("issuing.crl"), c.get("/crl/issuing.crl")).expect("crl");
     std::fs::write(c.path("root.crl"), c.get("/crl/root.crl")).expect("arl");
-    ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("issuing.crl"), "-out", &c.p("issuing-crl.pem")], c.dir.path());
-    ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("root.crl"), "-out", &c.p("root-crl.pem")], c.dir.path());
+    ok(
+        "openssl",
+        &["crl", "-inform", "DER", "-in", &c.p("issuing.crl"), "-out", &c.p("issuing-crl.pem")],
+        c.dir.path(),
+    );
+    ok(
+        "openssl",
+        &["crl", "-inform", "DER", "-in", &c.p("root.crl"), "-out", &c.p("root-crl.pem")],
+        c.dir.path(),
+    );
     let v = ok(
         "openssl",
-        &["verify", "-crl_check_all", "-CRLfile", &c.p("issuing-crl.pem"), "-CRLfile", &c.p("root-crl.pem"), "-CAfile", &root, "-untrusted", &issuing, &leaf],
+        &[
+            "verify",
+            "-crl_check_all",
+            "-CRLfile",
+            &c.p("issuing-crl.pem"),
+            "-CRLfile",
+            &c.p("root-crl.pem"),
+            "-CAfile",
+            &root,
+            "-untrusted",
+            &issuing,
+            &leaf,
+        ],
         c.dir.path(),
     );
     assert!(v.contains(": OK"), "{v}");
@@ -131,7 +177,9 @@ fn the_chain_can_be_built_from_the_leaf_alone() {
 
 fn ocsp(c: &TestCenter, root: &str, issuing: &str, target: &[&str]) -> String {
     let leaf_for_url = c.p("leaf.pem");
-    let url = ok("openssl", &["x509", "-in", &leaf_for_url, "-noout", "-ocsp_uri"], c.dir.path()).trim().to_string();
+    let url = ok("openssl", &["x509", "-in", &leaf_for_url, "-noout", "-ocsp_uri"], c.dir.path())
+        .trim()
+        .to_string();
     assert_eq!(url, format!("{}/ocsp", c.base));
     let mut args = vec!["ocsp", "-issuer", issuing, "-url", &url, "-CAfile", root];
     args.extend_from_slice(target);
@@ -164,7 +212,11 @@ fn ocsp_says_good_then_revoked_at_once_and_unknown_for_a_serial_never_issued() {
     assert!(unknown.contains("0x0123456789ABCDEF: unknown"), "{unknown}");
 
     // RFC 5019 GET: the request in the URL, base64 and URL-encoded.
-    ok("openssl", &["ocsp", "-issuer", &issuing, "-cert", &leaf, "-no_nonce", "-reqout", &c.p("req.der")], c.dir.path());
+    ok(
+        "openssl",
+        &["ocsp", "-issuer", &issuing, "-cert", &leaf, "-no_nonce", "-reqout", &c.p("req.der")],
+        c.dir.path(),
+    );
     let req = std::fs::read(c.path("req.der")).expect("req");
     let b64 = base64_standard(&req);
     let encoded: String = b64
@@ -180,7 +232,17 @@ fn ocsp_says_good_then_revoked_at_once_and_unknown_for_a_serial_never_issued() {
     std::fs::write(c.path("resp.der"), resp).expect("resp");
     let via_get = ok(
         "openssl",
-        &["ocsp", "-respin", &c.p("resp.der"), "-issuer", &issuing, "-cert", &leaf, "-CAfile", &root],
+        &[
+            "ocsp",
+            "-respin",
+            &c.p("resp.der"),
+            "-issuer",
+            &issuing,
+            "-cert",
+            &leaf,
+            "-CAfile",
+            &root,
+        ],
         c.dir.path(),
     );
     assert!(via_get.contains("Response verify OK") && via_get.contains(": revoked"), "{via_get}");
@@ -220,25 +282,69 @@ fn the_crl_at_the_cdp_lists_revocations_and_openssl_then_rejects_the_leaf() {
     ureq::get(&cdp).call().expect("CRL").into_reader().read_to_end(&mut der).expect("body");
     assert_ne!(der, first, "the CRL must be rebuilt after a revocation");
     std::fs::write(c.path("crl.der"), &der).expect("write");
-    let t = ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("crl.der"), "-noout", "-text", "-CAfile", &issuing], c.dir.path());
+    let t = ok(
+        "openssl",
+        &["crl", "-inform", "DER", "-in", &c.p("crl.der"), "-noout", "-text", "-CAfile", &issuing],
+        c.dir.path(),
+    );
     assert!(t.contains("verify OK"), "{t}");
     assert!(t.contains(&format!("Serial Number: {serial}")), "{t}");
     assert!(t.contains("Superseded"), "{t}");
     assert!(t.contains("X509v3 CRL Number"), "{t}");
     assert!(t.contains("Next Update:"), "{t}");
-    ok("openssl", &["crl", "-inform", "DER", "-in", &c.p("crl.der"), "-out", &c.p("crl.pem")], c.dir.path());
+    ok(
+        "openssl",
+        &["crl", "-inform", "DER", "-in", &c.p("crl.der"), "-out", &c.p("crl.pem")],
+        c.dir.path(),
+    );
 
-    let bad = fails("openssl", &["verify", "-crl_check", "-CRLfile", &c.p("crl.pem"), "-CAfile", &root, "-untrusted", &issuing, &revoked], c.dir.path());
+    let bad = fails(
+        "openssl",
+        &[
+            "verify",
+            "-crl_check",
+            "-CRLfile",
+            &c.p("crl.pem"),
+            "-CAfile",
+            &root,
+            "-untrusted",
+            &issuing,
+            &revoked,
+        ],
+        c.dir.path(),
+    );
     assert!(bad.contains("certificate revoked"), "{bad}");
-    let fine = ok("openssl", &["verify", "-crl_check", "-CRLfile", &c.p("crl.pem"), "-CAfile", &root, "-untrusted", &issuing, &kept], c.dir.path());
+    let fine = ok(
+        "openssl",
+        &[
+            "verify",
+            "-crl_check",
+            "-CRLfile",
+            &c.p("crl.pem"),
+            "-CAfile",
+            &root,
+            "-untrusted",
+            &issuing,
+            &kept,
+        ],
+        c.dir.path(),
+    );
     assert!(fine.contains(": OK"), "{fine}");
 
     // The operator can make one on demand; its number is higher.
     let o = c.dojang(&["ca", "crl", "--out", &c.p("manual.crl")]);
     assert!(o.status.success(), "{}", text(&o));
     let number = |path: &str| -> u64 {
-        let t = ok("openssl", &["crl", "-inform", "DER", "-in", path, "-noout", "-crlnumber"], c.dir.path());
-        u64::from_str_radix(t.trim().trim_start_matches("crlNumber=0x").trim_start_matches("crlNumber="), 16).expect("crl number")
+        let t = ok(
+            "openssl",
+            &["crl", "-inform", "DER", "-in", path, "-noout", "-crlnumber"],
+            c.dir.path(),
+        );
+        u64::from_str_radix(
+            t.trim().trim_start_matches("crlNumber=0x").trim_start_matches("crlNumber="),
+            16,
+        )
+        .expect("crl number")
     };
     assert!(number(&c.p("manual.crl")) > number(&c.p("crl.der")));
 }
@@ -308,7 +414,8 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let mut body = Vec::new();
     resp.into_reader().read_to_end(&mut body).expect("body");
     std::fs::write(c.path("malformed.der"), &body).expect("write");
-    let o = run("openssl", &["ocsp", "-respin", &c.p("malformed.der"), "-resp_text", "-noverify"], dir);
+    let o =
+        run("openssl", &["ocsp", "-respin", &c.p("malformed.der"), "-resp_text", "-noverify"], dir);
     assert!(text(&o).contains("malformedrequest"), "{}", text(&o));
     let empty = c.get("/ocsp/%%%not-base64");
     assert_eq!(empty, vec![0x30, 0x03, 0x0a, 0x01, 0x01]);
@@ -333,7 +440,8 @@ fn serve_says_where_to_go_and_keeps_its_ca_across_restarts() {
     let root1 = c.get("/ca/root.crt");
     let home = String::from_utf8(c.get("/")).expect("utf8");
     assert!(home.contains("인증센터") && home.contains("4,400원"), "{home}");
-    let products: serde_json::Value = serde_json::from_slice(&c.get("/api/v1/products")).expect("json");
+    let products: serde_json::Value =
+        serde_json::from_slice(&c.get("/api/v1/products")).expect("json");
     assert_eq!(products["products"].as_array().map(Vec::len), Some(5));
     let printed = c.printed();
     assert!(printed.contains(&format!("open:     {}/", c.base)), "{printed}");

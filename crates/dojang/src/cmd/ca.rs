@@ -76,13 +76,18 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
         match cmd {
             CaCommand::Issue { data, csr, product, out } => {
                 let config = common::load_config(&data.flags())?;
-                let csr_bytes =
-                    std::fs::read(&csr).with_context(|| format!("reading the CSR {}", csr.display()))?;
+                let csr_bytes = std::fs::read(&csr)
+                    .with_context(|| format!("reading the CSR {}", csr.display()))?;
                 let (center, _, _) = common::open_center(config).await?;
                 let issued = center
                     .ra
                     .issue(
-                        IssueRequest { csr: &csr_bytes, product, not_after: None, subject_alt_name: None },
+                        IssueRequest {
+                            csr: &csr_bytes,
+                            product,
+                            not_after: None,
+                            subject_alt_name: None,
+                        },
                         center.now(),
                     )
                     .await
@@ -119,7 +124,12 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                     Some(r) if r.reason == RevocationReason::CertificateHold => {
                         format!("suspended (효력정지) since {}", date(r.at))
                     }
-                    Some(r) => format!("revoked (폐기) since {}, reason {} ({})", date(r.at), r.reason, r.reason.korean()),
+                    Some(r) => format!(
+                        "revoked (폐기) since {}, reason {} ({})",
+                        date(r.at),
+                        r.reason,
+                        r.reason.korean()
+                    ),
                     None if record.not_after < now => "expired (만료)".to_string(),
                     None => "good (정상)".to_string(),
                 };
@@ -140,7 +150,11 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                 let crl = center.crl.rebuild(scope, center.now()).await?;
                 common::write_atomically(&out, &crl.der)?;
                 println!("CRL number {} written to {}", crl.number, out.display());
-                println!("this update {}, next update {}", date(crl.this_update), date(crl.next_update));
+                println!(
+                    "this update {}, next update {}",
+                    date(crl.this_update),
+                    date(crl.next_update)
+                );
                 Ok(())
             }
         }

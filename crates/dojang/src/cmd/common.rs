@@ -21,7 +21,11 @@ pub struct DataArgs {
 
 impl DataArgs {
     pub fn flags(&self) -> Flags {
-        Flags { data_dir: self.data_dir.clone(), config_file: self.config_file.clone(), ..Flags::default() }
+        Flags {
+            data_dir: self.data_dir.clone(),
+            config_file: self.config_file.clone(),
+            ..Flags::default()
+        }
     }
 }
 
@@ -55,7 +59,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<dojang_store::Store> 
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 pub fn init_logging() {

@@ -1,5 +1,5 @@
 //! One module per top-level subcommand.
 pub mod ca;
-mod common;
 pub mod cert;
+mod common;
 pub mod serve;

@@ -18,7 +18,9 @@ pub fn run(program: &str, args: &[&str], dir: &Path) -> Output {
         .env_remove("DOJANG_DATA")
         .env_remove("DOJANG_CONFIG")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {program} (is it installed? scripts/test installs it): {e}"))
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program} (is it installed? scripts/test installs it): {e}")
+        })
 }
 
 pub fn text(o: &Output) -> String {
@@ -40,7 +42,10 @@ pub fn fails(program: &str, args: &[&str], dir: &Path) -> String {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// A running center in its own temporary data directory, stopped on drop.
@@ -60,8 +65,15 @@ impl TestCenter {
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).expect("data dir");
         let port = free_port();
-        std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n")).expect("config");
-        TestCenter { dir, data, base: format!("http://127.0.0.1:{port}"), child: None, stdout: Default::default() }
+        std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n"))
+            .expect("config");
+        TestCenter {
+            dir,
+            data,
+            base: format!("http://127.0.0.1:{port}"),
+            child: None,
+            stdout: Default::default(),
+        }
     }
 
     pub fn started() -> Self {
@@ -156,7 +168,9 @@ impl TestCenter {
     pub fn csr(&self, name: &str, key: &str, subject: &str) -> String {
         let keyfile = self.p(&format!("{name}.key"));
         let csr = self.p(&format!("{name}.csr"));
-        let mut args = vec!["req", "-new", "-nodes", "-utf8", "-keyout", &keyfile, "-out", &csr, "-subj", subject];
+        let mut args = vec![
+            "req", "-new", "-nodes", "-utf8", "-keyout", &keyfile, "-out", &csr, "-subj", subject,
+        ];
         let newkey;
         if key == "ec" {
             args.extend(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
@@ -174,8 +188,16 @@ impl TestCenter {
         let issuing = self.p("issuing.pem");
         std::fs::write(self.path("root.der"), self.get("/ca/root.crt")).expect("root");
         std::fs::write(self.path("issuing.der"), self.get("/ca/issuing.crt")).expect("issuing");
-        ok("openssl", &["x509", "-inform", "DER", "-in", &self.p("root.der"), "-out", &root], self.dir.path());
-        ok("openssl", &["x509", "-inform", "DER", "-in", &self.p("issuing.der"), "-out", &issuing], self.dir.path());
+        ok(
+            "openssl",
+            &["x509", "-inform", "DER", "-in", &self.p("root.der"), "-out", &root],
+            self.dir.path(),
+        );
+        ok(
+            "openssl",
+            &["x509", "-inform", "DER", "-in", &self.p("issuing.der"), "-out", &issuing],
+            self.dir.path(),
+        );
         (root, issuing)
     }
 
