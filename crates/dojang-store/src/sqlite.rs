@@ -17,7 +17,7 @@ use crate::record::{
 /// The center's store.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 fn unix(t: OffsetDateTime) -> i64 {
@@ -144,7 +144,7 @@ impl Store {
         reason: RevocationReason,
         at: OffsetDateTime,
     ) -> Result<CertificateRecord, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row =
             sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
                 .bind(serial.to_hex())
