@@ -2,6 +2,7 @@
 //! command-line flags override it, in that order (flags win). See `docs/configuration.md`.
 #![forbid(unsafe_code)]
 
+mod clock;
 mod passphrase;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use dojang_pki::KeyType;
 use dojang_profile::catalog::{CatalogError, ProductOverride};
 use dojang_profile::{Catalog, PublicationUrls, SubjectRules};
 
+pub use clock::Clock;
 pub use passphrase::{PassphraseSource, ResolvedPassphrase};
 
 /// The default data directory, relative to where the center is started.
@@ -133,6 +135,8 @@ pub struct Config {
     pub ca: CaSection,
     pub crl: CrlSection,
     pub catalog: Catalog,
+    /// The center's clock (shifted only by `DOJANG_CLOCK_OFFSET`).
+    pub clock: Clock,
 }
 
 fn check_base_url(s: &str) -> Result<String, ConfigError> {
@@ -184,7 +188,8 @@ impl Config {
             ca.passphrase_file.get_or_insert(PathBuf::from(p));
         }
         let catalog = Catalog::with_overrides(file.products.iter().map(|(k, v)| (k.as_str(), v)))?;
-        Ok(Config { data_dir, config_file, listen, base_url, ca, crl: file.crl, catalog })
+        let clock = Clock::from_env(env)?;
+        Ok(Config { data_dir, config_file, listen, base_url, ca, crl: file.crl, catalog, clock })
     }
 
     pub fn database_path(&self) -> PathBuf {

@@ -9,7 +9,9 @@ use crate::password::PasswordRuleError;
 #[derive(Debug, thiserror::Error)]
 pub enum KeystoreError {
     /// The platform has no home directory and no override is set.
-    #[error("cannot find the {what} folder: no home directory; set {env} to the NPKI folder to use")]
+    #[error(
+        "cannot find the {what} folder: no home directory; set {env} to the NPKI folder to use"
+    )]
     NoHome { what: &'static str, env: &'static str },
 
     #[error("cannot {action} {path}: {source}")]
@@ -61,13 +63,13 @@ pub enum KeystoreError {
     #[error("{path} already holds another certificate of this subject (serial {serial}); delete it first, or replace it")]
     AlreadyStored { path: PathBuf, serial: String },
 
+    /// The removable disk's path does not exist.
+    #[error("no removable disk at {path}: is it plugged in and mounted?")]
+    NoRemovableDisk { path: PathBuf },
+
     /// A folder to import from has no NPKI pair in it.
     #[error("{path}: no signCert.der and signPri.key here (nor in an NPKI/<CA>/USER/<subject>/ folder below)")]
     NoPairInFolder { path: PathBuf },
-
-    /// The private key does not belong to the certificate.
-    #[error("{path}: the private key does not belong to the certificate")]
-    KeyMismatch { path: PathBuf },
 
     /// The key file could not be written (an encoding failure in the key-file code).
     #[error("cannot write the private key: {0}")]

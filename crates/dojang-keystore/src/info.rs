@@ -42,8 +42,12 @@ pub fn default_products() -> ProductLookup {
             });
         }
         let (ko, en) = match oid.to_string().as_str() {
-            "1.2.410.200005.1.1.2" => ("기업뱅킹용 공동인증서 (법인)", "Joint certificate, corporate banking"),
-            "1.2.410.200005.1.1.6.2" => ("신용카드용 공동인증서", "Joint certificate, credit-card use"),
+            "1.2.410.200005.1.1.2" => {
+                ("기업뱅킹용 공동인증서 (법인)", "Joint certificate, corporate banking")
+            }
+            "1.2.410.200005.1.1.6.2" => {
+                ("신용카드용 공동인증서", "Joint certificate, credit-card use")
+            }
             _ => return None,
         };
         Some(ProductName { id: None, ko: ko.into(), en: en.into() })
@@ -70,10 +74,16 @@ pub struct CertInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Validity {
     NotYetValid,
-    Valid { days_left: i64 },
+    Valid {
+        days_left: i64,
+    },
     /// Within [`RENEWAL_WINDOW_DAYS`] of the end: renew now.
-    ExpiringSoon { days_left: i64 },
-    Expired { days_ago: i64 },
+    ExpiringSoon {
+        days_left: i64,
+    },
+    Expired {
+        days_ago: i64,
+    },
 }
 
 impl Validity {
@@ -104,7 +114,8 @@ impl CertInfo {
         let serial = Serial::from_x509(&tbs.serial_number)
             .map_err(|e| CertParseError::Serial(e.to_string()))?;
         let time = |t: x509_cert::time::Time| {
-            let secs = i64::try_from(t.to_unix_duration().as_secs()).map_err(|_| CertParseError::Time)?;
+            let secs =
+                i64::try_from(t.to_unix_duration().as_secs()).map_err(|_| CertParseError::Time)?;
             OffsetDateTime::from_unix_timestamp(secs).map_err(|_| CertParseError::Time)
         };
         let mut policies = Vec::new();
@@ -149,10 +160,7 @@ impl CertInfo {
 
     /// The CN of the subject, the name people recognise (`홍길동()0011234567890123`).
     pub fn common_name(&self) -> &str {
-        self.subject
-            .split(',')
-            .find_map(|p| p.strip_prefix("cn="))
-            .unwrap_or(&self.subject)
+        self.subject.split(',').find_map(|p| p.strip_prefix("cn=")).unwrap_or(&self.subject)
     }
 }
 
@@ -189,7 +197,10 @@ mod tests {
         let soon = c.validity(datetime!(2025-12-02 0:00:01 UTC));
         assert_eq!(soon, Validity::ExpiringSoon { days_left: 29 });
         assert!(soon.is_flagged());
-        assert_eq!(c.validity(datetime!(2025-12-31 23:00 UTC)), Validity::ExpiringSoon { days_left: 0 });
+        assert_eq!(
+            c.validity(datetime!(2025-12-31 23:00 UTC)),
+            Validity::ExpiringSoon { days_left: 0 }
+        );
         let gone = c.validity(datetime!(2026-01-03 0:00 UTC));
         assert_eq!(gone, Validity::Expired { days_ago: 2 });
         assert!(gone.is_flagged());
@@ -209,6 +220,9 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error() {
-        assert!(matches!(CertInfo::parse(b"nope", &default_products()), Err(CertParseError::Der(_))));
+        assert!(matches!(
+            CertInfo::parse(b"nope", &default_products()),
+            Err(CertParseError::Der(_))
+        ));
     }
 }

@@ -22,6 +22,8 @@ pub mod password;
 pub mod store;
 
 pub use error::KeystoreError;
-pub use info::{default_products, CertInfo, ProductLookup, ProductName, Validity, RENEWAL_WINDOW_DAYS};
+pub use info::{
+    default_products, CertInfo, ProductLookup, ProductName, Validity, RENEWAL_WINDOW_DAYS,
+};
 pub use location::{Location, ENV_NPKI_HOME, ENV_PHONE_HOME};
 pub use store::{Entry, Existing, Listing, NpkiPair, Store};

@@ -80,7 +80,10 @@ mod tests {
             (rfc4519::CN, "홍길동()0011234567890123"),
         ])
         .unwrap();
-        assert_eq!(subject_folder(&subject), "cn=홍길동()0011234567890123,ou=BANK,ou=personal4IB,o=yessign,c=kr");
+        assert_eq!(
+            subject_folder(&subject),
+            "cn=홍길동()0011234567890123,ou=BANK,ou=personal4IB,o=yessign,c=kr"
+        );
         assert_eq!(ca_folder(&subject), "yessign");
         let cn_only = dojang_profile::name::build(&[(rfc4519::CN, "Root CA")]).unwrap();
         assert_eq!(ca_folder(&cn_only), "Root CA");

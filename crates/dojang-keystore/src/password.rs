@@ -107,7 +107,10 @@ mod tests {
         assert!(!text.contains("abc"), "the password itself is never shown: {text}");
 
         assert_eq!(check("1234567890!").unwrap_err().problems, vec![Problem::NoLetter]);
-        assert_eq!(check(&format!("A1!{}", "x".repeat(28))).unwrap_err().problems, vec![Problem::TooLong]);
+        assert_eq!(
+            check(&format!("A1!{}", "x".repeat(28))).unwrap_err().problems,
+            vec![Problem::TooLong]
+        );
         assert_eq!(check("비밀번호abc123!!").unwrap_err().problems, vec![Problem::BadCharacter]);
         assert_eq!(check("abc 123 !!xx").unwrap_err().problems, vec![Problem::BadCharacter]);
     }

@@ -168,8 +168,10 @@ impl Store {
 
     fn parse_cert(&self, path: &Path) -> Result<CertInfo, KeystoreError> {
         let der = read_file(path)?;
-        CertInfo::parse(&der, &self.products)
-            .map_err(|e| KeystoreError::CorruptCertificate { path: path.to_path_buf(), reason: e.to_string() })
+        CertInfo::parse(&der, &self.products).map_err(|e| KeystoreError::CorruptCertificate {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
     }
 
     /// The one certificate `query` names: a serial number (hex, as `list` shows it), the
@@ -198,7 +200,9 @@ impl Store {
             .collect();
         let chosen = if exact.is_empty() {
             let needle = q.to_lowercase();
-            (0..entries.len()).filter(|&i| entries[i].info.subject.to_lowercase().contains(&needle)).collect()
+            (0..entries.len())
+                .filter(|&i| entries[i].info.subject.to_lowercase().contains(&needle))
+                .collect()
         } else {
             exact
         };
@@ -214,7 +218,8 @@ impl Store {
 
     /// The files of a stored certificate, as bytes.
     pub fn read_pair(&self, entry: &Entry) -> Result<NpkiPair, KeystoreError> {
-        read_pair_in(&entry.dir)?.ok_or_else(|| KeystoreError::NoPairInFolder { path: entry.dir.clone() })
+        read_pair_in(&entry.dir)?
+            .ok_or_else(|| KeystoreError::NoPairInFolder { path: entry.dir.clone() })
     }
 
     /// Stores a pair (certificate DER and the already-encrypted `signPri.key`, plus the km
@@ -225,13 +230,25 @@ impl Store {
     }
 
     /// [`Store::save`], naming `source` (where the files came from) in errors.
-    fn save_from(&self, pair: &NpkiPair, existing: Existing, source: &Path) -> Result<Entry, KeystoreError> {
-        let cert = x509_cert::Certificate::from_der_checked(&pair.sign_cert, &source.join(SIGN_CERT))?;
+    fn save_from(
+        &self,
+        pair: &NpkiPair,
+        existing: Existing,
+        source: &Path,
+    ) -> Result<Entry, KeystoreError> {
+        let cert = decode_cert(&pair.sign_cert, &source.join(SIGN_CERT))?;
         let info = self.parse_checked(&pair.sign_cert, &source.join(SIGN_CERT))?;
         keys::check_shape(&pair.sign_key, &source.join(SIGN_KEY))?;
         if let Some((km_cert, km_key)) = &pair.km {
             self.parse_checked(km_cert, &source.join(KM_CERT))?;
             keys::check_shape(km_key, &source.join(KM_KEY))?;
+        }
+        if let Location::Removable(disk) = &self.location {
+            // Never create a mount point's folder on the system disk when the USB disk is
+            // not plugged in.
+            if !disk.is_dir() {
+                return Err(KeystoreError::NoRemovableDisk { path: disk.clone() });
+            }
         }
         let user = self.root.join(names::ca_folder(&cert.tbs_certificate.issuer)).join(USER);
         let target = user.join(names::subject_folder(&cert.tbs_certificate.subject));
@@ -241,7 +258,9 @@ impl Store {
             if existing == Existing::Keep && !same {
                 return Err(KeystoreError::AlreadyStored {
                     path: target,
-                    serial: stored.map(|s| s.serial.to_hex()).unwrap_or_else(|_| "unreadable".into()),
+                    serial: stored
+                        .map(|s| s.serial.to_hex())
+                        .unwrap_or_else(|_| "unreadable".into()),
                 });
             }
         }
@@ -265,8 +284,10 @@ impl Store {
     }
 
     fn parse_checked(&self, der: &[u8], path: &Path) -> Result<CertInfo, KeystoreError> {
-        CertInfo::parse(der, &self.products)
-            .map_err(|e| KeystoreError::CorruptCertificate { path: path.to_path_buf(), reason: e.to_string() })
+        CertInfo::parse(der, &self.products).map_err(|e| KeystoreError::CorruptCertificate {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
     }
 
     /// Removes a certificate folder with all its files.
@@ -286,7 +307,12 @@ impl Store {
     /// Changes the certificate password: the key file is opened with `old` and sealed again
     /// with `new` under the same scheme, keeping the randomNum R. A `kmPri.key` beside it
     /// changes with it (Korean clients keep the two under one password).
-    pub fn change_password(&self, entry: &Entry, old: &str, new: &str) -> Result<(), KeystoreError> {
+    pub fn change_password(
+        &self,
+        entry: &Entry,
+        old: &str,
+        new: &str,
+    ) -> Result<(), KeystoreError> {
         password::check(new)?;
         let pair = self.read_pair(entry)?;
         let sign = keys::reseal(&pair.sign_key, old, new, &entry.sign_key_path())?;
@@ -307,11 +333,19 @@ impl Store {
 
     /// A PFX of the signing certificate and key, protected by `pfx_password` (which must meet
     /// the password rule: the PFX carries the same key).
-    pub fn export_pfx(&self, entry: &Entry, cert_password: &str, pfx_password: &str) -> Result<Vec<u8>, KeystoreError> {
+    pub fn export_pfx(
+        &self,
+        entry: &Entry,
+        cert_password: &str,
+        pfx_password: &str,
+    ) -> Result<Vec<u8>, KeystoreError> {
         password::check(pfx_password)?;
         let pair = self.read_pair(entry)?;
         let pkcs8 = keys::open(&pair.sign_key, cert_password, &entry.sign_key_path())?;
-        let options = pfx::ExportOptions { friendly_name: Some(entry.info.common_name().to_string()), ..Default::default() };
+        let options = pfx::ExportOptions {
+            friendly_name: Some(entry.info.common_name().to_string()),
+            ..Default::default()
+        };
         pfx::export(&pair.sign_cert, &[], &pkcs8, pfx_password, &options)
             .map_err(|source| KeystoreError::Pfx { source_name: "PFX export".into(), source })
     }
@@ -337,7 +371,12 @@ impl Store {
     }
 
     /// Imports already-encrypted NPKI files as they are (no password needed).
-    pub fn import_files(&self, cert: &Path, key: &Path, existing: Existing) -> Result<Entry, KeystoreError> {
+    pub fn import_files(
+        &self,
+        cert: &Path,
+        key: &Path,
+        existing: Existing,
+    ) -> Result<Entry, KeystoreError> {
         let pair = NpkiPair { sign_cert: read_file(cert)?, sign_key: read_file(key)?, km: None };
         let dir = cert.parent().unwrap_or(Path::new("."));
         self.parse_checked(&pair.sign_cert, cert)?;
@@ -348,7 +387,11 @@ impl Store {
     /// Imports from a folder: a certificate folder (`signCert.der` + `signPri.key`, and the
     /// km pair if present), or a tree holding such folders (an `NPKI/` folder, a removable
     /// disk's root). Every pair found is imported.
-    pub fn import_folder(&self, path: &Path, existing: Existing) -> Result<Vec<Entry>, KeystoreError> {
+    pub fn import_folder(
+        &self,
+        path: &Path,
+        existing: Existing,
+    ) -> Result<Vec<Entry>, KeystoreError> {
         let mut dirs = Vec::new();
         find_pair_dirs(path, 0, &mut dirs)?;
         if dirs.is_empty() {
@@ -358,7 +401,8 @@ impl Store {
         // anything is written.
         let mut pairs = Vec::new();
         for dir in dirs {
-            let pair = read_pair_in(&dir)?.ok_or_else(|| KeystoreError::NoPairInFolder { path: dir.clone() })?;
+            let pair = read_pair_in(&dir)?
+                .ok_or_else(|| KeystoreError::NoPairInFolder { path: dir.clone() })?;
             self.parse_checked(&pair.sign_cert, &dir.join(SIGN_CERT))?;
             keys::check_shape(&pair.sign_key, &dir.join(SIGN_KEY))?;
             pairs.push((dir, pair));
@@ -430,16 +474,11 @@ fn read_file(path: &Path) -> Result<Vec<u8>, KeystoreError> {
     fs::read(path).map_err(|e| KeystoreError::io("read", path, e))
 }
 
-trait CheckedDecode: Sized {
-    fn from_der_checked(der: &[u8], path: &Path) -> Result<Self, KeystoreError>;
-}
-
-impl CheckedDecode for x509_cert::Certificate {
-    fn from_der_checked(der: &[u8], path: &Path) -> Result<Self, KeystoreError> {
-        use der::Decode;
-        x509_cert::Certificate::from_der(der).map_err(|e| KeystoreError::CorruptCertificate {
-            path: path.to_path_buf(),
-            reason: format!("not DER X.509: {e}"),
-        })
-    }
+/// The certificate in `der`, or an error naming the file it came from.
+fn decode_cert(der: &[u8], path: &Path) -> Result<x509_cert::Certificate, KeystoreError> {
+    use der::Decode;
+    x509_cert::Certificate::from_der(der).map_err(|e| KeystoreError::CorruptCertificate {
+        path: path.to_path_buf(),
+        reason: format!("not DER X.509: {e}"),
+    })
 }

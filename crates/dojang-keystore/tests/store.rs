@@ -25,7 +25,13 @@ fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
 }
 
 fn openssl_status(dir: &Path, args: &[&str]) -> bool {
-    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl CLI").status.success()
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl CLI")
+        .status
+        .success()
 }
 
 /// Makes, in `dir`, a CA and a certificate it issued to `subject` for `days`, with the
@@ -34,14 +40,83 @@ fn openssl_status(dir: &Path, args: &[&str]) -> bool {
 fn make_pair(dir: &Path, subject: &str, days: &str) -> String {
     fs::create_dir_all(dir).unwrap();
     if !dir.join("ca.pem").exists() {
-        openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-noenc", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-utf8", "-subj", "/C=kr/O=yessign/OU=AccreditedCA/CN=yessignCA Class 1"]);
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-noenc",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-utf8",
+                "-subj",
+                "/C=kr/O=yessign/OU=AccreditedCA/CN=yessignCA Class 1",
+            ],
+        );
     }
-    openssl(dir, &["req", "-newkey", "rsa:2048", "-noenc", "-keyout", "ee.key", "-out", "ee.csr", "-utf8", "-subj", subject]);
+    openssl(
+        dir,
+        &[
+            "req", "-newkey", "rsa:2048", "-noenc", "-keyout", "ee.key", "-out", "ee.csr", "-utf8",
+            "-subj", subject,
+        ],
+    );
     fs::write(dir.join("ext.cnf"), "certificatePolicies=1.2.410.200005.1.1.4\n").unwrap();
-    openssl(dir, &["x509", "-req", "-in", "ee.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", &format!("0x{}", random_hex()), "-out", "ee.pem", "-days", days, "-extfile", "ext.cnf"]);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "ee.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            &format!("0x{}", random_hex()),
+            "-out",
+            "ee.pem",
+            "-days",
+            days,
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
     openssl(dir, &["x509", "-in", "ee.pem", "-outform", "DER", "-out", "signCert.der"]);
-    openssl(dir, &["pkcs8", "-topk8", "-in", "ee.key", "-v2", "seed-cbc", "-v2prf", "hmacWithSHA1", "-iter", "2048", "-provider", "legacy", "-provider", "default", "-outform", "DER", "-out", "signPri.key", "-passout", &format!("pass:{PW}")]);
-    let serial = String::from_utf8(openssl(dir, &["x509", "-in", "ee.pem", "-noout", "-serial"])).unwrap();
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "ee.key",
+            "-v2",
+            "seed-cbc",
+            "-v2prf",
+            "hmacWithSHA1",
+            "-iter",
+            "2048",
+            "-provider",
+            "legacy",
+            "-provider",
+            "default",
+            "-outform",
+            "DER",
+            "-out",
+            "signPri.key",
+            "-passout",
+            &format!("pass:{PW}"),
+        ],
+    );
+    let serial =
+        String::from_utf8(openssl(dir, &["x509", "-in", "ee.pem", "-noout", "-serial"])).unwrap();
     serial.trim().trim_start_matches("serial=").to_string()
 }
 
@@ -90,8 +165,14 @@ fn save_list_find_delete() {
     let entry = store.save(&pair_in(work.path()), Existing::Keep).unwrap();
     let expected_dir = disk.path().join("NPKI").join("yessign").join("USER").join(SUBJECT_TEXT);
     assert_eq!(entry.dir, expected_dir);
-    assert_eq!(fs::read(expected_dir.join("signCert.der")).unwrap(), fs::read(work.path().join("signCert.der")).unwrap());
-    assert_eq!(fs::read(expected_dir.join("signPri.key")).unwrap(), fs::read(work.path().join("signPri.key")).unwrap());
+    assert_eq!(
+        fs::read(expected_dir.join("signCert.der")).unwrap(),
+        fs::read(work.path().join("signCert.der")).unwrap()
+    );
+    assert_eq!(
+        fs::read(expected_dir.join("signPri.key")).unwrap(),
+        fs::read(work.path().join("signPri.key")).unwrap()
+    );
 
     let listing = store.list().unwrap();
     assert!(listing.problems.is_empty(), "{:?}", listing.problems);
@@ -102,7 +183,11 @@ fn save_list_find_delete() {
     let product = e.info.product.as_ref().unwrap();
     assert_eq!(product.id.as_deref(), Some("personal-bank"));
     let now = time::OffsetDateTime::now_utc();
-    assert!(matches!(e.info.validity(now), Validity::ExpiringSoon { days_left: 19 }), "{:?}", e.info.validity(now));
+    assert!(
+        matches!(e.info.validity(now), Validity::ExpiringSoon { days_left: 19 }),
+        "{:?}",
+        e.info.validity(now)
+    );
     assert!(e.km.is_none());
 
     assert_eq!(store.find(Some(&serial)).unwrap().dir, expected_dir);
@@ -123,7 +208,11 @@ fn km_pair_is_read_and_a_second_subject_is_listed() {
     let work = tempfile::tempdir().unwrap();
     let disk = tempfile::tempdir().unwrap();
     make_pair(&work.path().join("a"), SUBJECT, "400");
-    make_pair(&work.path().join("b"), "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=김철수()0019876543210987", "400");
+    make_pair(
+        &work.path().join("b"),
+        "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=김철수()0019876543210987",
+        "400",
+    );
     let store = store_in(disk.path());
     let mut a = pair_in(&work.path().join("a"));
     let b = pair_in(&work.path().join("b"));
@@ -169,7 +258,9 @@ fn damaged_files_name_the_file_and_do_not_hide_the_rest() {
     pair.sign_cert.truncate(100);
     let e = store.save(&pair, Existing::Replace).unwrap_err();
     assert!(matches!(e, KeystoreError::CorruptCertificate { .. }), "{e}");
-    let e = store.import_files(&bad.join("signCert.der"), &bad.join("signPri.key"), Existing::Keep).unwrap_err();
+    let e = store
+        .import_files(&bad.join("signCert.der"), &bad.join("signPri.key"), Existing::Keep)
+        .unwrap_err();
     assert!(e.to_string().contains("cn=broken"), "{e}");
     let mut pair = pair_in(work.path());
     pair.sign_key = b"not a key".to_vec();
@@ -214,10 +305,23 @@ fn imports_a_folder_tree_from_a_removable_disk() {
     // From the certificate folder itself, and from two loose files.
     let again = hdd_store.import_folder(&got[0].dir.clone(), Existing::Keep).unwrap();
     assert_eq!(again.len(), 1);
-    let files = hdd_store.import_files(&work.path().join("signCert.der"), &work.path().join("signPri.key"), Existing::Keep).unwrap();
+    let files = hdd_store
+        .import_files(
+            &work.path().join("signCert.der"),
+            &work.path().join("signPri.key"),
+            Existing::Keep,
+        )
+        .unwrap();
     assert_eq!(files.dir, got[0].dir);
+    let unplugged = Store::open(Location::Removable(usb.path().join("not-mounted"))).unwrap();
+    let e = unplugged.save(&pair_in(work.path()), Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::NoRemovableDisk { .. }), "{e}");
+    assert!(!usb.path().join("not-mounted").exists());
     let empty = tempfile::tempdir().unwrap();
-    assert!(matches!(hdd_store.import_folder(empty.path(), Existing::Keep), Err(KeystoreError::NoPairInFolder { .. })));
+    assert!(matches!(
+        hdd_store.import_folder(empty.path(), Existing::Keep),
+        Err(KeystoreError::NoPairInFolder { .. })
+    ));
 }
 
 #[test]
@@ -246,18 +350,37 @@ fn password_change_keeps_the_scheme_and_openssl_opens_it() {
     let key = key.to_str().unwrap();
     let new_pass = format!("pass:{NEW_PW}");
     let legacy = ["-provider", "legacy", "-provider", "default"];
-    let mut args = vec!["pkcs8", "-inform", "DER", "-in", key, "-passin", &new_pass, "-outform", "DER", "-out", "opened.der"];
+    let mut args = vec![
+        "pkcs8",
+        "-inform",
+        "DER",
+        "-in",
+        key,
+        "-passin",
+        &new_pass,
+        "-outform",
+        "DER",
+        "-out",
+        "opened.der",
+    ];
     args.extend(legacy);
     openssl(work.path(), &args);
-    let opened = openssl(work.path(), &["pkey", "-inform", "DER", "-in", "opened.der", "-outform", "DER"]);
+    let opened =
+        openssl(work.path(), &["pkey", "-inform", "DER", "-in", "opened.der", "-outform", "DER"]);
     let original = openssl(work.path(), &["pkey", "-in", "ee.key", "-outform", "DER"]);
     assert_eq!(opened, original);
-    // Same scheme as before: PBES2 with SEED-CBC and an HMAC-SHA1 PRF.
-    let parsed = String::from_utf8(openssl(work.path(), &["asn1parse", "-inform", "DER", "-in", key])).unwrap();
-    assert!(parsed.contains("PBES2") && parsed.contains("seedCBC") || parsed.contains("1.2.410.200004.1.4"), "{parsed}");
-    assert!(parsed.contains("hmacWithSHA1"), "{parsed}");
+    // Same scheme as before: PBES2, PBKDF2-HMAC-SHA1 with 2048 iterations, SEED-CBC.
+    use dojang_npki::keyfile::{scheme_of, FileScheme, Prf, Scheme};
+    let expected = FileScheme::Writable(Scheme::Pbes2Seed { prf: Prf::HmacSha1, iterations: 2048 });
+    assert_eq!(scheme_of(&before).unwrap(), expected);
+    assert_eq!(scheme_of(&after).unwrap(), expected);
+    let parsed =
+        String::from_utf8(openssl(work.path(), &["asn1parse", "-inform", "DER", "-in", key]))
+            .unwrap();
+    assert!(parsed.contains("PBES2") && parsed.contains("seed-cbc"), "{parsed}");
     let old_pass = format!("pass:{PW}");
-    let mut args = vec!["pkcs8", "-inform", "DER", "-in", key, "-passin", &old_pass, "-outform", "DER"];
+    let mut args =
+        vec!["pkcs8", "-inform", "DER", "-in", key, "-passin", &old_pass, "-outform", "DER"];
     args.extend(legacy);
     assert!(!openssl_status(work.path(), &args), "the old password must no longer open it");
     assert!(leftovers(disk.path()).is_empty());
@@ -276,30 +399,113 @@ fn pfx_export_and_import_through_openssl() {
     let pfx = store.export_pfx(&entry, PW, NEW_PW).unwrap();
     fs::write(work.path().join("out.pfx"), &pfx).unwrap();
     let pass = format!("pass:{NEW_PW}");
-    openssl(work.path(), &["pkcs12", "-in", "out.pfx", "-passin", &pass, "-nocerts", "-noenc", "-out", "pfx-key.pem"]);
+    openssl(
+        work.path(),
+        &[
+            "pkcs12",
+            "-in",
+            "out.pfx",
+            "-passin",
+            &pass,
+            "-nocerts",
+            "-noenc",
+            "-out",
+            "pfx-key.pem",
+        ],
+    );
     assert_eq!(
         openssl(work.path(), &["pkey", "-in", "pfx-key.pem", "-outform", "DER"]),
         openssl(work.path(), &["pkey", "-in", "ee.key", "-outform", "DER"])
     );
 
     // Import a PFX openssl made into a second store; the new signPri.key opens in openssl.
-    openssl(work.path(), &["pkcs12", "-export", "-in", "ee.pem", "-inkey", "ee.key", "-passout", "pass:pfx-pass", "-out", "openssl.pfx"]);
+    openssl(
+        work.path(),
+        &[
+            "pkcs12",
+            "-export",
+            "-in",
+            "ee.pem",
+            "-inkey",
+            "ee.key",
+            "-passout",
+            "pass:pfx-pass",
+            "-out",
+            "openssl.pfx",
+        ],
+    );
     let other = tempfile::tempdir().unwrap();
     let store2 = store_in(other.path());
     let bytes = fs::read(work.path().join("openssl.pfx")).unwrap();
     let src = work.path().join("openssl.pfx");
-    assert!(matches!(store2.import_pfx(&bytes, &src, "nope", NEW_PW, Existing::Keep), Err(KeystoreError::WrongPfxPassword)));
-    assert!(matches!(store2.import_pfx(&bytes, &src, "pfx-pass", "weak", Existing::Keep), Err(KeystoreError::PasswordRule(_))));
+    assert!(matches!(
+        store2.import_pfx(&bytes, &src, "nope", NEW_PW, Existing::Keep),
+        Err(KeystoreError::WrongPfxPassword)
+    ));
+    assert!(matches!(
+        store2.import_pfx(&bytes, &src, "pfx-pass", "weak", Existing::Keep),
+        Err(KeystoreError::PasswordRule(_))
+    ));
     let imported = store2.import_pfx(&bytes, &src, "pfx-pass", NEW_PW, Existing::Keep).unwrap();
     assert_eq!(imported.info.subject, SUBJECT_TEXT);
     let key = imported.sign_key_path();
-    let mut args = vec!["pkcs8", "-inform", "DER", "-in", key.to_str().unwrap(), "-passin", &pass, "-out", "imported.pem"];
+    let mut args = vec![
+        "pkcs8",
+        "-inform",
+        "DER",
+        "-in",
+        key.to_str().unwrap(),
+        "-passin",
+        &pass,
+        "-out",
+        "imported.pem",
+    ];
     args.extend(["-provider", "legacy", "-provider", "default"]);
     openssl(work.path(), &args);
     assert_eq!(
         openssl(work.path(), &["pkey", "-in", "imported.pem", "-outform", "DER"]),
         openssl(work.path(), &["pkey", "-in", "ee.key", "-outform", "DER"])
     );
-    let garbage = store2.import_pfx(b"garbage", &src, "pfx-pass", NEW_PW, Existing::Keep).unwrap_err();
+    let garbage =
+        store2.import_pfx(b"garbage", &src, "pfx-pass", NEW_PW, Existing::Keep).unwrap_err();
     assert!(garbage.to_string().contains("openssl.pfx"), "{garbage}");
+}
+
+#[test]
+fn random_num_survives_password_change_pfx_export_and_import() {
+    use dojang_npki::keyfile::{self, PrivateKey, Scheme};
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(work.path(), SUBJECT, "400");
+    let pkcs8 =
+        openssl(work.path(), &["pkcs8", "-topk8", "-nocrypt", "-in", "ee.key", "-outform", "DER"]);
+    let r = [0x42u8; 20];
+    let key = PrivateKey::with_random_num(&pkcs8, &r).unwrap();
+    let file = keyfile::encrypt(&key, PW.as_bytes(), Scheme::SeedCbcWithSha1 { iterations: 2048 })
+        .unwrap();
+    let store = store_in(disk.path());
+    let mut pair = pair_in(work.path());
+    pair.sign_key = file;
+    let entry = store.save(&pair, Existing::Keep).unwrap();
+
+    store.change_password(&entry, PW, NEW_PW).unwrap();
+    let stored = fs::read(entry.sign_key_path()).unwrap();
+    assert_eq!(
+        keyfile::scheme_of(&stored).unwrap().writable(),
+        Scheme::SeedCbcWithSha1 { iterations: 2048 }
+    );
+    let opened = keyfile::decrypt(&stored, NEW_PW.as_bytes()).unwrap();
+    assert_eq!(opened.random_num(), Some(&r[..]));
+
+    let pfx = store.export_pfx(&entry, NEW_PW, NEW_PW).unwrap();
+    let inside = dojang_npki::pfx::import(&pfx, NEW_PW).unwrap();
+    assert!(inside.private_key.as_slice() == key.pkcs8_der(), "the PFX carries the key with R");
+
+    let other = tempfile::tempdir().unwrap();
+    let store2 = store_in(other.path());
+    let imported = store2.import_pfx(&pfx, Path::new("x.pfx"), NEW_PW, PW, Existing::Keep).unwrap();
+    let file = fs::read(imported.sign_key_path()).unwrap();
+    let back = keyfile::decrypt(&file, PW.as_bytes()).unwrap();
+    assert_eq!(back.random_num(), Some(&r[..]));
+    assert_eq!(keyfile::scheme_of(&file).unwrap().writable(), Scheme::default());
 }

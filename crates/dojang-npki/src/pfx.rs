@@ -4,7 +4,10 @@
 //! The ASN.1 types and the RFC 7292 Appendix B key derivation come from RustCrypto's `pkcs12`
 //! crate (der 0.7, cms 0.2 — the generation the whole workspace is on); PBES2 comes from `pkcs5`.
 //! This module only composes them: which bags go where, which cipher protects what, and how a
-//! wrong password is told apart from a damaged file.
+//! wrong password is told apart from a damaged file. (`p12-keystore`, the one high-level
+//! PKCS#12 crate, was set aside: its current release pulls a second, pre-release generation of
+//! the RustCrypto stack (der 0.8, cms 0.3-pre, pkcs12 0.2-pre, rand 0.10) plus x509-parser, and
+//! it has no hook for the SEED key bags Korean software writes.)
 //!
 //! **Export** writes what OpenSSL 3 writes by default, so its default provider reads it without
 //! `-legacy`: the key in a PKCS#8 shrouded key bag and the certificates in an encrypted-data
@@ -50,8 +53,7 @@ pub mod oid {
     /// id-data: plain content.
     pub const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
     /// id-signedData: a PFX in public-key integrity mode.
-    pub const SIGNED_DATA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+    pub const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
     /// id-encryptedData: password-encrypted content.
     pub const ENCRYPTED_DATA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.6");
@@ -182,15 +184,40 @@ pub fn export(
     password: &str,
     options: &ExportOptions,
 ) -> Result<Vec<u8>, PfxError> {
-    let cert = x509_cert::Certificate::from_der(certificate)
-        .map_err(|e| PfxError::InvalidInput(format!("the certificate is not valid DER X.509: {e}")))?;
+    let shroud = |key: &[u8]| {
+        let (alg, ciphertext) = pbes2_encrypt(password, options.iterations, key)?;
+        encode(&pkcs12::pbe_params::EncryptedPrivateKeyInfo {
+            encryption_algorithm: alg,
+            encrypted_data: octets(&ciphertext)?,
+        })
+    };
+    export_with(certificate, chain, private_key, password, options, shroud)
+}
+
+/// [`export`] with the shrouded key bag's EncryptedPrivateKeyInfo made by `shroud`; tests
+/// use it to build the PFX files Korean software writes (a SEED-encrypted key bag).
+fn export_with(
+    certificate: &[u8],
+    chain: &[Vec<u8>],
+    private_key: &[u8],
+    password: &str,
+    options: &ExportOptions,
+    shroud: impl FnOnce(&[u8]) -> Result<Vec<u8>, PfxError>,
+) -> Result<Vec<u8>, PfxError> {
+    let cert = x509_cert::Certificate::from_der(certificate).map_err(|e| {
+        PfxError::InvalidInput(format!("the certificate is not valid DER X.509: {e}"))
+    })?;
     for (i, c) in chain.iter().enumerate() {
         x509_cert::Certificate::from_der(c).map_err(|e| {
-            PfxError::InvalidInput(format!("chain certificate {} is not valid DER X.509: {e}", i + 1))
+            PfxError::InvalidInput(format!(
+                "chain certificate {} is not valid DER X.509: {e}",
+                i + 1
+            ))
         })?;
     }
-    pkcs8::PrivateKeyInfo::try_from(private_key)
-        .map_err(|_| PfxError::InvalidInput("the private key is not a PKCS#8 PrivateKeyInfo".into()))?;
+    pkcs8::PrivateKeyInfo::try_from(private_key).map_err(|_| {
+        PfxError::InvalidInput("the private key is not a PKCS#8 PrivateKeyInfo".into())
+    })?;
     if password.is_empty() {
         return Err(PfxError::InvalidInput("the PFX password is empty".into()));
     }
@@ -253,11 +280,7 @@ pub fn export(
     };
 
     // The key: a shrouded key bag over the caller's PrivateKeyInfo bytes, untouched.
-    let (key_alg, key_ciphertext) = pbes2_encrypt(password, iterations, private_key)?;
-    let shrouded = encode(&pkcs12::pbe_params::EncryptedPrivateKeyInfo {
-        encryption_algorithm: key_alg,
-        encrypted_data: octets(&key_ciphertext)?,
-    })?;
+    let shrouded = shroud(private_key)?;
     let key_safe = encode(&vec![SafeBag {
         bag_id: pkcs12::PKCS_12_PKCS8_KEY_BAG_OID,
         bag_value: shrouded,
@@ -280,30 +303,41 @@ pub fn export(
         },
         mac_data: Some(MacData {
             mac: DigestInfo {
-                algorithm: AlgorithmIdentifierOwned { oid: oid::SHA256, parameters: Some(Any::null()) },
+                algorithm: AlgorithmIdentifierOwned {
+                    oid: oid::SHA256,
+                    parameters: Some(Any::null()),
+                },
                 digest: octets(&mac)?,
             },
             mac_salt: octets(&salt)?,
-            iterations: i32::try_from(iterations).map_err(|_| PfxError::TooManyIterations(iterations.into()))?,
+            iterations: i32::try_from(iterations)
+                .map_err(|_| PfxError::TooManyIterations(iterations.into()))?,
         }),
     };
     pfx.to_der().map_err(internal)
+}
+
+/// Checks, without the password, that `pfx` is a password-protected PFX (so a caller can say
+/// "not a PFX" before asking for a password).
+pub fn check_format(pfx: &[u8]) -> Result<(), PfxError> {
+    parse_outer(pfx).map(|_| ())
+}
+
+/// The outer PFX, refused unless in password integrity mode (authSafe of type data).
+fn parse_outer(pfx: &[u8]) -> Result<Pfx, PfxError> {
+    let parsed = Pfx::from_der(pfx).map_err(|e| corrupt("the outer PFX structure", e))?;
+    match parsed.auth_safe.content_type {
+        oid::DATA => Ok(parsed),
+        oid::SIGNED_DATA => Err(PfxError::PublicKeyMode),
+        other => Err(PfxError::Unsupported { what: "authenticated safe content type", oid: other }),
+    }
 }
 
 /// Reads a PFX made by us, OpenSSL (default or `-legacy`) or Korean software, returning its
 /// certificate(s) and the PKCS#8 key. A wrong password is [`PfxError::WrongPassword`]; a file
 /// that the right password opens but whose MAC fails is [`PfxError::Corrupt`].
 pub fn import(pfx: &[u8], password: &str) -> Result<PfxContents, PfxError> {
-    let parsed = Pfx::from_der(pfx).map_err(|e| corrupt("the outer PFX structure", e))?;
-    if parsed.auth_safe.content_type == oid::SIGNED_DATA {
-        return Err(PfxError::PublicKeyMode);
-    }
-    if parsed.auth_safe.content_type != oid::DATA {
-        return Err(PfxError::Unsupported {
-            what: "authenticated safe content type",
-            oid: parsed.auth_safe.content_type,
-        });
-    }
+    let parsed = parse_outer(pfx)?;
     let auth_safe = parsed
         .auth_safe
         .content
@@ -416,9 +450,16 @@ fn read_safe(info: ContentInfo, password: &str, found: &mut Found) -> Result<(),
         let Some(ciphertext) = ed.enc_content_info.encrypted_content else {
             return Err(PfxError::Corrupt("an encrypted safe has no content".into()).into());
         };
-        decrypt(&ed.enc_content_info.content_enc_alg, ciphertext.as_bytes(), password, "certificate safe")?
+        decrypt(
+            &ed.enc_content_info.content_enc_alg,
+            ciphertext.as_bytes(),
+            password,
+            "certificate safe",
+        )?
     } else {
-        return Err(PfxError::Unsupported { what: "safe content type", oid: info.content_type }.into());
+        return Err(
+            PfxError::Unsupported { what: "safe content type", oid: info.content_type }.into()
+        );
     };
     let bags = Vec::<SafeBag>::from_der(&safe).map_err(|e| {
         if info.content_type == oid::ENCRYPTED_DATA {
@@ -431,7 +472,12 @@ fn read_safe(info: ContentInfo, password: &str, found: &mut Found) -> Result<(),
     collect_bags(bags, password, found, 0)
 }
 
-fn collect_bags(bags: Vec<SafeBag>, password: &str, found: &mut Found, depth: usize) -> Result<(), ReadError> {
+fn collect_bags(
+    bags: Vec<SafeBag>,
+    password: &str,
+    found: &mut Found,
+    depth: usize,
+) -> Result<(), ReadError> {
     if depth > MAX_NESTING {
         return Err(PfxError::Corrupt("safe contents nest too deeply".into()).into());
     }
@@ -452,14 +498,17 @@ fn collect_bags(bags: Vec<SafeBag>, password: &str, found: &mut Found, depth: us
             let epki = ContextSpecific::<AnyRef<'_>>::from_der(&bag.bag_value)
                 .map_err(|e| PfxError::Corrupt(format!("a shrouded key bag: {e}")))?
                 .value;
-            let epki = epki.to_der().map_err(|e| PfxError::Corrupt(format!("a shrouded key bag: {e}")))?;
+            let epki =
+                epki.to_der().map_err(|e| PfxError::Corrupt(format!("a shrouded key bag: {e}")))?;
             let der = decrypt_key(&epki, password)?;
             found.keys.push(FoundKey { der, local_key_id, friendly_name });
         } else if bag.bag_id == pkcs12::PKCS_12_KEY_BAG_OID {
             let pki = ContextSpecific::<AnyRef<'_>>::from_der(&bag.bag_value)
                 .map_err(|e| PfxError::Corrupt(format!("a key bag: {e}")))?
                 .value;
-            let der = Zeroizing::new(pki.to_der().map_err(|e| PfxError::Corrupt(format!("a key bag: {e}")))?);
+            let der = Zeroizing::new(
+                pki.to_der().map_err(|e| PfxError::Corrupt(format!("a key bag: {e}")))?,
+            );
             pkcs8::PrivateKeyInfo::try_from(der.as_slice())
                 .map_err(|_| PfxError::Corrupt("a key bag does not hold a PKCS#8 key".into()))?;
             found.keys.push(FoundKey { der, local_key_id, friendly_name });
@@ -511,9 +560,7 @@ fn pick(found: Found) -> Result<PfxContents, PfxError> {
         .local_key_id
         .as_ref()
         .and_then(|id| certs.iter().position(|c| c.local_key_id.as_ref() == Some(id)));
-    let index = by_id
-        .or_else(|| certs.iter().position(|c| !is_ca(&c.der)))
-        .unwrap_or(0);
+    let index = by_id.or_else(|| certs.iter().position(|c| !is_ca(&c.der))).unwrap_or(0);
     let mut certificate = Vec::new();
     let mut chain = Vec::new();
     for (i, c) in certs.into_iter().enumerate() {
@@ -558,22 +605,27 @@ fn decrypt_key(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, ReadEr
 /// seedCBCWithSHA1 at the top, or PBES2 with SEED inside: what `signPri.key` uses, and what
 /// Korean software puts in a PFX key bag.
 fn is_korean_scheme(alg: &AlgorithmIdentifierOwned) -> bool {
-    const SEED_CBC_WITH_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.410.200004.1.15");
+    const SEED_CBC_WITH_SHA1: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.410.200004.1.15");
     const SEED_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.410.200004.1.4");
     if alg.oid == SEED_CBC_WITH_SHA1 || alg.oid == SEED_CBC {
         return true;
     }
-    alg.oid == oid::PBES2
-        && pbes2_params(alg).is_some_and(|p| p.encryption.oid == SEED_CBC)
+    alg.oid == oid::PBES2 && pbes2_params(alg).is_some_and(|p| p.encryption.oid == SEED_CBC)
 }
 
 /// A Korean key bag is a `signPri.key` in all but name: the NPKI key-file code opens it.
 fn decrypt_korean_key(epki: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, ReadError> {
-    let _ = (epki, password);
-    Err(ReadError::Fatal(PfxError::Unsupported {
-        what: "key bag",
-        oid: ObjectIdentifier::new_unwrap("1.2.410.200004.1.4"),
-    }))
+    use crate::keyfile::{self, KeyFileError};
+    match keyfile::decrypt(epki, password.as_bytes()) {
+        Ok(key) => Ok(Zeroizing::new(key.pkcs8_der().to_vec())),
+        Err(KeyFileError::WrongPassword) => Err(ReadError::Decrypt("the key bag".into())),
+        Err(KeyFileError::UnknownScheme { oid, .. }) => {
+            Err(PfxError::Unsupported { what: "key bag", oid }.into())
+        }
+        Err(KeyFileError::TooManyIterations(n)) => Err(PfxError::TooManyIterations(n).into()),
+        Err(e) => Err(PfxError::Corrupt(format!("the key bag: {e}")).into()),
+    }
 }
 
 fn pbes2_params(alg: &AlgorithmIdentifierOwned) -> Option<Pbes2Params> {
@@ -589,9 +641,11 @@ fn decrypt(
     what: &'static str,
 ) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     let unsupported = |oid| ReadError::Fatal(PfxError::Unsupported { what, oid });
-    let bad_params = |e: der::Error| PfxError::Corrupt(format!("the {what} encryption parameters: {e}"));
+    let bad_params =
+        |e: der::Error| PfxError::Corrupt(format!("the {what} encryption parameters: {e}"));
     if alg.oid == oid::PBES2 {
-        let params = pbes2_params(alg).ok_or_else(|| PfxError::Corrupt(format!("the {what} PBES2 parameters")))?;
+        let params = pbes2_params(alg)
+            .ok_or_else(|| PfxError::Corrupt(format!("the {what} PBES2 parameters")))?;
         if params.kdf.oid != oid::PBKDF2 {
             return Err(unsupported(params.kdf.oid));
         }
@@ -612,7 +666,8 @@ fn decrypt(
             Ok(p) => Ok(Zeroizing::new(p)),
             Err(pkcs5::Error::UnsupportedAlgorithm { oid }) => Err(unsupported(oid)),
             Err(pkcs5::Error::AlgorithmParametersInvalid { oid }) => {
-                Err(PfxError::Corrupt(format!("the {what} parameters for {oid} are invalid")).into())
+                Err(PfxError::Corrupt(format!("the {what} parameters for {oid} are invalid"))
+                    .into())
             }
             Err(_) => Err(ReadError::Decrypt(format!("the {what}"))),
         };
@@ -633,7 +688,8 @@ fn decrypt(
     let iterations = u32::try_from(params.iterations)
         .map_err(|_| PfxError::Corrupt(format!("the {what} iteration count is negative")))?;
     check_iterations(iterations.into())?;
-    let bmp = BmpString::from_utf8(password).map_err(|_| ReadError::Decrypt(format!("the {what}")))?;
+    let bmp =
+        BmpString::from_utf8(password).map_err(|_| ReadError::Decrypt(format!("the {what}")))?;
     let salt = params.salt.as_bytes();
     let key = Zeroizing::new(derive_key_bmp::<sha1::Sha1>(
         bmp.clone(),
@@ -722,7 +778,13 @@ where
 {
     let len = <D as Digest>::output_size();
     let rounds = i32::try_from(iterations).unwrap_or(i32::MAX);
-    let key = Zeroizing::new(derive_key_bmp::<D>(password.clone(), salt, Pkcs12KeyType::Mac, rounds, len));
+    let key = Zeroizing::new(derive_key_bmp::<D>(
+        password.clone(),
+        salt,
+        Pkcs12KeyType::Mac,
+        rounds,
+        len,
+    ));
     // SimpleHmac accepts a key of any length; the error arm is never taken.
     let mut mac = <SimpleHmac<D> as Mac>::new_from_slice(&key)
         .map_err(|_| PfxError::InvalidInput("the HMAC refused its key".into()))?;
@@ -746,7 +808,8 @@ fn pbes2_encrypt(
     let ciphertext = scheme
         .encrypt(password.as_bytes(), plaintext)
         .map_err(|e| PfxError::InvalidInput(format!("PBES2 encryption: {e}")))?;
-    let alg = AlgorithmIdentifierOwned::from_der(&scheme.to_der().map_err(internal)?).map_err(internal)?;
+    let alg = AlgorithmIdentifierOwned::from_der(&scheme.to_der().map_err(internal)?)
+        .map_err(internal)?;
     Ok((alg, ciphertext))
 }
 
@@ -755,16 +818,21 @@ fn bag_attributes(
     local_key_id: &[u8],
 ) -> Result<SetOfVec<Attribute>, PfxError> {
     let name = BmpString::from_utf8(friendly_name).map_err(|_| {
-        PfxError::InvalidInput("the friendly name has characters outside the Basic Multilingual Plane".into())
+        PfxError::InvalidInput(
+            "the friendly name has characters outside the Basic Multilingual Plane".into(),
+        )
     })?;
     let name_attr = Attribute {
         oid: oid::FRIENDLY_NAME,
-        values: SetOfVec::try_from(vec![Any::encode_from(&name).map_err(internal)?]).map_err(internal)?,
+        values: SetOfVec::try_from(vec![Any::encode_from(&name).map_err(internal)?])
+            .map_err(internal)?,
     };
     let id_attr = Attribute {
         oid: oid::LOCAL_KEY_ID,
-        values: SetOfVec::try_from(vec![Any::encode_from(&octets(local_key_id)?).map_err(internal)?])
-            .map_err(internal)?,
+        values: SetOfVec::try_from(vec![
+            Any::encode_from(&octets(local_key_id)?).map_err(internal)?
+        ])
+        .map_err(internal)?,
     };
     SetOfVec::try_from(vec![name_attr, id_attr]).map_err(internal)
 }
@@ -781,7 +849,9 @@ fn common_name(cert: &x509_cert::Certificate) -> Option<String> {
             let v = &atv.value;
             v.decode_as::<der::asn1::Utf8StringRef<'_>>()
                 .map(|s| s.to_string())
-                .or_else(|_| v.decode_as::<der::asn1::PrintableStringRef<'_>>().map(|s| s.to_string()))
+                .or_else(|_| {
+                    v.decode_as::<der::asn1::PrintableStringRef<'_>>().map(|s| s.to_string())
+                })
                 .or_else(|_| v.decode_as::<BmpString>().map(|s| s.to_string()))
                 .ok()
         })
@@ -829,7 +899,8 @@ mod tests {
     }
 
     fn openssl_fails(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl CLI");
+        let out =
+            Command::new("openssl").args(args).current_dir(dir).output().expect("openssl CLI");
         assert!(!out.status.success(), "openssl {args:?} unexpectedly succeeded");
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
@@ -843,8 +914,24 @@ mod tests {
     fn make_pairs(dir: &Path, kind: &str) -> (Pair, Pair) {
         let newkey = |name: &str| -> Vec<String> {
             match kind {
-                "rsa" => vec!["genpkey".into(), "-algorithm".into(), "RSA".into(), "-pkeyopt".into(), "rsa_keygen_bits:2048".into(), "-out".into(), name.into()],
-                _ => vec!["genpkey".into(), "-algorithm".into(), "EC".into(), "-pkeyopt".into(), "ec_paramgen_curve:P-256".into(), "-out".into(), name.into()],
+                "rsa" => vec![
+                    "genpkey".into(),
+                    "-algorithm".into(),
+                    "RSA".into(),
+                    "-pkeyopt".into(),
+                    "rsa_keygen_bits:2048".into(),
+                    "-out".into(),
+                    name.into(),
+                ],
+                _ => vec![
+                    "genpkey".into(),
+                    "-algorithm".into(),
+                    "EC".into(),
+                    "-pkeyopt".into(),
+                    "ec_paramgen_curve:P-256".into(),
+                    "-out".into(),
+                    name.into(),
+                ],
             }
         };
         let run = |args: Vec<String>| {
@@ -853,9 +940,47 @@ mod tests {
         };
         run(newkey("ca.key"));
         run(newkey("ee.key"));
-        openssl_in(dir, &["req", "-x509", "-new", "-key", "ca.key", "-out", "ca.pem", "-days", "30", "-utf8", "-subj", "/C=kr/O=yessign/OU=AccreditedCA/CN=yessignCA Class 1", "-addext", "basicConstraints=critical,CA:TRUE"]);
-        openssl_in(dir, &["req", "-new", "-key", "ee.key", "-out", "ee.csr", "-utf8", "-subj", SUBJECT]);
-        openssl_in(dir, &["x509", "-req", "-in", "ee.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "ee.pem", "-days", "30"]);
+        openssl_in(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "30",
+                "-utf8",
+                "-subj",
+                "/C=kr/O=yessign/OU=AccreditedCA/CN=yessignCA Class 1",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+            ],
+        );
+        openssl_in(
+            dir,
+            &["req", "-new", "-key", "ee.key", "-out", "ee.csr", "-utf8", "-subj", SUBJECT],
+        );
+        openssl_in(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "ee.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "ee.pem",
+                "-days",
+                "30",
+            ],
+        );
         let der = |args: &[&str]| openssl_in(dir, args).0;
         let ca = Pair {
             cert: der(&["x509", "-in", "ca.pem", "-outform", "DER"]),
@@ -889,51 +1014,125 @@ mod tests {
             let d = dir.path();
             let (ca, ee) = make_pairs(d, kind);
             let key = with_random_num(&ee.key, &[0x5a; 20]);
-            let pfx = export(&ee.cert, &[ca.cert.clone()], &key, PW, &ExportOptions::default()).unwrap();
+            let pfx = export(
+                &ee.cert,
+                std::slice::from_ref(&ca.cert),
+                &key,
+                PW,
+                &ExportOptions::default(),
+            )
+            .unwrap();
             std::fs::write(d.join("x.pfx"), &pfx).unwrap();
             let pass = format!("pass:{PW}");
 
-            let (_, info) = openssl_in(d, &["pkcs12", "-in", "x.pfx", "-info", "-noout", "-passin", &pass]);
+            let (_, info) =
+                openssl_in(d, &["pkcs12", "-in", "x.pfx", "-info", "-noout", "-passin", &pass]);
             assert!(info.contains("MAC: sha256"), "{info}");
             assert!(info.contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC"), "{info}");
             assert!(info.contains("PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC"), "{info}");
             assert!(info.contains("PRF hmacWithSHA256"), "{info}");
 
-            openssl_in(d, &["pkcs12", "-in", "x.pfx", "-nokeys", "-clcerts", "-passin", &pass, "-out", "ee-out.pem"]);
+            openssl_in(
+                d,
+                &[
+                    "pkcs12",
+                    "-in",
+                    "x.pfx",
+                    "-nokeys",
+                    "-clcerts",
+                    "-passin",
+                    &pass,
+                    "-out",
+                    "ee-out.pem",
+                ],
+            );
             // openssl prints a BMPString's characters one low byte each, so only the ASCII
             // part of the name is legible; import() below checks the whole name.
-            let pem = String::from_utf8_lossy(&std::fs::read(d.join("ee-out.pem")).unwrap()).into_owned();
-            assert!(pem.contains("friendlyName: ") && pem.contains("()0011234567890123\n"), "{pem}");
+            let pem =
+                String::from_utf8_lossy(&std::fs::read(d.join("ee-out.pem")).unwrap()).into_owned();
+            assert!(
+                pem.contains("friendlyName: ") && pem.contains("()0011234567890123\n"),
+                "{pem}"
+            );
             let id = hex::encode_upper(sha1::Sha1::digest(&ee.cert));
-            let id_spaced: Vec<String> = id.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            let id_spaced: Vec<String> =
+                id.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
             assert!(pem.contains(&format!("localKeyID: {}", id_spaced.join(" "))), "{pem}");
             let (ee_out, _) = openssl_in(d, &["x509", "-in", "ee-out.pem", "-outform", "DER"]);
             assert_eq!(ee_out, ee.cert, "{kind}: certificate differs");
 
-            openssl_in(d, &["pkcs12", "-in", "x.pfx", "-nokeys", "-cacerts", "-passin", &pass, "-out", "ca-out.pem"]);
+            openssl_in(
+                d,
+                &[
+                    "pkcs12",
+                    "-in",
+                    "x.pfx",
+                    "-nokeys",
+                    "-cacerts",
+                    "-passin",
+                    &pass,
+                    "-out",
+                    "ca-out.pem",
+                ],
+            );
             let (ca_out, _) = openssl_in(d, &["x509", "-in", "ca-out.pem", "-outform", "DER"]);
             assert_eq!(ca_out, ca.cert, "{kind}: chain certificate differs");
 
-            openssl_in(d, &["pkcs12", "-in", "x.pfx", "-nocerts", "-noenc", "-passin", &pass, "-out", "key-out.pem"]);
+            openssl_in(
+                d,
+                &[
+                    "pkcs12",
+                    "-in",
+                    "x.pfx",
+                    "-nocerts",
+                    "-noenc",
+                    "-passin",
+                    &pass,
+                    "-out",
+                    "key-out.pem",
+                ],
+            );
             std::fs::write(d.join("orig.der"), &ee.key).unwrap();
-            assert!(normalised_key(d, "key-out.pem", "PEM") == normalised_key(d, "orig.der", "DER"), "{kind}: key differs");
+            assert!(
+                normalised_key(d, "key-out.pem", "PEM") == normalised_key(d, "orig.der", "DER"),
+                "{kind}: key differs"
+            );
 
             // The randomNum travels inside the shrouded key bag and comes back byte for byte.
             let back = import(&pfx, PW).unwrap();
-            assert!(back.private_key.as_slice() == key.as_slice(), "{kind}: randomNum key not kept");
+            assert!(
+                back.private_key.as_slice() == key.as_slice(),
+                "{kind}: randomNum key not kept"
+            );
             assert_eq!(back.certificate, ee.cert);
             assert_eq!(back.chain, vec![ca.cert.clone()]);
             assert_eq!(back.friendly_name.as_deref(), Some("홍길동()0011234567890123"));
 
             // And openssl refuses the wrong password.
-            let err = openssl_fails(d, &["pkcs12", "-in", "x.pfx", "-noout", "-passin", "pass:wrong"]);
+            let err =
+                openssl_fails(d, &["pkcs12", "-in", "x.pfx", "-noout", "-passin", "pass:wrong"]);
             assert!(err.to_lowercase().contains("mac"), "{err}");
         }
     }
 
     fn openssl_pfx(d: &Path, extra: &[&str]) -> Vec<u8> {
         let pass = format!("pass:{PW}");
-        let mut args = vec!["pkcs12", "-export", "-in", "ee.pem", "-inkey", "ee.key", "-certfile", "ca.pem", "-name", "홍길동 인증서", "-passout", &pass, "-out", "o.pfx"];
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-in",
+            "ee.pem",
+            "-inkey",
+            "ee.key",
+            "-certfile",
+            "ca.pem",
+            "-name",
+            "홍길동 인증서",
+            "-passout",
+            &pass,
+            "-out",
+            "o.pfx",
+        ];
         args.extend_from_slice(extra);
         openssl_in(d, &args);
         std::fs::read(d.join("o.pfx")).unwrap()
@@ -964,18 +1163,110 @@ mod tests {
 
     #[test]
     fn imports_openssl_3des_everywhere_and_sha512_mac() {
-        check_openssl_import(&["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha512"]);
+        check_openssl_import(&[
+            "-keypbe",
+            "PBE-SHA1-3DES",
+            "-certpbe",
+            "PBE-SHA1-3DES",
+            "-macalg",
+            "sha512",
+        ]);
     }
 
     #[test]
     fn imports_pbes2_with_sha1_prf_and_aes128() {
         // Older Java and Windows write PBES2 with an HMAC-SHA1 PRF.
-        check_openssl_import(&["-keypbe", "AES-128-CBC", "-certpbe", "AES-128-CBC", "-macalg", "sha1"]);
+        check_openssl_import(&[
+            "-keypbe",
+            "AES-128-CBC",
+            "-certpbe",
+            "AES-128-CBC",
+            "-macalg",
+            "sha1",
+        ]);
     }
 
     #[test]
     fn imports_unencrypted_certificates() {
         check_openssl_import(&["-certpbe", "NONE"]);
+    }
+
+    #[test]
+    fn imports_seed_key_bags_as_korean_software_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (ca, ee) = make_pairs(d, "rsa");
+        let key = with_random_num(&ee.key, &[7; 20]);
+        // seedCBCWithSHA1 (the KISA scheme of signPri.key) inside the shrouded key bag.
+        let opts = ExportOptions { iterations: 2048, ..Default::default() };
+        let seed_bag = |k: &[u8]| {
+            let pk = crate::keyfile::PrivateKey::from_pkcs8_der(k).unwrap();
+            Ok(crate::keyfile::encrypt(
+                &pk,
+                PW.as_bytes(),
+                crate::keyfile::Scheme::SeedCbcWithSha1 { iterations: 2048 },
+            )
+            .unwrap())
+        };
+        let pfx = export_with(&ee.cert, std::slice::from_ref(&ca.cert), &key, PW, &opts, seed_bag)
+            .unwrap();
+        let got = import(&pfx, PW).unwrap();
+        assert!(got.private_key.as_slice() == key.as_slice(), "SEED key bag: key or R lost");
+        assert_eq!(got.certificate, ee.cert);
+        assert_eq!(import(&pfx, "wrong"), Err(PfxError::WrongPassword));
+
+        // PBES2 with SEED-CBC in the key bag, as OpenSSL's legacy provider writes it.
+        let pass = format!("pass:{PW}");
+        let legacy = ["-provider", "legacy", "-provider", "default"];
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-in",
+            "ee.pem",
+            "-inkey",
+            "ee.key",
+            "-keypbe",
+            "SEED-CBC",
+            "-certpbe",
+            "AES-256-CBC",
+            "-passout",
+            &pass,
+            "-out",
+            "seed.pfx",
+        ];
+        args.extend(legacy);
+        openssl_in(d, &args);
+        let got = import(&std::fs::read(d.join("seed.pfx")).unwrap(), PW).unwrap();
+        assert!(got.private_key.as_slice() == ee.key.as_slice(), "PBES2/SEED key bag");
+
+        // A certificate safe under SEED: not supported, and the error names the OID.
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-in",
+            "ee.pem",
+            "-inkey",
+            "ee.key",
+            "-keypbe",
+            "SEED-CBC",
+            "-certpbe",
+            "SEED-CBC",
+            "-passout",
+            &pass,
+            "-out",
+            "seed2.pfx",
+        ];
+        args.extend(legacy);
+        openssl_in(d, &args);
+        let err = import(&std::fs::read(d.join("seed2.pfx")).unwrap(), PW).unwrap_err();
+        assert_eq!(
+            err,
+            PfxError::Unsupported {
+                what: "certificate safe",
+                oid: ObjectIdentifier::new_unwrap("1.2.410.200004.1.4")
+            }
+        );
+        assert!(err.to_string().contains("1.2.410.200004.1.4"), "{err}");
     }
 
     #[test]
@@ -992,13 +1283,17 @@ mod tests {
         let mut changed = pfx.clone();
         changed[120] ^= 0x01;
         match import(&changed, PW) {
-            Err(PfxError::Corrupt(msg)) => assert!(msg.contains("MAC") && !msg.contains(PW), "{msg}"),
+            Err(PfxError::Corrupt(msg)) => {
+                assert!(msg.contains("MAC") && !msg.contains(PW), "{msg}")
+            }
             other => panic!("expected Corrupt, got {other:?}"),
         }
         // Cut short.
         assert!(matches!(import(&pfx[..pfx.len() / 2], PW), Err(PfxError::Corrupt(_))));
         assert!(matches!(import(b"not a pfx at all", PW), Err(PfxError::Corrupt(_))));
         assert!(matches!(import(&[], PW), Err(PfxError::Corrupt(_))));
+        assert_eq!(check_format(&pfx), Ok(()));
+        assert!(matches!(check_format(b"junk"), Err(PfxError::Corrupt(_))));
     }
 
     #[test]
@@ -1007,11 +1302,17 @@ mod tests {
         let (_, ee) = make_pairs(dir.path(), "ec");
         let o = ExportOptions::default();
         assert!(matches!(export(b"junk", &[], &ee.key, PW, &o), Err(PfxError::InvalidInput(_))));
-        assert!(matches!(export(&ee.cert, &[b"junk".to_vec()], &ee.key, PW, &o), Err(PfxError::InvalidInput(_))));
+        assert!(matches!(
+            export(&ee.cert, &[b"junk".to_vec()], &ee.key, PW, &o),
+            Err(PfxError::InvalidInput(_))
+        ));
         assert!(matches!(export(&ee.cert, &[], b"junk", PW, &o), Err(PfxError::InvalidInput(_))));
         assert!(matches!(export(&ee.cert, &[], &ee.key, "", &o), Err(PfxError::InvalidInput(_))));
         let zero = ExportOptions { iterations: 0, ..Default::default() };
-        assert!(matches!(export(&ee.cert, &[], &ee.key, PW, &zero), Err(PfxError::InvalidInput(_))));
+        assert!(matches!(
+            export(&ee.cert, &[], &ee.key, PW, &zero),
+            Err(PfxError::InvalidInput(_))
+        ));
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub enum RaError {
     Csr(#[from] CsrError),
     #[error("the subject does not fit the product: {0}")]
     Subject(#[from] dojang_profile::SubjectError),
+    #[error("the CSR asks for the subject {found}, but the center gave {required}; make the CSR with the subject the center gave")]
+    SubjectNotAsGiven { found: String, required: String },
     #[error("{product} certificates take {allowed} keys; this request has a {found} key")]
     KeyTypeNotAllowed { product: String, allowed: String, found: String },
     #[error(transparent)]

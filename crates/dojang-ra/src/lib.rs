@@ -10,4 +10,4 @@ mod ra;
 
 pub use csr::{CheckedCsr, CsrError};
 pub use error::RaError;
-pub use ra::{IssueRequest, Issued, RegistrationAuthority};
+pub use ra::{IssueRequest, Issued, Prepared, RegistrationAuthority};

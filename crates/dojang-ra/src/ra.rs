@@ -12,6 +12,7 @@ use dojang_profile::{name, Catalog, ProductId, PublicationUrls, SubjectRules};
 use dojang_store::{CertificateRecord, NewCertificate, Store, StoreError};
 use time::{Duration, OffsetDateTime};
 use x509_cert::ext::Extension;
+use x509_cert::name::Name;
 use x509_cert::Certificate;
 
 use crate::csr;
@@ -31,6 +32,19 @@ pub struct IssueRequest<'a> {
     pub not_after: Option<OffsetDateTime>,
     /// The subjectAltName with the holder's VID (identifyData), for a person.
     pub subject_alt_name: Option<Extension>,
+    /// When the center has told the customer which subject to request (in a flow), the CSR
+    /// must carry exactly that one.
+    pub required_subject: Option<Name>,
+    /// Whose certificate it is.
+    pub customer_id: Option<i64>,
+}
+
+/// A certificate signed but not yet stored: the caller stores `record` (perhaps in a
+/// transaction with other changes) before handing `issued` to anyone.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub issued: Issued,
+    pub record: NewCertificate,
 }
 
 /// A certificate that has been signed and stored.
@@ -85,74 +99,79 @@ impl RegistrationAuthority {
         &self.rules
     }
 
-    /// Checks the request, has the CA sign it and stores it. Nothing is stored unless every
-    /// check passed; the certificate is durable in the store before this returns.
-    pub async fn issue(
-        &self,
-        req: IssueRequest<'_>,
-        now: OffsetDateTime,
-    ) -> Result<Issued, RaError> {
+    /// Checks the request and has the CA sign it under a fresh serial; stores nothing.
+    pub fn prepare(&self, req: &IssueRequest<'_>, now: OffsetDateTime) -> Result<Prepared, RaError> {
         let product = self.catalog.get(req.product);
         let checked = csr::check(req.csr)?;
         if !product.key_types.contains(&checked.key_type) {
             return Err(RaError::KeyTypeNotAllowed {
                 product: product.id.to_string(),
-                allowed: product
-                    .key_types
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
+                allowed: product.key_types.iter().map(|k| k.name()).collect::<Vec<_>>().join(" or "),
                 found: checked.key_type.to_string(),
             });
         }
         let holder = self.rules.check(product, &checked.subject)?;
+        if let Some(required) = &req.required_subject {
+            if *required != checked.subject {
+                return Err(RaError::SubjectNotAsGiven {
+                    found: name::korean_text(&checked.subject),
+                    required: name::korean_text(required),
+                });
+            }
+        }
         let not_before = whole_seconds(now);
         let not_after = whole_seconds(
             req.not_after.unwrap_or(now + Duration::days(i64::from(product.validity_days))),
         );
-        let subject_text = name::korean_text(&checked.subject);
-
-        let mut rng = rand::thread_rng();
-        for _ in 0..SERIAL_TRIES {
-            let serial = Serial::random(&mut rng);
-            let tbs = tbs::leaf(
-                LeafRequest {
-                    product,
-                    subject: checked.subject.clone(),
-                    public_key: checked.public_key.clone(),
-                    serial: &serial,
-                    not_before,
-                    not_after,
-                    subject_alt_name: req.subject_alt_name.clone(),
-                },
-                self.ca.issuing_info(),
-                &self.urls,
-            )?;
-            let certificate = self.ca.issue(tbs)?;
-            let der = certificate.to_der()?;
-            let record = NewCertificate {
-                serial: serial.clone(),
-                product: product.id.to_string(),
-                subject: subject_text.clone(),
+        let subject = name::korean_text(&checked.subject);
+        let serial = Serial::random(&mut rand::thread_rng());
+        let tbs = tbs::leaf(
+            LeafRequest {
+                product,
+                subject: checked.subject,
+                public_key: checked.public_key,
+                serial: &serial,
                 not_before,
                 not_after,
-                issued_at: not_before,
-                der: der.clone(),
-            };
-            match self.store.insert_certificate(&record).await {
+                subject_alt_name: req.subject_alt_name.clone(),
+            },
+            self.ca.issuing_info(),
+            &self.urls,
+        )?;
+        let certificate = self.ca.issue(tbs)?;
+        let der = certificate.to_der()?;
+        let record = NewCertificate {
+            serial: serial.clone(),
+            product: product.id.to_string(),
+            subject: subject.clone(),
+            not_before,
+            not_after,
+            issued_at: not_before,
+            der: der.clone(),
+            customer_id: req.customer_id,
+        };
+        let issued = Issued {
+            serial,
+            product: product.id,
+            holder,
+            subject,
+            not_before,
+            not_after,
+            certificate,
+            der,
+        };
+        Ok(Prepared { issued, record })
+    }
+
+    /// Checks the request, has the CA sign it and stores it. Nothing is stored unless every
+    /// check passed; the certificate is durable in the store before this returns.
+    pub async fn issue(&self, req: IssueRequest<'_>, now: OffsetDateTime) -> Result<Issued, RaError> {
+        for _ in 0..SERIAL_TRIES {
+            let prepared = self.prepare(&req, now)?;
+            match self.store.insert_certificate(&prepared.record).await {
                 Ok(()) => {
-                    tracing::info!(serial = %serial, product = %product.id, "certificate issued");
-                    return Ok(Issued {
-                        serial,
-                        product: product.id,
-                        holder,
-                        subject: subject_text,
-                        not_before,
-                        not_after,
-                        certificate,
-                        der,
-                    });
+                    tracing::info!(serial = %prepared.issued.serial, product = %prepared.issued.product, "certificate issued");
+                    return Ok(prepared.issued);
                 }
                 Err(StoreError::DuplicateSerial(_)) => continue,
                 Err(e) => return Err(e.into()),
@@ -160,6 +179,9 @@ impl RegistrationAuthority {
         }
         Err(RaError::SerialExhausted)
     }
+
+    /// How many fresh serials a caller storing [`Prepared`] itself should try.
+    pub const SERIAL_TRIES: usize = SERIAL_TRIES;
 
     /// Revokes a certificate issued here.
     pub async fn revoke(

@@ -25,13 +25,10 @@ fn openssl_seed_cbc(key: &[u8; 16], iv: &[u8; 16], input: &[u8], decrypt: bool) 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run `openssl` (install OpenSSL 3 with its legacy provider): {e}"));
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(input)
-        .expect("write to openssl");
+        .unwrap_or_else(|e| {
+            panic!("cannot run `openssl` (install OpenSSL 3 with its legacy provider): {e}")
+        });
+    child.stdin.take().expect("stdin is piped").write_all(input).expect("write to openssl");
     let out = child.wait_with_output().expect("openssl runs");
     assert!(
         out.status.success(),

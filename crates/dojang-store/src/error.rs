@@ -9,6 +9,18 @@ pub enum StoreError {
     NotFound(Serial),
     #[error("certificate {serial} is already revoked ({reason}, since {at})")]
     AlreadyRevoked { serial: Serial, reason: RevocationReason, at: OffsetDateTime },
+    #[error("certificate {0} is not suspended, so there is nothing to resume")]
+    NotSuspended(Serial),
+    #[error("account {account} holds {balance} won, less than the {needed} won needed; deposit the difference or choose another account")]
+    InsufficientFunds { account: String, balance: i64, needed: i64 },
+    #[error("an amount of money must be a positive number of won (got {0})")]
+    InvalidAmount(i64),
+    #[error("there is no account {0}")]
+    NoSuchAccount(String),
+    #[error("there is no customer {0}")]
+    NoSuchCustomer(i64),
+    #[error("{what} is already registered to another customer; choose another")]
+    Duplicate { what: &'static str },
     #[error(
         "the store holds a value it cannot read ({0}); the database may have been edited by hand"
     )]

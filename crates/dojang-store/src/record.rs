@@ -13,6 +13,8 @@ pub struct NewCertificate {
     pub not_after: OffsetDateTime,
     pub issued_at: OffsetDateTime,
     pub der: Vec<u8>,
+    /// Whose it is; `None` for the operator's `ca issue`.
+    pub customer_id: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +34,7 @@ pub struct CertificateRecord {
     pub issued_at: OffsetDateTime,
     pub der: Vec<u8>,
     pub revocation: Option<Revocation>,
+    pub customer_id: Option<i64>,
 }
 
 /// The status of a serial, as OCSP needs it: just enough, without the certificate bytes.

@@ -10,6 +10,7 @@ use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
+use crate::tx::Tx;
 use crate::record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
 };
@@ -49,6 +50,93 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+impl Tx {
+    /// Stores a newly issued certificate inside this transaction.
+    pub async fn insert_certificate(&mut self, c: &NewCertificate) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der, customer_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.serial.to_hex())
+        .bind(&c.product)
+        .bind(&c.subject)
+        .bind(unix(c.not_before))
+        .bind(unix(c.not_after))
+        .bind(unix(c.issued_at))
+        .bind(&c.der)
+        .bind(c.customer_id)
+        .execute(&mut *self.inner)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateSerial(c.serial.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn bump_status_generation(&mut self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE status_generation SET generation = generation + 1 WHERE id = 1")
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes `serial` inside this transaction (see [`Store::revoke`]).
+    pub async fn revoke(
+        &mut self,
+        serial: &Serial,
+        reason: RevocationReason,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            .bind(serial.to_hex())
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
+        if let Some(old) =
+            revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
+        {
+            let upgrade = old.reason == RevocationReason::CertificateHold
+                && reason != RevocationReason::CertificateHold;
+            if !upgrade {
+                return Err(StoreError::AlreadyRevoked {
+                    serial: serial.clone(),
+                    reason: old.reason,
+                    at: old.at,
+                });
+            }
+        }
+        sqlx::query("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?")
+            .bind(unix(at))
+            .bind(i64::from(reason.code()))
+            .bind(serial.to_hex())
+            .execute(&mut *self.inner)
+            .await?;
+        self.bump_status_generation().await
+    }
+
+    /// Lifts a hold inside this transaction.
+    pub async fn resume(&mut self, serial: &Serial) -> Result<(), StoreError> {
+        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            .bind(serial.to_hex())
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
+        match revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
+            Some(r) if r.reason == RevocationReason::CertificateHold => {}
+            Some(r) => {
+                return Err(StoreError::AlreadyRevoked { serial: serial.clone(), reason: r.reason, at: r.at })
+            }
+            None => return Err(StoreError::NotSuspended(serial.clone())),
+        }
+        sqlx::query("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = ?")
+            .bind(serial.to_hex())
+            .execute(&mut *self.inner)
+            .await?;
+        self.bump_status_generation().await
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
     /// WAL lets readers (OCSP) run beside the writer; `synchronous=FULL` makes every commit
@@ -73,24 +161,9 @@ impl Store {
     /// Stores a newly issued certificate. A serial already taken is [`StoreError::DuplicateSerial`]
     /// and changes nothing, so the caller can draw another serial and sign again.
     pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<(), StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(c.serial.to_hex())
-        .bind(&c.product)
-        .bind(&c.subject)
-        .bind(unix(c.not_before))
-        .bind(unix(c.not_after))
-        .bind(unix(c.issued_at))
-        .bind(&c.der)
-        .execute(&self.pool)
-        .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateSerial(c.serial.clone())),
-            Err(e) => Err(e.into()),
-        }
+        let mut tx = self.begin().await?;
+        tx.insert_certificate(c).await?;
+        tx.commit().await
     }
 
     /// The certificate with `serial`, if it was issued here.
@@ -99,7 +172,7 @@ impl Store {
         serial: &Serial,
     ) -> Result<Option<CertificateRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason
+            "SELECT serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason, customer_id
              FROM certificates WHERE serial = ?",
         )
         .bind(serial.to_hex())
@@ -118,6 +191,7 @@ impl Store {
                 row.try_get("revoked_at")?,
                 row.try_get("revocation_reason")?,
             )?,
+            customer_id: row.try_get("customer_id")?,
         }))
     }
 
@@ -144,39 +218,17 @@ impl Store {
         reason: RevocationReason,
         at: OffsetDateTime,
     ) -> Result<CertificateRecord, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row =
-            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
-                .bind(serial.to_hex())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
-        if let Some(old) =
-            revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
-        {
-            let upgrade = old.reason == RevocationReason::CertificateHold
-                && reason != RevocationReason::CertificateHold;
-            if !upgrade {
-                return Err(StoreError::AlreadyRevoked {
-                    serial: serial.clone(),
-                    reason: old.reason,
-                    at: old.at,
-                });
-            }
-        }
-        sqlx::query(
-            "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
-        )
-        .bind(unix(at))
-        .bind(i64::from(reason.code()))
-        .bind(serial.to_hex())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE status_generation SET generation = generation + 1 WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin().await?;
+        tx.revoke(serial, reason, at).await?;
         tx.commit().await?;
         self.certificate(serial).await?.ok_or_else(|| StoreError::NotFound(serial.clone()))
+    }
+
+    /// Lifts a hold (효력회복): only a certificate suspended with certificateHold comes back.
+    pub async fn resume(&self, serial: &Serial) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.resume(serial).await?;
+        tx.commit().await
     }
 
     /// Revoked certificates that have not yet expired at `now`: the entries of the next CRL.
@@ -289,6 +341,7 @@ mod tests {
             not_after: now + Duration::days(730),
             issued_at: now,
             der: vec![0x30, 0x00],
+            customer_id: None,
         }
     }
 

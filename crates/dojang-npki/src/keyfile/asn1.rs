@@ -16,7 +16,7 @@
 
 use const_oid::ObjectIdentifier;
 use der::asn1::{AnyRef, Null, OctetStringRef};
-use der::{Decode, Encode, Header, Reader, SliceReader, Tag};
+use der::{Decode, Encode, Header, Reader, SliceReader, Tag, Tagged};
 use spki::AlgorithmIdentifierRef;
 
 use super::block::{CbcCipher, BLOCK_LEN};
@@ -31,13 +31,7 @@ pub(crate) enum Protection<'a> {
     /// seedCBC as the top-level algorithm: fixed IV, key derivation not agreed on.
     LegacySeedCbc { salt: &'a [u8], iterations: u32 },
     /// PBES2: PBKDF2 and a CBC cipher with the IV in its parameters.
-    Pbes2 {
-        prf: Prf,
-        salt: &'a [u8],
-        iterations: u32,
-        cipher: CbcCipher,
-        iv: &'a [u8],
-    },
+    Pbes2 { prf: Prf, salt: &'a [u8], iterations: u32, cipher: CbcCipher, iv: &'a [u8] },
 }
 
 /// A parsed `signPri.key` / `kmPri.key`.
@@ -76,7 +70,10 @@ pub(crate) fn parse(der: &[u8]) -> Result<EncryptedKey<'_>, KeyFileError> {
         }
         oid::PBES2 => pbes2_params(algorithm.parameters)?,
         other => {
-            return Err(KeyFileError::UnknownScheme { what: "the encryption algorithm", oid: other });
+            return Err(KeyFileError::UnknownScheme {
+                what: "the encryption algorithm",
+                oid: other,
+            });
         }
     };
     Ok(EncryptedKey { protection, ciphertext })
@@ -84,15 +81,20 @@ pub(crate) fn parse(der: &[u8]) -> Result<EncryptedKey<'_>, KeyFileError> {
 
 /// A file shorter than its outer header announces is truncated, not merely "bad DER".
 fn check_outer_length(der: &[u8]) -> Result<(), KeyFileError> {
-    let header = SliceReader::new(der)
-        .and_then(|mut r| Header::decode(&mut r))
-        .map_err(|e| {
-            if der.is_empty() {
-                KeyFileError::Corrupt("the file is empty".into())
-            } else {
-                KeyFileError::corrupt("it does not start with a DER SEQUENCE", e)
-            }
-        })?;
+    let header = SliceReader::new(der).and_then(|mut r| Header::decode(&mut r)).map_err(|e| {
+        if der.is_empty() {
+            KeyFileError::Corrupt("the file is empty".into())
+        } else if der.first() == Some(&0x30)
+            && matches!(e.kind(), der::ErrorKind::Incomplete { .. })
+        {
+            KeyFileError::Corrupt(format!(
+                "the file is truncated: {} bytes, inside its first header",
+                der.len()
+            ))
+        } else {
+            KeyFileError::corrupt("it does not start with a DER SEQUENCE", e)
+        }
+    })?;
     if header.tag != Tag::Sequence {
         return Err(KeyFileError::Corrupt(format!(
             "it starts with a {} where a key file has a SEQUENCE",
@@ -122,8 +124,8 @@ fn iterations(n: u64) -> Result<u32, KeyFileError> {
 
 /// `SEQUENCE { salt OCTET STRING, iterationCount INTEGER }`.
 fn pbe_params<'a>(params: Option<AnyRef<'a>>, name: &str) -> Result<(&'a [u8], u32), KeyFileError> {
-    let params =
-        params.ok_or_else(|| KeyFileError::Corrupt(format!("the {name} parameters are missing")))?;
+    let params = params
+        .ok_or_else(|| KeyFileError::Corrupt(format!("the {name} parameters are missing")))?;
     let (salt, count) = params
         .sequence(|r| {
             let salt: OctetStringRef<'a> = r.decode()?;
@@ -135,7 +137,8 @@ fn pbe_params<'a>(params: Option<AnyRef<'a>>, name: &str) -> Result<(&'a [u8], u
 }
 
 fn pbes2_params(params: Option<AnyRef<'_>>) -> Result<Protection<'_>, KeyFileError> {
-    let params = params.ok_or_else(|| KeyFileError::Corrupt("the PBES2 parameters are missing".into()))?;
+    let params =
+        params.ok_or_else(|| KeyFileError::Corrupt("the PBES2 parameters are missing".into()))?;
     let (kdf, scheme) = params
         .sequence(|r| {
             let kdf: AlgorithmIdentifierRef<'_> = r.decode()?;
@@ -150,7 +153,10 @@ fn pbes2_params(params: Option<AnyRef<'_>>) -> Result<Protection<'_>, KeyFileErr
         oid::AES_192_CBC => CbcCipher::Aes192,
         oid::AES_256_CBC => CbcCipher::Aes256,
         other => {
-            return Err(KeyFileError::UnknownScheme { what: "the PBES2 encryption scheme", oid: other });
+            return Err(KeyFileError::UnknownScheme {
+                what: "the PBES2 encryption scheme",
+                oid: other,
+            });
         }
     };
     let iv = scheme
@@ -161,14 +167,21 @@ fn pbes2_params(params: Option<AnyRef<'_>>) -> Result<Protection<'_>, KeyFileErr
         })?
         .as_bytes();
     if iv.len() != BLOCK_LEN {
-        return Err(KeyFileError::Corrupt(format!("the cipher's IV is {} bytes, not 16", iv.len())));
+        return Err(KeyFileError::Corrupt(format!(
+            "the cipher's IV is {} bytes, not 16",
+            iv.len()
+        )));
     }
 
     if kdf.oid != oid::PBKDF2 {
-        return Err(KeyFileError::UnknownScheme { what: "the PBES2 key derivation function", oid: kdf.oid });
+        return Err(KeyFileError::UnknownScheme {
+            what: "the PBES2 key derivation function",
+            oid: kdf.oid,
+        });
     }
-    let kdf_params =
-        kdf.parameters.ok_or_else(|| KeyFileError::Corrupt("the PBKDF2 parameters are missing".into()))?;
+    let kdf_params = kdf
+        .parameters
+        .ok_or_else(|| KeyFileError::Corrupt("the PBKDF2 parameters are missing".into()))?;
     let (salt, count, key_length, prf) = kdf_params
         .sequence(|r| {
             let salt: AnyRef<'_> = r.decode()?;
@@ -198,7 +211,9 @@ fn pbes2_params(params: Option<AnyRef<'_>>) -> Result<Protection<'_>, KeyFileErr
         None => Prf::HmacSha1,
         Some(alg) => {
             if alg.parameters.is_some_and(|p| !p.is_null()) {
-                return Err(KeyFileError::Corrupt("the PBKDF2 PRF has parameters other than NULL".into()));
+                return Err(KeyFileError::Corrupt(
+                    "the PBKDF2 PRF has parameters other than NULL".into(),
+                ));
             }
             Prf::from_oid(alg.oid).ok_or(KeyFileError::UnknownScheme {
                 what: "the PBKDF2 pseudo-random function",
@@ -210,8 +225,15 @@ fn pbes2_params(params: Option<AnyRef<'_>>) -> Result<Protection<'_>, KeyFileErr
 }
 
 /// `SEQUENCE { salt, iterations }` for seedCBCWithSHA1.
-pub(crate) fn encode_seed_cbc_with_sha1(salt: &[u8], iterations: u32, ciphertext: &[u8]) -> der::Result<Vec<u8>> {
-    let params = tlv(Tag::Sequence, &concat(&[&OctetStringRef::new(salt)?.to_der()?, &iterations.to_der()?]))?;
+pub(crate) fn encode_seed_cbc_with_sha1(
+    salt: &[u8],
+    iterations: u32,
+    ciphertext: &[u8],
+) -> der::Result<Vec<u8>> {
+    let params = tlv(
+        Tag::Sequence,
+        &concat(&[&OctetStringRef::new(salt)?.to_der()?, &iterations.to_der()?]),
+    )?;
     encode_outer(oid::SEED_CBC_WITH_SHA1, &params, ciphertext)
 }
 
@@ -240,12 +262,31 @@ pub(crate) fn encode_pbes2(
         CbcCipher::Aes192 => oid::AES_192_CBC,
         CbcCipher::Aes256 => oid::AES_256_CBC,
     };
-    let scheme = tlv(Tag::Sequence, &concat(&[&cipher_oid.to_der()?, &OctetStringRef::new(iv)?.to_der()?]))?;
+    let scheme =
+        tlv(Tag::Sequence, &concat(&[&cipher_oid.to_der()?, &OctetStringRef::new(iv)?.to_der()?]))?;
     let params = tlv(Tag::Sequence, &concat(&[&kdf, &scheme]))?;
     encode_outer(oid::PBES2, &params, ciphertext)
 }
 
-fn encode_outer(algorithm: ObjectIdentifier, params: &[u8], ciphertext: &[u8]) -> der::Result<Vec<u8>> {
+/// The legacy top-level seedCBC layout (for tests: we never write it).
+#[cfg(test)]
+pub(crate) fn encode_legacy_seed_cbc(
+    salt: &[u8],
+    iterations: u32,
+    ciphertext: &[u8],
+) -> der::Result<Vec<u8>> {
+    let params = tlv(
+        Tag::Sequence,
+        &concat(&[&OctetStringRef::new(salt)?.to_der()?, &iterations.to_der()?]),
+    )?;
+    encode_outer(oid::SEED_CBC, &params, ciphertext)
+}
+
+pub(crate) fn encode_outer(
+    algorithm: ObjectIdentifier,
+    params: &[u8],
+    ciphertext: &[u8],
+) -> der::Result<Vec<u8>> {
     let alg = tlv(Tag::Sequence, &concat(&[&algorithm.to_der()?, params]))?;
     let data = OctetStringRef::new(ciphertext)?.to_der()?;
     Ok(tlv(Tag::Sequence, &concat(&[&alg, &data]))?.to_vec())

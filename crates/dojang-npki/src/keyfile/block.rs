@@ -44,7 +44,12 @@ impl CbcCipher {
 
     /// Decrypts and removes the padding. `None` when the padding is wrong (the usual sign of a
     /// wrong password) or a length is off; the caller has checked the ciphertext length.
-    pub(crate) fn decrypt(self, key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    pub(crate) fn decrypt(
+        self,
+        key: &[u8],
+        iv: &[u8],
+        ciphertext: &[u8],
+    ) -> Option<Zeroizing<Vec<u8>>> {
         fn run<C>(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>>
         where
             C: BlockDecryptMut + BlockCipher + KeyInit,

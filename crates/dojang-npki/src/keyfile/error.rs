@@ -21,7 +21,9 @@ pub enum KeyFileError {
     WrongPassword,
 
     /// The file ends before its own structure says it does.
-    #[error("the key file is truncated: its structure needs {expected} bytes but the file has {actual}")]
+    #[error(
+        "the key file is truncated: its structure needs {expected} bytes but the file has {actual}"
+    )]
     Truncated {
         /// Bytes the outer structure announces.
         expected: usize,
@@ -51,9 +53,9 @@ pub enum KeyFileError {
     #[error("not a PKCS#8 private key: {0}")]
     InvalidPrivateKey(String),
 
-    /// The scheme asked of [`encrypt`](super::encrypt) cannot be written.
+    /// What was handed to [`encrypt`](super::encrypt) cannot be written (bad scheme parameters, empty password).
     #[error("cannot encrypt the key file: {0}")]
-    InvalidScheme(String),
+    InvalidInput(String),
 
     /// The operating system's random number generator failed (salt or IV).
     #[error("the system random number generator failed")]

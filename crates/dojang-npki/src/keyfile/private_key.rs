@@ -20,7 +20,7 @@ use std::fmt;
 
 use const_oid::ObjectIdentifier;
 use der::asn1::{AnyRef, BitStringRef, OctetStringRef};
-use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use spki::AlgorithmIdentifierRef;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -45,22 +45,25 @@ struct Fields<'a> {
     /// The `version`, `privateKeyAlgorithm` and `privateKey` TLVs, back to back.
     head: [&'a [u8]; 3],
     algorithm: ObjectIdentifier,
-    /// Each Attribute TLV inside `[0]`.
-    attributes: Vec<Attribute<'a>>,
-    /// The `[1]` publicKey TLV.
-    public_key: Option<&'a [u8]>,
+    /// The content of `[0] attributes`, if present.
+    attributes: Option<&'a [u8]>,
+    /// The context-specific fields after the attributes (`[1] publicKey`, future ones), as
+    /// TLVs in file order.
+    tail: Vec<&'a [u8]>,
 }
 
 struct Attribute<'a> {
     tlv: &'a [u8],
     oid: ObjectIdentifier,
-    /// For `randomNum`: R.
+    /// For a well-formed `randomNum`: R.
     random_num: Option<&'a [u8]>,
 }
 
 const ATTRIBUTES_TAG: Tag = Tag::ContextSpecific { constructed: true, number: TagNumber::N0 };
-const PUBLIC_KEY_TAG: Tag = Tag::ContextSpecific { constructed: false, number: TagNumber::N1 };
 
+/// Checks the structure that makes the bytes a private key (version, algorithm, non-empty
+/// key) strictly and the optional fields only as TLVs: a key whose attributes we do not
+/// understand is still a key, not a wrong password.
 fn parse(der: &[u8]) -> der::Result<Fields<'_>> {
     let mut reader = SliceReader::new(der)?;
     let fields = reader.sequence(|r| {
@@ -78,23 +81,28 @@ fn parse(der: &[u8]) -> der::Result<Fields<'_>> {
         let mut fields = Fields {
             head: [version_tlv, algorithm_tlv, key_tlv],
             algorithm,
-            attributes: Vec::new(),
-            public_key: None,
+            attributes: None,
+            tail: Vec::new(),
         };
-        if r.peek_tag().ok() == Some(ATTRIBUTES_TAG) {
-            let any: AnyRef<'_> = r.decode()?;
-            fields.attributes = parse_attributes(any.value())?;
-        }
-        if r.peek_tag().ok() == Some(PUBLIC_KEY_TAG) {
+        while !r.is_finished() {
             let tlv = r.tlv_bytes()?;
-            AnyRef::from_der(tlv)?;
-            fields.public_key = Some(tlv);
+            let field = AnyRef::from_der(tlv)?;
+            match field.tag() {
+                ATTRIBUTES_TAG if fields.attributes.is_none() && fields.tail.is_empty() => {
+                    fields.attributes = Some(field.value());
+                }
+                Tag::ContextSpecific { number, .. } if number != TagNumber::N0 => {
+                    fields.tail.push(tlv);
+                }
+                other => return Err(other.unexpected_error(None)),
+            }
         }
         Ok(fields)
     })?;
     reader.finish(fields)
 }
 
+/// The Attributes inside `[0]`: `SEQUENCE { type OID, values SET OF ANY }` each.
 fn parse_attributes(content: &[u8]) -> der::Result<Vec<Attribute<'_>>> {
     let mut reader = SliceReader::new(content)?;
     let mut attributes = Vec::new();
@@ -106,20 +114,19 @@ fn parse_attributes(content: &[u8]) -> der::Result<Vec<Attribute<'_>>> {
             values.tag().assert_eq(Tag::Set)?;
             Ok((oid, values))
         })?;
-        let random_num = if oid == oid::RANDOM_NUM {
-            let mut set = SliceReader::new(values.value())?;
-            let bits: BitStringRef<'_> = set.decode()?;
-            let r = bits.as_bytes().ok_or_else(|| Tag::BitString.value_error())?;
-            if r.is_empty() {
-                return Err(Tag::BitString.length_error());
-            }
-            set.finish(Some(r))?
-        } else {
-            None
-        };
+        let random_num = (oid == oid::RANDOM_NUM).then(|| random_num(values.value())).flatten();
         attributes.push(Attribute { tlv, oid, random_num });
     }
     Ok(attributes)
+}
+
+/// R from the randomNum value set `{ BIT STRING R }`: whole bytes, not empty; otherwise
+/// treated as absent (no VID check can use it).
+fn random_num(set: &[u8]) -> Option<&[u8]> {
+    let mut reader = SliceReader::new(set).ok()?;
+    let bits: BitStringRef<'_> = reader.decode().ok()?;
+    let r = bits.as_bytes().filter(|r| !r.is_empty())?;
+    reader.finish(r).ok()
 }
 
 /// Byte offsets of `inner` within `outer` (both slices of the same buffer).
@@ -143,7 +150,8 @@ impl PrivateKey {
     pub(crate) fn from_owned(der: Zeroizing<Vec<u8>>) -> der::Result<Self> {
         let (algorithm, random_num) = {
             let fields = parse(&der)?;
-            let r = fields.attributes.iter().find_map(|a| a.random_num);
+            let attributes = fields.attributes.and_then(|a| parse_attributes(a).ok());
+            let r = attributes.unwrap_or_default().iter().find_map(|a| a.random_num);
             (fields.algorithm, r.and_then(|r| span(&der, r)))
         };
         Ok(PrivateKey { der, algorithm, random_num })
@@ -157,9 +165,13 @@ impl PrivateKey {
             return Err(KeyFileError::InvalidPrivateKey("the random value R is empty".into()));
         }
         let fields = parse(pkcs8_der).map_err(invalid)?;
+        let existing = match fields.attributes {
+            Some(content) => parse_attributes(content).map_err(invalid)?,
+            None => Vec::new(),
+        };
         let attribute = random_num_attribute(r).map_err(invalid)?;
         let mut attributes: Vec<&[u8]> =
-            fields.attributes.iter().filter(|a| a.oid != oid::RANDOM_NUM).map(|a| a.tlv).collect();
+            existing.iter().filter(|a| a.oid != oid::RANDOM_NUM).map(|a| a.tlv).collect();
         attributes.push(&attribute);
         Self::rebuild(&fields, Some(&attributes))
     }
@@ -200,9 +212,7 @@ impl PrivateKey {
         if let Some(a) = &attributes {
             parts.push(a);
         }
-        if let Some(p) = fields.public_key {
-            parts.push(p);
-        }
+        parts.extend(fields.tail.iter().copied());
         let der = tlv(Tag::Sequence, &concat(&parts)).map_err(invalid)?;
         Self::from_owned(der).map_err(invalid)
     }
@@ -220,7 +230,7 @@ impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrivateKey")
             .field("algorithm", &self.algorithm)
-            .field("random_num", &self.random_num.map(|(s, e)| format_args!("<{} bytes>", e - s)))
+            .field("random_num_len", &self.random_num.map(|(start, end)| end - start))
             .finish_non_exhaustive()
     }
 }

@@ -87,6 +87,8 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                             product,
                             not_after: None,
                             subject_alt_name: None,
+                            required_subject: None,
+                            customer_id: None,
                         },
                         center.now(),
                     )
@@ -103,7 +105,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
             CaCommand::Revoke { data, serial, reason } => {
                 let config = common::load_config(&data.flags())?;
                 let store = common::open_store(&config).await?;
-                let record = store.revoke(&serial, reason, time::OffsetDateTime::now_utc()).await?;
+                let record = store.revoke(&serial, reason, config.clock.now()).await?;
                 println!("revoked  {} ({reason}, {})", record.serial, reason.korean());
                 println!("subject  {}", record.subject);
                 Ok(())
@@ -114,7 +116,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                 let record = store.certificate(&serial).await?.ok_or_else(|| {
                     anyhow::anyhow!("no certificate with serial {serial} was issued here")
                 })?;
-                let now = time::OffsetDateTime::now_utc();
+                let now = config.clock.now();
                 println!("serial   {}", record.serial);
                 println!("subject  {}", record.subject);
                 println!("product  {}", record.product);

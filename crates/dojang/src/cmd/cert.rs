@@ -207,10 +207,20 @@ fn passwd(a: PasswdArgs) -> anyhow::Result<()> {
     let store = open(&a.common, t)?;
     let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
     println!("{} {}", t.get(M::Certificate), entry.info);
-    let old = existing_password(a.password_file.as_deref(), ENV_CERT_PASSWORD, t.get(M::PromptCertPassword), t)?;
+    let old = existing_password(
+        a.password_file.as_deref(),
+        ENV_CERT_PASSWORD,
+        t.get(M::PromptCertPassword),
+        t,
+    )?;
     // Check the current password before asking for a new one.
     store.verify_password(&entry, &old).map_err(|e| t.error(e))?;
-    let new = new_password(a.new_password_file.as_deref(), ENV_NEW_CERT_PASSWORD, M::PromptNewPassword, t)?;
+    let new = new_password(
+        a.new_password_file.as_deref(),
+        ENV_NEW_CERT_PASSWORD,
+        M::PromptNewPassword,
+        t,
+    )?;
     store.change_password(&entry, &old, &new).map_err(|e| t.error(e))?;
     println!("{}", t.get(M::PasswordChanged));
     Ok(())
@@ -242,12 +252,18 @@ fn export(a: ExportArgs) -> anyhow::Result<()> {
     let store = open(&a.common, t)?;
     let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
     if a.pfx.exists() && !a.force {
-        bail!("{} {} (--force)", a.pfx.display(), t.get(M::FileExists));
+        bail!("{}: {}", a.pfx.display(), t.get(M::FileExists));
     }
     println!("{} {}", t.get(M::Certificate), entry.info);
-    let cert_pw = existing_password(a.password_file.as_deref(), ENV_CERT_PASSWORD, t.get(M::PromptCertPassword), t)?;
+    let cert_pw = existing_password(
+        a.password_file.as_deref(),
+        ENV_CERT_PASSWORD,
+        t.get(M::PromptCertPassword),
+        t,
+    )?;
     store.verify_password(&entry, &cert_pw).map_err(|e| t.error(e))?;
-    let pfx_pw = new_password(a.pfx_password_file.as_deref(), ENV_PFX_PASSWORD, M::PromptNewPfxPassword, t)?;
+    let pfx_pw =
+        new_password(a.pfx_password_file.as_deref(), ENV_PFX_PASSWORD, M::PromptNewPfxPassword, t)?;
     let pfx = store.export_pfx(&entry, &cert_pw, &pfx_pw).map_err(|e| t.error(e))?;
     dojang_keystore::atomic::write(&a.pfx, &pfx).map_err(|e| t.error(e))?;
     println!("{} {}", t.get(M::Exported), a.pfx.display());
@@ -265,21 +281,35 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
         let dir = src.parent().unwrap_or(Path::new("."));
         let cert = dir.join(dojang_keystore::store::SIGN_CERT);
         let key = dir.join(dojang_keystore::store::SIGN_KEY);
-        let mut imported = vec![store.import_files(&cert, &key, existing).map_err(|e| t.error(e))?];
+        let mut imported =
+            vec![store.import_files(&cert, &key, existing).map_err(|e| t.error(e))?];
         // A km pair beside it comes along: import the whole folder instead.
         if dir.join(dojang_keystore::store::KM_CERT).is_file() {
             imported = store.import_folder(dir, existing).map_err(|e| t.error(e))?;
         }
         imported
     } else {
-        let bytes = std::fs::read(src).with_context(|| format!("{} {}", t.get(M::CannotRead), src.display()))?;
-        let pfx_pw = existing_password(a.pfx_password_file.as_deref(), ENV_PFX_PASSWORD, t.get(M::PromptPfxPassword), t)?;
+        let bytes = std::fs::read(src)
+            .with_context(|| format!("{}: {}", src.display(), t.get(M::CannotRead)))?;
+        dojang_npki::pfx::check_format(&bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", src.display()))?;
+        let pfx_pw = existing_password(
+            a.pfx_password_file.as_deref(),
+            ENV_PFX_PASSWORD,
+            t.get(M::PromptPfxPassword),
+            t,
+        )?;
         // Check the PFX password before asking for the new certificate password.
         dojang_npki::pfx::import(&bytes, &pfx_pw).map_err(|e| match e {
             dojang_npki::pfx::PfxError::WrongPassword => t.error(KeystoreError::WrongPfxPassword),
             other => anyhow::anyhow!("{}: {other}", src.display()),
         })?;
-        let cert_pw = new_password(a.new_password_file.as_deref(), ENV_NEW_CERT_PASSWORD, M::PromptNewPassword, t)?;
+        let cert_pw = new_password(
+            a.new_password_file.as_deref(),
+            ENV_NEW_CERT_PASSWORD,
+            M::PromptNewPassword,
+            t,
+        )?;
         vec![store.import_pfx(&bytes, src, &pfx_pw, &cert_pw, existing).map_err(|e| t.error(e))?]
     };
     for e in &entries {
@@ -306,30 +336,34 @@ fn open(common: &Common, t: Text) -> anyhow::Result<Store> {
 
 fn print_entry(t: Text, index: usize, e: &Entry, now: OffsetDateTime, detail: bool) {
     let i = &e.info;
+    // A list numbers its entries and indents their fields; `show` prints one flat block.
+    let indent = if index > 0 { "    " } else { "" };
+    let line = |m: M, value: &dyn std::fmt::Display| println!("{indent}{} {value}", pad(t.get(m)));
     if index > 0 {
         println!("[{index}] {}", i.subject);
     } else {
-        println!("{:<w$} {}", t.get(M::Subject), i.subject, w = LABEL);
+        line(M::Subject, &i.subject);
     }
-    println!("    {:<w$} {}", t.get(M::Issuer), i.issuer, w = LABEL);
-    println!("    {:<w$} {}", t.get(M::Product), product_name(t, i), w = LABEL);
-    println!("    {:<w$} {}", t.get(M::Serial), i.serial, w = LABEL);
-    println!(
-        "    {:<w$} {} ~ {}",
-        t.get(M::Validity),
-        kst(i.not_before),
-        kst(i.not_after),
-        w = LABEL
-    );
-    println!("    {:<w$} {}", t.get(M::Status), status(t, i.validity(now)), w = LABEL);
+    line(M::Issuer, &i.issuer);
+    line(M::Product, &product_name(t, i));
+    line(M::Serial, &i.serial);
+    line(M::Validity, &format_args!("{} ~ {}", kst(i.not_before), kst(i.not_after)));
+    line(M::Status, &status(t, i.validity(now)));
     if detail {
         let policies: Vec<String> = i.policies.iter().map(|o| o.to_string()).collect();
-        println!("    {:<w$} {}", t.get(M::Policies), policies.join(", "), w = LABEL);
+        line(M::Policies, &policies.join(", "));
         if let Some(km) = &e.km {
-            println!("    {:<w$} {} ({})", t.get(M::KmCert), km.serial, kst(km.not_after), w = LABEL);
+            line(M::KmCert, &format_args!("{} ({})", km.serial, kst(km.not_after)));
         }
-        println!("    {:<w$} {}", t.get(M::Folder), e.dir.display(), w = LABEL);
+        line(M::Folder, &e.dir.display());
     }
+}
+
+/// `label` padded to [`LABEL`] terminal columns; Hangul takes two columns per character.
+fn pad(label: &str) -> String {
+    let wide = |c: char| matches!(u32::from(c), 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60);
+    let width: usize = label.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{label}{}", " ".repeat(LABEL.saturating_sub(width)))
 }
 
 /// Label column width: wide enough for the English labels and the Korean ones.
@@ -388,7 +422,9 @@ fn entry_json(e: &Entry, now: OffsetDateTime) -> serde_json::Value {
         Validity::ExpiringSoon { .. } => ("expiring-soon", true),
         Validity::Expired { .. } => ("expired", true),
     };
-    let rfc3339 = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let rfc3339 = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    };
     serde_json::json!({
         "subject": i.subject,
         "issuer": i.issuer,
@@ -410,7 +446,12 @@ fn entry_json(e: &Entry, now: OffsetDateTime) -> serde_json::Value {
 
 /// A password that exists already (the certificate's, or a PFX's): `file`, then `env`, then
 /// the terminal without echo.
-fn existing_password(file: Option<&Path>, env: &str, prompt: &str, t: Text) -> anyhow::Result<Zeroizing<String>> {
+fn existing_password(
+    file: Option<&Path>,
+    env: &str,
+    prompt: &str,
+    t: Text,
+) -> anyhow::Result<Zeroizing<String>> {
     if let Some(p) = from_file_or_env(file, env, t)? {
         return Ok(p);
     }
@@ -420,7 +461,12 @@ fn existing_password(file: Option<&Path>, env: &str, prompt: &str, t: Text) -> a
 /// A password being set: `file`, then `env`, then the terminal twice (they must match).
 /// The rule (10–30 characters, letters, digits, symbols) is checked by the store, which
 /// names what is missing.
-fn new_password(file: Option<&Path>, env: &str, prompt: M, t: Text) -> anyhow::Result<Zeroizing<String>> {
+fn new_password(
+    file: Option<&Path>,
+    env: &str,
+    prompt: M,
+    t: Text,
+) -> anyhow::Result<Zeroizing<String>> {
     if let Some(p) = from_file_or_env(file, env, t)? {
         return Ok(p);
     }
@@ -436,13 +482,19 @@ fn new_password(file: Option<&Path>, env: &str, prompt: M, t: Text) -> anyhow::R
     Ok(first)
 }
 
-fn from_file_or_env(file: Option<&Path>, env: &str, t: Text) -> anyhow::Result<Option<Zeroizing<String>>> {
+fn from_file_or_env(
+    file: Option<&Path>,
+    env: &str,
+    t: Text,
+) -> anyhow::Result<Option<Zeroizing<String>>> {
     if let Some(path) = file {
         let raw = Zeroizing::new(
-            std::fs::read_to_string(path).with_context(|| format!("{} {}", t.get(M::CannotRead), path.display()))?,
+            std::fs::read_to_string(path)
+                .with_context(|| format!("{}: {}", path.display(), t.get(M::CannotRead)))?,
         );
         // One trailing newline is the file's, not the password's.
-        let trimmed = raw.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&raw);
+        let trimmed =
+            raw.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&raw);
         return Ok(Some(Zeroizing::new(trimmed.to_string())));
     }
     Ok(std::env::var(env).ok().map(Zeroizing::new))
@@ -526,7 +578,11 @@ const MESSAGES: &[(M, &str, &str)] = &[
         "비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10~30자로 정하세요.",
         "Choose 10 to 30 characters with letters, digits and symbols.",
     ),
-    (M::PasswordsDiffer, "두 번 입력한 비밀번호가 다릅니다. 다시 시도하세요.", "The two passwords differ; try again."),
+    (
+        M::PasswordsDiffer,
+        "두 번 입력한 비밀번호가 다릅니다. 다시 시도하세요.",
+        "The two passwords differ; try again.",
+    ),
     (M::PasswordChanged, "인증서 비밀번호를 변경했습니다.", "The certificate password is changed."),
     (
         M::ConfirmDelete,
@@ -535,10 +591,14 @@ const MESSAGES: &[(M, &str, &str)] = &[
     ),
     (M::Cancelled, "취소했습니다.", "Cancelled."),
     (M::Deleted, "삭제했습니다:", "Deleted:"),
-    (M::FileExists, "파일이 이미 있습니다. 덮어쓰려면 --force를 쓰세요", "exists already; to overwrite it use"),
+    (
+        M::FileExists,
+        "파일이 이미 있습니다. 덮어쓰려면 --force를 쓰세요",
+        "exists already; to overwrite it use",
+    ),
     (M::Exported, "PFX 파일로 내보냈습니다:", "Exported to the PFX file"),
     (M::Imported, "가져왔습니다:", "Imported:"),
-    (M::CannotRead, "읽을 수 없습니다:", "cannot read"),
+    (M::CannotRead, "파일을 읽을 수 없습니다", "cannot read the file"),
     (
         M::NoTerminal,
         "비밀번호를 입력받을 터미널이 없습니다. 파일이나 환경 변수로 주세요",
@@ -636,12 +696,36 @@ mod tests {
     #[test]
     fn every_message_has_both_languages() {
         let all = [
-            M::Store, M::NoCertificates, M::Warning, M::Certificate, M::Subject, M::Issuer,
-            M::Product, M::Serial, M::Validity, M::Status, M::Policies, M::KmCert, M::Folder,
-            M::UnknownProduct, M::PromptCertPassword, M::PromptNewPassword, M::PromptPfxPassword,
-            M::PromptNewPfxPassword, M::PromptConfirm, M::PasswordRule, M::PasswordsDiffer,
-            M::PasswordChanged, M::ConfirmDelete, M::Cancelled, M::Deleted, M::FileExists,
-            M::Exported, M::Imported, M::CannotRead, M::NoTerminal,
+            M::Store,
+            M::NoCertificates,
+            M::Warning,
+            M::Certificate,
+            M::Subject,
+            M::Issuer,
+            M::Product,
+            M::Serial,
+            M::Validity,
+            M::Status,
+            M::Policies,
+            M::KmCert,
+            M::Folder,
+            M::UnknownProduct,
+            M::PromptCertPassword,
+            M::PromptNewPassword,
+            M::PromptPfxPassword,
+            M::PromptNewPfxPassword,
+            M::PromptConfirm,
+            M::PasswordRule,
+            M::PasswordsDiffer,
+            M::PasswordChanged,
+            M::ConfirmDelete,
+            M::Cancelled,
+            M::Deleted,
+            M::FileExists,
+            M::Exported,
+            M::Imported,
+            M::CannotRead,
+            M::NoTerminal,
         ];
         for m in all {
             let ko = Text { lang: Lang::Ko }.get(m);

@@ -38,7 +38,8 @@ pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, Pas
     let resolved = config.ca_passphrase(&ProcessEnv)?;
     let passphrase = Passphrase::new(resolved.secret.to_string());
     let source = resolved.source.clone();
-    let (center, opening) = Center::open(config, &passphrase, time::OffsetDateTime::now_utc())
+    let now = config.clock.now();
+    let (center, opening) = Center::open(config, &passphrase, now)
         .await
         .context("opening the center")?;
     Ok((center, opening, source))

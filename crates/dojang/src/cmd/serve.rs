@@ -49,6 +49,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
             PassphraseSource::Environment | PassphraseSource::File(_) => {}
         }
+        if center.config.clock.is_shifted() {
+            println!("  주의 / WARNING: the clock is shifted by DOJANG_CLOCK_OFFSET ({}); now is {}.", center.config.clock.offset(), center.now());
+        }
         if opening.ocsp_signer_renewed {
             println!("  OCSP 서명 인증서를 갱신했습니다 (the OCSP signing certificate was renewed).");
         }
