@@ -7,6 +7,9 @@ use std::io::Read;
 
 use support::*;
 
+/// A test holder's resident registration number (format only; not a real person's).
+const HOLDER_RRN: &str = "9001011234567";
+
 const SUBJECT_BANK: &str =
     "/C=KR/O=dojang/OU=personal4IB/OU=DOJANGBANK/CN=홍길동()0011234567890123";
 
@@ -17,8 +20,12 @@ fn subject(product_ou: &str, cn: &str) -> String {
 fn issue(c: &TestCenter, name: &str, key: &str, subject: &str, product: &str) -> (String, String) {
     let csr = c.csr(name, key, subject);
     let out = c.p(&format!("{name}.pem"));
-    let o = c.dojang(&["ca", "issue", "--csr", &csr, "--product", product, "--out", &out]);
+    let o = c.dojang_env(
+        &["ca", "issue", "--csr", &csr, "--product", product, "--out", &out],
+        &[("DOJANG_HOLDER_RRN", HOLDER_RRN)],
+    );
     assert!(o.status.success(), "issue failed: {}", text(&o));
+    assert!(!text(&o).contains(HOLDER_RRN), "the RRN must never be printed");
     let serial = line_value(&text(&o), "issued");
     (out, serial)
 }
@@ -358,7 +365,10 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let dir = c.dir.path();
     let issue_err = |csr: &str, product: &str| -> String {
         let out = c.p("out.pem");
-        let o = c.dojang(&["ca", "issue", "--csr", csr, "--product", product, "--out", &out]);
+        let o = c.dojang_env(
+            &["ca", "issue", "--csr", csr, "--product", product, "--out", &out],
+            &[("DOJANG_HOLDER_RRN", HOLDER_RRN)],
+        );
         assert!(!o.status.success(), "should have been refused: {}", text(&o));
         assert!(!c.path("out.pem").exists(), "nothing may be written on a refusal");
         text(&o)
@@ -451,4 +461,80 @@ fn serve_says_where_to_go_and_keeps_its_ca_across_restarts() {
     c.start();
     assert_eq!(c.get("/ca/root.crt"), root1, "the CA must be loaded, not made again");
     assert!(c.data.join("DEMO-ONLY-ca-passphrase.txt").exists());
+}
+
+fn check_vid(c: &TestCenter, cert: &str, rrn: &str, r: &str) -> serde_json::Value {
+    let script = tests_dir().join("py/check_vid.py");
+    let out = ok("python3", &[&script.display().to_string(), cert, rrn, r], c.dir.path());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from check_vid.py ({e}): {out}"))
+}
+
+#[test]
+fn a_personal_certificate_carries_the_holders_vid() {
+    let c = TestCenter::new();
+    let csr = c.csr("me", "rsa:2048", SUBJECT_BANK);
+    let out = c.p("me.pem");
+    let args = ["ca", "issue", "--csr", &csr, "--product", "personal-bank", "--out", &out];
+
+    // A personal certificate without the holder's RRN is refused, and nothing is written.
+    let e = text(&c.dojang(&args));
+    assert!(e.contains("DOJANG_HOLDER_RRN"), "{e}");
+    assert!(!c.path("me.pem").exists());
+
+    let o = c.dojang_env(&args, &[("DOJANG_HOLDER_RRN", "900101-1234567")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r = line_value(&text(&o), "VID R");
+    assert_eq!(base64_decode_len(&r), 20, "R is 20 random bytes");
+
+    let t = ok("openssl", &["x509", "-in", &out, "-noout", "-ext", "subjectAltName"], c.dir.path());
+    assert!(t.contains("othername"), "{t}");
+
+    // Python (hashlib + cryptography) computes the VID on its own and finds it, with the name.
+    let j = check_vid(&c, &out, HOLDER_RRN, &r);
+    assert_eq!(j["identify_data"], 1, "{j}");
+    assert_eq!(j["vid_matches"], true, "{j}");
+    assert_eq!(j["real_name"], "홍길동");
+    assert_eq!(j["real_name_in_vid"], true, "{j}");
+    let wrong = check_vid(&c, &out, "9001011234568", &r);
+    assert_eq!(wrong["vid_matches"], false, "{wrong}");
+
+    // The relying party's check through dojang.
+    let verify = |rrn: &str| {
+        std::process::Command::new(DOJANG)
+            .args(["ca", "verify-vid", "--cert", &out, "--random", &r])
+            .env("DOJANG_HOLDER_RRN", rrn)
+            .output()
+            .expect("run dojang")
+    };
+    let ok_run = verify(HOLDER_RRN);
+    assert!(ok_run.status.success() && text(&ok_run).contains("VID matches"), "{}", text(&ok_run));
+    let bad_run = verify("8001011234567");
+    assert!(
+        !bad_run.status.success() && text(&bad_run).contains("does not match"),
+        "{}",
+        text(&bad_run)
+    );
+
+    // A corporate certificate carries no personal VID.
+    let corp_csr =
+        c.csr("corp", "rsa:2048", &subject("corporation", "(주)도장상사()0011234567890123"));
+    let corp = c.p("corp.pem");
+    let o = c.dojang(&[
+        "ca",
+        "issue",
+        "--csr",
+        &corp_csr,
+        "--product",
+        "corporate-general",
+        "--out",
+        &corp,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = ok("openssl", &["x509", "-in", &corp, "-noout", "-text"], c.dir.path());
+    assert!(!t.contains("Subject Alternative Name"), "{t}");
+}
+
+fn base64_decode_len(s: &str) -> usize {
+    let pad = s.chars().rev().take_while(|c| *c == '=').count();
+    s.trim().len() / 4 * 3 - pad
 }

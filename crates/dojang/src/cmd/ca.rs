@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use dojang_ca::CrlScope;
+use dojang_npki::vid;
 use dojang_pki::{RevocationReason, Serial};
 use dojang_profile::ProductId;
 use dojang_ra::IssueRequest;
@@ -28,6 +29,27 @@ pub enum CaCommand {
         /// Where to write the certificate (PEM).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// A file holding the holder's resident registration number (first line), for the VID
+        /// a personal certificate carries. Or set DOJANG_HOLDER_RRN. Never on the command line.
+        #[arg(long, value_name = "FILE")]
+        holder_rrn_file: Option<PathBuf>,
+        /// Where to write R, the VID random value (base64), which belongs in the holder's key
+        /// file (randomNum). Default: printed.
+        #[arg(long, value_name = "FILE")]
+        random_out: Option<PathBuf>,
+    },
+    /// Check that a certificate's VID (identifyData) belongs to a resident registration
+    /// number, given R from the holder's key file (a relying party's check).
+    VerifyVid {
+        /// The certificate, PEM or DER.
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+        /// R, base64 or hex.
+        #[arg(long, value_name = "R")]
+        random: String,
+        /// A file holding the RRN to check against (first line). Or set DOJANG_HOLDER_RRN.
+        #[arg(long, value_name = "FILE")]
+        rrn_file: Option<PathBuf>,
     },
     /// Revoke a certificate; the next OCSP answer and the next CRL show it.
     Revoke {
@@ -67,6 +89,44 @@ pub enum Scope {
     Root,
 }
 
+/// The holder's RRN from `file` or `DOJANG_HOLDER_RRN`; never from argv, never printed.
+fn holder_rrn(file: Option<&std::path::Path>) -> anyhow::Result<Option<vid::Rrn>> {
+    let text = match file {
+        Some(path) => Some(zeroize::Zeroizing::new(
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        )),
+        None => std::env::var("DOJANG_HOLDER_RRN").ok().map(zeroize::Zeroizing::new),
+    };
+    match text {
+        None => Ok(None),
+        Some(t) => {
+            let line = t.lines().next().unwrap_or("").trim().to_string();
+            let line = zeroize::Zeroizing::new(line);
+            vid::Rrn::new(&line)
+                .map(Some)
+                .map_err(|_| anyhow::anyhow!("the holder's RRN must be 13 digits (900101-1234567)"))
+        }
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn decode_random(text: &str) -> anyhow::Result<Vec<u8>> {
+    use base64::Engine;
+    let t = text.trim();
+    if t.len() % 2 == 0 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        if let Ok(b) = hex::decode(t) {
+            return Ok(b);
+        }
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(t)
+        .map_err(|_| anyhow::anyhow!("R must be base64 or hex"))
+}
+
 fn date(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
@@ -74,11 +134,44 @@ fn date(t: time::OffsetDateTime) -> String {
 pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
     common::runtime()?.block_on(async move {
         match cmd {
-            CaCommand::Issue { data, csr, product, out } => {
+            CaCommand::Issue { data, csr, product, out, holder_rrn_file, random_out } => {
                 let config = common::load_config(&data.flags())?;
                 let csr_bytes = std::fs::read(&csr)
                     .with_context(|| format!("reading the CSR {}", csr.display()))?;
+                let for_person =
+                    config.catalog.get(product).holder == dojang_profile::HolderKind::Person;
+                let rrn = holder_rrn(holder_rrn_file.as_deref())?;
+                if for_person && rrn.is_none() {
+                    anyhow::bail!(
+                        "a {product} certificate is for a person and carries the holder's VID: give the holder's resident registration number in DOJANG_HOLDER_RRN or --holder-rrn-file FILE"
+                    );
+                }
                 let (center, _, _) = common::open_center(config).await?;
+                let checked = dojang_ra::csr::check(&csr_bytes)
+                    .with_context(|| format!("refused to issue from {}", csr.display()))?;
+                let holder = center
+                    .ra
+                    .subject_rules()
+                    .check(center.ra.catalog().get(product), &checked.subject)
+                    .with_context(|| format!("refused to issue from {}", csr.display()))?;
+                let (san, random) = match &rrn {
+                    Some(rrn) if for_person => {
+                        let r = vid::generate_random_num()?;
+                        let data = vid::IdentifyData::new(
+                            &holder.name,
+                            rrn,
+                            r.as_slice(),
+                            vid::VidHash::Sha256,
+                        )?;
+                        let ext = dojang_profile::ext::extension(
+                            const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME,
+                            false,
+                            &data.to_subject_alt_name()?,
+                        )?;
+                        (Some(ext), Some(r))
+                    }
+                    _ => (None, None),
+                };
                 let issued = center
                     .ra
                     .issue(
@@ -86,7 +179,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                             csr: &csr_bytes,
                             product,
                             not_after: None,
-                            subject_alt_name: None,
+                            subject_alt_name: san,
                             required_subject: None,
                             customer_id: None,
                         },
@@ -100,7 +193,38 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                 println!("product  {}", issued.product);
                 println!("valid    {} .. {}", date(issued.not_before), date(issued.not_after));
                 println!("written  {}", out.display());
+                if let Some(r) = random {
+                    let b64 = base64_encode(r.as_slice());
+                    match random_out {
+                        Some(path) => {
+                            common::write_atomically(&path, format!("{b64}\n").as_bytes())?;
+                            println!("VID R    written to {}", path.display());
+                        }
+                        None => println!("VID R    {b64}"),
+                    }
+                }
                 Ok(())
+            }
+            CaCommand::VerifyVid { cert, random, rrn_file } => {
+                let bytes = std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
+                let certificate = if bytes.starts_with(b"-----") {
+                    <x509_cert::Certificate as der::DecodePem>::from_pem(&bytes)
+                } else {
+                    <x509_cert::Certificate as der::Decode>::from_der(&bytes)
+                }
+                .with_context(|| format!("{} is not a certificate", cert.display()))?;
+                let r = decode_random(&random)?;
+                let rrn = holder_rrn(rrn_file.as_deref())?.ok_or_else(|| {
+                    anyhow::anyhow!("give the RRN to check in DOJANG_HOLDER_RRN or --rrn-file FILE")
+                })?;
+                let data = vid::IdentifyData::from_certificate(&certificate)
+                    .with_context(|| format!("{} carries no usable VID", cert.display()))?;
+                if data.verify(&rrn, &r) {
+                    println!("VID matches: the certificate belongs to {} with that RRN", data.real_name);
+                    Ok(())
+                } else {
+                    anyhow::bail!("VID does not match: the certificate does not belong to the person with that RRN (or R is not this key's)")
+                }
             }
             CaCommand::Revoke { data, serial, reason } => {
                 let config = common::load_config(&data.flags())?;

@@ -157,6 +157,22 @@ impl TestCenter {
         run(DOJANG, &all, self.dir.path())
     }
 
+    /// `dojang <args…> --data <dir>` with extra environment variables.
+    pub fn dojang_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        let data = self.data_arg();
+        all.extend(["--data", &data]);
+        let mut cmd = Command::new(DOJANG);
+        cmd.args(&all)
+            .current_dir(self.dir.path())
+            .env_remove("DOJANG_DATA")
+            .env_remove("DOJANG_CONFIG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run dojang")
+    }
+
     pub fn get(&self, path: &str) -> Vec<u8> {
         let resp = ureq::get(&format!("{}{path}", self.base)).call().expect("GET");
         let mut body = Vec::new();
