@@ -28,6 +28,11 @@ impl Passphrase {
     fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
+
+    /// The passphrase itself, for the other files it protects (the vault).
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 impl std::fmt::Debug for Passphrase {

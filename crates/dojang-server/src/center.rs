@@ -4,7 +4,11 @@ use std::sync::Arc;
 
 use dojang_ca::{CaError, CaNames, CertificateAuthority, CrlScope, Passphrase};
 use dojang_config::Config;
+use dojang_flows::{FlowSettings, Flows};
+use dojang_identity::{Identity, Limits};
+use dojang_outside::{Outside, Simulator};
 use dojang_ra::RegistrationAuthority;
+use dojang_vault::{Vault, VaultError};
 use dojang_status::{CrlPolicy, CrlPublisher, Responder, StatusError};
 use dojang_store::{Store, StoreError};
 use time::{Duration, OffsetDateTime};
@@ -19,6 +23,8 @@ pub enum CenterError {
     Ca(#[from] CaError),
     #[error(transparent)]
     Status(#[from] StatusError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
 }
 
 /// What happened while opening, for the operator to read.
@@ -33,9 +39,14 @@ pub struct Center {
     pub config: Config,
     pub store: Store,
     pub ca: Arc<CertificateAuthority>,
-    pub ra: RegistrationAuthority,
+    pub ra: Arc<RegistrationAuthority>,
     pub crl: CrlPublisher,
     pub ocsp: Responder,
+    pub vault: Arc<Vault>,
+    /// The outside world (telephone, SMS, e-mail, ID-card issuer); the local simulator by default.
+    pub outside: Arc<dyn Outside>,
+    pub identity: Arc<Identity>,
+    pub flows: Flows,
 }
 
 impl Center {
@@ -71,23 +82,68 @@ impl Center {
             validity: Duration::hours(i64::from(config.crl.validity_hours.max(1))),
             refresh: Duration::minutes(i64::from(config.crl.refresh_minutes.max(1))),
         };
-        let ra = RegistrationAuthority::new(
+        let ra = Arc::new(RegistrationAuthority::new(
             ca.clone(),
             store.clone(),
             config.catalog.clone(),
             config.subject_rules(),
             urls,
-        );
+        ));
         let crl = CrlPublisher::new(ca.clone(), store.clone(), policy);
         let ocsp = Responder::new(ca.clone(), store.clone())?;
+        let vault_path = config.data_dir.join("vault.key");
+        let (vault, _) = tokio::task::spawn_blocking({
+            let passphrase = passphrase.clone();
+            move || Vault::open_or_create(&vault_path, passphrase.expose().as_bytes())
+        })
+        .await
+        .map_err(|e| CaError::Refused(format!("vault start-up task failed: {e}")))??;
+        let vault = Arc::new(vault);
+        let outside: Arc<dyn Outside> = Arc::new(Simulator::new(store.clone(), vault.clone()));
+        let identity =
+            Arc::new(Identity::new(store.clone(), vault.clone(), outside.clone(), Limits::default()));
+        let flows = Flows::new(
+            store.clone(),
+            ra.clone(),
+            ca.clone(),
+            identity.clone(),
+            vault.clone(),
+            config.catalog.clone(),
+            config.subject_rules(),
+            dojang_flows::Policy::default(),
+            FlowSettings::default(),
+        );
         let opening =
             Opening { ca_created: opened.created, ocsp_signer_renewed: opened.ocsp_signer_renewed };
-        Ok((Center { config, store, ca, ra, crl, ocsp }, opening))
+        Ok((Center { config, store, ca, ra, crl, ocsp, vault, outside, identity, flows }, opening))
     }
 
     /// The center's clock (the system clock unless `DOJANG_CLOCK_OFFSET` shifts it).
     pub fn now(&self) -> OffsetDateTime {
         self.config.clock.now()
+    }
+}
+
+/// Sends the expiry reminders due (hourly) and clears flows left idle past their expiry.
+pub(crate) async fn housekeeping(center: Arc<Center>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    let mut runs: u64 = 0;
+    loop {
+        tick.tick().await;
+        let now = center.now();
+        if runs % 6 == 0 {
+            let bank = format!("{}은행", center.config.ca.organization);
+            match dojang_flows::reminders::send_due(&center.store, center.outside.as_ref(), &center.config.catalog, &bank, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "expiry reminders sent"),
+                Err(e) => tracing::error!(error = %e, "expiry reminders failed"),
+            }
+        }
+        // Flows idle for a day past their expiry are of no use to anyone.
+        if let Err(e) = center.store.purge_expired_flows(now - Duration::days(1)).await {
+            tracing::error!(error = %e, "purging expired flows failed");
+        }
+        runs += 1;
     }
 }
 

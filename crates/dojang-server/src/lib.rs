@@ -18,8 +18,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = tokio::spawn(center::refresh_crls(center.clone()));
+    let housekeeper = tokio::spawn(center::housekeeping(center.clone()));
     let app = router(center);
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     refresher.abort();
+    housekeeper.abort();
     result
 }

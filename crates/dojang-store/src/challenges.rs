@@ -198,7 +198,11 @@ impl Tx {
     }
 
     /// Marks the challenge used. False if it was already used (it is single-use).
-    pub async fn use_challenge(&mut self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+    pub async fn use_challenge(
+        &mut self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
         let done =
             sqlx::query("UPDATE challenges SET used_at = ? WHERE id = ? AND used_at IS NULL")
                 .bind(unix(now))

@@ -93,7 +93,8 @@ fn message_of(r: &SqliteRow) -> Result<InboxMessage, StoreError> {
     })
 }
 
-const INSERT: &str = "INSERT INTO inbox (channel, address, body, at) VALUES (?, ?, ?, ?) RETURNING id";
+const INSERT: &str =
+    "INSERT INTO inbox (channel, address, body, at) VALUES (?, ?, ?, ?) RETURNING id";
 
 impl Store {
     /// Puts a message in the inbox of `address`; returns its id.

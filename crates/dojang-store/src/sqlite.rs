@@ -195,6 +195,77 @@ impl Store {
         }))
     }
 
+    /// Every certificate issued to `customer_id`, newest first.
+    pub async fn certificates_of(
+        &self,
+        customer_id: i64,
+    ) -> Result<Vec<CertificateRecord>, StoreError> {
+        let serials: Vec<String> = sqlx::query_scalar(
+            "SELECT serial FROM certificates WHERE customer_id = ? ORDER BY issued_at DESC, serial",
+        )
+        .bind(customer_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(serials.len());
+        for s in serials {
+            if let Some(c) = self.certificate(&serial_of(&s)?).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Customers' certificates that end in `(now, until]`, are not revoked, and have had no
+    /// reminder yet: the expiry reminders due (document 004: 30 days before).
+    pub async fn reminders_due(
+        &self,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<CertificateRecord>, StoreError> {
+        let serials: Vec<String> = sqlx::query_scalar(
+            "SELECT c.serial FROM certificates c
+             WHERE c.customer_id IS NOT NULL AND c.revoked_at IS NULL
+               AND c.not_after > ? AND c.not_after <= ?
+               AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.serial = c.serial)
+             ORDER BY c.not_after",
+        )
+        .bind(unix(now))
+        .bind(unix(until))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(serials.len());
+        for s in serials {
+            if let Some(c) = self.certificate(&serial_of(&s)?).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Claims the reminder of `serial`: true for exactly one caller, however many replicas ask.
+    pub async fn claim_reminder(
+        &self,
+        serial: &Serial,
+        channel: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO reminders (serial, sent_at, channel) VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING",
+        )
+        .bind(serial.to_hex())
+        .bind(unix(now))
+        .bind(channel)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a claim back when the reminder could not be sent, so that a later run retries.
+    pub async fn release_reminder(&self, serial: &Serial) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM reminders WHERE serial = ?").bind(serial.to_hex()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// The status of `serial`: what an OCSP answer needs, read fresh on every call so that a
     /// revocation is in the very next answer.
     pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {

@@ -27,6 +27,11 @@ enum Command {
     /// The customer's certificates (NPKI folders, PFX).
     #[command(subcommand)]
     Cert(cmd::cert::CertCommand),
+    /// Staff tools: enrol customers, lock and unlock them, verify the audit log.
+    #[command(subcommand)]
+    Admin(cmd::admin::AdminCommand),
+    /// The simulated phone: messages the center sent to a number, e-mail or account.
+    Phone(cmd::phone::PhoneArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +40,8 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Ca(c) => cmd::ca::run(c),
         Command::Cert(c) => cmd::cert::run(c),
+        Command::Admin(c) => cmd::admin::run(c),
+        Command::Phone(args) => cmd::phone::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

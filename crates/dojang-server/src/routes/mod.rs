@@ -16,6 +16,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::center::Center;
 
+mod flows;
+mod simulator;
+
 type Shared = Arc<Center>;
 
 /// OCSP requests are small; a few kilobytes covers a signed request with its certificates.
@@ -35,6 +38,9 @@ pub fn router(center: Shared) -> Router {
         .route("/ocsp/{*request}", get(ocsp_get))
         .route("/api/v1/products", get(products))
         .route("/api/v1/certificates/{serial}", get(certificate))
+        .route("/api/openapi.json", get(openapi))
+        .merge(flows::router())
+        .merge(simulator::router())
         .fallback(not_found)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -76,6 +82,14 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
             "the center could not complete the request; try again, and tell the bank if it persists"
                 .into(),
     }
+}
+
+/// The OpenAPI description of the JSON API.
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    let mut doc = flows::FlowsApi::openapi();
+    doc.merge(simulator::SimulatorApi::openapi());
+    Json(doc)
 }
 
 async fn not_found() -> ApiError {

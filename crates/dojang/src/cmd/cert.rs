@@ -1,5 +1,6 @@
 //! `dojang cert …`: the customer's certificates in their NPKI folders (list, show, change the
-//! password, delete, export to PFX, import from PFX or NPKI files).
+//! password, delete, export to PFX, import from PFX or NPKI files), and the flows with the
+//! certificate center (issue, reissue, renew, revoke, suspend, resume: `flow.rs`).
 //!
 //! Output is Korean unless `--lang en`, `DOJANG_LANG=en` or an English locale (`LANG=en_*`)
 //! asks for English. Passwords never come from the command line, where other users and shell
@@ -35,6 +36,20 @@ pub enum CertCommand {
     Export(ExportArgs),
     /// Import a PFX file, an NPKI pair (signCert.der + signPri.key) or an NPKI folder (인증서 가져오기).
     Import(ImportArgs),
+    /// Get a new certificate from the certificate center (인증서 발급): terms, identity
+    /// checks, fee, then the key pair is made here and the certificate saved where you choose.
+    Issue(super::flow::IssueArgs),
+    /// Get a certificate again after losing it or its password (인증서 재발급); the old one is
+    /// revoked and the new one keeps its end date.
+    Reissue(super::flow::ReissueArgs),
+    /// Renew a certificate in its last 30 days, with the certificate and its password (인증서 갱신).
+    Renew(super::flow::RenewArgs),
+    /// Revoke a certificate at the center (인증서 폐기).
+    Revoke(super::flow::RevokeArgs),
+    /// Suspend a certificate at the center (인증서 효력정지).
+    Suspend(super::flow::StatusArgs),
+    /// Make a suspended certificate usable again (인증서 효력회복).
+    Resume(super::flow::StatusArgs),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -48,7 +63,7 @@ pub struct Common {
     pub lang: Option<Lang>,
 }
 
-fn parse_location(s: &str) -> Result<Location, String> {
+pub(crate) fn parse_location(s: &str) -> Result<Location, String> {
     s.parse().map_err(|e: dojang_keystore::location::BadLocation| e.to_string())
 }
 
@@ -152,6 +167,12 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
         CertCommand::Delete(a) => delete(a),
         CertCommand::Export(a) => export(a),
         CertCommand::Import(a) => import(a),
+        CertCommand::Issue(a) => super::flow::issue(a),
+        CertCommand::Reissue(a) => super::flow::reissue(a),
+        CertCommand::Renew(a) => super::flow::renew(a),
+        CertCommand::Revoke(a) => super::flow::revoke(a),
+        CertCommand::Suspend(a) => super::flow::suspend(a),
+        CertCommand::Resume(a) => super::flow::resume(a),
     }
 }
 
@@ -402,7 +423,7 @@ fn status(t: Text, v: Validity) -> String {
 }
 
 /// Times as Korean banks show them: Korea Standard Time.
-fn kst(t: OffsetDateTime) -> String {
+pub(crate) fn kst(t: OffsetDateTime) -> String {
     let k = t.to_offset(time::macros::offset!(+9));
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} KST",
@@ -666,7 +687,7 @@ impl Text {
     }
 }
 
-fn problem_ko(p: dojang_keystore::password::Problem) -> &'static str {
+pub(crate) fn problem_ko(p: dojang_keystore::password::Problem) -> &'static str {
     use dojang_keystore::password::Problem as P;
     match p {
         P::TooShort => "10자보다 짧습니다",
@@ -676,6 +697,16 @@ fn problem_ko(p: dojang_keystore::password::Problem) -> &'static str {
         P::NoSymbol => "특수문자(예: ! @ # $ %)가 없습니다",
         P::BadCharacter => "공백, 한글 등 쓸 수 없는 문자가 있습니다",
     }
+}
+
+/// The language of the output: the flag, else `DOJANG_LANG` or the locale (see below).
+pub(crate) fn resolve_lang(flag: Option<Lang>) -> Lang {
+    Text::new(flag).lang
+}
+
+/// A store error as a sentence in `lang` (see [`Text::error`]).
+pub(crate) fn keystore_error(lang: Lang, e: KeystoreError) -> anyhow::Error {
+    Text { lang }.error(e)
 }
 
 /// `DOJANG_LANG`, then the POSIX locale variables in their order of precedence; Korean

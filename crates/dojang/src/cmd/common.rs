@@ -59,6 +59,17 @@ pub async fn open_store(config: &Config) -> anyhow::Result<dojang_store::Store> 
     Ok(dojang_store::Store::open_sqlite(&path).await?)
 }
 
+/// Opens the center's vault (`<DIR>/vault.key`: the data key that seals RRNs, security-card
+/// codes and OTP seeds), making it on first use. It is sealed under the CA passphrase, so the
+/// operator keeps one secret, not two.
+pub fn open_vault(config: &Config) -> anyhow::Result<dojang_vault::Vault> {
+    let resolved = config.ca_passphrase(&ProcessEnv)?;
+    let path = config.data_dir.join("vault.key");
+    let (vault, _created) = dojang_vault::Vault::open_or_create(&path, resolved.secret.as_bytes())
+        .with_context(|| format!("opening the vault {}", path.display()))?;
+    Ok(vault)
+}
+
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

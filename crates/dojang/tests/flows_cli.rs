@@ -1,0 +1,695 @@
+//! The certificate center's flows end to end, as a customer lives them: a real `dojang serve`,
+//! customers enrolled at the "branch" with `dojang admin customer add`, and the real
+//! `dojang cert issue | reissue | renew | revoke | suspend | resume` client driven through
+//! piped standard input — one-time codes read from the simulated phone (`dojang phone`), the
+//! security-card digits from the card printed at enrolment. What the client saved is opened
+//! with the NPKI code (`dojang cert list/show`, dojang-npki) and checked with `openssl`
+//! (chain, key, OCSP); money with `dojang admin customer show`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::{ok, text, TestCenter, DOJANG};
+
+const CERT_PW: &str = "Hong-gildong1!";
+const NEW_CERT_PW: &str = "Renewed#Pass-2";
+const ACCOUNT_PW: &str = "4821";
+const BANKING_PW: &str = "Banking-pass1!";
+
+// ---------------------------------------------------------------------------------------------
+// A server with a clock offset
+
+/// `dojang serve` on a TestCenter's data directory (its port is in the config), with
+/// `DOJANG_CLOCK_OFFSET` when given; stopped on drop.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(c: &TestCenter, offset: Option<&str>) -> Server {
+        let mut cmd = Command::new(DOJANG);
+        cmd.args(["serve", "--data"])
+            .arg(&c.data)
+            .env_remove("DOJANG_DATA")
+            .env_remove("DOJANG_CONFIG")
+            .env_remove("DOJANG_CLOCK_OFFSET")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(o) = offset {
+            cmd.env("DOJANG_CLOCK_OFFSET", o);
+        }
+        let mut child = cmd.spawn().expect("start dojang serve");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("dojang serve exited early ({status}): {err}");
+            }
+            if ureq::get(&format!("{}/healthz", c.base)).call().is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "dojang serve did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server { child }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+
+/// A customer enrolled at the branch, with their security card and their own NPKI folder.
+struct Customer {
+    name: String,
+    rrn: String,
+    phone: String,
+    banking_id: String,
+    account: String,
+    card: Vec<String>,
+    npki: PathBuf,
+}
+
+fn enrol(c: &TestCenter, n: u32, name: &str, balance: i64) -> Customer {
+    assert!(n < 10);
+    let cust = Customer {
+        name: name.to_string(),
+        rrn: format!("90010{n}1{n:06}"),
+        phone: format!("010-{}-5678", 1000 + n),
+        banking_id: format!("customer{n}"),
+        account: format!("110-{n:03}-123456"),
+        card: Vec::new(),
+        npki: c.path(&format!("npki-{n}")),
+    };
+    let file = c.path(&format!("customer-{n}.json"));
+    let doc = serde_json::json!({
+        "kind": "person",
+        "name": name,
+        "rrn": cust.rrn,
+        "phone": cust.phone,
+        "email": format!("customer{n}@example.com"),
+        "address": "서울특별시 중구 세종대로 110",
+        "banking_id": cust.banking_id,
+        "banking_password": BANKING_PW,
+        "accounts": [{"number": cust.account, "password": ACCOUNT_PW, "balance": balance}],
+        "second_factor": "security-card",
+    });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
+    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).expect("JSON line");
+    let j: serde_json::Value = serde_json::from_str(line).unwrap();
+    let codes = j["security_card"]["codes"].as_array().expect("a security card's codes");
+    let card = codes.iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert!(card.iter().all(|code| code.len() == 4), "{card:?}");
+    Customer { card, ..cust }
+}
+
+/// The balance of the customer's account, as staff see it.
+fn balance(c: &TestCenter, cust: &Customer) -> i64 {
+    let out = c.dojang(&["admin", "customer", "show", &cust.banking_id]);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    let line = t
+        .lines()
+        .find(|l| l.contains(&cust.account) && l.contains("balance"))
+        .unwrap_or_else(|| panic!("no balance line for {} in:\n{t}", cust.account));
+    let after = line.split("balance").nth(1).unwrap();
+    let number: String =
+        after.split_whitespace().next().unwrap().chars().filter(char::is_ascii_digit).collect();
+    number.parse().unwrap()
+}
+
+/// The newest code the center sent to `address` (SMS, ARS call, deposit memo), as a customer
+/// reads it off their phone: the digits in the first `[…]` that holds any.
+fn phone_code(c: &TestCenter, address: &str) -> String {
+    let out = c.dojang(&["phone", address, "--last", "1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    let mut rest = t.as_str();
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let digits: String = after[..close].chars().filter(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            return digits;
+        }
+        rest = &after[close + 1..];
+    }
+    panic!("no code in the phone's newest message:\n{t}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving the client
+
+/// A running `dojang cert …`, its output gathered (stdout and stderr together) and its
+/// standard input open for the answers.
+struct Session {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: Arc<Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+    /// How much of the output had been seen when the last answer went in.
+    answered: usize,
+}
+
+fn gather(mut from: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut pending: Vec<u8> = Vec::new();
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            pending.extend_from_slice(&buf[..n]);
+            // Keep a UTF-8 character split across reads for the next one.
+            let valid = match std::str::from_utf8(&pending) {
+                Ok(s) => s.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            if let Ok(mut s) = into.lock() {
+                s.push_str(std::str::from_utf8(&pending[..valid]).unwrap_or_default());
+            }
+            pending.drain(..valid);
+        }
+    })
+}
+
+/// The environment of a customer's client: their NPKI folder, Korean, their secrets.
+fn client_env(cust: &Customer) -> Vec<(String, String)> {
+    vec![
+        ("DOJANG_LANG".into(), "ko".into()),
+        ("DOJANG_NPKI_HOME".into(), cust.npki.display().to_string()),
+        ("DOJANG_PHONE_HOME".into(), format!("{}-phone", cust.npki.display())),
+        ("DOJANG_RRN".into(), cust.rrn.clone()),
+        ("DOJANG_ACCOUNT_PASSWORD".into(), ACCOUNT_PW.into()),
+        ("DOJANG_BANKING_PASSWORD".into(), BANKING_PW.into()),
+        ("DOJANG_CERT_PASSWORD".into(), CERT_PW.into()),
+        ("DOJANG_NEW_CERT_PASSWORD".into(), CERT_PW.into()),
+    ]
+}
+
+impl Session {
+    fn start(c: &TestCenter, cust: &Customer, args: &[&str], env: &[(&str, &str)]) -> Session {
+        let mut cmd = Command::new(DOJANG);
+        cmd.arg("cert")
+            .args(args)
+            .args(["--server", &c.base])
+            .current_dir(c.dir.path())
+            .env_remove("DOJANG_SERVER")
+            .env_remove("DOJANG_CLOCK_OFFSET")
+            .env_remove("DOJANG_DATA")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in client_env(cust) {
+            cmd.env(k, v);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run dojang cert");
+        let out = Arc::new(Mutex::new(String::new()));
+        let readers = vec![
+            gather(child.stdout.take().unwrap(), out.clone()),
+            gather(child.stderr.take().unwrap(), out.clone()),
+        ];
+        let stdin = child.stdin.take();
+        Session { child, stdin, out, readers, answered: 0 }
+    }
+
+    fn output(&self) -> String {
+        self.out.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// A prompt waiting for an answer: the output's last line, unfinished, ending like one.
+    fn waiting_prompt(&self) -> Option<String> {
+        let out = self.output();
+        if out.len() <= self.answered {
+            return None;
+        }
+        let tail = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
+        (tail.ends_with(": ") || tail.ends_with("] ")).then(|| tail.to_string())
+    }
+
+    fn answer(&mut self, line: &str) {
+        self.answered = self.output().len();
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = writeln!(stdin, "{line}");
+            let _ = stdin.flush();
+        }
+    }
+
+    /// Answers prompts with `bot` until the client exits; returns (success, transcript).
+    fn drive(mut self, mut bot: impl FnMut(&str) -> Option<String>) -> (bool, String) {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                for r in self.readers.drain(..) {
+                    let _ = r.join();
+                }
+                return (status.success(), self.output());
+            }
+            if let Some(prompt) = self.waiting_prompt() {
+                match bot(&prompt) {
+                    Some(answer) => self.answer(&answer),
+                    None => {
+                        // Nothing to say: close the input, so that the client says what it missed.
+                        self.answered = self.output().len();
+                        self.stdin = None;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("dojang cert did not finish:\n{}", self.output());
+            }
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+}
+
+/// The number in a security-card prompt (`보안카드 07번 코드의 앞 2자리: `).
+fn card_position(prompt: &str) -> usize {
+    let after = prompt.split("보안카드").nth(1).expect("a security-card prompt");
+    let digits: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap()
+}
+
+/// A customer answering every prompt right: codes from the phone, digits from the card.
+fn honest<'a>(c: &'a TestCenter, cust: &'a Customer) -> impl FnMut(&str) -> Option<String> + 'a {
+    move |prompt: &str| {
+        if prompt.contains("ARS 승인번호") || prompt.contains("SMS 인증번호") {
+            Some(phone_code(c, &cust.phone))
+        } else if prompt.contains("앞 2자리") {
+            Some(cust.card[card_position(prompt) - 1][..2].to_string())
+        } else if prompt.contains("뒤 2자리") {
+            Some(cust.card[card_position(prompt) - 1][2..].to_string())
+        } else {
+            None
+        }
+    }
+}
+
+/// A wrong code of the same length.
+fn wrong(code: &str) -> String {
+    code.chars().map(|d| if d == '9' { '0' } else { char::from(d as u8 + 1) }).collect()
+}
+
+fn cert_cli(cust: &Customer, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(DOJANG);
+    cmd.arg("cert").args(args).env_remove("DOJANG_CLOCK_OFFSET").stdin(Stdio::null());
+    for (k, v) in client_env(cust) {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run dojang cert")
+}
+
+/// The certificates in the customer's hard-disk NPKI folder (`dojang cert list --json`).
+fn stored(cust: &Customer) -> Vec<serde_json::Value> {
+    let out = cert_cli(cust, &["list", "--json"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    j["certificates"].as_array().cloned().unwrap_or_default()
+}
+
+fn stored_serials(cust: &Customer) -> Vec<String> {
+    stored(cust).iter().map(|e| e["serial"].as_str().unwrap().to_string()).collect()
+}
+
+/// `signCert.der` of the stored certificate `serial`, written as PEM for openssl.
+fn cert_pem(c: &TestCenter, cust: &Customer, serial: &str) -> (String, PathBuf) {
+    let entry = stored(cust).into_iter().find(|e| e["serial"] == serial).expect("stored");
+    let folder = PathBuf::from(entry["folder"].as_str().unwrap());
+    let pem = c.p(&format!("{serial}.pem"));
+    let der = folder.join("signCert.der").display().to_string();
+    ok("openssl", &["x509", "-inform", "DER", "-in", &der, "-out", &pem], c.dir.path());
+    (pem, folder)
+}
+
+/// The value on the line labelled `label` in the client's result.
+fn field(out: &str, label: &str) -> String {
+    out.lines()
+        .rev()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no {label:?} line in:\n{out}"))
+}
+
+fn openssl_ocsp(c: &TestCenter, root: &str, issuing: &str, cert: &str, verify: bool) -> String {
+    let url = format!("{}/ocsp", c.base);
+    let mut args = vec!["ocsp", "-issuer", issuing, "-cert", cert, "-url", &url, "-CAfile", root];
+    if !verify {
+        // At a shifted clock the responder's certificate is "not yet valid" to openssl, which
+        // checks against the real time: read the status without judging the signature.
+        args.push("-noverify");
+    }
+    ok("openssl", &args, c.dir.path())
+}
+
+fn end_date(c: &TestCenter, pem: &str) -> String {
+    ok("openssl", &["x509", "-in", pem, "-noout", "-enddate"], c.dir.path()).trim().to_string()
+}
+
+fn certificate_rows(c: &TestCenter) -> i64 {
+    c.store_counts().0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The life of a certificate
+
+#[test]
+fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
+    let c = TestCenter::new();
+    let mut server = Server::start(&c, None);
+    let cust = enrol(&c, 1, "홍길동", 100_000);
+    let (root, issuing) = c.fetch_chain();
+
+    // --- 발급: personal-bank, the first ARS code mistyped once (a retry is allowed).
+    let mut wrong_once = true;
+    let mut honest_bot = honest(&c, &cust);
+    let session = Session::start(
+        &c,
+        &cust,
+        &["issue", "--banking-id", &cust.banking_id, "--product", "personal-bank", "--account", &cust.account, "--location", "disk", "--accept-terms", "--yes"],
+        &[],
+    );
+    let (success, out) = session.drive(|prompt| {
+        if prompt.contains("ARS 승인번호") && wrong_once {
+            wrong_once = false;
+            return Some(wrong(&phone_code(&c, &cust.phone)));
+        }
+        honest_bot(prompt)
+    });
+    assert!(success, "issue failed:\n{out}");
+    for step in ["약관 동의", "ARS 인증", "최종 확인", "인증서 발급"] {
+        assert!(out.contains(step), "the progress shows {step}:\n{out}");
+    }
+    assert!(out.contains("[1/"), "a step indicator:\n{out}");
+    assert!(out.contains("남은 입력 횟수"), "the wrong code's message with the tries left:\n{out}");
+    assert!(out.contains("인증서를 발급했습니다"), "{out}");
+    assert!(out.contains("signCert.der, signPri.key"), "where the files went:\n{out}");
+    assert!(out.contains("730일"), "the validity:\n{out}");
+    assert!(!out.contains(CERT_PW) && !out.contains(&cust.rrn), "no secret in the output:\n{out}");
+    let first = field(&out, "일련번호");
+    assert_eq!(stored_serials(&cust), vec![first.clone()]);
+
+    // The files open with the NPKI code: list/show, the password, R for the VID.
+    let show = cert_cli(&cust, &["show", &first], &[]);
+    assert!(show.status.success(), "{}", text(&show));
+    assert!(text(&show).contains("홍길동()"), "{}", text(&show));
+    let (pem, folder) = cert_pem(&c, &cust, &first);
+    let key = dojang_npki::keyfile::decrypt(&std::fs::read(folder.join("signPri.key")).unwrap(), CERT_PW.as_bytes())
+        .expect("signPri.key opens with the certificate password");
+    let r = key.random_num().expect("R is in signPri.key").to_vec();
+    assert_eq!(r.len(), 20);
+    let vid = Command::new(DOJANG)
+        .args(["ca", "verify-vid", "--cert", &pem, "--random", &hex::encode(&r)])
+        .env("DOJANG_HOLDER_RRN", &cust.rrn)
+        .output()
+        .unwrap();
+    assert!(vid.status.success(), "the VID binds the certificate to the RRN: {}", text(&vid));
+
+    // openssl: the chain verifies, the key file decrypts (SEED, legacy provider) to the
+    // certificate's key, and OCSP says good.
+    let verified = ok("openssl", &["verify", "-CAfile", &root, "-untrusted", &issuing, &pem], c.dir.path());
+    assert!(verified.contains(": OK"), "{verified}");
+    let key_pem = c.p("key.pem");
+    let pass = format!("pass:{CERT_PW}");
+    let key_file = folder.join("signPri.key").display().to_string();
+    ok(
+        "openssl",
+        &["pkcs8", "-inform", "DER", "-in", &key_file, "-passin", &pass, "-out", &key_pem, "-provider", "legacy", "-provider", "default"],
+        c.dir.path(),
+    );
+    let from_key = ok("openssl", &["pkey", "-in", &key_pem, "-pubout"], c.dir.path());
+    let from_cert = ok("openssl", &["x509", "-in", &pem, "-noout", "-pubkey"], c.dir.path());
+    assert_eq!(from_key, from_cert, "signPri.key holds the certificate's key");
+    let good = openssl_ocsp(&c, &root, &issuing, &pem, true);
+    assert!(good.contains(&format!("{pem}: good")), "{good}");
+    assert_eq!(balance(&c, &cust), 100_000, "personal-bank is free");
+
+    // --- 발급, with a fee: personal-general charges 4,400 won, shown before it is charged.
+    let session = Session::start(
+        &c,
+        &cust,
+        &["issue", "--banking-id", &cust.banking_id, "--product", "personal-general", "--account", &cust.account, "--location", "disk", "--accept-terms", "--yes"],
+        &[],
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(success, "issue failed:\n{out}");
+    assert!(out.contains("수수료 4,400원은 인증서 발급이 끝날 때"), "the fee before it is charged:\n{out}");
+    assert!(out.contains("4,400원 (출금계좌"), "the fee charged:\n{out}");
+    let general = field(&out, "일련번호");
+    assert_eq!(balance(&c, &cust), 95_600, "the fee is in the account's ledger");
+    assert_eq!(stored_serials(&cust).len(), 2);
+
+    // --- 재발급: the old certificate is revoked (superseded), the new one keeps its end.
+    let session = Session::start(
+        &c,
+        &cust,
+        &["reissue", "--banking-id", &cust.banking_id, "--serial", &first, "--account", &cust.account, "--location", "disk", "--accept-terms", "--yes"],
+        &[],
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(success, "reissue failed:\n{out}");
+    assert!(out.contains("인증서를 재발급했습니다"), "{out}");
+    assert!(out.contains(&format!("이전 인증서(일련번호 {first})는 폐기되었습니다")), "{out}");
+    let reissued = field(&out, "일련번호");
+    assert_ne!(reissued, first);
+    let serials = stored_serials(&cust);
+    assert!(serials.contains(&reissued) && !serials.contains(&first), "replaced in the store: {serials:?}");
+    let (reissued_pem, _) = cert_pem(&c, &cust, &reissued);
+    assert_eq!(end_date(&c, &reissued_pem), end_date(&c, &pem), "a reissue keeps the end of validity");
+    let old = openssl_ocsp(&c, &root, &issuing, &pem, true);
+    assert!(old.contains(&format!("{pem}: revoked")) && old.contains("Reason: superseded"), "{old}");
+    assert_eq!(balance(&c, &cust), 95_600, "reissue is free");
+
+    // --- 갱신 too early: refused with the window's dates; nothing changes.
+    let rows = certificate_rows(&c);
+    let session = Session::start(&c, &cust, &["renew", "--serial", &reissued, "--accept-terms", "--yes"], &[]);
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(!success, "renewal outside the window must fail:\n{out}");
+    assert!(out.contains("만료 30일 전부터"), "{out}");
+    assert_eq!(certificate_rows(&c), rows);
+
+    // --- 갱신 inside the window (20 days before the end), client and center on the same clock.
+    drop(server);
+    server = Server::start(&c, Some("+710d"));
+    let session = Session::start(
+        &c,
+        &cust,
+        &["renew", "--serial", &reissued, "--accept-terms", "--yes"],
+        &[("DOJANG_CLOCK_OFFSET", "+710d"), ("DOJANG_NEW_CERT_PASSWORD", NEW_CERT_PW)],
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(success, "renewal failed:\n{out}");
+    assert!(out.contains("만료 임박"), "the client sees the certificate in its last days:\n{out}");
+    assert!(out.contains("SMS 인증"), "{out}");
+    assert!(out.contains("인증서를 갱신했습니다"), "{out}");
+    let renewed = field(&out, "일련번호");
+    let serials = stored_serials(&cust);
+    assert!(serials.contains(&renewed) && !serials.contains(&reissued), "{serials:?}");
+    let gone = openssl_ocsp(&c, &root, &issuing, &reissued_pem, false);
+    assert!(gone.contains("revoked") && gone.contains("superseded"), "{gone}");
+    let (renewed_pem, renewed_folder) = cert_pem(&c, &cust, &renewed);
+    assert!(
+        dojang_npki::keyfile::decrypt(&std::fs::read(renewed_folder.join("signPri.key")).unwrap(), NEW_CERT_PW.as_bytes()).is_ok(),
+        "the renewed key is sealed under the new password"
+    );
+
+    // --- 효력정지 by identity checks (a lost certificate), 효력회복 and 폐기 by the certificate.
+    let offset = [("DOJANG_CLOCK_OFFSET", "+710d"), ("DOJANG_CERT_PASSWORD", NEW_CERT_PW)];
+    let session = Session::start(
+        &c,
+        &cust,
+        &["suspend", "--method", "identity", "--banking-id", &cust.banking_id, "--serial", &renewed, "--yes"],
+        &offset,
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(success, "suspend failed:\n{out}");
+    assert!(out.contains("효력을 정지했습니다"), "{out}");
+    let held = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
+    assert!(held.contains("revoked") && held.contains("certificateHold"), "{held}");
+
+    let session = Session::start(&c, &cust, &["resume", "--serial", &renewed, "--yes"], &offset);
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(success, "resume failed:\n{out}");
+    assert!(out.contains("효력을 회복했습니다"), "{out}");
+    let back = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
+    assert!(back.contains(&format!("{renewed_pem}: good")), "{back}");
+
+    let session = Session::start(&c, &cust, &["revoke", "--serial", &renewed, "--reason", "keyCompromise", "--yes"], &offset);
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(success, "revoke failed:\n{out}");
+    assert!(out.contains("인증서를 폐기했습니다"), "{out}");
+    let revoked = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
+    assert!(revoked.contains("revoked") && revoked.contains("keyCompromise"), "{revoked}");
+
+    // --- 갱신 after the end: the general-purpose certificate ended at +730d.
+    drop(server);
+    let _server = Server::start(&c, Some("+731d"));
+    let rows = certificate_rows(&c);
+    let session = Session::start(
+        &c,
+        &cust,
+        &["renew", "--serial", &general, "--accept-terms", "--yes"],
+        &[("DOJANG_CLOCK_OFFSET", "+731d")],
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(!success, "an expired certificate cannot be renewed:\n{out}");
+    assert!(out.contains("만료됨") || out.contains("만료: 갱신할 수 없으니"), "the client sees it expired:\n{out}");
+    assert!(out.contains("새로 발급받아 주세요"), "the center says to issue anew:\n{out}");
+    assert_eq!(certificate_rows(&c), rows);
+    assert_eq!(balance(&c, &cust), 95_600);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refusals: each says what failed, and leaves no certificate and no charge
+
+fn issue_args<'a>(cust: &'a Customer, product: &'a str) -> Vec<&'a str> {
+    vec!["issue", "--banking-id", &cust.banking_id, "--product", product, "--account", &cust.account, "--location", "disk", "--accept-terms", "--yes"]
+}
+
+fn nothing_changed(c: &TestCenter, cust: &Customer, money: i64) {
+    assert!(stored(cust).is_empty(), "no certificate in the customer's folder");
+    assert_eq!(certificate_rows(c), 0, "no certificate at the center");
+    assert_eq!(balance(c, cust), money, "no charge");
+}
+
+#[test]
+fn refusals_say_why_and_leave_nothing_behind() {
+    let c = TestCenter::new();
+    let _server = Server::start(&c, None);
+    let cust = enrol(&c, 2, "김철수", 50_000);
+    let poor = enrol(&c, 3, "이영희", 1_000);
+
+    // An RRN that does not belong to the banking ID (Korean, then English).
+    let session = Session::start(&c, &cust, &issue_args(&cust, "personal-bank"), &[("DOJANG_RRN", "8001011234567")]);
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(!success, "{out}");
+    assert!(out.contains("주민등록번호") && out.contains("일치하지 않습니다"), "{out}");
+    let session = Session::start(
+        &c,
+        &cust,
+        &[issue_args(&cust, "personal-bank"), vec!["--lang", "en"]].concat(),
+        &[("DOJANG_RRN", "8001011234567")],
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(!success, "{out}");
+    assert!(out.contains("[1/") && out.contains("Terms"), "English progress:\n{out}");
+    assert!(!out.contains("일치하지 않습니다"), "English messages:\n{out}");
+    nothing_changed(&c, &cust, 50_000);
+
+    // Wrong ARS codes until no try is left, and no new code asked for.
+    let session = Session::start(&c, &cust, &issue_args(&cust, "personal-general"), &[]);
+    let (success, out) = session.drive(|prompt| {
+        if prompt.contains("ARS 승인번호") {
+            Some(wrong(&phone_code(&c, &cust.phone)))
+        } else if prompt.contains("새로 요청할까요") {
+            Some("n".into())
+        } else {
+            None
+        }
+    });
+    assert!(!success, "{out}");
+    assert!(out.contains("ARS 승인번호가 일치하지 않습니다"), "{out}");
+    assert!(out.contains("남은 입력 횟수"), "{out}");
+    nothing_changed(&c, &cust, 50_000);
+
+    // Not enough money for the fee: refused at the payment step, before anything is made.
+    let session = Session::start(&c, &poor, &issue_args(&poor, "personal-general"), &[]);
+    let (success, out) = session.drive(honest(&c, &poor));
+    assert!(!success, "{out}");
+    assert!(out.contains("잔액이 부족합니다"), "{out}");
+    assert!(out.contains("4400") || out.contains("4,400"), "the fee it needed:\n{out}");
+    nothing_changed(&c, &poor, 1_000);
+
+    // The certificate password rule is enforced before the key is made or the CSR sent.
+    let session = Session::start(
+        &c,
+        &cust,
+        &issue_args(&cust, "personal-bank"),
+        &[("DOJANG_NEW_CERT_PASSWORD", "password")],
+    );
+    let (success, out) = session.drive(honest(&c, &cust));
+    assert!(!success, "{out}");
+    assert!(out.contains("숫자가 없습니다") && out.contains("특수문자"), "{out}");
+    nothing_changed(&c, &cust, 50_000);
+}
+
+#[test]
+fn the_api_refuses_a_skipped_or_replayed_step() {
+    let c = TestCenter::new();
+    let _server = Server::start(&c, None);
+    let post = |path: &str, body: serde_json::Value| -> (u16, serde_json::Value) {
+        let r = ureq::post(&format!("{}{path}", c.base))
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string());
+        let (status, resp) = match r {
+            Ok(resp) => (resp.status(), resp),
+            Err(ureq::Error::Status(s, resp)) => (s, resp),
+            Err(e) => panic!("{path}: {e}"),
+        };
+        (status, serde_json::from_str(&resp.into_string().unwrap()).unwrap())
+    };
+    let (status, flow) = post("/api/v1/flows", serde_json::json!({"kind": "issue"}));
+    assert_eq!(status, 201, "{flow}");
+    let id = flow["id"].as_str().unwrap().to_string();
+    assert_eq!(flow["next"]["name"], "terms");
+    assert_eq!(flow["next"]["number"], 1);
+
+    // Straight to the confirmation: refused, with the step to take.
+    let (status, e) = post(&format!("/api/v1/flows/{id}/confirm"), serde_json::json!({"confirm": true}));
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["error"], "step_out_of_order");
+    assert!(e["message_ko"].as_str().unwrap().contains("약관 동의"), "{e}");
+
+    // The terms, then the same step again: a replay is refused too.
+    let all: Vec<&str> = flow["output"]["terms"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let (status, v) = post(&format!("/api/v1/flows/{id}/terms"), serde_json::json!({"accepted": all}));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["next"]["name"], "identify");
+    let (status, e) = post(&format!("/api/v1/flows/{id}/terms"), serde_json::json!({"accepted": all}));
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["error"], "step_out_of_order");
+
+    // The typed client reads the same refusal.
+    let client = dojang_client::Client::new(&c.base).unwrap();
+    let err = client.raw_step(&id, "csr", &serde_json::json!({"csr": "x"})).unwrap_err();
+    let api = err.api().expect("a refusal");
+    assert_eq!((api.status, api.code.as_str()), (409, "step_out_of_order"));
+    assert!(api.message_ko.contains("단계"), "{api:?}");
+    assert!(matches!(
+        client.view("00000000000000000000000000000000").unwrap_err().api().map(|e| e.status),
+        Some(404)
+    ));
+    assert_eq!(certificate_rows(&c), 0);
+}
+
+#[allow(dead_code)]
+fn exists(p: &Path) -> bool {
+    p.exists()
+}
