@@ -98,6 +98,8 @@ struct FileConfig {
     crl: CrlSection,
     #[serde(default)]
     products: BTreeMap<String, ProductOverride>,
+    /// The identity policy (which checks each flow needs); read by the identity crate.
+    identity: Option<toml::Table>,
 }
 
 /// What the command line says; `None` leaves the lower layers' value.
@@ -137,6 +139,8 @@ pub struct Config {
     pub catalog: Catalog,
     /// The center's clock (shifted only by `DOJANG_CLOCK_OFFSET`).
     pub clock: Clock,
+    /// The `[identity]` table as TOML text, when the file has one (the identity crate reads it).
+    pub identity_policy: Option<String>,
 }
 
 fn check_base_url(s: &str) -> Result<String, ConfigError> {
@@ -189,7 +193,18 @@ impl Config {
         }
         let catalog = Catalog::with_overrides(file.products.iter().map(|(k, v)| (k.as_str(), v)))?;
         let clock = Clock::from_env(env)?;
-        Ok(Config { data_dir, config_file, listen, base_url, ca, crl: file.crl, catalog, clock })
+        let identity_policy = file.identity.map(|t| t.to_string());
+        Ok(Config {
+            data_dir,
+            config_file,
+            listen,
+            base_url,
+            ca,
+            crl: file.crl,
+            catalog,
+            clock,
+            identity_policy,
+        })
     }
 
     pub fn database_path(&self) -> PathBuf {

@@ -149,7 +149,12 @@ impl Flows {
 
     /// The plan of a flow, from its kind, method and (once known) product.
     pub(crate) fn plan(&self, kind: FlowKind, method: Method, product: ProductId) -> Vec<Step> {
-        let checks = self.policy.steps(kind, product);
+        let mut checks = self.policy.steps(kind, product);
+        // Issue and renewal always take the withdrawal account (document 000), even when the
+        // policy's checks do not include its password: the fee is charged from it.
+        if matches!(kind, FlowKind::Issue | FlowKind::Renew) && !checks.contains(&Step::Payment) {
+            checks.push(Step::Payment);
+        }
         let mut plan = Vec::new();
         match (kind, method) {
             (FlowKind::Issue, _) => {

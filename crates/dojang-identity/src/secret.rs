@@ -57,9 +57,7 @@ pub(crate) fn answer_hash(
     input.extend_from_slice(check.as_str().as_bytes());
     input.push(0);
     input.extend_from_slice(answer.as_bytes());
-    // The vault has no purpose of its own for challenges; the security-card key is the one
-    // closest in kind, and the "dojang challenge v1" prefix keeps the inputs apart.
-    Ok(vault.lookup_hash(Purpose::SecurityCard, &input)?)
+    Ok(vault.lookup_hash(Purpose::Challenge, &input)?)
 }
 
 /// Constant-time equality of two hashes.

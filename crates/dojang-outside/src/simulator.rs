@@ -39,7 +39,7 @@ impl Simulator {
         input.extend_from_slice(card.kind.as_str().as_bytes());
         input.push(0);
         input.extend_from_slice(card.expose_number().as_bytes());
-        let hash = self.vault.lookup_hash(Purpose::Rrn, &input);
+        let hash = self.vault.lookup_hash(Purpose::IdCard, &input);
         zeroize::Zeroize::zeroize(&mut input);
         Ok(hash?)
     }

@@ -25,6 +25,8 @@ pub enum CenterError {
     Status(#[from] StatusError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error("the [identity] policy in the configuration: {0}")]
+    Policy(#[from] dojang_identity::PolicyError),
 }
 
 /// What happened while opening, for the operator to read.
@@ -110,7 +112,10 @@ impl Center {
             vault.clone(),
             config.catalog.clone(),
             config.subject_rules(),
-            dojang_flows::Policy::default(),
+            dojang_flows::Policy(match &config.identity_policy {
+                Some(text) => dojang_identity::Policy::from_toml(text)?,
+                None => dojang_identity::Policy::default(),
+            }),
             FlowSettings::default(),
         );
         let opening =

@@ -26,6 +26,10 @@ pub enum Purpose {
     OtpSeed,
     /// Keys kept for customers (the financial certificate's key, issue 6).
     CustomerKey,
+    /// The keyed hashes of one-time answers (ARS/SMS codes, security-card challenges).
+    Challenge,
+    /// ID-card numbers in the simulated issuer's registry.
+    IdCard,
 }
 
 impl Purpose {
@@ -35,6 +39,8 @@ impl Purpose {
             Purpose::SecurityCard => b"dojang security-card v1",
             Purpose::OtpSeed => b"dojang otp-seed v1",
             Purpose::CustomerKey => b"dojang customer-key v1",
+            Purpose::Challenge => b"dojang challenge v1",
+            Purpose::IdCard => b"dojang id-card v1",
         }
     }
 }
@@ -152,7 +158,7 @@ impl Vault {
         let mut body = Zeroizing::new(blob[1 + SALT_LEN + NONCE_LEN..].to_vec());
         let key = wrapping_key(passphrase, salt)?;
         let plain = key
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from([VERSION]), &mut *body)
+            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from([VERSION]), body.as_mut_slice())
             .map_err(|_| VaultError::WrongPassphrase(path.to_path_buf()))?;
         let mut master = Zeroizing::new([0u8; MASTER_LEN]);
         master.copy_from_slice(plain);
@@ -196,7 +202,7 @@ impl Vault {
         let mut body = Zeroizing::new(body.to_vec());
         let plain = self
             .aead(purpose)?
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.label()), &mut *body)
+            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.label()), body.as_mut_slice())
             .map_err(|_| VaultError::Unseal)?;
         Ok(Zeroizing::new(plain.to_vec()))
     }

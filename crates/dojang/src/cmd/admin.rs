@@ -286,7 +286,8 @@ fn enrolment(args: &AddArgs) -> anyhow::Result<Enrolment> {
     };
     let mut accounts = Vec::new();
     if args.accounts.is_empty() {
-        for a in std::mem::take(&mut file.accounts) {
+        // Copied, not moved: the file's copies are wiped when it is dropped.
+        for a in &file.accounts {
             accounts.push(AccountSpec {
                 number: a.number.clone(),
                 password: Zeroizing::new(a.password.clone()),
@@ -315,7 +316,7 @@ fn enrolment(args: &AddArgs) -> anyhow::Result<Enrolment> {
             accounts.push(AccountSpec { number: number.trim().to_string(), password, balance });
         }
     }
-    let id_card = match (&args.id_card, file.id_card.take()) {
+    let id_card = match (&args.id_card, file.id_card.as_ref()) {
         (Some(kind), _) => {
             let issued = required(args.id_card_issued.clone(), "--id-card-issued")?;
             Some((*kind, args.id_card_number.clone().map(Zeroizing::new), issued))
