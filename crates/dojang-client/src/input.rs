@@ -15,6 +15,8 @@ pub enum Input<'a> {
     /// `identify`: internet-banking ID and RRN, plus the name or the banking password when the
     /// center's policy asks for them.
     Identify { banking_id: &'a str, rrn: &'a str, name: Option<&'a str>, password: Option<&'a str> },
+    /// `identify` for a business: internet-banking ID and business registration number.
+    IdentifyBusiness { banking_id: &'a str, business_number: &'a str, password: Option<&'a str> },
     /// `product`: the product id (`personal-bank`…).
     Product { product: &'a str },
     /// `select`: which certificate, or `None` to let the center take the only one that fits.
@@ -46,6 +48,12 @@ pub enum Input<'a> {
 enum Wire<'a> {
     Terms {
         accepted: &'a [String],
+    },
+    IdentifyBusiness {
+        banking_id: &'a str,
+        business_number: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        password: Option<&'a str>,
     },
     Identify {
         banking_id: &'a str,
@@ -106,6 +114,9 @@ impl<'a> Input<'a> {
             Input::Identify { banking_id, rrn, name, password } => {
                 Wire::Identify { banking_id, rrn, name, password }
             }
+            Input::IdentifyBusiness { banking_id, business_number, password } => {
+                Wire::IdentifyBusiness { banking_id, business_number, password }
+            }
             Input::Product { product } => Wire::Product { product },
             Input::Select { serial } => Wire::Select { serial },
             Input::Possession { serial, signature } => Wire::Possession { serial, signature },
@@ -131,7 +142,7 @@ impl<'a> Input<'a> {
     pub fn kind(&self) -> &'static str {
         match self {
             Input::Terms { .. } => "terms",
-            Input::Identify { .. } => "identify",
+            Input::Identify { .. } | Input::IdentifyBusiness { .. } => "identify",
             Input::Product { .. } => "product",
             Input::Select { .. } => "select",
             Input::Possession { .. } => "possession",

@@ -83,7 +83,12 @@ pub(crate) use dojang_identity::mask_account;
 #[serde(deny_unknown_fields)]
 struct IdentifyInput {
     banking_id: String,
-    rrn: String,
+    /// A person's resident registration number…
+    #[serde(default)]
+    rrn: Option<String>,
+    /// …or a business's registration number (사업자등록번호).
+    #[serde(default)]
+    business_number: Option<String>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -102,18 +107,38 @@ pub(crate) async fn identify(
 ) -> Result<Customer, FlowError> {
     let input: IdentifyInput =
         serde_json::from_value(input).map_err(|e| FlowError::bad_input(step, e.to_string()))?;
-    let rrn = Rrn::new(&input.rrn).map_err(|_| {
-        FlowError::bad_input(step, "the resident registration number must be 13 digits (900101-1234567)")
-    })?;
-    let customer = flows
-        .identity
-        .find_customer(input.banking_id.trim(), &rrn, now)
-        .await
-        .map_err(identity_error)?;
+    let (customer, rrn) = match (&input.rrn, &input.business_number) {
+        (Some(text), None) => {
+            let rrn = Rrn::new(text).map_err(|_| {
+                FlowError::bad_input(step, "the resident registration number must be 13 digits (900101-1234567)")
+            })?;
+            let c = flows
+                .identity
+                .find_customer(input.banking_id.trim(), &rrn, now)
+                .await
+                .map_err(identity_error)?;
+            (c, Some(rrn))
+        }
+        (None, Some(number)) => {
+            let c = flows
+                .identity
+                .find_business(input.banking_id.trim(), number, now)
+                .await
+                .map_err(identity_error)?;
+            (c, None)
+        }
+        _ => {
+            return Err(FlowError::bad_input(
+                step,
+                "give either the resident registration number (rrn) or, for a business, its registration number (business_number)",
+            ))
+        }
+    };
     let (need_name, need_password) =
         flows.policy.identify_needs(state.kind, state.product.unwrap_or(ProductId::PersonalBank));
-    if need_name {
-        let name = input.name.ok_or_else(|| FlowError::bad_input(step, "the name is needed too"))?;
+    if let (true, Some(rrn)) = (need_name, rrn) {
+        let name =
+            input.name.ok_or_else(|| FlowError::bad_input(step, "the name is needed too"))?;
         flows
             .identity
             .answer(Check::RrnName, &customer, flow_id, &Answer::RrnName { rrn, name }, now)
@@ -121,8 +146,9 @@ pub(crate) async fn identify(
             .map_err(identity_error)?;
     }
     if need_password {
-        let password =
-            input.password.ok_or_else(|| FlowError::bad_input(step, "the internet-banking password is needed too"))?;
+        let password = input.password.ok_or_else(|| {
+            FlowError::bad_input(step, "the internet-banking password is needed too")
+        })?;
         flows
             .identity
             .answer(
@@ -241,9 +267,16 @@ pub(crate) async fn challenge(
                     .await
                     .map_err(identity_error)?,
                 (Check::OneWonTransfer, None) => {
-                    return Err(FlowError::bad_input(step, "the account to deposit 1 won into is missing"))
+                    return Err(FlowError::bad_input(
+                        step,
+                        "the account to deposit 1 won into is missing",
+                    ))
                 }
-                (_, _) => flows.identity.start(check, customer, flow_id, now).await.map_err(identity_error)?,
+                (_, _) => flows
+                    .identity
+                    .start(check, customer, flow_id, now)
+                    .await
+                    .map_err(identity_error)?,
             };
             state.started = Some(step);
             Ok(Outcome { advance: false, output: json!({ "prompt": prompt }) })
@@ -258,11 +291,15 @@ pub(crate) async fn challenge(
                     first: first.ok_or_else(|| missing("first"))?,
                     second: second.ok_or_else(|| missing("second"))?,
                 },
-                Check::SecondFactor if first.is_some() || second.is_some() => Answer::SecurityCard {
-                    first: first.ok_or_else(|| missing("first"))?,
-                    second: second.ok_or_else(|| missing("second"))?,
-                },
-                Check::Otp | Check::SecondFactor => Answer::Otp(code.ok_or_else(|| missing("code"))?),
+                Check::SecondFactor if first.is_some() || second.is_some() => {
+                    Answer::SecurityCard {
+                        first: first.ok_or_else(|| missing("first"))?,
+                        second: second.ok_or_else(|| missing("second"))?,
+                    }
+                }
+                Check::Otp | Check::SecondFactor => {
+                    Answer::Otp(code.ok_or_else(|| missing("code"))?)
+                }
                 Check::IdCard => {
                     let kind = id_kind.ok_or_else(|| missing("id_kind"))?;
                     let date = issue_date.ok_or_else(|| missing("issue_date"))?;
@@ -278,9 +315,12 @@ pub(crate) async fn challenge(
                 }
                 _ => Answer::Code(code.ok_or_else(|| missing("code"))?),
             };
-            flows.identity.answer(check, customer, flow_id, &answer, now).await.map_err(identity_error)?;
+            flows
+                .identity
+                .answer(check, customer, flow_id, &answer, now)
+                .await
+                .map_err(identity_error)?;
             Ok(Outcome { advance: true, output: json!({ "passed": step.name() }) })
         }
     }
 }
-

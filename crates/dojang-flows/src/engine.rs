@@ -66,7 +66,10 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(step: Step, input: serde_json::Value) -> Result<T, FlowError> {
+fn parse<T: for<'de> Deserialize<'de>>(
+    step: Step,
+    input: serde_json::Value,
+) -> Result<T, FlowError> {
     serde_json::from_value(input).map_err(|e| FlowError::bad_input(step, e.to_string()))
 }
 
@@ -200,12 +203,10 @@ impl Flows {
                     "issue and reissue prove identity by checks, not with a certificate",
                 ))
             }
-            (FlowKind::Renew, Some(Method::Identity)) => {
-                return Err(FlowError::bad_input(
-                    Step::Terms,
-                    "renewal needs the current certificate; to get a new one without it, use reissue",
-                ))
-            }
+            (FlowKind::Renew, Some(Method::Identity)) => return Err(FlowError::bad_input(
+                Step::Terms,
+                "renewal needs the current certificate; to get a new one without it, use reissue",
+            )),
             (FlowKind::Issue | FlowKind::Reissue, _) => Method::Identity,
             (_, m) => m.unwrap_or(Method::Certificate),
         };
@@ -241,7 +242,12 @@ impl Flows {
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(FlowError::UnknownFlow);
         }
-        let record = self.store.flow(id).await.map_err(FlowError::internal)?.ok_or(FlowError::UnknownFlow)?;
+        let record = self
+            .store
+            .flow(id)
+            .await
+            .map_err(FlowError::internal)?
+            .ok_or(FlowError::UnknownFlow)?;
         let state: FlowState = serde_json::from_str(&record.state).map_err(FlowError::internal)?;
         Ok((record, state))
     }
@@ -273,12 +279,20 @@ impl Flows {
         if record.expires_at <= now || lifetime_end <= now {
             return Err(FlowError::Expired);
         }
-        let step = Step::from_name(step_name).ok_or_else(|| FlowError::UnknownStep(step_name.to_string()))?;
+        let step = Step::from_name(step_name)
+            .ok_or_else(|| FlowError::UnknownStep(step_name.to_string()))?;
         let expected = state.next().ok_or(FlowError::Finished)?;
         if step != expected {
-            return Err(FlowError::OutOfOrder { expected: expected.name(), got: step_name.to_string() });
+            return Err(FlowError::OutOfOrder {
+                expected: expected.name(),
+                got: step_name.to_string(),
+            });
         }
+        // A locked customer may still revoke or suspend (a safety action, e.g. after a theft);
+        // every other flow stops at the lock.
+        let safety = matches!(state.kind, FlowKind::Revoke | FlowKind::Suspend);
         let customer = match state.customer_id {
+            Some(cid) if safety => Some(self.customer_even_locked(cid).await?),
             Some(cid) => Some(self.customer(cid).await?),
             None => None,
         };
@@ -286,7 +300,10 @@ impl Flows {
         // The last step of a flow finishes it in one transaction with everything it changes.
         if state.is_last() && matches!(step, Step::Csr | Step::Confirm) {
             let output = match step {
-                Step::Csr => self.finish_issue(id, &record, &mut state, customer.as_ref(), input, now).await?,
+                Step::Csr => {
+                    self.finish_issue(id, &record, &mut state, customer.as_ref(), input, now)
+                        .await?
+                }
                 _ => {
                     let confirm: ConfirmInput = parse(step, input)?;
                     if !confirm.confirm {
@@ -321,7 +338,8 @@ impl Flows {
             }
             Step::Product => {
                 let p: ProductInput = parse(step, input)?;
-                let customer = customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
+                let customer =
+                    customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
                 let product = self.catalog.get(p.product);
                 let fits = match customer.kind {
                     CustomerKind::Person => product.holder.allows_person(),
@@ -336,7 +354,8 @@ impl Flows {
                     });
                 }
                 state.product = Some(p.product);
-                state.fee = i64::try_from(product.fee_for(product.validity_days)).map_err(FlowError::internal)?;
+                state.fee = i64::try_from(product.fee_for(product.validity_days))
+                    .map_err(FlowError::internal)?;
                 self.replan(&mut state, p.product);
                 Outcome {
                     advance: true,
@@ -350,7 +369,8 @@ impl Flows {
             }
             Step::Select => {
                 let s: SelectInput = parse(step, input)?;
-                let customer = customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
+                let customer =
+                    customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
                 let target = self.select(&state, customer, s.serial.as_deref(), now).await?;
                 let product: ProductId = target.product.parse().map_err(FlowError::internal)?;
                 state.product = Some(product);
@@ -374,9 +394,11 @@ impl Flows {
                 let p: PossessionInput = parse(step, input)?;
                 let target = self.possession(id, &state, &p.serial, &p.signature, now).await?;
                 let product: ProductId = target.product.parse().map_err(FlowError::internal)?;
-                let customer_id = target
-                    .customer_id
-                    .ok_or_else(|| FlowError::NoCertificate("the certificate is not registered to a customer here".into()))?;
+                let customer_id = target.customer_id.ok_or_else(|| {
+                    FlowError::NoCertificate(
+                        "the certificate is not registered to a customer here".into(),
+                    )
+                })?;
                 state.customer_id = Some(customer_id);
                 state.product = Some(product);
                 state.target = Some(Target {
@@ -386,7 +408,8 @@ impl Flows {
                 });
                 if state.kind == FlowKind::Renew {
                     let p = self.catalog.get(product);
-                    state.fee = i64::try_from(p.fee_for(p.validity_days)).map_err(FlowError::internal)?;
+                    state.fee =
+                        i64::try_from(p.fee_for(p.validity_days)).map_err(FlowError::internal)?;
                 }
                 self.replan(&mut state, product);
                 Outcome {
@@ -401,8 +424,10 @@ impl Flows {
                 }
             }
             Step::Payment => {
-                let customer = customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
-                let (account, balance) = checks::payment(self, step, &state, customer, input, id, now).await?;
+                let customer =
+                    customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
+                let (account, balance) =
+                    checks::payment(self, step, &state, customer, input, id, now).await?;
                 if balance < state.fee {
                     return Err(FlowError::InsufficientFunds {
                         account: checks::mask_account(&account),
@@ -436,21 +461,28 @@ impl Flows {
                     ));
                 }
                 state.reason = Some(r.reason);
-                Outcome { advance: true, output: json!({ "reason": r.reason, "reason_ko": r.reason.korean() }) }
+                Outcome {
+                    advance: true,
+                    output: json!({ "reason": r.reason, "reason_ko": r.reason.korean() }),
+                }
             }
             Step::Confirm => {
                 let c: ConfirmInput = parse(step, input)?;
                 if !c.confirm {
                     return Err(FlowError::bad_input(step, "confirm must be true to go ahead"));
                 }
-                let customer = customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
+                let customer =
+                    customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
                 Outcome { advance: true, output: self.summary(&state, customer)? }
             }
             s if s.is_challenge() => {
-                let customer = customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
+                let customer =
+                    customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
                 checks::challenge(self, s, &mut state, customer, input, id, now).await?
             }
-            other => return Err(FlowError::internal(format!("step {} has no handler", other.name()))),
+            other => {
+                return Err(FlowError::internal(format!("step {} has no handler", other.name())))
+            }
         };
 
         if outcome.advance {
@@ -458,6 +490,15 @@ impl Flows {
             state.started = None;
         }
         state.output = outcome.output;
+        // What is to be confirmed is shown before the confirm step, not after it.
+        if outcome.advance && state.next() == Some(Step::Confirm) {
+            let cid = state.customer_id.ok_or_else(|| FlowError::internal("no customer"))?;
+            let who = match &customer {
+                Some(c) if c.id == cid => c.clone(),
+                _ => self.customer_even_locked(cid).await?,
+            };
+            state.output["summary"] = self.summary(&state, &who)?;
+        }
         let expires = now + self.settings.idle;
         let text = serde_json::to_string(&state).map_err(FlowError::internal)?;
         let moved = self
@@ -479,12 +520,16 @@ impl Flows {
     }
 
     pub(crate) async fn customer(&self, id: i64) -> Result<Customer, FlowError> {
-        let c = self.store.customer(id).await.map_err(FlowError::internal)?;
-        let c = c.ok_or_else(|| FlowError::internal(format!("customer {id} vanished")))?;
+        let c = self.customer_even_locked(id).await?;
         if c.is_locked() {
             return Err(FlowError::CustomerLocked);
         }
         Ok(c)
+    }
+
+    async fn customer_even_locked(&self, id: i64) -> Result<Customer, FlowError> {
+        let c = self.store.customer(id).await.map_err(FlowError::internal)?;
+        c.ok_or_else(|| FlowError::internal(format!("customer {id} vanished")))
     }
 
     /// The certificate a reissue, revoke, suspend or resume acts on.
@@ -513,7 +558,8 @@ impl Flows {
             .collect();
         match serial {
             Some(text) => {
-                let serial: Serial = text.parse().map_err(|e| FlowError::bad_input(Step::Select, format!("{e}")))?;
+                let serial: Serial =
+                    text.parse().map_err(|e| FlowError::bad_input(Step::Select, format!("{e}")))?;
                 let c = joint
                     .into_iter()
                     .find(|c| c.serial == serial)
@@ -524,17 +570,23 @@ impl Flows {
                 Ok(c)
             }
             None => {
-                let mut fitting: Vec<CertificateRecord> = joint.into_iter().filter(wanted).collect();
+                let mut fitting: Vec<CertificateRecord> =
+                    joint.into_iter().filter(wanted).collect();
                 match fitting.len() {
                     1 => Ok(fitting.remove(0)),
-                    0 => Err(FlowError::NoCertificate(format!("no certificate of this customer can be the target of {}", state.kind.as_str()))),
-                    n => Err(FlowError::bad_input(
-                        Step::Select,
-                        format!(
+                    0 => Err(FlowError::NoCertificate(format!(
+                        "no certificate of this customer can be the target of {}",
+                        state.kind.as_str()
+                    ))),
+                    n => {
+                        Err(FlowError::bad_input(
+                            Step::Select,
+                            format!(
                             "the customer has {n} such certificates; give the serial of one: {}",
                             fitting.iter().map(|c| c.serial.to_hex()).collect::<Vec<_>>().join(", ")
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
         }
@@ -557,13 +609,12 @@ impl Flows {
         let nonce = base64::engine::general_purpose::STANDARD
             .decode(&state.nonce)
             .map_err(FlowError::internal)?;
-        let record = self
-            .store
-            .certificate(&serial)
-            .await
-            .map_err(FlowError::internal)?
-            .ok_or_else(|| FlowError::NoCertificate(format!("no certificate {serial} was issued here")))?;
-        let cert = <x509_cert::Certificate as der::Decode>::from_der(&record.der).map_err(FlowError::internal)?;
+        let record =
+            self.store.certificate(&serial).await.map_err(FlowError::internal)?.ok_or_else(
+                || FlowError::NoCertificate(format!("no certificate {serial} was issued here")),
+            )?;
+        let cert = <x509_cert::Certificate as der::Decode>::from_der(&record.der)
+            .map_err(FlowError::internal)?;
         let message = possession::message(id, &nonce);
         if !possession::verify(&cert.tbs_certificate.subject_public_key_info, &message, &sig) {
             return Err(FlowError::BadPossession);
@@ -579,7 +630,11 @@ impl Flows {
                 }
                 let from = record.not_after - self.settings.renewal_window;
                 if now < from {
-                    return Err(FlowError::TooEarlyToRenew { serial, from, until: record.not_after });
+                    return Err(FlowError::TooEarlyToRenew {
+                        serial,
+                        from,
+                        until: record.not_after,
+                    });
                 }
             }
             FlowKind::Revoke if current == "good" || current == "suspended" => {}
@@ -591,7 +646,11 @@ impl Flows {
     }
 
     /// What the customer confirms, and (for issuing flows) the subject to put in the CSR.
-    fn summary(&self, state: &FlowState, customer: &Customer) -> Result<serde_json::Value, FlowError> {
+    fn summary(
+        &self,
+        state: &FlowState,
+        customer: &Customer,
+    ) -> Result<serde_json::Value, FlowError> {
         let mut out = json!({
             "kind": state.kind,
             "kind_ko": state.kind.korean(),
@@ -622,7 +681,9 @@ impl Flows {
                 .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
                 .map(rfc3339));
             out["key_types"] = json!(product.key_types);
-            out["password_rule_ko"] = json!("인증서 비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10자 이상으로 정해 주세요.");
+            out["password_rule_ko"] = json!(
+                "인증서 비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10자 이상으로 정해 주세요."
+            );
         }
         Ok(out)
     }
@@ -632,7 +693,8 @@ impl Flows {
         state: &FlowState,
         customer: &Customer,
     ) -> Result<x509_cert::name::Name, FlowError> {
-        let product = self.catalog.get(state.product.ok_or_else(|| FlowError::internal("no product"))?);
+        let product =
+            self.catalog.get(state.product.ok_or_else(|| FlowError::internal("no product"))?);
         let holder = dojang_profile::subject::Holder {
             name: customer.name.clone(),
             // The holder's number after "()": fixed per customer, so every certificate of one

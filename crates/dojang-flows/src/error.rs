@@ -45,7 +45,14 @@ pub enum FlowError {
     #[error("the challenge of this check was not started; ask for it first")]
     NotStarted,
     #[error("{en}")]
-    Identity { code: String, ko: String, en: String, locked: bool, internal: bool, attempts_left: Option<u32> },
+    Identity {
+        code: String,
+        ko: String,
+        en: String,
+        locked: bool,
+        internal: bool,
+        attempts_left: Option<u32>,
+    },
     #[error("the product {product} is not for {holder} customers")]
     ProductNotForCustomer { product: String, holder: &'static str },
     #[error("not enough money in account {account}: balance {balance} won, fee {fee} won")]
@@ -118,10 +125,12 @@ impl FlowError {
             | FlowError::TermsNotAccepted(_)
             | FlowError::Ra(_) => Category::BadInput,
             FlowError::Identity { internal: true, .. } => Category::Internal,
-            FlowError::Identity { locked: true, .. } | FlowError::CustomerLocked => Category::Locked,
-            FlowError::Identity { .. } | FlowError::BadPossession | FlowError::NotYourCertificate(_) => {
-                Category::Forbidden
+            FlowError::Identity { locked: true, .. } | FlowError::CustomerLocked => {
+                Category::Locked
             }
+            FlowError::Identity { .. }
+            | FlowError::BadPossession
+            | FlowError::NotYourCertificate(_) => Category::Forbidden,
             FlowError::NotStarted
             | FlowError::ProductNotForCustomer { .. }
             | FlowError::InsufficientFunds { .. }

@@ -52,7 +52,9 @@ fn store_err(e: StoreError) -> FlowError {
         StoreError::InsufficientFunds { account, balance, needed } => {
             FlowError::InsufficientFunds { account: mask_account(&account), balance, fee: needed }
         }
-        StoreError::AlreadyRevoked { serial, .. } => FlowError::CertificateState { serial, state: "revoked" },
+        StoreError::AlreadyRevoked { serial, .. } => {
+            FlowError::CertificateState { serial, state: "revoked" }
+        }
         StoreError::NotSuspended(serial) => FlowError::CertificateState { serial, state: "good" },
         other => FlowError::internal(other),
     }
@@ -62,19 +64,30 @@ impl Flows {
     /// The VID for a person's certificate: identifyData with the real name and
     /// H(H(RRN ‖ R)), R drawn now. Returns the subjectAltName and R (which goes back to the
     /// customer's software, into signPri.key).
-    fn vid_for(&self, customer: &Customer) -> Result<Option<(x509_cert::ext::Extension, Vec<u8>)>, FlowError> {
+    fn vid_for(
+        &self,
+        customer: &Customer,
+    ) -> Result<Option<(x509_cert::ext::Extension, Vec<u8>)>, FlowError> {
         if customer.kind != CustomerKind::Person {
             return Ok(None);
         }
-        let sealed = customer.rrn_sealed.as_ref().ok_or_else(|| FlowError::internal("person without RRN"))?;
+        let sealed = customer
+            .rrn_sealed
+            .as_ref()
+            .ok_or_else(|| FlowError::internal("person without RRN"))?;
         let plain = self.vault.open_sealed(Purpose::Rrn, sealed).map_err(FlowError::internal)?;
         let text = std::str::from_utf8(&plain).map_err(FlowError::internal)?;
         let rrn = Rrn::new(text).map_err(FlowError::internal)?;
         let r = vid::generate_random_num().map_err(FlowError::internal)?;
-        let data = IdentifyData::new(&customer.name, &rrn, r.as_slice(), VidHash::Sha256).map_err(FlowError::internal)?;
-        let san = data.to_subject_alt_name().map_err(FlowError::internal)?;
-        let ext = dojang_profile::ext::extension(const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME, false, &san)
+        let data = IdentifyData::new(&customer.name, &rrn, r.as_slice(), VidHash::Sha256)
             .map_err(FlowError::internal)?;
+        let san = data.to_subject_alt_name().map_err(FlowError::internal)?;
+        let ext = dojang_profile::ext::extension(
+            const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME,
+            false,
+            &san,
+        )
+        .map_err(FlowError::internal)?;
         Ok(Some((ext, r.to_vec())))
     }
 
@@ -88,14 +101,14 @@ impl Flows {
         input: serde_json::Value,
         now: OffsetDateTime,
     ) -> Result<serde_json::Value, FlowError> {
-        let input: CsrInput =
-            serde_json::from_value(input).map_err(|e| FlowError::bad_input(Step::Csr, e.to_string()))?;
+        let input: CsrInput = serde_json::from_value(input)
+            .map_err(|e| FlowError::bad_input(Step::Csr, e.to_string()))?;
         let csr_bytes = if input.csr.trim_start().starts_with("-----BEGIN") {
             input.csr.into_bytes()
         } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(input.csr.trim())
-                .map_err(|_| FlowError::bad_input(Step::Csr, "the CSR is neither PEM nor base64 DER"))?
+            base64::engine::general_purpose::STANDARD.decode(input.csr.trim()).map_err(|_| {
+                FlowError::bad_input(Step::Csr, "the CSR is neither PEM nor base64 DER")
+            })?
         };
         let customer = customer.ok_or_else(|| FlowError::internal("no customer"))?;
         let product = state.product.ok_or_else(|| FlowError::internal("no product"))?;
@@ -106,7 +119,9 @@ impl Flows {
         };
         // A reissue keeps the old certificate's end (document 001).
         let not_after = match (state.kind, &state.target) {
-            (FlowKind::Reissue, Some(t)) => Some(OffsetDateTime::from_unix_timestamp(t.not_after).map_err(FlowError::internal)?),
+            (FlowKind::Reissue, Some(t)) => Some(
+                OffsetDateTime::from_unix_timestamp(t.not_after).map_err(FlowError::internal)?,
+            ),
             _ => None,
         };
         let request = IssueRequest {
@@ -127,7 +142,8 @@ impl Flows {
         let actor = Actor::Customer(customer.id);
 
         for _ in 0..dojang_ra::RegistrationAuthority::SERIAL_TRIES {
-            let prepared = self.ra.prepare(&request, now).map_err(|e| FlowError::Ra(e.to_string()))?;
+            let prepared =
+                self.ra.prepare(&request, now).map_err(|e| FlowError::Ra(e.to_string()))?;
             let issued = &prepared.issued;
             let output = json!({
                 "serial": issued.serial.to_hex(),
@@ -146,12 +162,21 @@ impl Flows {
                 "superseded": old.as_ref().map(|s| s.to_hex()),
             });
             let mut saved = state.clone();
-            saved.output = json!({ "serial": issued.serial.to_hex(), "not_after": rfc3339(issued.not_after) });
+            saved.output =
+                json!({ "serial": issued.serial.to_hex(), "not_after": rfc3339(issued.not_after) });
             let text = serde_json::to_string(&saved).map_err(FlowError::internal)?;
 
             let mut tx = self.store.begin().await.map_err(FlowError::internal)?;
             let moved = tx
-                .advance_flow(id, record.version, &text, Some(customer.id), now, record.expires_at, true)
+                .advance_flow(
+                    id,
+                    record.version,
+                    &text,
+                    Some(customer.id),
+                    now,
+                    record.expires_at,
+                    true,
+                )
                 .await
                 .map_err(FlowError::internal)?;
             if !moved {
@@ -164,7 +189,10 @@ impl Flows {
                 Err(e) => return Err(FlowError::internal(e)),
             }
             if state.fee > 0 {
-                let account = state.account.as_deref().ok_or_else(|| FlowError::internal("fee without account"))?;
+                let account = state
+                    .account
+                    .as_deref()
+                    .ok_or_else(|| FlowError::internal("fee without account"))?;
                 let memo = format!("인증서 수수료 ({})", issued.serial.to_hex());
                 tx.debit(account, state.fee, &memo, Some(id), now).await.map_err(store_err)?;
                 tx.audit(
@@ -178,8 +206,12 @@ impl Flows {
             if let Some(old) = &old {
                 tx.revoke(old, RevocationReason::Superseded, now).await.map_err(store_err)?;
                 tx.audit(
-                    &AuditEvent::new(actor.clone(), "certificate.revoke", format!("certificate:{}", old.to_hex()),
-                        json!({ "flow": id, "reason": "superseded", "by": issued.serial.to_hex() })),
+                    &AuditEvent::new(
+                        actor.clone(),
+                        "certificate.revoke",
+                        format!("certificate:{}", old.to_hex()),
+                        json!({ "flow": id, "reason": "superseded", "by": issued.serial.to_hex() }),
+                    ),
                     now,
                 )
                 .await
@@ -214,17 +246,32 @@ impl Flows {
         let text = serde_json::to_string(&state).map_err(FlowError::internal)?;
         let mut tx = self.store.begin().await.map_err(FlowError::internal)?;
         if !tx
-            .advance_flow(id, record.version, &text, Some(customer_id), now, record.expires_at, true)
+            .advance_flow(
+                id,
+                record.version,
+                &text,
+                Some(customer_id),
+                now,
+                record.expires_at,
+                true,
+            )
             .await
             .map_err(FlowError::internal)?
         {
             return Err(FlowError::Conflict);
         }
         let (action, reason) = match state.kind {
-            FlowKind::Revoke => ("certificate.revoke", state.reason.unwrap_or(RevocationReason::Unspecified)),
+            FlowKind::Revoke => {
+                ("certificate.revoke", state.reason.unwrap_or(RevocationReason::Unspecified))
+            }
             FlowKind::Suspend => ("certificate.suspend", RevocationReason::CertificateHold),
             FlowKind::Resume => ("certificate.resume", RevocationReason::CertificateHold),
-            other => return Err(FlowError::internal(format!("{} does not end in confirm", other.as_str()))),
+            other => {
+                return Err(FlowError::internal(format!(
+                    "{} does not end in confirm",
+                    other.as_str()
+                )))
+            }
         };
         if state.kind == FlowKind::Resume {
             tx.resume(&serial).await.map_err(store_err)?;
@@ -232,8 +279,12 @@ impl Flows {
             tx.revoke(&serial, reason, now).await.map_err(store_err)?;
         }
         tx.audit(
-            &AuditEvent::new(Actor::Customer(customer_id), action, format!("certificate:{}", serial.to_hex()),
-                json!({ "flow": id, "reason": reason, "method": state.method })),
+            &AuditEvent::new(
+                Actor::Customer(customer_id),
+                action,
+                format!("certificate:{}", serial.to_hex()),
+                json!({ "flow": id, "reason": reason, "method": state.method }),
+            ),
             now,
         )
         .await

@@ -19,5 +19,7 @@ pub fn verify(spki: &SubjectPublicKeyInfoOwned, message: &[u8], signature: &[u8]
     } else {
         return false;
     };
-    UnparsedPublicKey::new(alg, spki.subject_public_key.raw_bytes()).verify(message, signature).is_ok()
+    UnparsedPublicKey::new(alg, spki.subject_public_key.raw_bytes())
+        .verify(message, signature)
+        .is_ok()
 }

@@ -29,8 +29,14 @@ pub async fn send_due(
     let mut sent = 0;
     for cert in due {
         let Some(customer_id) = cert.customer_id else { continue };
-        let Some(customer) = store.customer(customer_id).await.map_err(FlowError::internal)? else { continue };
-        if !store.claim_reminder(&cert.serial, "sms+email", now).await.map_err(FlowError::internal)? {
+        let Some(customer) = store.customer(customer_id).await.map_err(FlowError::internal)? else {
+            continue;
+        };
+        if !store
+            .claim_reminder(&cert.serial, "sms+email", now)
+            .await
+            .map_err(FlowError::internal)?
+        {
             continue;
         }
         let product = cert

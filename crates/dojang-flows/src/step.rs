@@ -150,7 +150,10 @@ mod tests {
     fn names_round_trip_and_match_serde() {
         for s in Step::ALL {
             assert_eq!(Step::from_name(s.name()), Some(s));
-            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::Value::String(s.name().into())));
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::Value::String(s.name().into()))
+            );
         }
         assert_eq!(Step::from_name("nonsense"), None);
     }

@@ -8,9 +8,9 @@ use dojang_flows::{FlowSettings, Flows};
 use dojang_identity::{Identity, Limits};
 use dojang_outside::{Outside, Simulator};
 use dojang_ra::RegistrationAuthority;
-use dojang_vault::{Vault, VaultError};
 use dojang_status::{CrlPolicy, CrlPublisher, Responder, StatusError};
 use dojang_store::{Store, StoreError};
+use dojang_vault::{Vault, VaultError};
 use time::{Duration, OffsetDateTime};
 
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +102,12 @@ impl Center {
         .map_err(|e| CaError::Refused(format!("vault start-up task failed: {e}")))??;
         let vault = Arc::new(vault);
         let outside: Arc<dyn Outside> = Arc::new(Simulator::new(store.clone(), vault.clone()));
-        let identity =
-            Arc::new(Identity::new(store.clone(), vault.clone(), outside.clone(), Limits::default()));
+        let identity = Arc::new(Identity::new(
+            store.clone(),
+            vault.clone(),
+            outside.clone(),
+            Limits::default(),
+        ));
         let flows = Flows::new(
             store.clone(),
             ra.clone(),
@@ -138,7 +142,15 @@ pub(crate) async fn housekeeping(center: Arc<Center>) {
         let now = center.now();
         if runs % 6 == 0 {
             let bank = format!("{}은행", center.config.ca.organization);
-            match dojang_flows::reminders::send_due(&center.store, center.outside.as_ref(), &center.config.catalog, &bank, now).await {
+            match dojang_flows::reminders::send_due(
+                &center.store,
+                center.outside.as_ref(),
+                &center.config.catalog,
+                &bank,
+                now,
+            )
+            .await
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "expiry reminders sent"),
                 Err(e) => tracing::error!(error = %e, "expiry reminders failed"),

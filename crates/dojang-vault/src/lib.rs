@@ -47,7 +47,9 @@ impl Purpose {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-    #[error("the vault file {0} could not be opened: the passphrase is wrong or the file is damaged")]
+    #[error(
+        "the vault file {0} could not be opened: the passphrase is wrong or the file is damaged"
+    )]
     WrongPassphrase(PathBuf),
     #[error("the vault file {path} is damaged: {what}")]
     Damaged { path: PathBuf, what: &'static str },
@@ -107,8 +109,12 @@ impl Vault {
         rand::fill(&mut nonce).map_err(|_| VaultError::Crypto)?;
         let key = wrapping_key(passphrase, &salt)?;
         let mut body = Zeroizing::new(master.to_vec());
-        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from([VERSION]), &mut *body)
-            .map_err(|_| VaultError::Crypto)?;
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from([VERSION]),
+            &mut *body,
+        )
+        .map_err(|_| VaultError::Crypto)?;
         let mut blob = vec![VERSION];
         blob.extend_from_slice(&salt);
         blob.extend_from_slice(&nonce);
@@ -153,12 +159,17 @@ impl Vault {
             return Err(damaged("it is of an unknown version"));
         }
         let salt = &blob[1..1 + SALT_LEN];
-        let nonce: [u8; NONCE_LEN] =
-            blob[1 + SALT_LEN..1 + SALT_LEN + NONCE_LEN].try_into().map_err(|_| VaultError::Crypto)?;
+        let nonce: [u8; NONCE_LEN] = blob[1 + SALT_LEN..1 + SALT_LEN + NONCE_LEN]
+            .try_into()
+            .map_err(|_| VaultError::Crypto)?;
         let mut body = Zeroizing::new(blob[1 + SALT_LEN + NONCE_LEN..].to_vec());
         let key = wrapping_key(passphrase, salt)?;
         let plain = key
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from([VERSION]), body.as_mut_slice())
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from([VERSION]),
+                body.as_mut_slice(),
+            )
             .map_err(|_| VaultError::WrongPassphrase(path.to_path_buf()))?;
         let mut master = Zeroizing::new([0u8; MASTER_LEN]);
         master.copy_from_slice(plain);
@@ -176,7 +187,9 @@ impl Vault {
 
     fn aead(&self, purpose: Purpose) -> Result<LessSafeKey, VaultError> {
         let k = self.derive(purpose, b"seal")?;
-        Ok(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, k.as_ref()).map_err(|_| VaultError::Crypto)?))
+        Ok(LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, k.as_ref()).map_err(|_| VaultError::Crypto)?,
+        ))
     }
 
     /// Seals `plaintext` for `purpose`: random nonce ‖ ciphertext ‖ tag.
@@ -185,7 +198,11 @@ impl Vault {
         rand::fill(&mut nonce).map_err(|_| VaultError::Crypto)?;
         let mut body = plaintext.to_vec();
         self.aead(purpose)?
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.label()), &mut body)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(purpose.label()),
+                &mut body,
+            )
             .map_err(|_| VaultError::Crypto)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&body);
@@ -193,7 +210,11 @@ impl Vault {
     }
 
     /// Opens what [`Vault::seal`] sealed for the same purpose.
-    pub fn open_sealed(&self, purpose: Purpose, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    pub fn open_sealed(
+        &self,
+        purpose: Purpose,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
             return Err(VaultError::Unseal);
         }
@@ -202,7 +223,11 @@ impl Vault {
         let mut body = Zeroizing::new(body.to_vec());
         let plain = self
             .aead(purpose)?
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.label()), body.as_mut_slice())
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(purpose.label()),
+                body.as_mut_slice(),
+            )
             .map_err(|_| VaultError::Unseal)?;
         Ok(Zeroizing::new(plain.to_vec()))
     }
@@ -230,7 +255,10 @@ mod tests {
         assert!(!sealed.windows(13).any(|w| w == b"9001011234567"));
         let (again, created) = Vault::open_or_create(&path, b"pass").expect("open");
         assert!(!created);
-        assert_eq!(again.open_sealed(Purpose::Rrn, &sealed).expect("open").as_slice(), b"9001011234567");
+        assert_eq!(
+            again.open_sealed(Purpose::Rrn, &sealed).expect("open").as_slice(),
+            b"9001011234567"
+        );
         assert_eq!(
             v.lookup_hash(Purpose::Rrn, b"x").expect("hash"),
             again.lookup_hash(Purpose::Rrn, b"x").expect("hash")
@@ -254,7 +282,10 @@ mod tests {
             v.lookup_hash(Purpose::SecurityCard, b"x").expect("hash")
         );
         // Two seals of the same value differ (random nonce).
-        assert_ne!(v.seal(Purpose::Rrn, b"a").expect("seal"), v.seal(Purpose::Rrn, b"a").expect("seal"));
+        assert_ne!(
+            v.seal(Purpose::Rrn, b"a").expect("seal"),
+            v.seal(Purpose::Rrn, b"a").expect("seal")
+        );
     }
 
     #[test]

@@ -77,7 +77,10 @@ async fn terms() -> Json<&'static [dojang_flows::terms::Term]> {
     responses(
         (status = 201, description = "The new flow and its first step", body = FlowView),
         (status = 400, description = "Not a valid start", body = Problem)))]
-async fn start(State(c): State<Shared>, Json(req): Json<StartFlow>) -> Result<(StatusCode, Json<FlowView>), ApiFlowError> {
+async fn start(
+    State(c): State<Shared>,
+    Json(req): Json<StartFlow>,
+) -> Result<(StatusCode, Json<FlowView>), ApiFlowError> {
     let view = c.flows.start(req, c.now()).await.map_err(ApiFlowError)?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -89,7 +92,10 @@ async fn start(State(c): State<Shared>, Json(req): Json<StartFlow>) -> Result<(S
         (status = 200, body = FlowView),
         (status = 404, body = Problem),
         (status = 410, description = "Expired", body = Problem)))]
-async fn show(State(c): State<Shared>, Path(id): Path<String>) -> Result<Json<FlowView>, ApiFlowError> {
+async fn show(
+    State(c): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<FlowView>, ApiFlowError> {
     Ok(Json(c.flows.view(&id, c.now()).await.map_err(ApiFlowError)?))
 }
 

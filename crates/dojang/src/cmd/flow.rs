@@ -79,6 +79,10 @@ pub struct Who {
     /// The real name (실명), when the center's policy checks it.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// A business customer (법인): its registration number (사업자등록번호, 10 digits), asked
+    /// instead of a resident registration number.
+    #[arg(long, value_name = "NUMBER")]
+    pub business_number: Option<String>,
 }
 
 /// Answers a script gives in advance.
@@ -770,6 +774,36 @@ impl Driver {
             Some(id) => id,
             None => self.con.line(t.s("인터넷뱅킹 ID: ", "Internet-banking ID: "))?,
         };
+        if let Some(number) = self.o.who.business_number.clone() {
+            // A business is found by its registration number; the banking password is sent
+            // only when the policy asks for it (the center then says so).
+            let first = self.step(
+                flow,
+                step,
+                Input::IdentifyBusiness { banking_id: &banking_id, business_number: &number, password: None },
+            );
+            return match first {
+                Err(ClientError::Api(e))
+                    if e.is_bad_input() && e.message_en.to_lowercase().contains("password") =>
+                {
+                    let password = self.con.secret(
+                        ENV_BANKING_PASSWORD,
+                        t.s("인터넷뱅킹 비밀번호: ", "Internet-banking password: "),
+                    )?;
+                    self.step(
+                        flow,
+                        step,
+                        Input::IdentifyBusiness {
+                            banking_id: &banking_id,
+                            business_number: &number,
+                            password: Some(&password.value),
+                        },
+                    )
+                    .map_err(|e| t.err(e))
+                }
+                other => other.map_err(|e| t.err(e)),
+            };
+        }
         let rrn = self.con.secret(
             ENV_RRN,
             t.s("주민등록번호 (13자리): ", "Resident registration number (13 digits): "),
@@ -1112,7 +1146,7 @@ impl Driver {
             Some(fee) if fee > 0 => println!(
                 "{}",
                 t.f(
-                    format!("  수수료 {}는 인증서 발급이 끝날 때 출금계좌에서 출금됩니다.", won(t, fee)),
+                    format!("  수수료 {}은 인증서 발급이 끝날 때 출금계좌에서 출금됩니다.", won(t, fee)),
                     format!("  The fee of {} is charged to the withdrawal account when the certificate is issued.", won(t, fee)),
                 )
             ),
@@ -1133,9 +1167,6 @@ impl Driver {
                     if let Ok(p) = v.output_as::<PaymentAccepted>("payment") {
                         row(t.s("출금계좌", "Account"), &p.account);
                         row(t.s("수수료", "Fee"), won(t, p.fee_krw));
-                        if let (Some(note), true) = (&p.note_ko, t.ko) {
-                            println!("  {note}");
-                        }
                         self.fee = Some(p.fee_krw);
                         self.account = Some(p.account);
                     }
@@ -1531,6 +1562,22 @@ impl Driver {
         }
         if let Some(at) = &done.at {
             row(t.s("처리 일시", "At"), kst_text(at));
+        }
+        if let (FlowKind::Revoke, Some(current)) = (self.o.kind, &self.current) {
+            // The files stay where they are: the customer decides whether to delete them.
+            println!(
+                "{}",
+                t.f(
+                    format!(
+                        "  폐기된 인증서 파일은 더 쓸 수 없습니다. 지우려면: dojang cert delete {}",
+                        current.entry.info.serial
+                    ),
+                    format!(
+                        "  The revoked certificate's files are of no further use; to delete them: dojang cert delete {}",
+                        current.entry.info.serial
+                    ),
+                )
+            );
         }
         Ok(())
     }
