@@ -1,0 +1,193 @@
+//! The flow engine with every real part behind it (store, CA, RA, vault, identity, the phone
+//! simulator), driven at chosen times: steps out of order, replayed, and after the flow has
+//! expired are refused and change nothing.
+
+use std::sync::Arc;
+
+use dojang_ca::{CaNames, CertificateAuthority, Passphrase};
+use dojang_flows::{FlowError, FlowKind, FlowSettings, Flows, Policy, StartFlow};
+use dojang_identity::{AccountSpec, Enrolment, Identity, Limits, SecondFactorKind};
+use dojang_npki::vid::Rrn;
+use dojang_outside::{list_inbox, Outside, Simulator};
+use dojang_pki::KeyType;
+use dojang_profile::{Catalog, PublicationUrls, SubjectRules};
+use dojang_ra::RegistrationAuthority;
+use dojang_store::{Actor, CustomerKind, Store};
+use dojang_vault::Vault;
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+struct Bank {
+    _dir: tempfile::TempDir,
+    store: Store,
+    flows: Flows,
+}
+
+async fn bank(now: OffsetDateTime) -> Bank {
+    bank_with(now, FlowSettings::default()).await
+}
+
+async fn bank_with(now: OffsetDateTime, settings: FlowSettings) -> Bank {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open_sqlite(&dir.path().join("db")).await.expect("store");
+    let names = CaNames {
+        organization: "dojang".into(),
+        root_cn: "dojang Root CA".into(),
+        issuing_cn: "dojangCA Class 1".into(),
+        key_type: KeyType::EcdsaP256,
+    };
+    let urls = PublicationUrls::new("http://127.0.0.1:1");
+    let pass = Passphrase::new("pass".into());
+    let ca = Arc::new(
+        CertificateAuthority::open_or_create(&dir.path().join("ca"), &pass, &names, &urls, now)
+            .expect("ca")
+            .ca,
+    );
+    let rules = SubjectRules { organization: "dojang".into(), bank_ou: "DOJANGBANK".into() };
+    let catalog = Catalog::defaults();
+    let ra = Arc::new(RegistrationAuthority::new(
+        ca.clone(),
+        store.clone(),
+        catalog.clone(),
+        rules.clone(),
+        urls,
+    ));
+    let (vault, _) = Vault::open_or_create(&dir.path().join("vault.key"), b"pass").expect("vault");
+    let vault = Arc::new(vault);
+    let outside: Arc<dyn Outside> = Arc::new(Simulator::new(store.clone(), vault.clone()));
+    let identity =
+        Arc::new(Identity::new(store.clone(), vault.clone(), outside, Limits::default()));
+    identity
+        .enrol(
+            &Enrolment {
+                kind: CustomerKind::Person,
+                name: "홍길동".into(),
+                rrn: Some(Rrn::new("9001011234567").expect("rrn")),
+                business_number: None,
+                phone: "010-1234-5678".into(),
+                email: "hong@example.com".into(),
+                address: "서울".into(),
+                banking_id: "hong".into(),
+                banking_password: Zeroizing::new("bank-pass-1!".into()),
+                accounts: vec![AccountSpec {
+                    number: "110-123-456789".into(),
+                    password: Zeroizing::new("1234".into()),
+                    balance: 10_000,
+                }],
+                id_card: None,
+                second_factor: SecondFactorKind::None,
+            },
+            Actor::Operator,
+            now,
+        )
+        .await
+        .expect("enrol");
+    let flows = Flows::new(
+        store.clone(),
+        ra,
+        ca,
+        identity,
+        vault,
+        catalog,
+        rules,
+        Policy::default(),
+        settings,
+    );
+    Bank { _dir: dir, store, flows }
+}
+
+fn all_terms() -> serde_json::Value {
+    json!({ "accepted": dojang_flows::terms::TERMS.iter().map(|t| t.id).collect::<Vec<_>>() })
+}
+
+#[tokio::test]
+async fn steps_must_come_in_order_once_and_in_time() {
+    let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let b = bank(t0).await;
+    let start = StartFlow { kind: FlowKind::Issue, method: None };
+    let v = b.flows.start(start, t0).await.expect("start");
+    let id = v.id.clone();
+    assert_eq!(v.next.as_ref().map(|s| (s.number, s.total)), Some((1, 8)));
+
+    // Skipping ahead is refused, and names the step that is next.
+    let e = b
+        .flows
+        .step(&id, "identify", json!({"banking_id": "hong", "rrn": "9001011234567"}), t0)
+        .await;
+    assert!(matches!(e, Err(FlowError::OutOfOrder { expected: "terms", .. })), "{e:?}");
+    // A step that does not exist.
+    assert!(matches!(
+        b.flows.step(&id, "skip", json!({}), t0).await,
+        Err(FlowError::UnknownStep(_))
+    ));
+    // A flow id that does not exist.
+    let e = b.flows.step("00000000000000000000000000000000", "terms", all_terms(), t0).await;
+    assert!(matches!(e, Err(FlowError::UnknownFlow)));
+
+    b.flows.step(&id, "terms", all_terms(), t0).await.expect("terms");
+    // The same step again (a replay) is refused: the flow has moved on.
+    let e = b.flows.step(&id, "terms", all_terms(), t0).await;
+    assert!(matches!(e, Err(FlowError::OutOfOrder { expected: "identify", .. })), "{e:?}");
+
+    let t1 = t0 + Duration::minutes(9);
+    let v = b
+        .flows
+        .step(&id, "identify", json!({"banking_id": "hong", "rrn": "900101-1234567"}), t1)
+        .await
+        .expect("identify within the idle time");
+    assert_eq!(v.next.as_ref().map(|s| s.number), Some(3));
+
+    // Left idle past ten minutes, the flow is gone: every step and even a look are refused.
+    let t2 = t1 + Duration::minutes(11);
+    let e = b.flows.step(&id, "product", json!({"product": "personal-bank"}), t2).await;
+    assert!(matches!(e, Err(FlowError::Expired)), "{e:?}");
+    assert!(matches!(b.flows.view(&id, t2).await, Err(FlowError::Expired)));
+    assert!(FlowError::Expired.message_ko().contains("처음부터"));
+    assert_eq!(b.store.certificate_count().await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn a_busy_flow_still_ends_at_its_lifetime() {
+    let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let settings = FlowSettings { lifetime: Duration::minutes(20), ..FlowSettings::default() };
+    let b = bank_with(t0, settings).await;
+    let v =
+        b.flows.start(StartFlow { kind: FlowKind::Issue, method: None }, t0).await.expect("start");
+    let id = v.id;
+    // Each step comes well inside the idle time, but the whole flow outlives its lifetime.
+    b.flows.step(&id, "terms", all_terms(), t0 + Duration::minutes(8)).await.expect("terms");
+    b.flows
+        .step(
+            &id,
+            "identify",
+            json!({"banking_id": "hong", "rrn": "9001011234567"}),
+            t0 + Duration::minutes(16),
+        )
+        .await
+        .expect("identify");
+    let e = b
+        .flows
+        .step(&id, "product", json!({"product": "personal-bank"}), t0 + Duration::minutes(24))
+        .await;
+    assert!(matches!(e, Err(FlowError::Expired)), "{e:?}");
+}
+
+#[tokio::test]
+async fn an_answer_before_its_challenge_is_refused() {
+    let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let b = bank(t0).await;
+    let v =
+        b.flows.start(StartFlow { kind: FlowKind::Issue, method: None }, t0).await.expect("start");
+    let id = v.id;
+    b.flows.step(&id, "terms", all_terms(), t0).await.expect("terms");
+    b.flows
+        .step(&id, "identify", json!({"banking_id": "hong", "rrn": "9001011234567"}), t0)
+        .await
+        .expect("identify");
+    b.flows.step(&id, "product", json!({"product": "personal-bank"}), t0).await.expect("product");
+    let e = b.flows.step(&id, "check-ars", json!({"action": "answer", "code": "123456"}), t0).await;
+    assert!(matches!(e, Err(FlowError::NotStarted)), "{e:?}");
+    // Nothing was sent, nothing issued.
+    assert!(list_inbox(&b.store, "010-1234-5678", 0).await.expect("inbox").is_empty());
+}
