@@ -372,56 +372,18 @@ impl Flows {
                 let customer =
                     customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
                 let target = self.select(&state, customer, s.serial.as_deref(), now).await?;
-                let product: ProductId = target.product.parse().map_err(FlowError::internal)?;
-                state.product = Some(product);
-                state.target = Some(Target {
-                    serial: target.serial.to_hex(),
-                    product,
-                    not_after: target.not_after.unix_timestamp(),
-                });
-                self.replan(&mut state, product);
-                Outcome {
-                    advance: true,
-                    output: json!({
-                        "serial": target.serial.to_hex(),
-                        "subject": target.subject,
-                        "product": product,
-                        "not_after": rfc3339(target.not_after),
-                    }),
-                }
+                Outcome { advance: true, output: self.take_target(&mut state, &target)? }
             }
             Step::Possession => {
                 let p: PossessionInput = parse(step, input)?;
                 let target = self.possession(id, &state, &p.serial, &p.signature, now).await?;
-                let product: ProductId = target.product.parse().map_err(FlowError::internal)?;
                 let customer_id = target.customer_id.ok_or_else(|| {
                     FlowError::NoCertificate(
                         "the certificate is not registered to a customer here".into(),
                     )
                 })?;
                 state.customer_id = Some(customer_id);
-                state.product = Some(product);
-                state.target = Some(Target {
-                    serial: target.serial.to_hex(),
-                    product,
-                    not_after: target.not_after.unix_timestamp(),
-                });
-                if state.kind == FlowKind::Renew {
-                    let p = self.catalog.get(product);
-                    state.fee =
-                        i64::try_from(p.fee_for(p.validity_days)).map_err(FlowError::internal)?;
-                }
-                self.replan(&mut state, product);
-                Outcome {
-                    advance: true,
-                    output: json!({
-                        "serial": target.serial.to_hex(),
-                        "subject": target.subject,
-                        "product": product,
-                        "not_after": rfc3339(target.not_after),
-                        "fee_krw": state.fee,
-                    }),
-                }
+                Outcome { advance: true, output: self.take_target(&mut state, &target)? }
             }
             Step::Payment => {
                 let customer =
@@ -510,6 +472,34 @@ impl Flows {
             return Err(FlowError::Conflict);
         }
         Ok(view(id, &state, false, rfc3339(expires)))
+    }
+
+    /// Makes `target` the certificate the flow acts on: its product decides the plan (and, for a
+    /// renewal, the fee).
+    fn take_target(
+        &self,
+        state: &mut FlowState,
+        target: &CertificateRecord,
+    ) -> Result<serde_json::Value, FlowError> {
+        let product: ProductId = target.product.parse().map_err(FlowError::internal)?;
+        state.product = Some(product);
+        state.target = Some(Target {
+            serial: target.serial.to_hex(),
+            product,
+            not_after: target.not_after.unix_timestamp(),
+        });
+        if state.kind == FlowKind::Renew {
+            let p = self.catalog.get(product);
+            state.fee = i64::try_from(p.fee_for(p.validity_days)).map_err(FlowError::internal)?;
+        }
+        self.replan(state, product);
+        Ok(json!({
+            "serial": target.serial.to_hex(),
+            "subject": target.subject,
+            "product": product,
+            "not_after": rfc3339(target.not_after),
+            "fee_krw": state.fee,
+        }))
     }
 
     /// Re-plans after the product is known, keeping the steps already taken.

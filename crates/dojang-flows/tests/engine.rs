@@ -2,21 +2,21 @@
 //! simulator), driven at chosen times: steps out of order, replayed, and after the flow has
 //! expired are refused and change nothing.
 
+mod common;
+
 use std::sync::Arc;
 
 use dojang_ca::{CaNames, CertificateAuthority, Passphrase};
 use dojang_flows::{FlowError, FlowKind, FlowSettings, Flows, Policy, StartFlow};
-use dojang_identity::{AccountSpec, Enrolment, Identity, Limits, SecondFactorKind};
-use dojang_npki::vid::Rrn;
+use dojang_identity::{Identity, Limits};
 use dojang_outside::{list_inbox, Outside, Simulator};
 use dojang_pki::KeyType;
 use dojang_profile::{Catalog, PublicationUrls, SubjectRules};
 use dojang_ra::RegistrationAuthority;
-use dojang_store::{Actor, CustomerKind, Store};
+use dojang_store::Store;
 use dojang_vault::Vault;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
-use zeroize::Zeroizing;
 
 struct Bank {
     _dir: tempfile::TempDir,
@@ -58,31 +58,7 @@ async fn bank_with(now: OffsetDateTime, settings: FlowSettings) -> Bank {
     let outside: Arc<dyn Outside> = Arc::new(Simulator::new(store.clone(), vault.clone()));
     let identity =
         Arc::new(Identity::new(store.clone(), vault.clone(), outside, Limits::default()));
-    identity
-        .enrol(
-            &Enrolment {
-                kind: CustomerKind::Person,
-                name: "홍길동".into(),
-                rrn: Some(Rrn::new("9001011234567").expect("rrn")),
-                business_number: None,
-                phone: "010-1234-5678".into(),
-                email: "hong@example.com".into(),
-                address: "서울".into(),
-                banking_id: "hong".into(),
-                banking_password: Zeroizing::new("bank-pass-1!".into()),
-                accounts: vec![AccountSpec {
-                    number: "110-123-456789".into(),
-                    password: Zeroizing::new("1234".into()),
-                    balance: 10_000,
-                }],
-                id_card: None,
-                second_factor: SecondFactorKind::None,
-            },
-            Actor::Operator,
-            now,
-        )
-        .await
-        .expect("enrol");
+    common::enrol_hong(&identity, now).await;
     let flows = Flows::new(
         store.clone(),
         ra,

@@ -1,17 +1,17 @@
 //! Expiry reminders: sent once per certificate, 30 days before its end, by SMS and e-mail,
 //! and not for certificates that are revoked, far from their end, or not a customer's.
 
+mod common;
+
 use std::sync::Arc;
 
-use dojang_identity::{AccountSpec, Enrolment, Identity, Limits, SecondFactorKind};
-use dojang_npki::vid::Rrn;
+use dojang_identity::{Identity, Limits};
 use dojang_outside::{list_inbox, Outside, Simulator};
 use dojang_pki::{RevocationReason, Serial};
 use dojang_profile::Catalog;
-use dojang_store::{Actor, AuditVerdict, Channel, CustomerKind, NewCertificate, Store};
+use dojang_store::{AuditVerdict, Channel, NewCertificate, Store};
 use dojang_vault::Vault;
 use time::{Duration, OffsetDateTime};
-use zeroize::Zeroizing;
 
 fn cert(serial: &str, customer: Option<i64>, not_after: OffsetDateTime) -> NewCertificate {
     NewCertificate {
@@ -35,32 +35,8 @@ async fn reminders_go_out_once_thirty_days_before_the_end() {
     let outside: Arc<dyn Outside> = Arc::new(Simulator::new(store.clone(), vault.clone()));
     let identity = Identity::new(store.clone(), vault.clone(), outside.clone(), Limits::default());
     let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
-    let enrolled = identity
-        .enrol(
-            &Enrolment {
-                kind: CustomerKind::Person,
-                name: "홍길동".into(),
-                rrn: Some(Rrn::new("9001011234567").expect("rrn")),
-                business_number: None,
-                phone: "010-1234-5678".into(),
-                email: "hong@example.com".into(),
-                address: "서울".into(),
-                banking_id: "hong".into(),
-                banking_password: Zeroizing::new("bank-pass-1!".into()),
-                accounts: vec![AccountSpec {
-                    number: "110-123-456789".into(),
-                    password: Zeroizing::new("1234".into()),
-                    balance: 10_000,
-                }],
-                id_card: None,
-                second_factor: SecondFactorKind::None,
-            },
-            Actor::Operator,
-            now,
-        )
-        .await
-        .expect("enrol");
-    let id = Some(enrolled.customer_id);
+    let customer_id = common::enrol_hong(&identity, now).await;
+    let id = Some(customer_id);
     store.insert_certificate(&cert("0A01", id, now + Duration::days(20))).await.expect("due");
     store.insert_certificate(&cert("0A02", id, now + Duration::days(40))).await.expect("not yet");
     store.insert_certificate(&cert("0A03", id, now + Duration::days(10))).await.expect("revoked");

@@ -10,10 +10,10 @@ use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
-use crate::tx::Tx;
 use crate::record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
 };
+use crate::tx::Tx;
 
 /// The center's store.
 #[derive(Clone, Debug)]
@@ -44,6 +44,23 @@ fn revocation_of(at: Option<i64>, reason: Option<i64>) -> Result<Option<Revocati
         }
         _ => Ok(None),
     }
+}
+
+/// The columns [`certificate_of`] reads.
+const CERT_COLUMNS: &str = "serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason, customer_id";
+
+fn certificate_of(row: &sqlx::sqlite::SqliteRow) -> Result<CertificateRecord, StoreError> {
+    Ok(CertificateRecord {
+        serial: serial_of(row.try_get("serial")?)?,
+        product: row.try_get("product")?,
+        subject: row.try_get("subject")?,
+        not_before: from_unix(row.try_get("not_before")?)?,
+        not_after: from_unix(row.try_get("not_after")?)?,
+        issued_at: from_unix(row.try_get("issued_at")?)?,
+        der: row.try_get("der")?,
+        revocation: revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?,
+        customer_id: row.try_get("customer_id")?,
+    })
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -88,10 +105,11 @@ impl Tx {
         reason: RevocationReason,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
-            .bind(serial.to_hex())
-            .fetch_optional(&mut *self.inner)
-            .await?;
+        let row =
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+                .bind(serial.to_hex())
+                .fetch_optional(&mut *self.inner)
+                .await?;
         let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
         if let Some(old) =
             revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
@@ -106,33 +124,42 @@ impl Tx {
                 });
             }
         }
-        sqlx::query("UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?")
-            .bind(unix(at))
-            .bind(i64::from(reason.code()))
-            .bind(serial.to_hex())
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(
+            "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
+        )
+        .bind(unix(at))
+        .bind(i64::from(reason.code()))
+        .bind(serial.to_hex())
+        .execute(&mut *self.inner)
+        .await?;
         self.bump_status_generation().await
     }
 
     /// Lifts a hold inside this transaction.
     pub async fn resume(&mut self, serial: &Serial) -> Result<(), StoreError> {
-        let row = sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
-            .bind(serial.to_hex())
-            .fetch_optional(&mut *self.inner)
-            .await?;
+        let row =
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+                .bind(serial.to_hex())
+                .fetch_optional(&mut *self.inner)
+                .await?;
         let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
         match revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
             Some(r) if r.reason == RevocationReason::CertificateHold => {}
             Some(r) => {
-                return Err(StoreError::AlreadyRevoked { serial: serial.clone(), reason: r.reason, at: r.at })
+                return Err(StoreError::AlreadyRevoked {
+                    serial: serial.clone(),
+                    reason: r.reason,
+                    at: r.at,
+                })
             }
             None => return Err(StoreError::NotSuspended(serial.clone())),
         }
-        sqlx::query("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = ?")
-            .bind(serial.to_hex())
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(
+            "UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = ?",
+        )
+        .bind(serial.to_hex())
+        .execute(&mut *self.inner)
+        .await?;
         self.bump_status_generation().await
     }
 }
@@ -171,28 +198,11 @@ impl Store {
         &self,
         serial: &Serial,
     ) -> Result<Option<CertificateRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason, customer_id
-             FROM certificates WHERE serial = ?",
-        )
-        .bind(serial.to_hex())
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(CertificateRecord {
-            serial: serial_of(row.try_get("serial")?)?,
-            product: row.try_get("product")?,
-            subject: row.try_get("subject")?,
-            not_before: from_unix(row.try_get("not_before")?)?,
-            not_after: from_unix(row.try_get("not_after")?)?,
-            issued_at: from_unix(row.try_get("issued_at")?)?,
-            der: row.try_get("der")?,
-            revocation: revocation_of(
-                row.try_get("revoked_at")?,
-                row.try_get("revocation_reason")?,
-            )?,
-            customer_id: row.try_get("customer_id")?,
-        }))
+        let row = sqlx::query(&format!("SELECT {CERT_COLUMNS} FROM certificates WHERE serial = ?"))
+            .bind(serial.to_hex())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(certificate_of).transpose()
     }
 
     /// Every certificate issued to `customer_id`, newest first.
@@ -200,19 +210,13 @@ impl Store {
         &self,
         customer_id: i64,
     ) -> Result<Vec<CertificateRecord>, StoreError> {
-        let serials: Vec<String> = sqlx::query_scalar(
-            "SELECT serial FROM certificates WHERE customer_id = ? ORDER BY issued_at DESC, serial",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE customer_id = ? ORDER BY issued_at DESC, serial"
+        ))
         .bind(customer_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(serials.len());
-        for s in serials {
-            if let Some(c) = self.certificate(&serial_of(&s)?).await? {
-                out.push(c);
-            }
-        }
-        Ok(out)
+        rows.iter().map(certificate_of).collect()
     }
 
     /// Customers' certificates that end in `(now, until]`, are not revoked, and have had no
@@ -222,24 +226,18 @@ impl Store {
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Vec<CertificateRecord>, StoreError> {
-        let serials: Vec<String> = sqlx::query_scalar(
-            "SELECT c.serial FROM certificates c
+        let rows = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates c
              WHERE c.customer_id IS NOT NULL AND c.revoked_at IS NULL
                AND c.not_after > ? AND c.not_after <= ?
                AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.serial = c.serial)
-             ORDER BY c.not_after",
-        )
+             ORDER BY c.not_after"
+        ))
         .bind(unix(now))
         .bind(unix(until))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(serials.len());
-        for s in serials {
-            if let Some(c) = self.certificate(&serial_of(&s)?).await? {
-                out.push(c);
-            }
-        }
-        Ok(out)
+        rows.iter().map(certificate_of).collect()
     }
 
     /// Claims the reminder of `serial`: true for exactly one caller, however many replicas ask.
@@ -262,7 +260,10 @@ impl Store {
 
     /// Gives a claim back when the reminder could not be sent, so that a later run retries.
     pub async fn release_reminder(&self, serial: &Serial) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM reminders WHERE serial = ?").bind(serial.to_hex()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM reminders WHERE serial = ?")
+            .bind(serial.to_hex())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

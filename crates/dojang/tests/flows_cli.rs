@@ -110,7 +110,12 @@ fn enrol(c: &TestCenter, n: u32, name: &str, balance: i64) -> Customer {
         "accounts": [{"number": cust.account, "password": ACCOUNT_PW, "balance": balance}],
         "second_factor": "security-card",
     });
-    std::fs::write(&file, doc.to_string()).unwrap();
+    Customer { card: add_customer(c, &file, &doc), ..cust }
+}
+
+/// `dojang admin customer add --from FILE --json` with `doc`; returns the security card's codes.
+fn add_customer(c: &TestCenter, file: &std::path::Path, doc: &serde_json::Value) -> Vec<String> {
+    std::fs::write(file, doc.to_string()).unwrap();
     let out =
         c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
     assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
@@ -120,7 +125,7 @@ fn enrol(c: &TestCenter, n: u32, name: &str, balance: i64) -> Customer {
     let codes = j["security_card"]["codes"].as_array().expect("a security card's codes");
     let card = codes.iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert!(card.iter().all(|code| code.len() == 4), "{card:?}");
-    Customer { card, ..cust }
+    card
 }
 
 /// The balance of the customer's account, as staff see it.
@@ -848,15 +853,7 @@ fn enrol_business(c: &TestCenter, n: u32, name: &str, number: &str, balance: i64
         "accounts": [{"number": cust.account, "password": ACCOUNT_PW, "balance": balance}],
         "second_factor": "security-card",
     });
-    std::fs::write(&file, doc.to_string()).unwrap();
-    let out =
-        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
-    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).expect("JSON line");
-    let j: serde_json::Value = serde_json::from_str(line).unwrap();
-    let codes = j["security_card"]["codes"].as_array().expect("a security card's codes");
-    Customer { card: codes.iter().map(|v| v.as_str().unwrap().to_string()).collect(), ..cust }
+    Customer { card: add_customer(c, &file, &doc), ..cust }
 }
 
 #[test]
