@@ -48,7 +48,12 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    pub fn new(actor: Actor, action: &str, subject: impl Into<String>, detail: serde_json::Value) -> Self {
+    pub fn new(
+        actor: Actor,
+        action: &str,
+        subject: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> Self {
         AuditEvent { actor, action: action.to_string(), subject: subject.into(), detail }
     }
 }
@@ -80,7 +85,15 @@ fn field(h: &mut Sha256, bytes: &[u8]) {
 }
 
 /// The entry hash: length-prefixed fields, so no two different entries hash alike.
-fn entry_hash(prev: &[u8], seq: i64, at: i64, actor: &str, action: &str, subject: &str, detail: &str) -> [u8; 32] {
+fn entry_hash(
+    prev: &[u8],
+    seq: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"dojang audit v1");
     field(&mut h, prev);
@@ -94,13 +107,20 @@ fn entry_hash(prev: &[u8], seq: i64, at: i64, actor: &str, action: &str, subject
 }
 
 fn hash32(v: Vec<u8>, seq: i64) -> Result<[u8; 32], StoreError> {
-    v.try_into().map_err(|_| StoreError::Corrupt(format!("audit hash of entry {seq} is not 32 bytes")))
+    v.try_into()
+        .map_err(|_| StoreError::Corrupt(format!("audit hash of entry {seq} is not 32 bytes")))
 }
 
 impl Tx {
     /// Appends `event` inside this transaction: it lands with the change it records, or not at all.
-    pub async fn audit(&mut self, event: &AuditEvent, at: OffsetDateTime) -> Result<i64, StoreError> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *self.inner).await?;
+    pub async fn audit(
+        &mut self,
+        event: &AuditEvent,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *self.inner)
+            .await?;
         let prev_seq: i64 = head.try_get("seq")?;
         let prev_hash: Vec<u8> = head.try_get("hash")?;
         let seq = prev_seq + 1;
@@ -140,7 +160,11 @@ impl Store {
     }
 
     /// Entries after `after_seq`, oldest first, at most `limit`.
-    pub async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
         )
@@ -190,7 +214,10 @@ impl Store {
                 }
                 let stored_prev: Vec<u8> = r.try_get("prev_hash")?;
                 if stored_prev != prev {
-                    return Ok(AuditVerdict::Broken { seq, problem: "it does not link to the entry before it".into() });
+                    return Ok(AuditVerdict::Broken {
+                        seq,
+                        problem: "it does not link to the entry before it".into(),
+                    });
                 }
                 let hash = entry_hash(
                     &prev,
@@ -203,14 +230,19 @@ impl Store {
                 );
                 let stored: Vec<u8> = r.try_get("hash")?;
                 if stored != hash {
-                    return Ok(AuditVerdict::Broken { seq, problem: "its content was changed after it was written".into() });
+                    return Ok(AuditVerdict::Broken {
+                        seq,
+                        problem: "its content was changed after it was written".into(),
+                    });
                 }
                 prev = hash;
                 expected_seq += 1;
                 after = seq;
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
         let head_seq: i64 = head.try_get("seq")?;
         let head_hash: Vec<u8> = head.try_get("hash")?;
         if head_seq != expected_seq - 1 || head_hash != prev {
@@ -235,7 +267,12 @@ mod tests {
         let s = Store::open_sqlite(&dir.path().join("db")).await.expect("open");
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         for i in 0..n {
-            let e = AuditEvent::new(Actor::Customer(7), "identity.sms.fail", format!("flow:{i}"), serde_json::json!({"attempt": i}));
+            let e = AuditEvent::new(
+                Actor::Customer(7),
+                "identity.sms.fail",
+                format!("flow:{i}"),
+                serde_json::json!({"attempt": i}),
+            );
             s.audit(&e, now).await.expect("append");
         }
         (dir, s)
@@ -248,7 +285,10 @@ mod tests {
     #[tokio::test]
     async fn an_untouched_chain_verifies() {
         let (_d, s) = store_with(5).await;
-        assert!(matches!(s.verify_audit().await.expect("verify"), AuditVerdict::Intact { entries: 5, .. }));
+        assert!(matches!(
+            s.verify_audit().await.expect("verify"),
+            AuditVerdict::Intact { entries: 5, .. }
+        ));
         let entries = s.audit_entries(0, 10).await.expect("list");
         assert_eq!(entries.len(), 5);
         assert_eq!(entries[0].actor, "customer:7");

@@ -24,7 +24,8 @@ pub struct FlowRecord {
 }
 
 fn time_of(secs: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp(secs).map_err(|_| StoreError::Corrupt(format!("flow time {secs}")))
+    OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|_| StoreError::Corrupt(format!("flow time {secs}")))
 }
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<FlowRecord, StoreError> {
@@ -41,7 +42,8 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<FlowRecord, StoreError> {
     })
 }
 
-const COLUMNS: &str = "id, kind, state, customer_id, created_at, updated_at, expires_at, version, finished_at";
+const COLUMNS: &str =
+    "id, kind, state, customer_id, created_at, updated_at, expires_at, version, finished_at";
 
 impl Store {
     /// Stores a new flow at version 1.
@@ -87,7 +89,8 @@ impl Store {
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let moved = tx.advance_flow(id, version, state, customer_id, now, expires_at, false).await?;
+        let moved =
+            tx.advance_flow(id, version, state, customer_id, now, expires_at, false).await?;
         tx.commit().await?;
         Ok(moved)
     }
@@ -153,7 +156,10 @@ mod tests {
         let s = Store::open_sqlite(&dir.path().join("db")).await.expect("open");
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         s.create_flow("f1", "issue", "{}", now, now + Duration::minutes(10)).await.expect("create");
-        assert!(s.advance_flow("f1", 1, "{\"a\":1}", None, now, now + Duration::minutes(10)).await.expect("step"));
+        assert!(s
+            .advance_flow("f1", 1, "{\"a\":1}", None, now, now + Duration::minutes(10))
+            .await
+            .expect("step"));
         // The same step again (replay) finds version 2 and does nothing.
         assert!(!s.advance_flow("f1", 1, "{\"a\":9}", None, now, now).await.expect("replay"));
         let f = s.flow("f1").await.expect("read").expect("exists");
