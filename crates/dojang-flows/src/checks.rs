@@ -30,6 +30,10 @@ impl Policy {
             FlowKind::Revoke => dojang_identity::FlowKind::Revoke,
             FlowKind::Suspend => dojang_identity::FlowKind::Suspend,
             FlowKind::Resume => dojang_identity::FlowKind::Resume,
+            // Re-verification asks for everything the first issue asked (document 004).
+            FlowKind::FinancialIssue | FlowKind::FinancialReissue => {
+                dojang_identity::FlowKind::FinancialIssue
+            }
         };
         self.0.checks(kind, product).to_vec()
     }

@@ -170,6 +170,12 @@ impl Flows {
                 plan.extend(checks);
                 plan.extend([Step::Confirm, Step::Csr]);
             }
+            // Document 004: ID + RRN, ARS, account and password, card or OTP, SMS, then the PIN.
+            (FlowKind::FinancialIssue | FlowKind::FinancialReissue, _) => {
+                plan.extend([Step::Terms, Step::Identify]);
+                plan.extend(checks);
+                plan.extend([Step::Confirm, Step::Pin]);
+            }
             (FlowKind::Renew, _) => {
                 plan.extend([Step::Terms, Step::Possession]);
                 plan.extend(checks);
@@ -207,17 +213,23 @@ impl Flows {
                 Step::Terms,
                 "renewal needs the current certificate; to get a new one without it, use reissue",
             )),
-            (FlowKind::Issue | FlowKind::Reissue, _) => Method::Identity,
+            (
+                FlowKind::Issue
+                | FlowKind::Reissue
+                | FlowKind::FinancialIssue
+                | FlowKind::FinancialReissue,
+                _,
+            ) => Method::Identity,
             (_, m) => m.unwrap_or(Method::Certificate),
         };
         let state = FlowState {
             kind: req.kind,
             method,
-            plan: self.plan(req.kind, method, ProductId::PersonalBank),
+            plan: self.plan(req.kind, method, crate::financial::product_of(req.kind)),
             position: 0,
             started: None,
             customer_id: None,
-            product: None,
+            product: req.kind.is_financial().then_some(ProductId::Financial),
             fee: 0,
             account: None,
             target: None,
@@ -298,8 +310,12 @@ impl Flows {
         };
 
         // The last step of a flow finishes it in one transaction with everything it changes.
-        if state.is_last() && matches!(step, Step::Csr | Step::Confirm) {
+        if state.is_last() && matches!(step, Step::Csr | Step::Confirm | Step::Pin) {
             let output = match step {
+                Step::Pin => {
+                    self.finish_financial(id, &record, &mut state, customer.as_ref(), input, now)
+                        .await?
+                }
                 Step::Csr => {
                     self.finish_issue(id, &record, &mut state, customer.as_ref(), input, now)
                         .await?

@@ -19,6 +19,11 @@ pub enum FlowKind {
     Suspend,
     /// 효력회복.
     Resume,
+    /// 금융인증서 발급: the key pair is made and kept by the center, unlocked by a PIN.
+    FinancialIssue,
+    /// 금융인증서 재발급: the identity checks again and a new PIN; it also unlocks a PIN
+    /// locked after five wrong tries. The current financial certificate is revoked (superseded).
+    FinancialReissue,
 }
 
 impl FlowKind {
@@ -30,6 +35,8 @@ impl FlowKind {
             FlowKind::Revoke => "revoke",
             FlowKind::Suspend => "suspend",
             FlowKind::Resume => "resume",
+            FlowKind::FinancialIssue => "financial-issue",
+            FlowKind::FinancialReissue => "financial-reissue",
         }
     }
 
@@ -41,12 +48,26 @@ impl FlowKind {
             FlowKind::Revoke => "인증서 폐기",
             FlowKind::Suspend => "인증서 효력정지",
             FlowKind::Resume => "인증서 효력회복",
+            FlowKind::FinancialIssue => "금융인증서 발급",
+            FlowKind::FinancialReissue => "금융인증서 재발급",
         }
     }
 
     /// Whether the flow ends with a new certificate.
     pub fn issues(self) -> bool {
-        matches!(self, FlowKind::Issue | FlowKind::Reissue | FlowKind::Renew)
+        matches!(
+            self,
+            FlowKind::Issue
+                | FlowKind::Reissue
+                | FlowKind::Renew
+                | FlowKind::FinancialIssue
+                | FlowKind::FinancialReissue
+        )
+    }
+
+    /// The financial certificate's flows: the center makes the key, the last step is the PIN.
+    pub fn is_financial(self) -> bool {
+        matches!(self, FlowKind::FinancialIssue | FlowKind::FinancialReissue)
     }
 }
 

@@ -38,10 +38,12 @@ pub enum Step {
     Confirm,
     /// 인증서 발급: the CSR of a key made on the customer's side.
     Csr,
+    /// 금융인증서 비밀번호 등록: six digits; the center makes and keeps the key (financial flows).
+    Pin,
 }
 
 impl Step {
-    pub const ALL: [Step; 16] = [
+    pub const ALL: [Step; 17] = [
         Step::Terms,
         Step::Identify,
         Step::Product,
@@ -58,6 +60,7 @@ impl Step {
         Step::Reason,
         Step::Confirm,
         Step::Csr,
+        Step::Pin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +81,7 @@ impl Step {
             Step::Reason => "reason",
             Step::Confirm => "confirm",
             Step::Csr => "csr",
+            Step::Pin => "pin",
         }
     }
 
@@ -103,6 +107,7 @@ impl Step {
             Step::Reason => "폐기 사유",
             Step::Confirm => "최종 확인",
             Step::Csr => "인증서 발급",
+            Step::Pin => "금융인증서 비밀번호 등록",
         }
     }
 
@@ -124,6 +129,7 @@ impl Step {
             Step::Reason => "Reason",
             Step::Confirm => "Confirm",
             Step::Csr => "Issue the certificate",
+            Step::Pin => "Financial certificate PIN",
         }
     }
 

@@ -4,74 +4,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use dojang_ca::{CaNames, CertificateAuthority, Passphrase};
-use dojang_flows::{FlowError, FlowKind, FlowSettings, Flows, Policy, StartFlow};
-use dojang_identity::{Identity, Limits};
-use dojang_outside::{list_inbox, Outside, Simulator};
-use dojang_pki::KeyType;
-use dojang_profile::{Catalog, PublicationUrls, SubjectRules};
-use dojang_ra::RegistrationAuthority;
-use dojang_store::Store;
-use dojang_vault::Vault;
+use common::{bank, bank_with};
+use dojang_flows::{FlowError, FlowKind, FlowSettings, StartFlow};
+use dojang_outside::list_inbox;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
-
-struct Bank {
-    _dir: tempfile::TempDir,
-    store: Store,
-    flows: Flows,
-}
-
-async fn bank(now: OffsetDateTime) -> Bank {
-    bank_with(now, FlowSettings::default()).await
-}
-
-async fn bank_with(now: OffsetDateTime, settings: FlowSettings) -> Bank {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_sqlite(&dir.path().join("db")).await.expect("store");
-    let names = CaNames {
-        organization: "dojang".into(),
-        root_cn: "dojang Root CA".into(),
-        issuing_cn: "dojangCA Class 1".into(),
-        key_type: KeyType::EcdsaP256,
-    };
-    let urls = PublicationUrls::new("http://127.0.0.1:1");
-    let pass = Passphrase::new("pass".into());
-    let ca = Arc::new(
-        CertificateAuthority::open_or_create(&dir.path().join("ca"), &pass, &names, &urls, now)
-            .expect("ca")
-            .ca,
-    );
-    let rules = SubjectRules { organization: "dojang".into(), bank_ou: "DOJANGBANK".into() };
-    let catalog = Catalog::defaults();
-    let ra = Arc::new(RegistrationAuthority::new(
-        ca.clone(),
-        store.clone(),
-        catalog.clone(),
-        rules.clone(),
-        urls,
-    ));
-    let (vault, _) = Vault::open_or_create(&dir.path().join("vault.key"), b"pass").expect("vault");
-    let vault = Arc::new(vault);
-    let outside: Arc<dyn Outside> = Arc::new(Simulator::new(store.clone(), vault.clone()));
-    let identity =
-        Arc::new(Identity::new(store.clone(), vault.clone(), outside, Limits::default()));
-    common::enrol_hong(&identity, now).await;
-    let flows = Flows::new(
-        store.clone(),
-        ra,
-        ca,
-        identity,
-        vault,
-        catalog,
-        rules,
-        Policy::default(),
-        settings,
-    );
-    Bank { _dir: dir, store, flows }
-}
 
 fn all_terms() -> serde_json::Value {
     json!({ "accepted": dojang_flows::terms::TERMS.iter().map(|t| t.id).collect::<Vec<_>>() })
