@@ -654,6 +654,33 @@ async fn banking_login_locks_the_customer_and_the_id_rrn_step_does_not_say_which
 }
 
 #[tokio::test]
+async fn guessing_the_rrn_of_a_known_id_locks_it_after_five() {
+    let mut b = bed().await;
+    let (c, _) = b.enrol(SecondFactorKind::SecurityCard).await;
+    let rrn = Rrn::new(RRN).expect("rrn");
+    for i in 0..5 {
+        let guess = Rrn::new(&format!("90010{}1234567", i + 2)[..13]).expect("rrn");
+        let err = b.id.find_customer("hong1234", &guess, t0()).await.expect_err("wrong rrn");
+        if i < 4 {
+            // Until the lock, the answer does not tell a wrong RRN from an unknown ID.
+            assert!(matches!(err, IdentityError::CustomerNotFound), "{err:?}");
+        } else {
+            assert!(
+                matches!(err, IdentityError::Locked { what: LockedThing::BankingLogin, .. }),
+                "{err:?}"
+            );
+        }
+    }
+    // Locked: even the right RRN is refused now, until staff unlock.
+    let err = b.id.find_customer("hong1234", &rrn, t0()).await.expect_err("locked");
+    assert!(matches!(err, IdentityError::CustomerLocked), "{err:?}");
+    b.id.unlock_customer(c.id, Actor::Operator, t0()).await.expect("unlock");
+    b.id.find_customer("hong1234", &rrn, t0()).await.expect("found after unlock");
+    let entries = b.audit_is_clean().await;
+    assert_eq!(count(&entries, "identity.find.lock"), 1);
+}
+
+#[tokio::test]
 async fn enrolment_refuses_bad_data_and_duplicates_and_keeps_no_secret_in_clear() {
     let mut b = bed().await;
     let mut e = enrolment("hong1234", RRN, SecondFactorKind::SecurityCard);

@@ -3,7 +3,7 @@
 //! learn whether an ID exists; the audit log keeps which it was.
 
 use dojang_npki::vid::Rrn;
-use dojang_store::{Actor, AuditEvent, Customer};
+use dojang_store::{Actor, AuditEvent, Customer, Lockable};
 use dojang_vault::Purpose;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -46,6 +46,46 @@ async fn found(
     Ok(customer)
 }
 
+/// A known ID with the wrong RRN (or business number) is someone guessing: it counts against
+/// the same five-strikes lock as a wrong banking password, so the RRN of a known ID cannot be
+/// searched for. A right RRN does not reset the count (only a right banking password does),
+/// or knowing the RRN would let one keep guessing the password.
+async fn mismatch(
+    id: &Identity,
+    customer: &Customer,
+    reason: &str,
+    now: OffsetDateTime,
+) -> IdentityError {
+    let subject = format!("customer:{}", customer.id);
+    let actor = Actor::Customer(customer.id);
+    let lock = Lockable::BankingLogin { customer_id: customer.id };
+    let result = async {
+        let mut tx = id.store.begin().await?;
+        let count = tx.record_failure(&lock, id.limits.lock_after, now).await?;
+        let detail = json!({ "reason": reason, "failures": count.failures });
+        tx.audit(
+            &AuditEvent::new(actor.clone(), "identity.find.fail", subject.clone(), detail),
+            now,
+        )
+        .await?;
+        if count.newly_locked {
+            let detail = json!({ "what": "banking-login", "after": count.failures });
+            tx.audit(&AuditEvent::new(actor, "identity.find.lock", subject, detail), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, dojang_store::StoreError>(count)
+    }
+    .await;
+    match result {
+        Ok(count) if count.newly_locked => IdentityError::Locked {
+            what: crate::error::LockedThing::BankingLogin,
+            limit: id.limits.lock_after,
+        },
+        Ok(_) => IdentityError::CustomerNotFound,
+        Err(e) => IdentityError::Store(e),
+    }
+}
+
 fn unknown_subject(banking_id: &str) -> String {
     let shown: String = banking_id.chars().take(ID_IN_AUDIT).collect();
     format!("banking-id:{shown}")
@@ -68,9 +108,7 @@ pub(crate) async fn person(
     };
     let same = customer.rrn_lookup.as_deref().is_some_and(|h| secret::same(h, &lookup));
     if !same {
-        let (actor, subject) = (Actor::Customer(customer.id), format!("customer:{}", customer.id));
-        let err = IdentityError::CustomerNotFound;
-        return Err(refuse(id, actor, subject, "rrn-mismatch", now, err).await);
+        return Err(mismatch(id, &customer, "rrn-mismatch", now).await);
     }
     found(id, customer, now).await
 }
@@ -90,9 +128,7 @@ pub(crate) async fn business(
         return Err(refuse(id, Actor::Anonymous, subject, "unknown-id", now, err).await);
     };
     if customer.business_number.as_deref() != Some(number.as_str()) {
-        let (actor, subject) = (Actor::Customer(customer.id), format!("customer:{}", customer.id));
-        let err = IdentityError::CustomerNotFound;
-        return Err(refuse(id, actor, subject, "business-number-mismatch", now, err).await);
+        return Err(mismatch(id, &customer, "business-number-mismatch", now).await);
     }
     found(id, customer, now).await
 }
