@@ -86,6 +86,25 @@ impl Default for CrlSection {
     }
 }
 
+/// One `[[trusted_issuers]]` entry: another institution whose certificates log in here once
+/// registered (타기관 인증서). Relative paths are relative to the configuration file.
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    /// Shown to customers and kept with each registration, e.g. "A은행".
+    pub name: String,
+    /// CA certificate files (PEM or DER): the institution's root and/or issuing CA.
+    #[serde(default)]
+    pub certificates: Vec<PathBuf>,
+    /// CA certificates to fetch over HTTP instead (fetched on first use, retried until they answer).
+    #[serde(default)]
+    pub certificate_urls: Vec<String>,
+    /// Overrides the OCSP URL of the certificates' AIA.
+    pub ocsp_url: Option<String>,
+    /// Overrides the CRL URL of the certificates' CRL distribution point.
+    pub crl_url: Option<String>,
+}
+
 /// The file's shape.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +119,8 @@ struct FileConfig {
     products: BTreeMap<String, ProductOverride>,
     /// The identity policy (which checks each flow needs); read by the identity crate.
     identity: Option<toml::Table>,
+    #[serde(default)]
+    trusted_issuers: Vec<TrustedIssuer>,
 }
 
 /// What the command line says; `None` leaves the lower layers' value.
@@ -141,6 +162,8 @@ pub struct Config {
     pub clock: Clock,
     /// The `[identity]` table as TOML text, when the file has one (the identity crate reads it).
     pub identity_policy: Option<String>,
+    /// Other institutions whose certificates may be registered here (paths made absolute).
+    pub trusted_issuers: Vec<TrustedIssuer>,
 }
 
 fn check_base_url(s: &str) -> Result<String, ConfigError> {
@@ -194,6 +217,17 @@ impl Config {
         let catalog = Catalog::with_overrides(file.products.iter().map(|(k, v)| (k.as_str(), v)))?;
         let clock = Clock::from_env(env)?;
         let identity_policy = file.identity.map(|t| t.to_string());
+        let base_dir = config_file.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+        let trusted_issuers = file
+            .trusted_issuers
+            .into_iter()
+            .map(|mut t| {
+                if let Some(dir) = &base_dir {
+                    t.certificates = t.certificates.iter().map(|p| dir.join(p)).collect();
+                }
+                t
+            })
+            .collect();
         Ok(Config {
             data_dir,
             config_file,
@@ -204,6 +238,7 @@ impl Config {
             catalog,
             clock,
             identity_policy,
+            trusted_issuers,
         })
     }
 

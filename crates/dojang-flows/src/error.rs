@@ -73,6 +73,12 @@ pub enum FlowError {
     Ra(String),
     #[error("the customer's account is locked")]
     CustomerLocked,
+    /// A new financial-certificate PIN broke a rule (named).
+    #[error("the PIN was refused ({}): {}", .0.code(), .0.en())]
+    WeakPin(crate::financial::PinRule),
+    /// Financial issue for a customer who has a financial certificate already.
+    #[error("the customer already has financial certificate {0}; use financial-reissue to replace it")]
+    FinancialExists(Serial),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -109,6 +115,8 @@ impl FlowError {
             FlowError::BadPossession => "bad_possession".into(),
             FlowError::Ra(_) => "request_refused".into(),
             FlowError::CustomerLocked => "customer_locked".into(),
+            FlowError::WeakPin(_) => "weak_pin".into(),
+            FlowError::FinancialExists(_) => "financial_exists".into(),
             FlowError::Internal(_) => "internal".into(),
         }
     }
@@ -123,6 +131,7 @@ impl FlowError {
             FlowError::UnknownStep(_)
             | FlowError::BadInput { .. }
             | FlowError::TermsNotAccepted(_)
+            | FlowError::WeakPin(_)
             | FlowError::Ra(_) => Category::BadInput,
             FlowError::Identity { internal: true, .. } => Category::Internal,
             FlowError::Identity { locked: true, .. } | FlowError::CustomerLocked => {
@@ -137,7 +146,8 @@ impl FlowError {
             | FlowError::NoCertificate(_)
             | FlowError::TooEarlyToRenew { .. }
             | FlowError::ExpiredCertificate { .. }
-            | FlowError::CertificateState { .. } => Category::Refused,
+            | FlowError::CertificateState { .. }
+            | FlowError::FinancialExists(_) => Category::Refused,
             FlowError::Internal(_) => Category::Internal,
         }
     }
@@ -200,6 +210,8 @@ impl FlowError {
                 "인증서 확인에 실패했습니다. 인증서와 인증서 비밀번호를 확인한 뒤 다시 시도해 주세요.".into()
             }
             FlowError::Ra(why) => format!("인증서 요청이 거절되었습니다: {why}"),
+            FlowError::WeakPin(rule) => format!("{} 다른 비밀번호를 정해 주세요.", rule.ko()),
+            FlowError::FinancialExists(_) => "이미 금융인증서가 있습니다. 새로 받으려면 금융인증서 재발급을 이용해 주세요.".into(),
             FlowError::CustomerLocked => {
                 "고객님의 전자금융 이용이 잠겨 있습니다. 영업점을 방문하거나 고객센터(평일 09:00–18:00)에 문의해 주세요.".into()
             }

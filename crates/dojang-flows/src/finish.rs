@@ -64,7 +64,7 @@ impl Flows {
     /// The VID for a person's certificate: identifyData with the real name and
     /// H(H(RRN ‖ R)), R drawn now. Returns the subjectAltName and R (which goes back to the
     /// customer's software, into signPri.key).
-    fn vid_for(
+    pub(crate) fn vid_for(
         &self,
         customer: &Customer,
     ) -> Result<Option<(x509_cert::ext::Extension, Vec<u8>)>, FlowError> {
@@ -307,7 +307,7 @@ impl Flows {
         self.ca_certificate_pem(false)
     }
 
-    fn ca_certificate_pem(&self, issuing: bool) -> Result<String, FlowError> {
+    pub(crate) fn ca_certificate_pem(&self, issuing: bool) -> Result<String, FlowError> {
         let cert = if issuing { self.ca.issuing_certificate() } else { self.ca.root_certificate() };
         cert.to_pem(der::pem::LineEnding::LF).map_err(FlowError::internal)
     }

@@ -9,6 +9,7 @@
 mod checks;
 mod engine;
 pub mod error;
+pub mod financial;
 mod finish;
 mod kind;
 pub mod possession;

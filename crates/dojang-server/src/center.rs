@@ -27,6 +27,8 @@ pub enum CenterError {
     Vault(#[from] VaultError),
     #[error("the [identity] policy in the configuration: {0}")]
     Policy(#[from] dojang_identity::PolicyError),
+    #[error("the [[trusted_issuers]] configuration: {0}")]
+    TrustedIssuers(String),
 }
 
 /// What happened while opening, for the operator to read.
@@ -49,6 +51,8 @@ pub struct Center {
     pub outside: Arc<dyn Outside>,
     pub identity: Arc<Identity>,
     pub flows: Flows,
+    /// Certificate verification for login and relying parties: our CA and the trusted issuers.
+    pub verifier: Arc<dojang_verify::Verifier>,
 }
 
 impl Center {
@@ -122,9 +126,13 @@ impl Center {
             }),
             FlowSettings::default(),
         );
+        let verifier = Arc::new(crate::routes::verify::verifier(&config, &ca)?);
         let opening =
             Opening { ca_created: opened.created, ocsp_signer_renewed: opened.ocsp_signer_renewed };
-        Ok((Center { config, store, ca, ra, crl, ocsp, vault, outside, identity, flows }, opening))
+        Ok((
+            Center { config, store, ca, ra, crl, ocsp, vault, outside, identity, flows, verifier },
+            opening,
+        ))
     }
 
     /// The center's clock (the system clock unless `DOJANG_CLOCK_OFFSET` shifts it).
@@ -154,6 +162,15 @@ pub(crate) async fn housekeeping(center: Arc<Center>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(count = n, "expiry reminders sent"),
                 Err(e) => tracing::error!(error = %e, "expiry reminders failed"),
+            }
+        }
+        // Financial certificates whose holders turned automatic renewal on, inside the last
+        // 30 days (at start too: the first tick is immediate).
+        if runs % 6 == 0 {
+            match dojang_flows::financial::renew::renew_due(&center.flows, now).await {
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => tracing::info!(count = v.len(), "financial certificates renewed automatically"),
+                Err(e) => tracing::error!(error = %e, "automatic renewal failed"),
             }
         }
         // Flows idle for a day past their expiry are of no use to anyone.

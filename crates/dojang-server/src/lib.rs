@@ -5,6 +5,7 @@
 
 mod center;
 mod routes;
+pub mod staff;
 
 pub use center::{Center, CenterError, Opening};
 pub use routes::router;

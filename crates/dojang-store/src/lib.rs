@@ -4,31 +4,41 @@
 
 mod accounts;
 mod audit;
+mod cert_login;
 mod challenges;
 mod credentials;
 mod customers;
 mod error;
+mod financial;
 mod flows;
 mod inbox;
+mod inquiries;
 mod locks;
 mod record;
 mod rows;
 mod sim_id_cards;
 mod sqlite;
+mod staff;
 mod tx;
 
 pub use accounts::{Account, LedgerEntry, NewAccount};
+pub use audit::{Actor, AuditEntry, AuditEvent, AuditVerdict};
+pub use cert_login::{
+    CertChallengeTake, LoginSession, NewRegistration, Registration, TakenCertChallenge,
+};
 pub use challenges::{Challenge, NewChallenge};
 pub use credentials::{OtpDeviceRecord, SecurityCardRecord};
 pub use customers::{Customer, CustomerKind, NewCustomer};
 pub use error::StoreError;
+pub use financial::{FinancialHolder, FinancialKey, TakenSad};
+pub use flows::FlowRecord;
 pub use inbox::{inbox_address, Channel, InboxMessage};
+pub use inquiries::{mask_rrns, Inquiry, InquiryStatus, NewInquiry};
 pub use locks::{FailureCount, Lockable, Unlocked, BANKING_PASSWORD_LOCK};
-pub use sim_id_cards::SimIdCard;
 pub use record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
 };
-pub use audit::{Actor, AuditEntry, AuditEvent, AuditVerdict};
-pub use flows::FlowRecord;
+pub use sim_id_cards::SimIdCard;
 pub use sqlite::Store;
+pub use staff::{NewStaff, StaffMember, StaffRole, StaffSession, UnknownRole};
 pub use tx::Tx;

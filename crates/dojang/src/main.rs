@@ -32,6 +32,8 @@ enum Command {
     Admin(cmd::admin::AdminCommand),
     /// The simulated phone: messages the center sent to a number, e-mail or account.
     Phone(cmd::phone::PhoneArgs),
+    /// Log in to a center with a certificate (인증서 로그인).
+    Login(cmd::login::LoginArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -42,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Cert(c) => cmd::cert::run(c),
         Command::Admin(c) => cmd::admin::run(c),
         Command::Phone(args) => cmd::phone::run(args),
+        Command::Login(args) => cmd::login::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

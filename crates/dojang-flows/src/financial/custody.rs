@@ -82,28 +82,44 @@ fn aead_key(salt: &[u8], ikm: &[&[u8]], info: &[&[u8]]) -> Result<LessSafeKey, C
     let okm = prk.expand(info, Len(32)).map_err(|_| CustodyError::Crypto)?;
     let mut k = Zeroizing::new([0u8; 32]);
     okm.fill(k.as_mut()).map_err(|_| CustodyError::Crypto)?;
-    Ok(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, k.as_ref()).map_err(|_| CustodyError::Crypto)?))
+    Ok(LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, k.as_ref()).map_err(|_| CustodyError::Crypto)?,
+    ))
 }
 
 /// The vault's part of a key: a keyed hash only the vault (under the CA passphrase) can make.
-fn vault_part(vault: &Vault, label: &[u8], context: &[&[u8]]) -> Result<Zeroizing<[u8; 32]>, CustodyError> {
+fn vault_part(
+    vault: &Vault,
+    label: &[u8],
+    context: &[&[u8]],
+) -> Result<Zeroizing<[u8; 32]>, CustodyError> {
     let mut msg = label.to_vec();
     for c in context {
         msg.extend_from_slice(&(c.len() as u32).to_be_bytes());
         msg.extend_from_slice(c);
     }
-    vault.lookup_hash(Purpose::CustomerKey, &msg).map(Zeroizing::new).map_err(|_| CustodyError::Crypto)
+    vault
+        .lookup_hash(Purpose::CustomerKey, &msg)
+        .map(Zeroizing::new)
+        .map_err(|_| CustodyError::Crypto)
 }
 
 fn pin_part(pin: &Pin, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, CustodyError> {
-    let params = argon2::Params::new(ARGON2_M_KIB, ARGON2_T, 1, Some(32)).map_err(|_| CustodyError::Crypto)?;
+    let params = argon2::Params::new(ARGON2_M_KIB, ARGON2_T, 1, Some(32))
+        .map_err(|_| CustodyError::Crypto)?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon.hash_password_into(pin.as_bytes(), salt, out.as_mut()).map_err(|_| CustodyError::Crypto)?;
+    argon
+        .hash_password_into(pin.as_bytes(), salt, out.as_mut())
+        .map_err(|_| CustodyError::Crypto)?;
     Ok(out)
 }
 
-fn seal(key: &LessSafeKey, aad: &[u8], plain: &[u8]) -> Result<(Vec<u8>, [u8; NONCE_LEN]), CustodyError> {
+fn seal(
+    key: &LessSafeKey,
+    aad: &[u8],
+    plain: &[u8],
+) -> Result<(Vec<u8>, [u8; NONCE_LEN]), CustodyError> {
     let nonce: [u8; NONCE_LEN] = random()?;
     let mut body = plain.to_vec();
     key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
@@ -111,10 +127,18 @@ fn seal(key: &LessSafeKey, aad: &[u8], plain: &[u8]) -> Result<(Vec<u8>, [u8; NO
     Ok((body, nonce))
 }
 
-fn open(key: &LessSafeKey, aad: &[u8], nonce: &[u8], body: &[u8], err: CustodyError) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
+fn open(
+    key: &LessSafeKey,
+    aad: &[u8],
+    nonce: &[u8],
+    body: &[u8],
+    err: CustodyError,
+) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
     let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CustodyError::Damaged)?;
     let mut buf = Zeroizing::new(body.to_vec());
-    let plain = key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), buf.as_mut_slice()).map_err(|_| err)?;
+    let plain = key
+        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), buf.as_mut_slice())
+        .map_err(|_| err)?;
     Ok(Zeroizing::new(plain.to_vec()))
 }
 
@@ -135,7 +159,8 @@ pub struct NewHolder {
 pub fn new_holder(vault: &Vault, customer_id: i64, pin: &Pin) -> Result<NewHolder, CustodyError> {
     let private = PrivateKey::generate(&X25519).map_err(|_| CustodyError::Crypto)?;
     let public = private.compute_public_key().map_err(|_| CustodyError::Crypto)?.as_ref().to_vec();
-    let seed: Curve25519SeedBin<'static> = private.as_be_bytes().map_err(|_| CustodyError::Crypto)?;
+    let seed: Curve25519SeedBin<'static> =
+        private.as_be_bytes().map_err(|_| CustodyError::Crypto)?;
     let salt: [u8; SALT_LEN] = random()?;
     let v = vault_part(vault, b"holder", &[&customer_id.to_be_bytes(), &salt])?;
     let p = pin_part(pin, &salt)?;
@@ -161,7 +186,13 @@ impl std::fmt::Debug for OpenHolder {
 }
 
 /// Opens the holder key with the vault and `pin`; a wrong PIN is [`CustodyError::WrongPin`].
-pub fn open_holder(vault: &Vault, customer_id: i64, public: &[u8], sealed: &[u8], pin: &Pin) -> Result<OpenHolder, CustodyError> {
+pub fn open_holder(
+    vault: &Vault,
+    customer_id: i64,
+    public: &[u8],
+    sealed: &[u8],
+    pin: &Pin,
+) -> Result<OpenHolder, CustodyError> {
     if sealed.len() < 1 + SALT_LEN + NONCE_LEN + AES_256_GCM.tag_len() || sealed[0] != VERSION {
         return Err(CustodyError::Damaged);
     }
@@ -172,7 +203,8 @@ pub fn open_holder(vault: &Vault, customer_id: i64, public: &[u8], sealed: &[u8]
     let p = pin_part(pin, salt)?;
     let key = aead_key(salt, &[v.as_ref(), p.as_ref()], &[b"dojang financial holder kek v1"])?;
     let seed = open(&key, &holder_aad(customer_id, public), nonce, body, CustodyError::WrongPin)?;
-    let private = PrivateKey::from_private_key(&X25519, &seed).map_err(|_| CustodyError::Damaged)?;
+    let private =
+        PrivateKey::from_private_key(&X25519, &seed).map_err(|_| CustodyError::Damaged)?;
     Ok(OpenHolder { private, customer_id })
 }
 
@@ -183,8 +215,16 @@ fn cert_aad(customer_id: i64, serial: &str) -> Vec<u8> {
     aad
 }
 
-fn cert_key(vault: &Vault, customer_id: i64, serial: &str, shared: &[u8], eph: &[u8], holder: &[u8]) -> Result<LessSafeKey, CustodyError> {
-    let v = vault_part(vault, b"certificate", &[&customer_id.to_be_bytes(), serial.as_bytes(), eph])?;
+fn cert_key(
+    vault: &Vault,
+    customer_id: i64,
+    serial: &str,
+    shared: &[u8],
+    eph: &[u8],
+    holder: &[u8],
+) -> Result<LessSafeKey, CustodyError> {
+    let v =
+        vault_part(vault, b"certificate", &[&customer_id.to_be_bytes(), serial.as_bytes(), eph])?;
     let mut salt = eph.to_vec();
     salt.extend_from_slice(holder);
     aead_key(&salt, &[shared, v.as_ref()], &[b"dojang financial key kek v1", serial.as_bytes()])
@@ -192,11 +232,17 @@ fn cert_key(vault: &Vault, customer_id: i64, serial: &str, shared: &[u8], eph: &
 
 /// Encrypts a certificate key (PKCS#8) to the holder's public key — what issue and the renewal
 /// job do, neither needing the PIN.
-pub fn wrap_for_holder(vault: &Vault, customer_id: i64, holder_public: &[u8], serial: &str, pkcs8: &[u8]) -> Result<Vec<u8>, CustodyError> {
+pub fn wrap_for_holder(
+    vault: &Vault,
+    customer_id: i64,
+    holder_public: &[u8],
+    serial: &str,
+    pkcs8: &[u8],
+) -> Result<Vec<u8>, CustodyError> {
     let eph = PrivateKey::generate(&X25519).map_err(|_| CustodyError::Crypto)?;
     let eph_public = eph.compute_public_key().map_err(|_| CustodyError::Crypto)?.as_ref().to_vec();
     let peer = UnparsedPublicKey::new(&X25519, holder_public);
-    let key = agreement::agree(&eph, &peer, CustodyError::Damaged, |shared| {
+    let key = agreement::agree(&eph, peer, CustodyError::Damaged, |shared| {
         cert_key(vault, customer_id, serial, shared, &eph_public, holder_public)
     })?;
     let (body, nonce) = seal(&key, &cert_aad(customer_id, serial), pkcs8)?;
@@ -209,15 +255,23 @@ pub fn wrap_for_holder(vault: &Vault, customer_id: i64, holder_public: &[u8], se
 
 impl OpenHolder {
     /// Opens a certificate key this holder's public key was given.
-    pub fn unwrap_key(&self, vault: &Vault, holder_public: &[u8], serial: &str, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
-        if wrapped.len() < 1 + X25519_LEN + NONCE_LEN + AES_256_GCM.tag_len() || wrapped[0] != VERSION {
+    pub fn unwrap_key(
+        &self,
+        vault: &Vault,
+        holder_public: &[u8],
+        serial: &str,
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
+        if wrapped.len() < 1 + X25519_LEN + NONCE_LEN + AES_256_GCM.tag_len()
+            || wrapped[0] != VERSION
+        {
             return Err(CustodyError::Damaged);
         }
         let eph = &wrapped[1..1 + X25519_LEN];
         let nonce = &wrapped[1 + X25519_LEN..1 + X25519_LEN + NONCE_LEN];
         let body = &wrapped[1 + X25519_LEN + NONCE_LEN..];
         let peer = UnparsedPublicKey::new(&X25519, eph);
-        let key = agreement::agree(&self.private, &peer, CustodyError::Damaged, |shared| {
+        let key = agreement::agree(&self.private, peer, CustodyError::Damaged, |shared| {
             cert_key(vault, self.customer_id, serial, shared, eph, holder_public)
         })?;
         open(&key, &cert_aad(self.customer_id, serial), nonce, body, CustodyError::Damaged)
@@ -226,7 +280,12 @@ impl OpenHolder {
 
 /// Seals an opened certificate key under the SAD (which only the caller keeps) and the vault,
 /// for the one `signHash` the SAD allows.
-pub fn seal_for_sad(vault: &Vault, sad: &[u8], serial: &str, pkcs8: &[u8]) -> Result<Vec<u8>, CustodyError> {
+pub fn seal_for_sad(
+    vault: &Vault,
+    sad: &[u8],
+    serial: &str,
+    pkcs8: &[u8],
+) -> Result<Vec<u8>, CustodyError> {
     let v = vault_part(vault, b"sad", &[serial.as_bytes()])?;
     let key = aead_key(b"dojang sad", &[sad, v.as_ref()], &[serial.as_bytes()])?;
     let (body, nonce) = seal(&key, serial.as_bytes(), pkcs8)?;
@@ -236,7 +295,12 @@ pub fn seal_for_sad(vault: &Vault, sad: &[u8], serial: &str, pkcs8: &[u8]) -> Re
 }
 
 /// Opens what [`seal_for_sad`] sealed.
-pub fn open_for_sad(vault: &Vault, sad: &[u8], serial: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
+pub fn open_for_sad(
+    vault: &Vault,
+    sad: &[u8],
+    serial: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
     if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
         return Err(CustodyError::Damaged);
     }
@@ -263,10 +327,16 @@ mod tests {
         let h = new_holder(&v, 7, &pin).unwrap();
         let wrapped = wrap_for_holder(&v, 7, &h.public, "0A", b"the pkcs8").unwrap();
         let open = open_holder(&v, 7, &h.public, &h.sealed, &pin).unwrap();
-        assert_eq!(open.unwrap_key(&v, &h.public, "0A", &wrapped).unwrap().as_slice(), b"the pkcs8");
+        assert_eq!(
+            open.unwrap_key(&v, &h.public, "0A", &wrapped).unwrap().as_slice(),
+            b"the pkcs8"
+        );
         // Wrong PIN, another vault, another customer, another serial: nothing opens.
         let wrong = Pin::parse("482917").unwrap();
-        assert_eq!(open_holder(&v, 7, &h.public, &h.sealed, &wrong).err(), Some(CustodyError::WrongPin));
+        assert_eq!(
+            open_holder(&v, 7, &h.public, &h.sealed, &wrong).err(),
+            Some(CustodyError::WrongPin)
+        );
         assert!(open_holder(&other, 7, &h.public, &h.sealed, &pin).is_err());
         assert!(open_holder(&v, 8, &h.public, &h.sealed, &pin).is_err());
         assert!(open.unwrap_key(&v, &h.public, "0B", &wrapped).is_err());

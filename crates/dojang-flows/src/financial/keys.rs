@@ -4,7 +4,9 @@
 use aws_lc_rs::digest::{Digest, SHA256};
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
-use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256};
+use aws_lc_rs::signature::{
+    EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256,
+};
 use der::asn1::{BitString, ObjectIdentifier, SetOfVec};
 use der::{Decode, Encode};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -54,7 +56,9 @@ impl std::fmt::Debug for CertKey {
 impl CertKey {
     /// A fresh RSA-2048 key pair.
     pub fn generate() -> Result<CertKey, KeyError> {
-        Ok(CertKey(Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?)))
+        Ok(CertKey(Inner::Rsa(
+            RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?,
+        )))
     }
 
     /// Reads a PKCS#8 PrivateKeyInfo (RSA or P-256).
@@ -65,7 +69,8 @@ impl CertKey {
             Ok(CertKey(Inner::Rsa(RsaKeyPair::from_pkcs8(der).map_err(|_| KeyError::Unreadable)?)))
         } else if alg == EC_PUBLIC_KEY {
             Ok(CertKey(Inner::P256(
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|_| KeyError::Unreadable)?,
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der)
+                    .map_err(|_| KeyError::Unreadable)?,
             )))
         } else {
             Err(KeyError::Unreadable)
@@ -85,7 +90,9 @@ impl CertKey {
                 let der: Pkcs8V1Der<'static> = k.as_der().map_err(|_| KeyError::Encode)?;
                 Ok(Zeroizing::new(der.as_ref().to_vec()))
             }
-            Inner::P256(k) => Ok(Zeroizing::new(k.to_pkcs8v1().map_err(|_| KeyError::Encode)?.as_ref().to_vec())),
+            Inner::P256(k) => {
+                Ok(Zeroizing::new(k.to_pkcs8v1().map_err(|_| KeyError::Encode)?.as_ref().to_vec()))
+            }
         }
     }
 
@@ -115,20 +122,36 @@ impl CertKey {
                     .map_err(|_| KeyError::Sign)?;
                 Ok(sig)
             }
-            Inner::P256(k) => Ok(k.sign(&aws_lc_rs::rand::SystemRandom::new(), message).map_err(|_| KeyError::Sign)?.as_ref().to_vec()),
+            Inner::P256(k) => Ok(k
+                .sign(&aws_lc_rs::rand::SystemRandom::new(), message)
+                .map_err(|_| KeyError::Sign)?
+                .as_ref()
+                .to_vec()),
         }
     }
 
     /// A PKCS#10 request for `subject`, signed by this key (the RA checks it like any other).
     pub fn csr(&self, subject: Name) -> Result<Vec<u8>, KeyError> {
-        let info = CertReqInfo { version: Version::V1, subject, public_key: self.spki()?, attributes: SetOfVec::new() };
+        let info = CertReqInfo {
+            version: Version::V1,
+            subject,
+            public_key: self.spki()?,
+            attributes: SetOfVec::new(),
+        };
         let tbs = info.to_der().map_err(|_| KeyError::Encode)?;
         let signature = self.sign_message(&tbs)?;
         let algorithm = match self.0 {
-            Inner::Rsa(_) => AlgorithmIdentifierOwned { oid: SHA256_WITH_RSA, parameters: Some(der::asn1::Null.into()) },
+            Inner::Rsa(_) => AlgorithmIdentifierOwned {
+                oid: SHA256_WITH_RSA,
+                parameters: Some(der::asn1::Null.into()),
+            },
             Inner::P256(_) => AlgorithmIdentifierOwned { oid: ECDSA_WITH_SHA256, parameters: None },
         };
-        let req = CertReq { info, algorithm, signature: BitString::from_bytes(&signature).map_err(|_| KeyError::Encode)? };
+        let req = CertReq {
+            info,
+            algorithm,
+            signature: BitString::from_bytes(&signature).map_err(|_| KeyError::Encode)?,
+        };
         req.to_der().map_err(|_| KeyError::Encode)
     }
 
@@ -144,7 +167,9 @@ impl CertKey {
                 k.sign_digest(&RSA_PKCS1_SHA256, &digest, &mut sig).map_err(|_| KeyError::Sign)?;
                 Ok(sig)
             }
-            Inner::P256(k) => Ok(k.sign_digest(&digest).map_err(|_| KeyError::Sign)?.as_ref().to_vec()),
+            Inner::P256(k) => {
+                Ok(k.sign_digest(&digest).map_err(|_| KeyError::Sign)?.as_ref().to_vec())
+            }
         }
     }
 }
@@ -165,7 +190,10 @@ mod tests {
         let spki = key.spki().unwrap();
         let public = spki.subject_public_key.raw_bytes();
         UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public).verify(message, &sig).unwrap();
-        assert_eq!(key.sign_hash(ECDSA_WITH_SHA256, hash.as_ref()).err(), Some(KeyError::WrongAlgorithm(ECDSA_WITH_SHA256.to_string())));
+        assert_eq!(
+            key.sign_hash(ECDSA_WITH_SHA256, hash.as_ref()).err(),
+            Some(KeyError::WrongAlgorithm(ECDSA_WITH_SHA256.to_string()))
+        );
         assert_eq!(key.sign_hash(SHA256_WITH_RSA, &[0u8; 20]).err(), Some(KeyError::HashLength));
     }
 }

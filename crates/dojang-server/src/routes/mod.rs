@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
@@ -16,8 +16,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::center::Center;
 
+mod csc;
 mod flows;
+mod login;
 mod simulator;
+pub(crate) mod staff;
+pub(crate) mod verify;
+pub(crate) mod web;
 
 type Shared = Arc<Center>;
 
@@ -27,9 +32,7 @@ const OCSP_BODY_LIMIT: usize = 16 * 1024;
 /// The whole application.
 pub fn router(center: Shared) -> Router {
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/cps", get(cps))
         .route("/ca/root.crt", get(root_cert))
         .route("/ca/issuing.crt", get(issuing_cert))
         .route("/crl/issuing.crl", get(issuing_crl))
@@ -40,8 +43,13 @@ pub fn router(center: Shared) -> Router {
         .route("/api/v1/certificates/{serial}", get(certificate))
         .route("/api/openapi.json", get(openapi))
         .merge(flows::router())
+        .merge(csc::router())
         .merge(simulator::router())
+        .merge(web::router())
+        .merge(staff::router())
+        .merge(login::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(center.clone(), web::guard))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -89,6 +97,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     use utoipa::OpenApi;
     let mut doc = flows::FlowsApi::openapi();
     doc.merge(simulator::SimulatorApi::openapi());
+    doc.merge(login::LoginApi::openapi());
+    doc.merge(csc::CscApi::openapi());
     Json(doc)
 }
 
@@ -219,95 +229,4 @@ async fn certificate(
         "not_after": fmt(record.not_after),
         "status": status,
     })))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-async fn home(State(c): State<Shared>) -> Html<String> {
-    let rows: String = c
-        .config
-        .catalog
-        .all()
-        .iter()
-        .map(|p| {
-            let fee = if p.fee_krw == 0 {
-                "무료".to_string()
-            } else {
-                let per = match p.fee_period {
-                    dojang_profile::product::FeePeriod::PerYear => " / 년",
-                    dojang_profile::product::FeePeriod::PerIssue => "",
-                };
-                format!("{}원{per}", group_thousands(p.fee_krw))
-            };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}년</td></tr>",
-                escape(&p.name_ko),
-                escape(&p.usable_at_ko),
-                fee,
-                p.validity_days / 365
-            )
-        })
-        .collect();
-    Html(format!(
-        r#"<!doctype html>
-<html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{org} 인증센터</title></head>
-<body>
-<h1>{org} 인증센터</h1>
-<p>공동인증서와 금융인증서의 발급·재발급·갱신·폐기를 도와드립니다.</p>
-<table><caption>인증서 종류와 수수료</caption>
-<thead><tr><th scope="col">인증서</th><th scope="col">사용처</th><th scope="col">수수료</th><th scope="col">유효기간</th></tr></thead>
-<tbody>{rows}</tbody></table>
-<h2>인증서 검증 (relying parties)</h2>
-<ul>
-<li><a href="/ca/root.crt">최상위 인증기관 인증서 (root CA)</a></li>
-<li><a href="/ca/issuing.crt">인증기관 인증서 (issuing CA)</a></li>
-<li><a href="/crl/issuing.crl">인증서 폐지 목록 (CRL)</a></li>
-<li>OCSP: <code>{base}/ocsp</code></li>
-</ul>
-<p>고객센터 운영시간: 평일 09:00–18:00</p>
-</body></html>"#,
-        org = escape(&c.config.ca.organization),
-        base = escape(&c.config.base_url),
-    ))
-}
-
-fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-async fn cps(State(c): State<Shared>) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>인증업무준칙 (CPS)</title></head><body>
-<h1>{org} 인증업무준칙 (Certification Practice Statement)</h1>
-<p>이 인증기관은 본인확인을 마친 고객에게만 인증서를 발급하며, 폐지·효력정지 상태를 CRL과 OCSP로 즉시 공개합니다.</p>
-<p>This CA issues certificates only after the customer's identity is checked, and publishes revocation and
-suspension at once through its CRL (<code>{base}/crl/issuing.crl</code>) and OCSP responder (<code>{base}/ocsp</code>).</p>
-</body></html>"#,
-        org = escape(&c.config.ca.organization),
-        base = escape(&c.config.base_url),
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::group_thousands;
-
-    #[test]
-    fn fees_are_grouped_by_thousands() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(4400), "4,400");
-        assert_eq!(group_thousands(110000), "110,000");
-        assert_eq!(group_thousands(1234567), "1,234,567");
-    }
 }

@@ -46,6 +46,9 @@ pub enum AdminCommand {
     /// The hash-chained audit log (감사 기록).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Staff accounts of the web page's staff console (직원 계정).
+    #[command(subcommand)]
+    Staff(super::staff::StaffCommand),
 }
 
 #[derive(Subcommand)]
@@ -614,6 +617,7 @@ pub fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                 }
                 Ok(())
             }
+            AdminCommand::Staff(c) => super::staff::run(c).await,
             AdminCommand::Audit(AuditCommand::Verify { data }) => {
                 let config = common::load_config(&data.flags())?;
                 let store = common::open_store(&config).await?;

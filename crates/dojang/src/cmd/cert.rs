@@ -50,6 +50,12 @@ pub enum CertCommand {
     Suspend(super::flow::StatusArgs),
     /// Make a suspended certificate usable again (인증서 효력회복).
     Resume(super::flow::StatusArgs),
+    /// The financial certificate kept by the center (금융인증서): issue, reissue, sign, show, auto-renew.
+    Financial(super::financial::FinancialArgs),
+    /// Register another institution's certificate at this bank (타기관 인증서 등록).
+    Register(super::register::RegisterArgs),
+    /// Remove a registered certificate of another institution (타기관 인증서 해제).
+    Unregister(super::register::UnregisterArgs),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -173,6 +179,9 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
         CertCommand::Revoke(a) => super::flow::revoke(a),
         CertCommand::Suspend(a) => super::flow::suspend(a),
         CertCommand::Resume(a) => super::flow::resume(a),
+        CertCommand::Register(a) => super::register::register(a),
+        CertCommand::Unregister(a) => super::register::unregister(a),
+        CertCommand::Financial(a) => super::financial::run(a),
     }
 }
 

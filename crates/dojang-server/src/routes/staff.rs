@@ -1,0 +1,514 @@
+//! `/api/v1/staff/…`: the staff console behind staff sign-in — customers (look up, lock,
+//! unlock), certificates (look up, revoke, suspend, resume), the audit trail and the inquiries.
+//!
+//! Sign-in sets a session cookie (`HttpOnly; SameSite=Strict; Path=/`, `Secure` and the
+//! `__Host-` prefix when the center is reached over https). Every change must carry the
+//! session's CSRF token in `X-CSRF-Token`; auditors read only. Every change is audited with
+//! the staff member as actor.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dojang_pki::{RevocationReason, Serial};
+use dojang_store::{Actor, AuditEvent, InquiryStatus, StaffSession, StoreError};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use super::web::{certificate_json, Refusal};
+use crate::center::Center;
+use crate::staff::{self, Login, SESSION_IDLE};
+
+type Shared = Arc<Center>;
+
+const COOKIE: &str = "dojang_staff";
+const SECURE_COOKIE: &str = "__Host-dojang_staff";
+const CSRF_HEADER: &str = "x-csrf-token";
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1/staff/login", post(login))
+        .route("/api/v1/staff/logout", post(logout))
+        .route("/api/v1/staff/session", get(session_info))
+        .route("/api/v1/staff/customers", get(customers))
+        .route("/api/v1/staff/customers/{id}", get(customer))
+        .route("/api/v1/staff/customers/{id}/unlock", post(unlock))
+        .route("/api/v1/staff/customers/{id}/lock", post(lock))
+        .route("/api/v1/staff/certificates", get(certificates))
+        .route("/api/v1/staff/certificates/{serial}/revoke", post(revoke))
+        .route("/api/v1/staff/certificates/{serial}/resume", post(resume))
+        .route("/api/v1/staff/audit", get(audit))
+        .route("/api/v1/staff/inquiries", get(inquiries))
+        .route("/api/v1/staff/inquiries/{id}/answer", post(answer))
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/// Whether the center is reached over https (then the cookie is `Secure`).
+fn https(c: &Center, headers: &HeaderMap) -> bool {
+    c.config.base_url.starts_with("https://")
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<Zeroizing<String>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE || *k == SECURE_COOKIE)
+        .map(|(_, v)| Zeroizing::new(v.trim().to_string()))
+}
+
+fn set_cookie(c: &Center, headers: &HeaderMap, token: Option<&str>) -> HeaderValue {
+    let secure = https(c, headers);
+    let name = if secure { SECURE_COOKIE } else { COOKIE };
+    let attrs = if secure { "; Secure" } else { "" };
+    let text = match token {
+        Some(t) => format!("{name}={t}; Path=/; HttpOnly; SameSite=Strict{attrs}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{attrs}"),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn signed_out() -> Refusal {
+    Refusal::new(
+        StatusCode::UNAUTHORIZED,
+        "staff_signed_out",
+        "직원 로그인이 필요합니다. 로그인 시간이 지났다면 다시 로그인해 주세요.",
+        "Staff sign-in is needed. If your session timed out, sign in again.",
+    )
+}
+
+/// The live session of this request's cookie.
+async fn session(c: &Center, headers: &HeaderMap) -> Result<StaffSession, Refusal> {
+    let token = cookie_token(headers).ok_or_else(signed_out)?;
+    c.store
+        .staff_session(&staff::token_hash(&token), c.now(), SESSION_IDLE)
+        .await
+        .map_err(Refusal::internal)?
+        .ok_or_else(signed_out)
+}
+
+/// A session allowed to change things: the CSRF token echoed, and a role that may change.
+async fn changing_session(c: &Center, headers: &HeaderMap) -> Result<StaffSession, Refusal> {
+    let s = session(c, headers).await?;
+    let given = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let expected = s.csrf_token.as_bytes();
+    if given.len() != expected.len() || !bool::from(given.as_bytes().ct_eq(expected)) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_mismatch",
+            "요청을 확인할 수 없습니다 (보안 토큰 불일치). 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+            "The request could not be verified (CSRF token mismatch). Reload the page and try again.",
+        ));
+    }
+    if !s.staff.role.may_change() {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "staff_read_only",
+            "감사 담당자 계정은 조회만 할 수 있습니다.",
+            "Auditor accounts may only read.",
+        ));
+    }
+    Ok(s)
+}
+
+fn staff_json(s: &StaffSession) -> serde_json::Value {
+    json!({
+        "username": s.staff.username,
+        "display_name": s.staff.display_name,
+        "role": s.staff.role.as_str(),
+        "role_ko": s.staff.role.korean(),
+        "may_change": s.staff.role.may_change(),
+        "expires_at": rfc3339(s.expires_at),
+        "csrf_token": s.csrf_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginInput {
+    username: String,
+    password: String,
+}
+
+async fn login(State(c): State<Shared>, headers: HeaderMap, Json(input): Json<LoginInput>) -> Result<Response, Refusal> {
+    let password = Zeroizing::new(input.password);
+    let outcome = staff::login(&c.store, &input.username, password, c.now()).await.map_err(Refusal::internal)?;
+    match outcome {
+        Login::Opened(s) => {
+            let body = json!({
+                "username": s.staff.username,
+                "display_name": s.staff.display_name,
+                "role": s.staff.role.as_str(),
+                "role_ko": s.staff.role.korean(),
+                "may_change": s.staff.role.may_change(),
+                "expires_at": rfc3339(s.expires_at),
+                "csrf_token": s.csrf_token,
+            });
+            let mut response = Json(body).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, set_cookie(&c, &headers, Some(&s.token)));
+            Ok(response)
+        }
+        Login::Refused { attempts_left } => {
+            let mut r = Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "staff_login_failed",
+                match attempts_left {
+                    Some(n) => format!("아이디 또는 비밀번호가 올바르지 않습니다. 다시 확인해 주세요. ({n}회 더 틀리면 계정이 잠깁니다)"),
+                    None => "아이디 또는 비밀번호가 올바르지 않습니다. 다시 확인해 주세요.".into(),
+                },
+                "The username or the password is wrong. Check both and try again.",
+            );
+            r.attempts_left = attempts_left;
+            Err(r)
+        }
+        Login::Locked => Err(Refusal::new(
+            StatusCode::LOCKED,
+            "staff_locked",
+            format!("비밀번호 오류가 {}회 연속되어 직원 계정이 잠겼습니다. 운영 담당자에게 잠금 해제를 요청해 주세요.", staff::LOCK_AFTER),
+            "This staff account is locked after too many wrong passwords. Ask the operator to unlock it.",
+        )),
+    }
+}
+
+async fn logout(State(c): State<Shared>, headers: HeaderMap, Json(_): Json<serde_json::Value>) -> Result<Response, Refusal> {
+    // Signing out needs the CSRF token too, but not a role that may change things.
+    let s = session(&c, &headers).await?;
+    let given = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !bool::from(given.as_bytes().ct_eq(s.csrf_token.as_bytes())) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "csrf_token_mismatch", "페이지를 새로 고친 뒤 다시 시도해 주세요.", "Reload the page and try again."));
+    }
+    if let Some(token) = cookie_token(&headers) {
+        c.store.end_staff_session(&staff::token_hash(&token)).await.map_err(Refusal::internal)?;
+    }
+    let event = AuditEvent::new(Actor::Staff(s.staff.username.clone()), "staff.logout", format!("staff:{}", s.staff.username), json!({}));
+    c.store.audit(&event, c.now()).await.map_err(Refusal::internal)?;
+    let mut response = Json(json!({ "signed_out": true })).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, set_cookie(&c, &headers, None));
+    Ok(response)
+}
+
+async fn session_info(State(c): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, Refusal> {
+    let s = session(&c, &headers).await?;
+    Ok(Json(staff_json(&s)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+
+#[derive(Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+fn customer_summary(cu: &dojang_store::Customer) -> serde_json::Value {
+    json!({
+        "id": cu.id,
+        "kind": cu.kind.as_str(),
+        "name": cu.name,
+        "banking_id": cu.banking_id,
+        "phone": dojang_identity::mask_phone(&cu.phone),
+        "locked": cu.is_locked(),
+        "lock_reason": cu.lock_reason,
+        "created_at": rfc3339(cu.created_at),
+    })
+}
+
+async fn customers(State(c): State<Shared>, headers: HeaderMap, Query(s): Query<Search>) -> Result<Json<serde_json::Value>, Refusal> {
+    session(&c, &headers).await?;
+    let list = c.store.search_customers(&s.q, 50).await.map_err(Refusal::internal)?;
+    Ok(Json(json!({ "customers": list.iter().map(customer_summary).collect::<Vec<_>>() })))
+}
+
+fn no_customer(id: i64) -> Refusal {
+    Refusal::new(
+        StatusCode::NOT_FOUND,
+        "no_such_customer",
+        format!("고객 번호 {id}번 고객이 없습니다."),
+        format!("There is no customer {id}."),
+    )
+}
+
+async fn customer(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>) -> Result<Json<serde_json::Value>, Refusal> {
+    session(&c, &headers).await?;
+    let cu = c.store.customer(id).await.map_err(Refusal::internal)?.ok_or_else(|| no_customer(id))?;
+    let mut out = customer_summary(&cu);
+    out["rrn"] = json!(c.identity.masked_rrn(&cu).map_err(Refusal::internal)?);
+    out["business_number"] = json!(cu.business_number);
+    out["email"] = json!(dojang_identity::mask_email(&cu.email));
+    out["banking_failures"] = json!(cu.banking_failures);
+    out["locked_at"] = json!(cu.locked_at.map(rfc3339));
+    let accounts = c.store.accounts_of(cu.id).await.map_err(Refusal::internal)?;
+    out["accounts"] = json!(accounts
+        .iter()
+        .map(|a| json!({
+            "number": dojang_identity::mask_account(&a.number),
+            "balance": a.balance,
+            "failures": a.failures,
+            "locked": a.is_locked(),
+        }))
+        .collect::<Vec<_>>());
+    out["security_card"] = match c.store.security_card(cu.id).await.map_err(Refusal::internal)? {
+        Some(card) => json!({ "serial": card.serial, "failures": card.failures, "locked": card.is_locked() }),
+        None => serde_json::Value::Null,
+    };
+    out["otp"] = match c.store.otp_device(cu.id).await.map_err(Refusal::internal)? {
+        Some(otp) => json!({ "serial": otp.serial, "failures": otp.failures, "locked": otp.is_locked() }),
+        None => serde_json::Value::Null,
+    };
+    let certs = c.store.certificates_of(cu.id).await.map_err(Refusal::internal)?;
+    out["certificates"] = json!(certs.iter().map(|r| certificate_json(r, &c)).collect::<Vec<_>>());
+    Ok(Json(out))
+}
+
+async fn unlock(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, Json(_): Json<serde_json::Value>) -> Result<Json<serde_json::Value>, Refusal> {
+    let s = changing_session(&c, &headers).await?;
+    let u = c
+        .identity
+        .unlock_customer(id, Actor::Staff(s.staff.username.clone()), c.now())
+        .await
+        .map_err(|e| match e {
+            dojang_identity::StaffError::NoSuchCustomer(id) => no_customer(id),
+            other => Refusal::internal(other),
+        })?;
+    Ok(Json(json!({
+        "customer": u.customer,
+        "security_card": u.security_card,
+        "otp": u.otp,
+        "accounts": u.accounts.iter().map(|a| dojang_identity::mask_account(a)).collect::<Vec<_>>(),
+        "anything": u.anything(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LockInput {
+    reason: String,
+}
+
+async fn lock(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, Json(input): Json<LockInput>) -> Result<Json<serde_json::Value>, Refusal> {
+    let s = changing_session(&c, &headers).await?;
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(Refusal::bad_input("잠금 사유를 1~200자로 입력해 주세요.", "Give the reason for the lock (1 to 200 characters)."));
+    }
+    let locked = c
+        .identity
+        .lock_customer(id, reason, Actor::Staff(s.staff.username.clone()), c.now())
+        .await
+        .map_err(|e| match e {
+            dojang_identity::StaffError::NoSuchCustomer(id) => no_customer(id),
+            other => Refusal::internal(other),
+        })?;
+    Ok(Json(json!({ "locked": true, "already_locked": !locked })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+async fn certificates(State(c): State<Shared>, headers: HeaderMap, Query(s): Query<Search>) -> Result<Json<serde_json::Value>, Refusal> {
+    session(&c, &headers).await?;
+    let list = c.store.search_certificates(&s.q, 50).await.map_err(Refusal::internal)?;
+    Ok(Json(json!({
+        "certificates": list
+            .iter()
+            .map(|r| {
+                let mut v = certificate_json(r, &c);
+                v["customer_id"] = json!(r.customer_id);
+                v
+            })
+            .collect::<Vec<_>>()
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeInput {
+    reason: RevocationReason,
+}
+
+fn parse_serial(text: &str) -> Result<Serial, Refusal> {
+    text.parse().map_err(|_| Refusal::bad_input("인증서 일련번호가 올바르지 않습니다.", "That is not a certificate serial number."))
+}
+
+fn status_error(e: StoreError) -> Refusal {
+    match e {
+        StoreError::NotFound(serial) => Refusal::new(
+            StatusCode::NOT_FOUND,
+            "unknown_serial",
+            format!("일련번호 {serial}인 인증서는 이 인증센터에서 발급되지 않았습니다."),
+            format!("No certificate with serial {serial} was issued here."),
+        ),
+        StoreError::AlreadyRevoked { serial, reason, .. } => Refusal::new(
+            StatusCode::CONFLICT,
+            "already_revoked",
+            format!("인증서 {serial}은(는) 이미 폐기되었습니다 (사유: {}).", reason.korean()),
+            format!("Certificate {serial} is already revoked ({reason})."),
+        ),
+        StoreError::NotSuspended(serial) => Refusal::new(
+            StatusCode::CONFLICT,
+            "not_suspended",
+            format!("인증서 {serial}은(는) 효력정지 상태가 아니라 회복할 것이 없습니다."),
+            format!("Certificate {serial} is not suspended."),
+        ),
+        other => Refusal::internal(other),
+    }
+}
+
+/// Revokes (or, with `certificateHold`, suspends) a certificate: the next OCSP answer and the
+/// next CRL show it.
+async fn revoke(State(c): State<Shared>, headers: HeaderMap, Path(serial): Path<String>, Json(input): Json<RevokeInput>) -> Result<Json<serde_json::Value>, Refusal> {
+    let s = changing_session(&c, &headers).await?;
+    let serial = parse_serial(&serial)?;
+    if matches!(input.reason, RevocationReason::CaCompromise | RevocationReason::AaCompromise) {
+        return Err(Refusal::bad_input("그 사유는 인증기관 키 사고에만 씁니다. 다른 사유를 골라 주세요.", "That reason is for CA key compromise only; choose another."));
+    }
+    let now = c.now();
+    let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
+    tx.revoke(&serial, input.reason, now).await.map_err(status_error)?;
+    let action = if input.reason == RevocationReason::CertificateHold { "certificate.suspend" } else { "certificate.revoke" };
+    let event = AuditEvent::new(
+        Actor::Staff(s.staff.username.clone()),
+        action,
+        format!("certificate:{}", serial.to_hex()),
+        json!({ "reason": input.reason, "by": "staff-console" }),
+    );
+    tx.audit(&event, now).await.map_err(Refusal::internal)?;
+    tx.commit().await.map_err(Refusal::internal)?;
+    tracing::info!(serial = %serial, reason = %input.reason, staff = %s.staff.username, "certificate revoked by staff");
+    let record = c.store.certificate(&serial).await.map_err(Refusal::internal)?.ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
+    Ok(Json(certificate_json(&record, &c)))
+}
+
+async fn resume(State(c): State<Shared>, headers: HeaderMap, Path(serial): Path<String>, Json(_): Json<serde_json::Value>) -> Result<Json<serde_json::Value>, Refusal> {
+    let s = changing_session(&c, &headers).await?;
+    let serial = parse_serial(&serial)?;
+    let now = c.now();
+    let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
+    tx.resume(&serial).await.map_err(status_error)?;
+    let event = AuditEvent::new(
+        Actor::Staff(s.staff.username.clone()),
+        "certificate.resume",
+        format!("certificate:{}", serial.to_hex()),
+        json!({ "by": "staff-console" }),
+    );
+    tx.audit(&event, now).await.map_err(Refusal::internal)?;
+    tx.commit().await.map_err(Refusal::internal)?;
+    let record = c.store.certificate(&serial).await.map_err(Refusal::internal)?.ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
+    Ok(Json(certificate_json(&record, &c)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The audit trail and inquiries
+
+#[derive(Deserialize)]
+struct Limit {
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn audit(State(c): State<Shared>, headers: HeaderMap, Query(l): Query<Limit>) -> Result<Json<serde_json::Value>, Refusal> {
+    session(&c, &headers).await?;
+    let limit = l.limit.unwrap_or(100).clamp(1, 500);
+    let entries = c.store.audit_tail(limit).await.map_err(Refusal::internal)?;
+    let verdict = match c.store.verify_audit().await.map_err(Refusal::internal)? {
+        dojang_store::AuditVerdict::Intact { entries, .. } => json!({ "intact": true, "entries": entries }),
+        dojang_store::AuditVerdict::Broken { seq, problem } => json!({ "intact": false, "seq": seq, "problem": problem }),
+    };
+    Ok(Json(json!({
+        "verdict": verdict,
+        "entries": entries
+            .iter()
+            .map(|e| json!({
+                "seq": e.seq,
+                "at": rfc3339(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "detail": serde_json::from_str::<serde_json::Value>(&e.detail).unwrap_or(serde_json::Value::Null),
+            }))
+            .collect::<Vec<_>>(),
+    })))
+}
+
+async fn inquiries(State(c): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, Refusal> {
+    session(&c, &headers).await?;
+    let list = c.store.inquiries(None, 100).await.map_err(Refusal::internal)?;
+    Ok(Json(json!({
+        "inquiries": list
+            .iter()
+            .map(|q| json!({
+                "id": q.id,
+                "number": format!("Q-{:06}", q.id),
+                "name": q.name,
+                "contact": q.contact,
+                "category": q.category,
+                "title": q.title,
+                "body": q.body,
+                "created_at": rfc3339(q.created_at),
+                "status": q.status.as_str(),
+                "handled_by": q.handled_by,
+                "handled_at": q.handled_at.map(rfc3339),
+                "note": q.note,
+            }))
+            .collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerInput {
+    #[serde(default)]
+    note: String,
+}
+
+async fn answer(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, Json(input): Json<AnswerInput>) -> Result<Json<serde_json::Value>, Refusal> {
+    let s = changing_session(&c, &headers).await?;
+    let note = input.note.trim();
+    if note.chars().count() > 1000 {
+        return Err(Refusal::bad_input("처리 메모는 1,000자까지 쓸 수 있습니다.", "The note may have at most 1,000 characters."));
+    }
+    let now = c.now();
+    let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
+    if !tx.answer_inquiry(id, &s.staff.username, note, now).await.map_err(Refusal::internal)? {
+        return Err(Refusal::new(StatusCode::CONFLICT, "inquiry_not_open", "이미 처리되었거나 없는 문의입니다.", "No such open inquiry."));
+    }
+    let event = AuditEvent::new(Actor::Staff(s.staff.username.clone()), "inquiry.answer", format!("inquiry:{id}"), json!({}));
+    tx.audit(&event, now).await.map_err(Refusal::internal)?;
+    tx.commit().await.map_err(Refusal::internal)?;
+    Ok(Json(json!({ "id": id, "status": InquiryStatus::Answered.as_str() })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; dojang_staff=tok123; b=2"));
+        assert_eq!(cookie_token(&h).map(|t| t.to_string()), Some("tok123".into()));
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("__Host-dojang_staff=s3"));
+        assert_eq!(cookie_token(&h).map(|t| t.to_string()), Some("s3".into()));
+        assert!(cookie_token(&HeaderMap::new()).is_none());
+    }
+}

@@ -1,0 +1,563 @@
+//! The web page (인증센터 홈페이지): the front end built from `web/` into `web/dist/` and
+//! embedded here at compile time, the little JSON the page needs beyond the flows API, the
+//! support page's inquiries, and the guard every request passes.
+//!
+//! The page is one HTML document and one script (no inline script or style, so the CSP
+//! `default-src 'self'` holds). It routes by the URL fragment (`/#/issue`), so the server
+//! serves only `/`, `/assets/…` and the JSON API.
+//!
+//! **CSRF.** Customers' flows carry no cookie: a flow is reached only by its random id, which
+//! a forged request from another site cannot know, and the CLI client uses the same API with
+//! no browser at all. Staff sign in with a `SameSite=Strict`, `HttpOnly` session cookie and
+//! every change they make must echo the session's CSRF token in `X-CSRF-Token` (checked in
+//! `staff.rs`). On top of both, [`guard`] refuses any state-changing request that a browser
+//! marks as coming from another site (`Sec-Fetch-Site`, `Origin`), and any state-changing
+//! API request whose body is not JSON — an HTML form on another site can send neither.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dojang_pki::RevocationReason;
+use dojang_profile::ProductId;
+use dojang_store::{mask_rrns, Actor, AuditEvent, CertificateRecord, NewInquiry};
+use serde::Deserialize;
+use serde_json::json;
+use sha1::{Digest, Sha1};
+use time::OffsetDateTime;
+
+use crate::center::Center;
+
+type Shared = Arc<Center>;
+
+// ---------------------------------------------------------------------------------------------
+// Refusals
+
+/// A refused request, in the shape the flows API uses (`error`, `message_ko`, `message_en`),
+/// so the page shows every error the same way.
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub ko: String,
+    pub en: String,
+    pub attempts_left: Option<u32>,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, code: &'static str, ko: impl Into<String>, en: impl Into<String>) -> Self {
+        Refusal { status, code, ko: ko.into(), en: en.into(), attempts_left: None }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "web request failed");
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "일시적인 오류로 처리하지 못했습니다. 잠시 후 다시 시도해 주세요. 계속되면 고객센터(평일 09:00–18:00)에 문의해 주세요.",
+            "The center could not complete the request. Try again in a moment; if it persists, call the customer center (weekdays 09:00–18:00).",
+        )
+    }
+
+    pub fn bad_input(ko: impl Into<String>, en: impl Into<String>) -> Self {
+        Refusal::new(StatusCode::BAD_REQUEST, "bad_input", ko, en)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.code, "message_ko": self.ko, "message_en": self.en });
+        if let Some(n) = self.attempts_left {
+            body["attempts_left"] = json!(n);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The embedded front end
+
+/// One built file of `web/dist/`.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+/// `web/dist/`, as `npm run build` in `web/` made it (committed, so a machine with only Rust
+/// serves the page).
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "index.html",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("../../../../web/dist/index.html"),
+    },
+    Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../../web/dist/app.js"),
+    },
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../../../web/dist/app.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../../../web/dist/favicon.svg"),
+    },
+];
+
+/// Strong ETags of the assets (SHA-1 of the bytes: a cache key, not a security measure).
+fn etags() -> &'static [String] {
+    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
+    TAGS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let digest = Sha1::digest(a.body);
+                let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+                format!("\"{hex}\"")
+            })
+            .collect()
+    })
+}
+
+/// Serves an asset with its type and an ETag. Browsers revalidate every time (`no-cache`)
+/// and get a `304` when nothing changed, so a new build is seen at once.
+fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
+    let Some((i, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
+        return Refusal::new(StatusCode::NOT_FOUND, "not_found", "없는 페이지입니다.", "No such page.").into_response();
+    };
+    let tag = etags().get(i).cloned().unwrap_or_default();
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, v);
+    }
+    response
+}
+
+/// The page. The built `index.html` has a `<!--center-->` mark where the center's products and
+/// fees are written in plain HTML: what a visitor sees before the script runs (or without it),
+/// and what the script then replaces with the live page.
+async fn index(State(c): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(asset) = ASSETS.iter().find(|a| a.name == "index.html") else {
+        return Refusal::internal("index.html is not embedded").into_response();
+    };
+    let template = String::from_utf8_lossy(asset.body);
+    let page = template.replace("<!--center-->", &home_html(&c));
+    let tag = {
+        let digest = Sha1::digest(page.as_bytes());
+        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        format!("\"{hex}\"")
+    };
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, asset.content_type)], page).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, v);
+    }
+    response
+}
+
+/// 1234567 → "1,234,567".
+fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// The center's name and its products with their fees, as plain HTML.
+fn home_html(c: &Center) -> String {
+    let rows: String = c
+        .config
+        .catalog
+        .all()
+        .iter()
+        .map(|p| {
+            let fee = if p.fee_krw == 0 {
+                "무료".to_string()
+            } else {
+                let per = match p.fee_period {
+                    dojang_profile::product::FeePeriod::PerYear => " / 년",
+                    dojang_profile::product::FeePeriod::PerIssue => "",
+                };
+                format!("{}원{per}", group_thousands(p.fee_krw))
+            };
+            format!(
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}년</td></tr>",
+                escape(&p.name_ko),
+                escape(&p.usable_at_ko),
+                fee,
+                p.validity_days / 365
+            )
+        })
+        .collect();
+    format!(
+        r#"<h1>{org} 인증센터</h1>
+<p>공동인증서와 금융인증서의 발급·재발급·갱신·폐기를 도와드립니다. (이 페이지의 발급 기능은 JavaScript가 켜져 있어야 동작합니다.)</p>
+<table class="products"><caption>인증서 종류와 수수료</caption>
+<thead><tr><th scope="col">인증서</th><th scope="col">사용처</th><th scope="col">수수료</th><th scope="col">유효기간</th></tr></thead>
+<tbody>{rows}</tbody></table>
+<p>고객센터 운영시간: 평일 09:00–18:00</p>"#,
+        org = escape(&c.config.ca.organization),
+    )
+}
+
+async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    serve_asset(&name, &headers)
+}
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/", get(index))
+        .route("/index.html", get(index))
+        .route("/assets/{name}", get(asset))
+        .route("/cps", get(cps))
+        .route("/api/v1/web/info", get(info))
+        .route("/api/v1/web/flows/{id}/certificates", get(candidates))
+        .route("/api/v1/inquiries", post(inquiry))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The guard
+
+/// Whether `origin` (`scheme://host[:port]`) is this site: the host the browser asked for, or
+/// the configured public base URL.
+fn same_site(origin: &str, host: Option<&str>, base_url: &str) -> bool {
+    let origin = origin.trim_end_matches('/');
+    if origin.eq_ignore_ascii_case(base_url.trim_end_matches('/')) {
+        return true;
+    }
+    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
+/// Every request passes here (see the module comment): cross-site state changes and non-JSON
+/// API changes are refused; API answers are not stored by caches; every answer tells the
+/// browser not to frame it or share its window.
+pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // OCSP requests come from relying parties' software, not from this page.
+    if changes && !path.starts_with("/ocsp") {
+        let h = req.headers();
+        let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        let cross_site = matches!(fetch_site, Some("cross-site") | Some("same-site"))
+            || origin.is_some_and(|o| !same_site(o, host, &c.config.base_url));
+        if cross_site {
+            tracing::warn!(path, origin, fetch_site, "cross-site state change refused");
+            return Refusal::new(
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+                "다른 사이트에서 보낸 요청은 처리하지 않습니다. 인증센터 페이지에서 직접 진행해 주세요.",
+                "Requests sent from another site are refused. Use the certificate center's own page.",
+            )
+            .into_response();
+        }
+        let json = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        if path.starts_with("/api/") && !json {
+            return Refusal::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "json_required",
+                "요청 형식이 올바르지 않습니다 (JSON만 받습니다). 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+                "The request must be JSON (Content-Type: application/json).",
+            )
+            .into_response();
+        }
+    }
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    if path.starts_with("/api/") && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    response
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the page needs to know
+
+/// Which extra fields the identify step of each flow asks for, from the center's policy.
+fn identify_fields(c: &Center) -> serde_json::Value {
+    use dojang_identity::{Check, FlowKind, Policy};
+    let policy = match &c.config.identity_policy {
+        Some(text) => Policy::from_toml(text).unwrap_or_default(),
+        None => Policy::default(),
+    };
+    let mut out = serde_json::Map::new();
+    for (name, kind) in [
+        ("issue", FlowKind::Issue),
+        ("reissue", FlowKind::Reissue),
+        ("revoke", FlowKind::Revoke),
+        ("suspend", FlowKind::Suspend),
+        ("resume", FlowKind::Resume),
+    ] {
+        let checks = policy.checks(kind, ProductId::PersonalBank);
+        out.insert(
+            name.into(),
+            json!({
+                "name": checks.contains(&Check::RrnName),
+                "password": checks.contains(&Check::BankingLogin),
+            }),
+        );
+    }
+    serde_json::Value::Object(out)
+}
+
+/// `GET /api/v1/web/info`: the center's name, its clock (for "days left" under a shifted
+/// clock), support hours and what the identify step asks for.
+async fn info(State(c): State<Shared>) -> Json<serde_json::Value> {
+    Json(json!({
+        "organization": c.config.ca.organization,
+        "base_url": c.config.base_url,
+        "now": rfc3339(c.now()),
+        "clock_shifted": c.config.clock.is_shifted(),
+        "renewal_window_days": 30,
+        "support": {
+            "hours_ko": "평일 09:00–18:00 (주말·공휴일 휴무)",
+            "hours_en": "Weekdays 09:00–18:00 (closed on weekends and holidays)",
+            "phone": "1588-0000",
+        },
+        "identify": identify_fields(&c),
+    }))
+}
+
+/// A certificate as the page lists it.
+pub(crate) fn certificate_json(r: &CertificateRecord, c: &Center) -> serde_json::Value {
+    let now = c.now();
+    let state = match r.revocation {
+        Some(rev) if rev.reason == RevocationReason::CertificateHold => "suspended",
+        Some(_) => "revoked",
+        None if r.not_after <= now => "expired",
+        None => "good",
+    };
+    let product_ko = r
+        .product
+        .parse::<ProductId>()
+        .map(|p| c.config.catalog.get(p).name_ko.clone())
+        .unwrap_or_else(|_| r.product.clone());
+    json!({
+        "serial": r.serial.to_hex(),
+        "product": r.product,
+        "product_ko": product_ko,
+        "subject": r.subject,
+        "not_before": rfc3339(r.not_before),
+        "not_after": rfc3339(r.not_after),
+        "days_left": (r.not_after - now).whole_days(),
+        "state": state,
+        "revocation_reason": r.revocation.map(|rev| rev.reason.name()),
+        "revoked_at": r.revocation.map(|rev| rfc3339(rev.at)),
+    })
+}
+
+/// `GET /api/v1/web/flows/{id}/certificates`: after the identify step of a reissue, revoke,
+/// suspend or resume, the customer's joint certificates to choose from, each marked whether
+/// this flow can act on it. The flow id is the only key (as for every flow request).
+async fn candidates(State(c): State<Shared>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, Refusal> {
+    let unknown = || {
+        Refusal::new(
+            StatusCode::NOT_FOUND,
+            "unknown_flow",
+            "진행 중인 신청을 찾을 수 없습니다. 처음부터 다시 진행해 주세요.",
+            "No such flow; start again.",
+        )
+    };
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(unknown());
+    }
+    let flow = c.store.flow(&id).await.map_err(Refusal::internal)?.ok_or_else(unknown)?;
+    if flow.finished_at.is_some() || flow.expires_at <= c.now() {
+        return Err(unknown());
+    }
+    let Some(customer) = flow.customer_id else {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "identify_first",
+            "본인 확인을 먼저 마쳐 주세요.",
+            "Finish the identification step first.",
+        ));
+    };
+    let owned = c.store.certificates_of(customer).await.map_err(Refusal::internal)?;
+    let list: Vec<serde_json::Value> = owned
+        .iter()
+        .filter(|r| r.product.parse::<ProductId>().is_ok_and(|p| p != ProductId::Financial))
+        .map(|r| {
+            let mut v = certificate_json(r, &c);
+            let state = v["state"].as_str().unwrap_or_default().to_string();
+            v["eligible"] = json!(match flow.kind.as_str() {
+                "reissue" | "suspend" => state == "good",
+                "revoke" => state == "good" || state == "suspended",
+                "resume" => state == "suspended",
+                _ => false,
+            });
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "certificates": list })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inquiries (고객지원 문의)
+
+const CATEGORIES: [&str; 6] = ["issue", "renew", "revoke", "error", "financial", "other"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InquiryInput {
+    name: String,
+    contact: String,
+    category: String,
+    title: String,
+    body: String,
+    /// Consent to the collection of the name and contact to answer (개인정보 수집 동의).
+    agree: bool,
+}
+
+fn length_ok(s: &str, max: usize) -> bool {
+    let n = s.trim().chars().count();
+    n >= 1 && n <= max
+}
+
+/// `POST /api/v1/inquiries`: stores an inquiry (any resident registration number in it masked
+/// first) and answers with its number only — nothing the customer wrote is sent back.
+async fn inquiry(
+    State(c): State<Shared>,
+    Json(input): Json<InquiryInput>,
+) -> Result<(StatusCode, Json<serde_json::Value>), Refusal> {
+    if !input.agree {
+        return Err(Refusal::bad_input(
+            "답변을 위한 개인정보(이름, 연락처) 수집·이용에 동의해 주세요.",
+            "Agree to the collection of your name and contact so that we can answer.",
+        ));
+    }
+    let checks = [
+        (length_ok(&input.name, 40), "이름을 1~40자로 입력해 주세요.", "Enter a name of 1 to 40 characters."),
+        (length_ok(&input.contact, 100), "연락받을 전화번호나 이메일을 입력해 주세요.", "Enter a phone number or e-mail address to answer to."),
+        (CATEGORIES.contains(&input.category.as_str()), "문의 유형을 선택해 주세요.", "Choose the kind of inquiry."),
+        (length_ok(&input.title, 100), "제목을 1~100자로 입력해 주세요.", "Enter a title of 1 to 100 characters."),
+        (length_ok(&input.body, 2000), "문의 내용을 1~2,000자로 입력해 주세요.", "Enter your question in 1 to 2,000 characters."),
+    ];
+    if let Some((_, ko, en)) = checks.iter().find(|(ok, _, _)| !ok) {
+        return Err(Refusal::bad_input(*ko, *en));
+    }
+    let masked = NewInquiry {
+        name: input.name.trim().to_string(),
+        contact: mask_rrns(input.contact.trim()),
+        category: input.category,
+        title: mask_rrns(input.title.trim()),
+        body: mask_rrns(input.body.trim()),
+    };
+    let now = c.now();
+    let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
+    let id = tx.insert_inquiry(&masked, now).await.map_err(Refusal::internal)?;
+    let event = AuditEvent::new(Actor::Anonymous, "inquiry.receive", format!("inquiry:{id}"), json!({ "category": masked.category }));
+    tx.audit(&event, now).await.map_err(Refusal::internal)?;
+    tx.commit().await.map_err(Refusal::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": id,
+            "number": format!("Q-{id:06}"),
+            "received_at": rfc3339(now),
+            "message_ko": "문의가 접수되었습니다. 평일 09:00–18:00에 남겨주신 연락처로 답변드립니다.",
+            "message_en": "Your inquiry was received. We will answer on weekdays 09:00–18:00 at the contact you gave.",
+        })),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The certification practice statement
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn cps(State(c): State<Shared>) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>인증업무준칙 (CPS)</title><link rel="stylesheet" href="/assets/app.css"></head><body class="plain"><main class="page">
+<h1>{org} 인증업무준칙 (Certification Practice Statement)</h1>
+<p>이 인증기관은 본인확인을 마친 고객에게만 인증서를 발급하며, 폐지·효력정지 상태를 CRL과 OCSP로 즉시 공개합니다.</p>
+<p>This CA issues certificates only after the customer's identity is checked, and publishes revocation and
+suspension at once through its CRL (<code>{base}/crl/issuing.crl</code>) and OCSP responder (<code>{base}/ocsp</code>).</p>
+<p><a href="/">인증센터 홈으로 (back to the certificate center)</a></p>
+</main></body></html>"#,
+        org = escape(&c.config.ca.organization),
+        base = escape(&c.config.base_url),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_site_is_the_host_asked_for_or_the_base_url() {
+        let base = "https://ca.bank.example";
+        assert!(same_site("http://127.0.0.1:8080", Some("127.0.0.1:8080"), base));
+        assert!(same_site("https://ca.bank.example", Some("10.0.0.5:8080"), base));
+        assert!(!same_site("https://evil.example", Some("127.0.0.1:8080"), base));
+        assert!(!same_site("null", Some("127.0.0.1:8080"), base));
+        assert!(!same_site("http://127.0.0.1:8081", Some("127.0.0.1:8080"), base));
+    }
+
+    #[test]
+    fn fees_are_grouped_by_thousands() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(4400), "4,400");
+        assert_eq!(group_thousands(110000), "110,000");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn every_asset_has_a_type_and_a_distinct_tag() {
+        let tags = etags();
+        assert_eq!(tags.len(), ASSETS.len());
+        for a in ASSETS {
+            assert!(!a.content_type.is_empty());
+        }
+    }
+}

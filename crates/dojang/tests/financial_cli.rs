@@ -1,0 +1,399 @@
+//! The financial certificate (금융인증서) end to end with the real server and client: issued
+//! through `dojang cert financial issue` (codes read off `dojang phone`, the security card from
+//! enrolment), signed through the CSC API and checked with `openssl dgst -verify`; trivial
+//! PINs refused with the rule named; five wrong PINs lock and the lock holds; reissue (identity
+//! checked again, new PIN) unlocks; the database alone does not give the key; automatic renewal
+//! happens inside the window under a shifted clock and the old certificate is revoked (OCSP).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::{ok, text, TestCenter, DOJANG};
+
+const ACCOUNT_PW: &str = "4821";
+const BANKING_PW: &str = "Banking-pass1!";
+const RRN: &str = "9001011234561";
+const PHONE: &str = "010-1001-5678";
+const PIN: &str = "482916";
+const NEW_PIN: &str = "570284";
+
+struct Server(Child);
+
+impl Server {
+    fn start(c: &TestCenter, offset: Option<&str>) -> Server {
+        let mut cmd = Command::new(DOJANG);
+        cmd.args(["serve", "--data"])
+            .arg(&c.data)
+            .env_remove("DOJANG_DATA")
+            .env_remove("DOJANG_CONFIG")
+            .env_remove("DOJANG_CLOCK_OFFSET")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(o) = offset {
+            cmd.env("DOJANG_CLOCK_OFFSET", o);
+        }
+        let child = cmd.spawn().expect("start dojang serve");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ureq::get(&format!("{}/healthz", c.base)).call().is_err() {
+            assert!(Instant::now() < deadline, "dojang serve did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server(child)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Enrols the customer; returns the security card's codes.
+fn enrol(c: &TestCenter) -> Vec<String> {
+    let file = c.path("customer.json");
+    let doc = serde_json::json!({
+        "kind": "person", "name": "홍길동", "rrn": RRN, "phone": PHONE,
+        "email": "hong@example.com", "address": "서울특별시 중구 세종대로 110",
+        "banking_id": "hong", "banking_password": BANKING_PW,
+        "accounts": [{"number": "110-001-123456", "password": ACCOUNT_PW, "balance": 10000}],
+        "second_factor": "security-card",
+    });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out =
+        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap();
+    let j: serde_json::Value = serde_json::from_str(line).unwrap();
+    j["security_card"]["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn phone_code(c: &TestCenter) -> String {
+    let out = c.dojang(&["phone", PHONE, "--last", "1"]);
+    let t = text(&out);
+    let mut rest = t.as_str();
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let digits: String = after[..close].chars().filter(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            return digits;
+        }
+        rest = &after[close + 1..];
+    }
+    panic!("no code on the phone:\n{t}")
+}
+
+fn env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = [
+        ("DOJANG_RRN", RRN),
+        ("DOJANG_ACCOUNT_PASSWORD", ACCOUNT_PW),
+        ("DOJANG_BANKING_PASSWORD", BANKING_PW),
+        ("DOJANG_PIN", PIN),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    v.extend(extra.iter().map(|(k, val)| (k.to_string(), val.to_string())));
+    v
+}
+
+/// `dojang cert financial <args>` answering prompts (codes from the phone, card digits).
+fn financial(
+    c: &TestCenter,
+    card: &[String],
+    args: &[&str],
+    extra: &[(&str, &str)],
+) -> (bool, String) {
+    let mut cmd = Command::new(DOJANG);
+    cmd.args(["cert", "financial"])
+        .args(args)
+        .args(["--server", &c.base, "--banking-id", "hong"])
+        .current_dir(c.dir.path())
+        .env_remove("DOJANG_SERVER")
+        .env_remove("DOJANG_CLOCK_OFFSET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env(extra) {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let out = Arc::new(Mutex::new(String::new()));
+    let mut readers = Vec::new();
+    for mut r in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let out = out.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                all.extend_from_slice(&buf[..n]);
+                let valid = match std::str::from_utf8(&all) {
+                    Ok(s) => s.len(),
+                    Err(e) => e.valid_up_to(),
+                };
+                out.lock().unwrap().push_str(std::str::from_utf8(&all[..valid]).unwrap());
+                all.drain(..valid);
+            }
+        }));
+    }
+    let mut stdin = child.stdin.take();
+    let mut answered = 0;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            for r in readers {
+                let _ = r.join();
+            }
+            return (status.success(), out.lock().unwrap().clone());
+        }
+        let seen = out.lock().unwrap().clone();
+        if seen.len() > answered && seen.ends_with(": ") {
+            let prompt = &seen[seen.rfind('\n').map_or(0, |i| i + 1)..];
+            let pos =
+                || -> usize { prompt.split("보안카드 ").nth(1).unwrap()[..2].parse().unwrap() };
+            let answer = if prompt.contains("ARS 승인번호") || prompt.contains("SMS 인증번호")
+            {
+                Some(phone_code(c))
+            } else if prompt.contains("앞 2자리") {
+                Some(card[pos() - 1][..2].to_string())
+            } else if prompt.contains("뒤 2자리") {
+                Some(card[pos() - 1][2..].to_string())
+            } else {
+                None
+            };
+            answered = seen.len();
+            match (answer, stdin.as_mut()) {
+                (Some(a), Some(s)) => {
+                    writeln!(s, "{a}").unwrap();
+                    s.flush().unwrap();
+                }
+                _ => stdin = None,
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "dojang cert financial did not finish:\n{}",
+            out.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(40));
+    }
+}
+
+fn field(out: &str, label: &str) -> String {
+    let line =
+        out.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("no {label} in:\n{out}"));
+    line.split(": ").nth(1).unwrap().trim().to_string()
+}
+
+/// Signs `doc` remotely and verifies the signature with openssl against the credential's
+/// certificate (fetched with `show --cert-out`, i.e. CSC credentials/info).
+fn sign_and_verify(c: &TestCenter, card: &[String], pin: &str, tag: &str) -> String {
+    let doc = c.path(&format!("doc-{tag}.txt"));
+    std::fs::write(&doc, format!("이체 확인서 {tag}: 100,000원")).unwrap();
+    let cert = c.p(&format!("fin-{tag}.pem"));
+    let (shown, out) = financial(c, card, &["show", "--cert-out", &cert], &[]);
+    assert!(shown, "{out}");
+    let serial = out.lines().next().unwrap().trim_start_matches("금융인증서 ").trim().to_string();
+    let sig = c.p(&format!("sig-{tag}.bin"));
+    let (signed, out) = financial(
+        c,
+        card,
+        &["sign", "--file", &doc.display().to_string(), "--out", &sig],
+        &[("DOJANG_PIN", pin)],
+    );
+    assert!(signed, "{out}");
+    let pubkey = ok("openssl", &["x509", "-in", &cert, "-pubkey", "-noout"], c.dir.path());
+    std::fs::write(c.path(&format!("pub-{tag}.pem")), pubkey).unwrap();
+    let verified = ok(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            &c.p(&format!("pub-{tag}.pem")),
+            "-signature",
+            &sig,
+            &doc.display().to_string(),
+        ],
+        c.dir.path(),
+    );
+    assert!(verified.contains("Verified OK"), "{verified}");
+    serial
+}
+
+fn ocsp(c: &TestCenter, cert_pem: &str) -> String {
+    let (root, issuing) = c.fetch_chain();
+    let out = Command::new("openssl")
+        .args([
+            "ocsp",
+            "-issuer",
+            &issuing,
+            "-cert",
+            cert_pem,
+            "-url",
+            &format!("{}/ocsp", c.base),
+            "-CAfile",
+            &root,
+        ])
+        .output()
+        .unwrap();
+    text(&out)
+}
+
+const PY_DB_CHECK: &str = r#"
+import sqlite3, sys, hashlib, glob
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from cryptography.hazmat.primitives import hashes
+db, pin = sys.argv[1], sys.argv[2].encode()
+c = sqlite3.connect(db)
+blobs = [r[0] for r in c.execute("select wrapped from financial_keys")] + [r[0] for r in c.execute("select holder_sealed from financial_holders")]
+assert blobs, "no kept keys"
+keys = [hashlib.sha256(pin).digest(), hashlib.sha256(b"dojang" + pin).digest(), pin.ljust(32, b"\0")]
+opened = 0
+for b in blobs:
+    for body in (b, b[1:], b[17:], b[33:]):
+        try:
+            load_der_private_key(body, None); opened += 1
+        except Exception:
+            pass
+    for salt_end in (17,):
+        salt = b[1:salt_end]
+        kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=1000)
+        for k in keys + [kdf.derive(pin)]:
+            for off in (1, 17, 29, 33, 45):
+                try:
+                    AESGCM(k).decrypt(b[off:off+12], b[off+12:], None); opened += 1
+                except Exception:
+                    pass
+# No plaintext PKCS#8 RSA key anywhere in the database file or its WAL: the PrivateKeyInfo's
+# version + rsaEncryption AlgorithmIdentifier + OCTET STRING, which no certificate carries.
+marker = bytes.fromhex("020100300d06092a864886f70d010101050004")
+found = sum(open(f, "rb").read().count(marker) for f in glob.glob(db + "*"))
+print("opened", opened, "plaintext", found, "blobs", len(blobs))
+"#;
+
+#[test]
+fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
+    let c = TestCenter::new();
+    let server = Server::start(&c, None);
+    let card = enrol(&c);
+
+    // Trivial PINs are refused with the rule named: the birth date (RRN's first six digits).
+    let (issued, out) = financial(
+        &c,
+        &card,
+        &["issue", "--agree", "--account", "110-001-123456"],
+        &[("DOJANG_NEW_PIN", "900101")],
+    );
+    assert!(!issued, "{out}");
+    assert!(out.contains("생년월일") && out.contains("weak_pin"), "{out}");
+    let (issued, out) = financial(
+        &c,
+        &card,
+        &["issue", "--agree", "--account", "110-001-123456"],
+        &[("DOJANG_NEW_PIN", "123456")],
+    );
+    assert!(!issued && out.contains("연속된 숫자"), "{out}");
+
+    // Issue (document 004's steps), automatic renewal on.
+    let (issued, out) = financial(
+        &c,
+        &card,
+        &["issue", "--agree", "--account", "110-001-123456", "--auto-renew", "on"],
+        &[("DOJANG_NEW_PIN", PIN)],
+    );
+    assert!(issued, "{out}");
+    for step in ["ARS 인증", "출금계좌", "보안카드", "SMS 인증", "금융인증서 비밀번호 등록"]
+    {
+        assert!(out.contains(step), "{step} missing:\n{out}");
+    }
+    let first = field(&out, "일련번호");
+    assert!(out.contains("자동 갱신: 켜짐"), "{out}");
+
+    // Sign through the CSC API; openssl verifies it with the certificate's public key.
+    assert_eq!(sign_and_verify(&c, &card, PIN, "first"), first);
+
+    // The database alone: the blobs are no PKCS#8, obvious PIN derivations open nothing, and
+    // no plaintext private key is in the file or its WAL.
+    let db = c.data.join("dojang.sqlite3").display().to_string();
+    let checked = ok("python3", &["-c", PY_DB_CHECK, &db, PIN], c.dir.path());
+    assert!(checked.contains("opened 0 plaintext 0"), "{checked}");
+
+    // Five wrong PINs in a row lock; the lock holds against the right PIN.
+    for i in 1..=5 {
+        let (signed, out) = financial(
+            &c,
+            &card,
+            &["sign", "--hash", &"ab".repeat(32)],
+            &[("DOJANG_PIN", "135792")],
+        );
+        assert!(!signed, "{out}");
+        if i < 5 {
+            assert!(
+                out.contains(&format!("{}번 더 틀리면", 5 - i)) && out.contains("invalid_pin"),
+                "{out}"
+            );
+        } else {
+            assert!(out.contains("pin_locked"), "{out}");
+        }
+    }
+    let (signed, out) =
+        financial(&c, &card, &["sign", "--hash", &"ab".repeat(32)], &[("DOJANG_PIN", PIN)]);
+    assert!(!signed && out.contains("pin_locked"), "the lock must hold:\n{out}");
+
+    // Re-verification: financial reissue checks identity again and sets a new PIN; it unlocks,
+    // and the old certificate is revoked (superseded).
+    let (issued, out) = financial(
+        &c,
+        &card,
+        &["reissue", "--agree", "--account", "110-001-123456", "--auto-renew", "on"],
+        &[("DOJANG_NEW_PIN", NEW_PIN)],
+    );
+    assert!(issued, "{out}");
+    let second = field(&out, "일련번호");
+    assert!(out.contains(&first), "the superseded one is named:\n{out}");
+    assert_eq!(sign_and_verify(&c, &card, NEW_PIN, "second"), second);
+    let old = ocsp(&c, &c.p("fin-first.pem"));
+    assert!(old.contains("revoked") && old.contains("superseded"), "{old}");
+
+    // Automatic renewal: 710 days on, inside the 30-day window; the job runs at start.
+    drop(server);
+    let _server = Server::start(&c, Some("+710d"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let third = loop {
+        let (shown, out) = financial(&c, &card, &["show"], &[]);
+        assert!(shown, "{out}");
+        let serial =
+            out.lines().next().unwrap().trim_start_matches("금융인증서 ").trim().to_string();
+        if serial != second {
+            break serial;
+        }
+        assert!(Instant::now() < deadline, "not renewed:\n{out}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    // The new key was put away without the PIN, and the same PIN opens it.
+    assert_eq!(sign_and_verify(&c, &card, NEW_PIN, "third"), third);
+    let renewed = ocsp(&c, &c.p("fin-second.pem"));
+    assert!(renewed.contains("revoked") && renewed.contains("superseded"), "{renewed}");
+}

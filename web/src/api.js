@@ -1,0 +1,63 @@
+// The center's JSON API. Every state change is a JSON POST (the server refuses anything else
+// and anything sent from another site); the staff console adds its CSRF token.
+
+import { L, lang } from './i18n.js';
+
+/** A refusal or failure, with the server's own words in both languages. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message_en || body?.message || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body?.error || 'error';
+    this.ko = body?.message_ko || body?.message || '';
+    this.en = body?.message_en || body?.message || '';
+    this.attemptsLeft = body?.attempts_left;
+  }
+
+  /** What the customer reads, in the chosen language. */
+  text() {
+    return (lang() === 'en' ? this.en || this.ko : this.ko || this.en) || L('요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.', 'The request failed. Try again in a moment.');
+  }
+}
+
+let staffCsrf = null;
+export function setStaffCsrf(token) {
+  staffCsrf = token;
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (staffCsrf && path.startsWith('/api/v1/staff/')) headers['X-CSRF-Token'] = staffCsrf;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, {
+      error: 'network',
+      message_ko: '인증센터에 연결할 수 없습니다. 인터넷 연결을 확인한 뒤 다시 시도해 주세요.',
+      message_en: 'The certificate center cannot be reached. Check your connection and try again.',
+    });
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { message: text };
+    }
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body = {}) => api('POST', path, body);
