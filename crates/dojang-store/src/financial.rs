@@ -175,7 +175,31 @@ impl Store {
         row.as_ref().map(holder_of).transpose()
     }
 
-    /// Counts one wrong PIN; at `limit` in a row the holder is locked. Returns the count.
+    /// Takes one of the `limit` tries before a PIN is checked, atomically, so that PINs sent
+    /// at the same moment cannot get past the limit together. Returns the try's number (1 for
+    /// the first in a row), or `None` when the holder is locked or out of tries.
+    pub async fn financial_pin_reserve(
+        &self,
+        customer_id: i64,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE financial_holders SET failed_pins = failed_pins + 1, updated_at = ?
+             WHERE customer_id = ? AND locked_at IS NULL AND failed_pins < ?
+             RETURNING failed_pins",
+        )
+        .bind(unix(now))
+        .bind(customer_id)
+        .bind(i64::from(limit))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok(u32::try_from(r.try_get::<i64, _>(0)?.max(0)).unwrap_or(u32::MAX)))
+            .transpose()
+    }
+
+    /// The reserved try was a wrong PIN: it stays counted, and at `limit` in a row the holder
+    /// is locked. Returns the count.
     pub async fn financial_pin_failed(
         &self,
         customer_id: i64,
@@ -183,8 +207,8 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<u32, StoreError> {
         let row = sqlx::query(
-            "UPDATE financial_holders SET failed_pins = failed_pins + 1,
-               locked_at = CASE WHEN failed_pins + 1 >= ? THEN COALESCE(locked_at, ?) ELSE locked_at END,
+            "UPDATE financial_holders SET
+               locked_at = CASE WHEN failed_pins >= ? THEN COALESCE(locked_at, ?) ELSE locked_at END,
                updated_at = ?
              WHERE customer_id = ? RETURNING failed_pins",
         )

@@ -207,3 +207,36 @@ async fn the_inbox_reads_the_same_under_any_spelling_of_an_address() {
     assert_eq!(s.list_inbox("hong@example.com", 0).await.expect("mail").len(), 1);
     assert!(s.list_inbox("01099999999", 0).await.expect("none").is_empty());
 }
+
+#[tokio::test]
+async fn concurrent_pin_tries_never_get_past_the_limit() {
+    let (_d, s) = store().await;
+    let id = with_customer(&s).await;
+    let mut tx = s.begin().await.expect("begin");
+    tx.put_financial_holder(id, &[1u8; 32], &[2u8; 60], t0()).await.expect("holder");
+    tx.commit().await.expect("commit");
+    // Ten tries at the same moment: five get a try, the others are refused, as if locked.
+    let tries: Vec<_> = (0..10)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(
+                async move { s.financial_pin_reserve(id, 5, t0()).await.expect("reserve") },
+            )
+        })
+        .collect();
+    let mut granted = Vec::new();
+    for t in tries {
+        if let Some(n) = t.await.expect("join") {
+            granted.push(n);
+        }
+    }
+    granted.sort_unstable();
+    assert_eq!(granted, vec![1, 2, 3, 4, 5]);
+    // All five were wrong: the holder is locked, and stays so for a right PIN too.
+    assert_eq!(s.financial_pin_failed(id, 5, t0()).await.expect("failed"), 5);
+    let holder = s.financial_holder(id).await.expect("read").expect("there");
+    assert!(holder.locked_at.is_some());
+    assert_eq!(s.financial_pin_reserve(id, 5, t0()).await.expect("reserve"), None);
+    s.financial_pin_passed(id).await.expect("passed");
+    assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_some());
+}

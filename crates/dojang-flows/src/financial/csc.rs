@@ -380,6 +380,17 @@ impl Flows {
         if holder.locked_at.is_some() {
             return Err(CscError::PinLocked);
         }
+        // The try is taken before the (slow) PIN check, so that concurrent wrong PINs cannot
+        // all see "not yet locked" and get past the limit together.
+        if self
+            .store
+            .financial_pin_reserve(customer.id, PIN_TRIES, now)
+            .await
+            .map_err(CscError::internal)?
+            .is_none()
+        {
+            return Err(CscError::PinLocked);
+        }
         let serial_hex = key.serial.to_hex();
         // A PIN not even of the form counts as a wrong one, without the Argon2 cost.
         let opened = match Pin::parse(pin) {
