@@ -77,7 +77,9 @@ pub enum FlowError {
     #[error("the PIN was refused ({}): {}", .0.code(), .0.en())]
     WeakPin(crate::financial::PinRule),
     /// Financial issue for a customer who has a financial certificate already.
-    #[error("the customer already has financial certificate {0}; use financial-reissue to replace it")]
+    #[error(
+        "the customer already has financial certificate {0}; use financial-reissue to replace it"
+    )]
     FinancialExists(Serial),
     #[error("internal error: {0}")]
     Internal(String),

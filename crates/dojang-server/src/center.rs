@@ -177,6 +177,9 @@ pub(crate) async fn housekeeping(center: Arc<Center>) {
         if let Err(e) = center.store.purge_expired_flows(now - Duration::days(1)).await {
             tracing::error!(error = %e, "purging expired flows failed");
         }
+        if let Err(e) = center.store.purge_cert_login(now - Duration::days(1)).await {
+            tracing::error!(error = %e, "purging expired login challenges and sessions failed");
+        }
         runs += 1;
     }
 }

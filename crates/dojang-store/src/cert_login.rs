@@ -19,7 +19,9 @@ pub struct TakenCertChallenge {
 
 impl std::fmt::Debug for TakenCertChallenge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TakenCertChallenge").field("customer_id", &self.customer_id).finish_non_exhaustive()
+        f.debug_struct("TakenCertChallenge")
+            .field("customer_id", &self.customer_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -167,7 +169,11 @@ impl Store {
                 .bind(purpose)
                 .fetch_optional(&self.pool)
                 .await?;
-            return Ok(if exists.is_some() { CertChallengeTake::Used } else { CertChallengeTake::Unknown });
+            return Ok(if exists.is_some() {
+                CertChallengeTake::Used
+            } else {
+                CertChallengeTake::Unknown
+            });
         };
         let expires_at = time_of(row.try_get("expires_at")?)?;
         if expires_at < now {
@@ -200,15 +206,20 @@ impl Store {
         &self,
         fingerprint: &[u8],
     ) -> Result<Option<Registration>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {REG_COLUMNS} FROM registered_certificates WHERE fingerprint = ?"))
-            .bind(fingerprint)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {REG_COLUMNS} FROM registered_certificates WHERE fingerprint = ?"
+        ))
+        .bind(fingerprint)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(registration_of).transpose()
     }
 
     /// A customer's registered certificates, oldest first.
-    pub async fn registrations_of(&self, customer_id: i64) -> Result<Vec<Registration>, StoreError> {
+    pub async fn registrations_of(
+        &self,
+        customer_id: i64,
+    ) -> Result<Vec<Registration>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {REG_COLUMNS} FROM registered_certificates WHERE customer_id = ? ORDER BY id"
         ))
@@ -278,7 +289,11 @@ impl Tx {
     }
 
     /// Removes the customer's registrations of certificate `serial` (hex, any case); how many.
-    pub async fn delete_registration(&mut self, customer_id: i64, serial: &str) -> Result<u64, StoreError> {
+    pub async fn delete_registration(
+        &mut self,
+        customer_id: i64,
+        serial: &str,
+    ) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "DELETE FROM registered_certificates WHERE customer_id = ? AND ltrim(upper(serial), '0') = ltrim(upper(?), '0')",
         )

@@ -87,7 +87,10 @@ impl Cert {
 
     /// `(cA, pathLenConstraint)`; absent means not a CA.
     pub(crate) fn basic_constraints(&self) -> Result<(bool, Option<u8>), Refusal> {
-        Ok(self.ext::<BasicConstraints>()?.map(|b| (b.ca, b.path_len_constraint)).unwrap_or((false, None)))
+        Ok(self
+            .ext::<BasicConstraints>()?
+            .map(|b| (b.ca, b.path_len_constraint))
+            .unwrap_or((false, None)))
     }
 
     /// The key usages, when the certificate limits them.
@@ -166,7 +169,9 @@ impl Cert {
     /// SHA-1 of the subjectPublicKey bits: the OCSP responder-ID and CertID key hash.
     pub(crate) fn key_sha1(&self) -> [u8; 20] {
         use sha1::Sha1;
-        Sha1::digest(self.cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes())
-            .into()
+        Sha1::digest(
+            self.cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes(),
+        )
+        .into()
     }
 }

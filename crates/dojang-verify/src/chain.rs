@@ -24,10 +24,13 @@ pub(crate) struct Anchor<'a> {
 pub(crate) fn signed_by(cert: &Cert, issuer: &Cert) -> Result<(), Refusal> {
     let which = || format!("{} signed by {}", cert.subject(), issuer.subject());
     if cert.cert.signature_algorithm != cert.cert.tbs_certificate.signature {
-        return Err(Refusal::BadSignature { which: format!("{}: the two signature algorithms differ", which()) });
+        return Err(Refusal::BadSignature {
+            which: format!("{}: the two signature algorithms differ", which()),
+        });
     }
     let tbs = cert.tbs_der()?;
-    let sig = cert.cert.signature.as_bytes().ok_or_else(|| Refusal::BadSignature { which: which() })?;
+    let sig =
+        cert.cert.signature.as_bytes().ok_or_else(|| Refusal::BadSignature { which: which() })?;
     sig::verify(
         &issuer.cert.tbs_certificate.subject_public_key_info,
         &cert.cert.signature_algorithm,
@@ -42,7 +45,9 @@ pub(crate) fn signed_by(cert: &Cert, issuer: &Cert) -> Result<(), Refusal> {
 fn check_leaf(leaf: &Cert) -> Result<(), Refusal> {
     let (ca, _) = leaf.basic_constraints()?;
     if ca {
-        return Err(Refusal::Malformed { why: "it is a CA certificate, not a person's or company's".into() });
+        return Err(Refusal::Malformed {
+            why: "it is a CA certificate, not a person's or company's".into(),
+        });
     }
     if let Some(ku) = leaf.key_usage()? {
         let signing: FlagSet<KeyUsages> = KeyUsages::DigitalSignature | KeyUsages::NonRepudiation;
@@ -58,10 +63,14 @@ fn check_leaf(leaf: &Cert) -> Result<(), Refusal> {
 fn check_issuer(issuer: &Cert, below: usize, now: OffsetDateTime) -> Result<(), Refusal> {
     let name = issuer.subject();
     if now > issuer.not_after() {
-        return Err(Refusal::BadChain { why: format!("the issuer certificate {name} expired on {}", issuer.not_after().date()) });
+        return Err(Refusal::BadChain {
+            why: format!("the issuer certificate {name} expired on {}", issuer.not_after().date()),
+        });
     }
     if now < issuer.not_before() {
-        return Err(Refusal::BadChain { why: format!("the issuer certificate {name} is not valid yet") });
+        return Err(Refusal::BadChain {
+            why: format!("the issuer certificate {name} is not valid yet"),
+        });
     }
     let (ca, path_len) = issuer.basic_constraints()?;
     if !ca {
@@ -74,7 +83,9 @@ fn check_issuer(issuer: &Cert, below: usize, now: OffsetDateTime) -> Result<(), 
     }
     if let Some(n) = path_len {
         if below > usize::from(n) {
-            return Err(Refusal::BadChain { why: format!("{name} allows {n} CA certificate(s) below it, the path has {below}") });
+            return Err(Refusal::BadChain {
+                why: format!("{name} allows {n} CA certificate(s) below it, the path has {below}"),
+            });
         }
     }
     Ok(())

@@ -13,7 +13,12 @@ use crate::status::{reason_of, Status};
 const SKEW: Duration = Duration::minutes(5);
 
 /// Checks the DER CRL and looks `leaf` up in it.
-pub fn check(der: &[u8], leaf: &Cert, issuer: &Cert, now: OffsetDateTime) -> Result<Status, String> {
+pub fn check(
+    der: &[u8],
+    leaf: &Cert,
+    issuer: &Cert,
+    now: OffsetDateTime,
+) -> Result<Status, String> {
     let crl = CertificateList::from_der(der).map_err(|e| format!("not a CRL: {e}"))?;
     let tbs = &crl.tbs_cert_list;
     if tbs.issuer != issuer.cert.tbs_certificate.subject {
@@ -24,8 +29,13 @@ pub fn check(der: &[u8], leaf: &Cert, issuer: &Cert, now: OffsetDateTime) -> Res
     }
     let tbs_der = tbs.to_der().map_err(|e| e.to_string())?;
     let signature = crl.signature.as_bytes().ok_or("the CRL's signature is not whole octets")?;
-    sig::verify(&issuer.cert.tbs_certificate.subject_public_key_info, &crl.signature_algorithm, &tbs_der, signature)
-        .map_err(|e| format!("the CRL's signature: {e}"))?;
+    sig::verify(
+        &issuer.cert.tbs_certificate.subject_public_key_info,
+        &crl.signature_algorithm,
+        &tbs_der,
+        signature,
+    )
+    .map_err(|e| format!("the CRL's signature: {e}"))?;
     if time_of(&tbs.this_update) > now + SKEW {
         return Err("the CRL is from the future (clocks differ?)".into());
     }

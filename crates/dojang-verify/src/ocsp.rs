@@ -11,8 +11,8 @@ use spki::AlgorithmIdentifierOwned;
 use time::{Duration, OffsetDateTime};
 use x509_cert::ext::Extension;
 use x509_ocsp::{
-    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus,
-    Request, ResponderId, TbsRequest,
+    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request,
+    ResponderId, TbsRequest,
 };
 
 use crate::cert::Cert;
@@ -51,18 +51,24 @@ pub fn request(leaf: &Cert, issuer: &Cert) -> Result<Query, String> {
         serial_number: leaf.cert.tbs_certificate.serial_number.clone(),
     };
     let mut nonce = vec![0u8; 16];
-    aws_lc_rs::rand::fill(&mut nonce).map_err(|_| "no randomness for the OCSP nonce".to_string())?;
+    aws_lc_rs::rand::fill(&mut nonce)
+        .map_err(|_| "no randomness for the OCSP nonce".to_string())?;
     let nonce_ext = Extension {
         extn_id: oid::OCSP_NONCE,
         critical: false,
-        extn_value: OctetString::new(OctetString::new(nonce.clone()).map_err(enc)?.to_der().map_err(enc)?)
-            .map_err(enc)?,
+        extn_value: OctetString::new(
+            OctetString::new(nonce.clone()).map_err(enc)?.to_der().map_err(enc)?,
+        )
+        .map_err(enc)?,
     };
     let req = OcspRequest {
         tbs_request: TbsRequest {
             version: Default::default(),
             requestor_name: None,
-            request_list: vec![Request { req_cert: cert_id.clone(), single_request_extensions: None }],
+            request_list: vec![Request {
+                req_cert: cert_id.clone(),
+                single_request_extensions: None,
+            }],
             request_extensions: Some(vec![nonce_ext]),
         },
         optional_signature: None,
@@ -97,7 +103,10 @@ fn signer(resp: &BasicOcspResponse, issuer: &Cert, now: OffsetDateTime) -> Resul
             format!("the responder certificate {} is not signed by the issuer", c.subject())
         })?;
         if !c.extended_key_usage().contains(&oid::KP_OCSP_SIGNING) {
-            return Err(format!("the responder certificate {} is not for OCSP signing", c.subject()));
+            return Err(format!(
+                "the responder certificate {} is not for OCSP signing",
+                c.subject()
+            ));
         }
         if now + SKEW < c.not_before() || now - SKEW > c.not_after() {
             return Err(format!("the responder certificate {} is not valid now", c.subject()));
@@ -108,7 +117,12 @@ fn signer(resp: &BasicOcspResponse, issuer: &Cert, now: OffsetDateTime) -> Resul
 }
 
 /// Checks the DER answer to `query` about a certificate of `issuer`.
-pub fn check_response(der: &[u8], query: &Query, issuer: &Cert, now: OffsetDateTime) -> Result<Status, String> {
+pub fn check_response(
+    der: &[u8],
+    query: &Query,
+    issuer: &Cert,
+    now: OffsetDateTime,
+) -> Result<Status, String> {
     let resp = OcspResponse::from_der(der).map_err(|e| format!("not an OCSP response: {e}"))?;
     if resp.response_status != OcspResponseStatus::Successful {
         return Err(format!("the responder answered {:?}", resp.response_status));
@@ -121,9 +135,15 @@ pub fn check_response(der: &[u8], query: &Query, issuer: &Cert, now: OffsetDateT
         .map_err(|e| format!("not a basic OCSP response: {e}"))?;
     let signer = signer(&basic, issuer, now)?;
     let tbs = basic.tbs_response_data.to_der().map_err(|e| e.to_string())?;
-    let signature = basic.signature.as_bytes().ok_or("the response's signature is not whole octets")?;
-    sig::verify(&signer.cert.tbs_certificate.subject_public_key_info, &basic.signature_algorithm, &tbs, signature)
-        .map_err(|e| format!("the response's signature: {e}"))?;
+    let signature =
+        basic.signature.as_bytes().ok_or("the response's signature is not whole octets")?;
+    sig::verify(
+        &signer.cert.tbs_certificate.subject_public_key_info,
+        &basic.signature_algorithm,
+        &tbs,
+        signature,
+    )
+    .map_err(|e| format!("the response's signature: {e}"))?;
     let echoed = match basic.nonce() {
         Some(n) if n.0.as_bytes() != query.nonce.as_slice() => {
             return Err("the response's nonce is not ours (a replayed answer?)".into())
@@ -142,8 +162,12 @@ pub fn check_response(der: &[u8], query: &Query, issuer: &Cert, now: OffsetDateT
         return Err("the response is from the future (clocks differ?)".into());
     }
     match &single.next_update {
-        Some(next) if gtime(next) + SKEW < now => return Err("the response is stale (past its nextUpdate)".into()),
-        None if !echoed && this_update + MAX_AGE < now => return Err("the response is stale".into()),
+        Some(next) if gtime(next) + SKEW < now => {
+            return Err("the response is stale (past its nextUpdate)".into())
+        }
+        None if !echoed && this_update + MAX_AGE < now => {
+            return Err("the response is stale".into())
+        }
         _ => {}
     }
     Ok(match &single.cert_status {

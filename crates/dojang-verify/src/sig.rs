@@ -57,9 +57,13 @@ fn algorithm(
         let sha256 = oid == rfc5912::ECDSA_WITH_SHA_256;
         return match (c, sha256) {
             (Some(c), true) if c == rfc5912::SECP_256_R_1 => Ok(&signature::ECDSA_P256_SHA256_ASN1),
-            (Some(c), false) if c == rfc5912::SECP_256_R_1 => Ok(&signature::ECDSA_P256_SHA384_ASN1),
+            (Some(c), false) if c == rfc5912::SECP_256_R_1 => {
+                Ok(&signature::ECDSA_P256_SHA384_ASN1)
+            }
             (Some(c), true) if c == rfc5912::SECP_384_R_1 => Ok(&signature::ECDSA_P384_SHA256_ASN1),
-            (Some(c), false) if c == rfc5912::SECP_384_R_1 => Ok(&signature::ECDSA_P384_SHA384_ASN1),
+            (Some(c), false) if c == rfc5912::SECP_384_R_1 => {
+                Ok(&signature::ECDSA_P384_SHA384_ASN1)
+            }
             _ => Err(mismatch()),
         };
     }

@@ -9,7 +9,10 @@ use crate::refusal::Refusal;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Good,
-    Revoked { at: OffsetDateTime, reason: RevocationReason },
+    Revoked {
+        at: OffsetDateTime,
+        reason: RevocationReason,
+    },
     /// The responder does not know the certificate.
     Unknown,
 }
@@ -46,5 +49,8 @@ pub fn judge(status: Status) -> Result<(), Refusal> {
 }
 
 pub(crate) fn reason_of(code: u32) -> RevocationReason {
-    u8::try_from(code).ok().and_then(RevocationReason::from_code).unwrap_or(RevocationReason::Unspecified)
+    u8::try_from(code)
+        .ok()
+        .and_then(RevocationReason::from_code)
+        .unwrap_or(RevocationReason::Unspecified)
 }

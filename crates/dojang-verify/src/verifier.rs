@@ -37,7 +37,9 @@ pub struct IssuerSpec {
 pub enum SpecError {
     #[error("trusted issuer {name:?}: a CA certificate cannot be read: {why}")]
     Certificate { name: String, why: String },
-    #[error("trusted issuer {name:?} has no CA certificate (give certificates or certificate_urls)")]
+    #[error(
+        "trusted issuer {name:?} has no CA certificate (give certificates or certificate_urls)"
+    )]
     Empty { name: String },
 }
 
@@ -95,10 +97,10 @@ impl Verifier {
         for spec in specs {
             let mut certs = Vec::new();
             for bytes in &spec.certificates {
-                certs.extend(parse_certificates(bytes).map_err(|why| SpecError::Certificate {
-                    name: spec.name.clone(),
-                    why,
-                })?);
+                certs.extend(
+                    parse_certificates(bytes)
+                        .map_err(|why| SpecError::Certificate { name: spec.name.clone(), why })?,
+                );
             }
             if certs.is_empty() && spec.certificate_urls.is_empty() {
                 return Err(SpecError::Empty { name: spec.name });
@@ -145,7 +147,12 @@ impl Verifier {
 
     /// Builds and checks the path of `leaf` (with `chain`, untrusted helpers the client sent)
     /// to a trusted issuer, then the leaf's validity at `now`. No status yet.
-    pub fn path(&self, leaf_der: &[u8], chain: &[Vec<u8>], now: OffsetDateTime) -> Result<Path, Refusal> {
+    pub fn path(
+        &self,
+        leaf_der: &[u8],
+        chain: &[Vec<u8>],
+        now: OffsetDateTime,
+    ) -> Result<Path, Refusal> {
         self.load();
         let leaf = Cert::from_der(leaf_der)?;
         let extra: Vec<Cert> = chain.iter().filter_map(|d| Cert::from_der(d).ok()).collect();
@@ -169,15 +176,26 @@ impl Verifier {
         };
         let (issuers, index) = chain::build(&leaf, &extra, &anchors, &fetch, now)?;
         chain::check_validity(&leaf, now)?;
-        let issuer = issuers.into_iter().next().ok_or_else(|| Refusal::BadChain { why: "empty path".into() })?;
-        let spec = &self.issuers.get(index).ok_or_else(|| Refusal::BadChain { why: "no issuer".into() })?.spec;
+        let issuer = issuers
+            .into_iter()
+            .next()
+            .ok_or_else(|| Refusal::BadChain { why: "empty path".into() })?;
+        let spec = &self
+            .issuers
+            .get(index)
+            .ok_or_else(|| Refusal::BadChain { why: "no issuer".into() })?
+            .spec;
         Ok(Path { leaf, issuer, trusted_issuer: spec.name.clone(), own: spec.own, index })
     }
 
     /// Asks the issuer: OCSP first (the configured URL, else the leaf's AIA), the CRL (the
     /// configured URL, else the leaf's CDP) when OCSP cannot be used. Refuses with
     /// `StatusUnavailable`, naming both failures, when neither can.
-    pub fn remote_status(&self, path: &Path, now: OffsetDateTime) -> Result<(Status, Source), Refusal> {
+    pub fn remote_status(
+        &self,
+        path: &Path,
+        now: OffsetDateTime,
+    ) -> Result<(Status, Source), Refusal> {
         let spec = self.issuers.get(path.index).map(|i| &i.spec);
         let mut failures = Vec::new();
         let ocsp_urls: Vec<String> = match spec.and_then(|s| s.ocsp_url.clone()) {

@@ -40,7 +40,14 @@ impl Bank {
             "listen = \"127.0.0.1:{port}\"\n\n[ca]\norganization = \"{org}\"\nbank_ou = \"{ou}\"\nroot_cn = \"{org} Root CA\"\nissuing_cn = \"{org}CA Class 1\"\n{extra}"
         );
         std::fs::write(data.join("dojang.toml"), config).unwrap();
-        Bank { dir, data, base: format!("http://127.0.0.1:{port}"), org: org.into(), ou: ou.into(), child: None }
+        Bank {
+            dir,
+            data,
+            base: format!("http://127.0.0.1:{port}"),
+            org: org.into(),
+            ou: ou.into(),
+            child: None,
+        }
     }
 
     fn start(&mut self, offset: Option<&str>) {
@@ -85,7 +92,12 @@ impl Bank {
     /// `dojang <args> --data DIR` with `env`.
     fn dojang(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(DOJANG);
-        cmd.args(args).arg("--data").arg(&self.data).current_dir(&self.dir).env_remove("DOJANG_DATA").env_remove("DOJANG_CLOCK_OFFSET");
+        cmd.args(args)
+            .arg("--data")
+            .arg(&self.data)
+            .current_dir(&self.dir)
+            .env_remove("DOJANG_DATA")
+            .env_remove("DOJANG_CLOCK_OFFSET");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -103,7 +115,10 @@ impl Bank {
             "second_factor": "security-card",
         });
         std::fs::write(&file, doc.to_string()).unwrap();
-        let out = self.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"], &[]);
+        let out = self.dojang(
+            &["admin", "customer", "add", "--from", &file.display().to_string(), "--json"],
+            &[],
+        );
         assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
     }
 
@@ -111,7 +126,10 @@ impl Bank {
     /// saved with its key (R as randomNum) as an NPKI pair under `folder`. Returns the serial.
     fn certificate(&self, name: &str, rrn: &str, folder: &Path) -> String {
         let key = KeyPair::generate(KeyType::Rsa2048).unwrap();
-        let subject = format!("/C=KR/O={}/OU=personal4IB/OU={}/CN={name}()0011234567890123", self.org, self.ou);
+        let subject = format!(
+            "/C=KR/O={}/OU=personal4IB/OU={}/CN={name}()0011234567890123",
+            self.org, self.ou
+        );
         let req = csr::build(csr::parse_openssl_subject(&subject).unwrap(), &key).unwrap();
         let n = std::fs::read_dir(&self.dir).unwrap().count();
         let csr_path = self.dir.join(format!("req-{n}.csr"));
@@ -119,12 +137,24 @@ impl Bank {
         let r_path = self.dir.join(format!("r-{n}.txt"));
         std::fs::write(&csr_path, csr::to_pem(&req).unwrap()).unwrap();
         let out = self.dojang(
-            &["ca", "issue", "--csr", &csr_path.display().to_string(), "--product", "personal-bank",
-              "--out", &pem_path.display().to_string(), "--random-out", &r_path.display().to_string()],
+            &[
+                "ca",
+                "issue",
+                "--csr",
+                &csr_path.display().to_string(),
+                "--product",
+                "personal-bank",
+                "--out",
+                &pem_path.display().to_string(),
+                "--random-out",
+                &r_path.display().to_string(),
+            ],
             &[("DOJANG_HOLDER_RRN", rrn)],
         );
         assert!(out.status.success(), "ca issue failed:\n{}", text(&out));
-        let r = base64::engine::general_purpose::STANDARD.decode(std::fs::read_to_string(&r_path).unwrap().trim()).unwrap();
+        let r = base64::engine::general_purpose::STANDARD
+            .decode(std::fs::read_to_string(&r_path).unwrap().trim())
+            .unwrap();
         save_pair(&std::fs::read(&pem_path).unwrap(), &key, Some(&r), folder)
     }
 }
@@ -147,7 +177,8 @@ fn save_pair(cert: &[u8], key: &KeyPair, r: Option<&[u8]>, folder: &Path) -> Str
     let sign_key = dojang_client::save::seal(key, r, CERT_PW).unwrap();
     std::fs::create_dir_all(folder).unwrap();
     let store = Store::open(Location::Removable(folder.to_path_buf())).unwrap();
-    let entry = store.save(&NpkiPair { sign_cert: der, sign_key, km: None }, Existing::Replace).unwrap();
+    let entry =
+        store.save(&NpkiPair { sign_cert: der, sign_key, km: None }, Existing::Replace).unwrap();
     entry.info.serial.to_hex()
 }
 
@@ -263,29 +294,70 @@ fn a_bank_a_certificate_is_registered_at_bank_b_logs_in_and_is_refused_once_revo
 
     // Another customer of B cannot register 홍길동's certificate as theirs (VID ≠ their RRN).
     let loc = format!("removable:{}", npki.display());
-    let (ok, out) = with_ars(&b, "010-3333-4444", RRN_KIM, &["cert", "register", "--banking-id", "kim_b", "--location", &loc]);
+    let (ok, out) = with_ars(
+        &b,
+        "010-3333-4444",
+        RRN_KIM,
+        &["cert", "register", "--banking-id", "kim_b", "--location", &loc],
+    );
     assert!(!ok && out.contains("(wrong_person)"), "{out}");
 
     // 등록: ID + RRN, ARS, the certificate (chain to A, status at A's OCSP, VID).
-    let (ok, out) = with_ars(&b, "010-1111-2222", RRN_HONG, &["cert", "register", "--banking-id", "hong_b", "--location", &loc]);
+    let (ok, out) = with_ars(
+        &b,
+        "010-1111-2222",
+        RRN_HONG,
+        &["cert", "register", "--banking-id", "hong_b", "--location", &loc],
+    );
     assert!(ok && out.contains("registered") && out.contains("A은행"), "{out}");
-    let (ok, out) = with_ars(&b, "010-1111-2222", RRN_HONG, &["cert", "register", "--banking-id", "hong_b", "--location", &loc]);
+    let (ok, out) = with_ars(
+        &b,
+        "010-1111-2222",
+        RRN_HONG,
+        &["cert", "register", "--banking-id", "hong_b", "--location", &loc],
+    );
     assert!(!ok && out.contains("(already_registered)"), "{out}");
 
     // Now it logs in at B, its status asked at bank A's own OCSP responder.
     let (ok, out) = login(&b.base, &npki, None);
-    assert!(ok && out.contains("Logged in: 홍길동 (hong_b)") && out.contains("status from ocsp"), "{out}");
+    assert!(
+        ok && out.contains("Logged in: 홍길동 (hong_b)") && out.contains("status from ocsp"),
+        "{out}"
+    );
 
     // 해제: after unregistering, it no longer logs in at B; registered again, it does.
-    let (ok, out) = with_ars(&b, "010-1111-2222", RRN_HONG, &["cert", "unregister", "--banking-id", "hong_b", "--serial", &serial]);
+    let (ok, out) = with_ars(
+        &b,
+        "010-1111-2222",
+        RRN_HONG,
+        &["cert", "unregister", "--banking-id", "hong_b", "--serial", &serial],
+    );
     assert!(ok && out.contains("removed"), "{out}");
     refused(&b.base, &npki, None, "not_registered");
-    let (ok, out) = with_ars(&b, "010-1111-2222", RRN_HONG, &["cert", "register", "--banking-id", "hong_b", "--location", &loc]);
+    let (ok, out) = with_ars(
+        &b,
+        "010-1111-2222",
+        RRN_HONG,
+        &["cert", "register", "--banking-id", "hong_b", "--location", &loc],
+    );
     assert!(ok, "{out}");
     logs_in(&b.base, &npki, None, "hong_b");
 
     // Bank A revokes it: B refuses, saying so.
-    support::ok(DOJANG, &["ca", "revoke", "--serial", &serial, "--reason", "keyCompromise", "--data", &a.data.display().to_string()], &a.dir);
+    support::ok(
+        DOJANG,
+        &[
+            "ca",
+            "revoke",
+            "--serial",
+            &serial,
+            "--reason",
+            "keyCompromise",
+            "--data",
+            &a.data.display().to_string(),
+        ],
+        &a.dir,
+    );
     let out = refused(&b.base, &npki, None, "revoked");
     assert!(out.contains("revoked on"), "{out}");
 
@@ -293,10 +365,18 @@ fn a_bank_a_certificate_is_registered_at_bank_b_logs_in_and_is_refused_once_revo
     let db = b.data.join("dojang.sqlite3");
     let script = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint('\\n'.join(a+' '+d for a,d in c.execute('select action, detail from audit_log')))";
     let audit = ok_python(script, &db);
-    for action in ["certificate.register ", "login.certificate ", "login.certificate.refused ", "certificate.unregister "] {
+    for action in [
+        "certificate.register ",
+        "login.certificate ",
+        "login.certificate.refused ",
+        "certificate.unregister ",
+    ] {
         assert!(audit.contains(action), "no {action} in the audit log:\n{audit}");
     }
-    assert!(!audit.contains(RRN_HONG) && !audit.contains("901011234567"), "an RRN in the audit log");
+    assert!(
+        !audit.contains(RRN_HONG) && !audit.contains("901011234567"),
+        "an RRN in the audit log"
+    );
 }
 
 fn ok_python(script: &str, db: &Path) -> String {
@@ -331,11 +411,54 @@ fn joint_certificate_login_succeeds_and_each_refusal_names_its_reason() {
     let work = root.path().join("rogue");
     std::fs::create_dir_all(&work).unwrap();
     let w = |n: &str| work.join(n).display().to_string();
-    support::ok("openssl", &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &w("ca.key"), "-out", &w("ca.pem"), "-days", "30", "-subj", "/C=KR/O=rogue/CN=rogue CA"], &work);
+    support::ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &w("ca.key"),
+            "-out",
+            &w("ca.pem"),
+            "-days",
+            "30",
+            "-subj",
+            "/C=KR/O=rogue/CN=rogue CA",
+        ],
+        &work,
+    );
     let key = KeyPair::generate(KeyType::Rsa2048).unwrap();
-    let req = csr::build(csr::parse_openssl_subject("/C=KR/O=dojang/OU=personal4IB/OU=DOJANGBANK/CN=홍길동()0011234567890123").unwrap(), &key).unwrap();
+    let req = csr::build(
+        csr::parse_openssl_subject(
+            "/C=KR/O=dojang/OU=personal4IB/OU=DOJANGBANK/CN=홍길동()0011234567890123",
+        )
+        .unwrap(),
+        &key,
+    )
+    .unwrap();
     std::fs::write(work.join("leaf.csr"), csr::to_pem(&req).unwrap()).unwrap();
-    support::ok("openssl", &["x509", "-req", "-in", &w("leaf.csr"), "-CA", &w("ca.pem"), "-CAkey", &w("ca.key"), "-CAcreateserial", "-days", "30", "-out", &w("leaf.pem")], &work);
+    support::ok(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &w("leaf.csr"),
+            "-CA",
+            &w("ca.pem"),
+            "-CAkey",
+            &w("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-out",
+            &w("leaf.pem"),
+        ],
+        &work,
+    );
     let rogue = root.path().join("rogue-npki");
     save_pair(&std::fs::read(work.join("leaf.pem")).unwrap(), &key, Some(&[7u8; 20]), &rogue);
     let out = refused(&a.base, &rogue, Some("honggd"), "unknown_issuer");

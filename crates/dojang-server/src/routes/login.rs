@@ -19,9 +19,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use dojang_identity::{Answer, Check, IdentityError};
 use dojang_npki::vid::Rrn;
-use dojang_store::{
-    Actor, AuditEvent, CertChallengeTake, Customer, LoginSession, NewRegistration,
-};
+use dojang_store::{Actor, AuditEvent, CertChallengeTake, Customer, LoginSession, NewRegistration};
 use dojang_verify::{Cert, Refusal};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -127,14 +125,18 @@ impl Failure {
     fn status(&self) -> StatusCode {
         match self {
             Failure::Refused(Refusal::StatusUnavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            Failure::Refused(Refusal::Malformed { .. }) | Failure::BadInput(_) => StatusCode::BAD_REQUEST,
+            Failure::Refused(Refusal::Malformed { .. }) | Failure::BadInput(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Failure::Refused(_) | Failure::BadPossession => StatusCode::FORBIDDEN,
             Failure::ChallengeUnknown => StatusCode::NOT_FOUND,
             Failure::ChallengeUsed | Failure::AlreadyRegistered => StatusCode::CONFLICT,
             Failure::ChallengeExpired => StatusCode::GONE,
             Failure::CustomerLocked => StatusCode::LOCKED,
             Failure::OwnCertificate => StatusCode::UNPROCESSABLE_ENTITY,
-            Failure::Identity(IdentityError::Locked { .. } | IdentityError::CustomerLocked) => StatusCode::LOCKED,
+            Failure::Identity(IdentityError::Locked { .. } | IdentityError::CustomerLocked) => {
+                StatusCode::LOCKED
+            }
             Failure::Identity(IdentityError::CustomerNotFound) => StatusCode::NOT_FOUND,
             Failure::Identity(_) => StatusCode::FORBIDDEN,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -149,10 +151,13 @@ impl IntoResponse for Failure {
         }
         let (ko, en) = self.messages();
         let attempts_left = match &self {
-            Failure::Identity(IdentityError::WrongAnswer { attempts_left, .. }) => Some(*attempts_left),
+            Failure::Identity(IdentityError::WrongAnswer { attempts_left, .. }) => {
+                Some(*attempts_left)
+            }
             _ => None,
         };
-        let mut body = serde_json::json!({ "error": self.code(), "message_ko": ko, "message_en": en });
+        let mut body =
+            serde_json::json!({ "error": self.code(), "message_ko": ko, "message_en": en });
         if let Some(n) = attempts_left {
             body["attempts_left"] = n.into();
         }
@@ -176,7 +181,11 @@ fn certificate(text: &str) -> Result<Vec<u8>, Failure> {
     if text.trim_start().starts_with("-----BEGIN") {
         let certs = dojang_verify::parse_certificates(text.as_bytes())
             .map_err(|e| Failure::BadInput(format!("the certificate PEM: {e}")))?;
-        return certs.into_iter().next().map(|c| c.der).ok_or_else(|| Failure::BadInput("no certificate".into()));
+        return certs
+            .into_iter()
+            .next()
+            .map(|c| c.der)
+            .ok_or_else(|| Failure::BadInput("no certificate".into()));
     }
     b64("the certificate", text)
 }
@@ -206,8 +215,12 @@ fn possession(cert_der: &[u8], id: &str, nonce: &[u8], signature: &str) -> Resul
     let cert = Cert::from_der(cert_der)?;
     let sig = b64("the signature", signature)?;
     let message = dojang_pki::possession::message(id, nonce);
-    dojang_verify::sig::verify_possession(&cert.cert.tbs_certificate.subject_public_key_info, &message, &sig)
-        .map_err(|_| Failure::BadPossession)
+    dojang_verify::sig::verify_possession(
+        &cert.cert.tbs_certificate.subject_public_key_info,
+        &message,
+        &sig,
+    )
+    .map_err(|_| Failure::BadPossession)
 }
 
 fn taken(t: CertChallengeTake) -> Result<dojang_store::TakenCertChallenge, Failure> {
@@ -243,7 +256,12 @@ fn view(c: &Center, checked: &Checked) -> CertificateView {
     let leaf = &checked.path.leaf;
     let product = if checked.path.own {
         let policies = leaf.policies();
-        c.config.catalog.all().iter().find(|p| policies.contains(&p.policy_oid)).map(|p| p.id.to_string())
+        c.config
+            .catalog
+            .all()
+            .iter()
+            .find(|p| policies.contains(&p.policy_oid))
+            .map(|p| p.id.to_string())
     } else {
         None
     };
@@ -260,15 +278,28 @@ fn view(c: &Center, checked: &Checked) -> CertificateView {
 }
 
 /// Records a refusal (no secret: the code, and the serial when the certificate was readable).
-async fn audit_refusal(c: &Center, action: &str, subject: String, f: &Failure, now: OffsetDateTime) {
-    let event = AuditEvent::new(Actor::Anonymous, action, subject, serde_json::json!({ "reason": f.code() }));
+async fn audit_refusal(
+    c: &Center,
+    action: &str,
+    subject: String,
+    f: &Failure,
+    now: OffsetDateTime,
+) {
+    let event = AuditEvent::new(
+        Actor::Anonymous,
+        action,
+        subject,
+        serde_json::json!({ "reason": f.code() }),
+    );
     if let Err(e) = c.store.audit(&event, now).await {
         tracing::error!(error = %e, "audit of a refused certificate login failed");
     }
 }
 
 fn subject_of(cert_der: &[u8]) -> String {
-    Cert::from_der(cert_der).map(|c| format!("certificate:{}", c.serial_hex())).unwrap_or_else(|_| "certificate:?".into())
+    Cert::from_der(cert_der)
+        .map(|c| format!("certificate:{}", c.serial_hex()))
+        .unwrap_or_else(|_| "certificate:?".into())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +351,9 @@ pub struct LoginRequest {
 
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginRequest").field("challenge_id", &self.challenge_id).finish_non_exhaustive()
+        f.debug_struct("LoginRequest")
+            .field("challenge_id", &self.challenge_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -342,7 +375,10 @@ pub struct LoggedIn {
         (status = 403, description = "Refused; `error` names the reason", body = super::flows::Problem),
         (status = 409, description = "Challenge already used", body = super::flows::Problem),
         (status = 410, description = "Challenge expired", body = super::flows::Problem)))]
-async fn login(State(c): State<Shared>, Json(req): Json<LoginRequest>) -> Result<Json<LoggedIn>, Failure> {
+async fn login(
+    State(c): State<Shared>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoggedIn>, Failure> {
     let now = c.now();
     let subject = subject_of(&certificate(&req.certificate).unwrap_or_default());
     match login_inner(&c, req, now).await {
@@ -354,8 +390,14 @@ async fn login(State(c): State<Shared>, Json(req): Json<LoginRequest>) -> Result
     }
 }
 
-async fn login_inner(c: &Center, req: LoginRequest, now: OffsetDateTime) -> Result<LoggedIn, Failure> {
-    let challenge = taken(c.store.take_cert_challenge(&req.challenge_id, "login", now).await.map_err(internal)?)?;
+async fn login_inner(
+    c: &Center,
+    req: LoginRequest,
+    now: OffsetDateTime,
+) -> Result<LoggedIn, Failure> {
+    let challenge = taken(
+        c.store.take_cert_challenge(&req.challenge_id, "login", now).await.map_err(internal)?,
+    )?;
     let leaf = certificate(&req.certificate)?;
     possession(&leaf, &req.challenge_id, &challenge.nonce, &req.signature)?;
     let r = Zeroizing::new(match &req.random_num {
@@ -371,9 +413,15 @@ async fn login_inner(c: &Center, req: LoginRequest, now: OffsetDateTime) -> Resu
     open_session(c, &customer, &checked, now).await
 }
 
-async fn open_session(c: &Center, customer: &Customer, checked: &Checked, now: OffsetDateTime) -> Result<LoggedIn, Failure> {
+async fn open_session(
+    c: &Center,
+    customer: &Customer,
+    checked: &Checked,
+    now: OffsetDateTime,
+) -> Result<LoggedIn, Failure> {
     let mut token = Zeroizing::new([0u8; 32]);
-    rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, token.as_mut_slice()).map_err(internal)?;
+    rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, token.as_mut_slice())
+        .map_err(internal)?;
     let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.as_slice());
     let hash = Sha256::digest(text.as_bytes());
     let view = view(c, checked);
@@ -505,14 +553,16 @@ async fn start_registration(
         _ => return Err(Failure::BadInput("action must be register or unregister".into())),
     };
     let rrn = Rrn::new(&req.rrn).map_err(|e| Failure::BadInput(e.to_string()))?;
-    let customer = c.identity.find_customer(&req.banking_id, &rrn, now).await.map_err(Failure::Identity)?;
+    let customer =
+        c.identity.find_customer(&req.banking_id, &rrn, now).await.map_err(Failure::Identity)?;
     let id = random_id()?;
     let n = nonce()?;
     c.store
         .insert_cert_challenge(&id, purpose, &n, Some(customer.id), now, now + REGISTRATION_TTL)
         .await
         .map_err(internal)?;
-    let prompt = c.identity.start(Check::Ars, &customer, &id, now).await.map_err(Failure::Identity)?;
+    let prompt =
+        c.identity.start(Check::Ars, &customer, &id, now).await.map_err(Failure::Identity)?;
     Ok((
         StatusCode::CREATED,
         Json(RegistrationStarted {
@@ -578,7 +628,8 @@ async fn finish_registration(
         peeked = c.store.peek_cert_challenge(&id, purpose, now).await.map_err(internal)?;
     }
     let customer_id = taken(peeked)?.customer_id.ok_or(Failure::ChallengeUnknown)?;
-    let customer = c.store.customer(customer_id).await.map_err(internal)?.ok_or(Failure::ChallengeUnknown)?;
+    let customer =
+        c.store.customer(customer_id).await.map_err(internal)?.ok_or(Failure::ChallengeUnknown)?;
     let code = Zeroizing::new(req.code.trim().to_string());
     c.identity
         .answer(Check::Ars, &customer, &id, &Answer::Code(code.to_string()), now)
@@ -591,7 +642,11 @@ async fn finish_registration(
         unregister(&c, &customer, &req, now).await
     };
     if let Err(f) = &result {
-        let action = if purpose == "register" { "certificate.register.refused" } else { "certificate.unregister.refused" };
+        let action = if purpose == "register" {
+            "certificate.register.refused"
+        } else {
+            "certificate.unregister.refused"
+        };
         audit_refusal(&c, action, format!("customer:{}", customer.id), f, now).await;
     }
     result.map(Json)
@@ -605,8 +660,12 @@ async fn register(
     req: &FinishRegistration,
     now: OffsetDateTime,
 ) -> Result<RegistrationDone, Failure> {
-    let text = req.certificate.as_deref().ok_or_else(|| Failure::BadInput("certificate is missing".into()))?;
-    let signature = req.signature.as_deref().ok_or_else(|| Failure::BadInput("signature is missing".into()))?;
+    let text = req
+        .certificate
+        .as_deref()
+        .ok_or_else(|| Failure::BadInput("certificate is missing".into()))?;
+    let signature =
+        req.signature.as_deref().ok_or_else(|| Failure::BadInput("signature is missing".into()))?;
     let leaf = certificate(text)?;
     possession(&leaf, id, nonce, signature)?;
     let r = Zeroizing::new(match &req.random_num {
@@ -647,7 +706,11 @@ async fn register(
     .await
     .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
-    Ok(RegistrationDone { result: "registered".into(), serial: view.serial.clone(), certificate: Some(view) })
+    Ok(RegistrationDone {
+        result: "registered".into(),
+        serial: view.serial.clone(),
+        certificate: Some(view),
+    })
 }
 
 async fn unregister(
@@ -726,7 +789,10 @@ pub struct Verdict {
 /// and — given an RRN and R — the VID.
 #[utoipa::path(post, path = "/api/v1/verify", tag = "login", request_body = VerifyRequest,
     responses((status = 200, description = "The verdict (valid or the reason)", body = Verdict)))]
-async fn verify(State(c): State<Shared>, Json(req): Json<VerifyRequest>) -> Result<Json<Verdict>, Failure> {
+async fn verify(
+    State(c): State<Shared>,
+    Json(req): Json<VerifyRequest>,
+) -> Result<Json<Verdict>, Failure> {
     let now = c.now();
     let leaf = certificate(&req.certificate)?;
     let person = match (&req.rrn, &req.random_num) {

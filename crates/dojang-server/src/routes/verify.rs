@@ -14,7 +14,10 @@ use time::OffsetDateTime;
 use crate::center::{Center, CenterError};
 
 /// Our own CA first (its status comes from the store), then `[[trusted_issuers]]`.
-pub(crate) fn verifier(config: &Config, ca: &CertificateAuthority) -> Result<Verifier, CenterError> {
+pub(crate) fn verifier(
+    config: &Config,
+    ca: &CertificateAuthority,
+) -> Result<Verifier, CenterError> {
     let mut specs = vec![IssuerSpec {
         name: format!("{} (this bank)", config.ca.organization),
         own: true,
@@ -25,7 +28,11 @@ pub(crate) fn verifier(config: &Config, ca: &CertificateAuthority) -> Result<Ver
         let mut certificates = Vec::new();
         for path in &t.certificates {
             certificates.push(std::fs::read(path).map_err(|e| {
-                CenterError::TrustedIssuers(format!("{:?}: reading {}: {e}", t.name, path.display()))
+                CenterError::TrustedIssuers(format!(
+                    "{:?}: reading {}: {e}",
+                    t.name,
+                    path.display()
+                ))
             })?);
         }
         specs.push(IssuerSpec {
@@ -105,7 +112,12 @@ pub(crate) fn customer_rrn(c: &Center, customer: &Customer) -> Result<Option<Rrn
 
 /// The VID check for a person: the certificate must carry a VID made from the customer's RRN
 /// and `r`. A business customer's certificate carries none and is bound by record alone.
-pub(crate) fn check_person(c: &Center, customer: &Customer, path: &Path, r: &[u8]) -> Result<(), CheckError> {
+pub(crate) fn check_person(
+    c: &Center,
+    customer: &Customer,
+    path: &Path,
+    r: &[u8],
+) -> Result<(), CheckError> {
     if customer.kind == CustomerKind::Business {
         return Ok(());
     }
@@ -126,7 +138,13 @@ pub(crate) async fn owner(
     banking_id: Option<&str>,
 ) -> Result<Customer, CheckError> {
     let named = match banking_id.filter(|b| !b.trim().is_empty()) {
-        Some(b) => Some(c.store.customer_by_banking_id(b.trim()).await.map_err(internal)?.ok_or(Refusal::NotRegistered)?),
+        Some(b) => Some(
+            c.store
+                .customer_by_banking_id(b.trim())
+                .await
+                .map_err(internal)?
+                .ok_or(Refusal::NotRegistered)?,
+        ),
         None => None,
     };
     let recorded = if path.own {
@@ -143,7 +161,9 @@ pub(crate) async fn owner(
     match (recorded, named) {
         (Some(id), Some(n)) if id != n.id => Err(Refusal::WrongPerson.into()),
         (Some(_), Some(n)) => Ok(n),
-        (Some(id), None) => Ok(c.store.customer(id).await.map_err(internal)?.ok_or(Refusal::NotRegistered)?),
+        (Some(id), None) => {
+            Ok(c.store.customer(id).await.map_err(internal)?.ok_or(Refusal::NotRegistered)?)
+        }
         (None, Some(n)) if path.own => Ok(n),
         (None, _) => Err(Refusal::NotRegistered.into()),
     }

@@ -61,21 +61,38 @@ pub(crate) struct Unlocked {
 }
 
 /// Finds the certificate and opens its key with the certificate password.
-pub(crate) fn unlock(lang: Lang, location: &Location, serial: Option<&str>) -> anyhow::Result<Unlocked> {
+pub(crate) fn unlock(
+    lang: Lang,
+    location: &Location,
+    serial: Option<&str>,
+) -> anyhow::Result<Unlocked> {
     let t = T { ko: lang == Lang::Ko };
     let store = Store::open(location.clone())
         .map_err(|e| keystore_error(lang, e))?
         .with_products(dojang_keystore::default_products());
     let entry = store.find(serial).map_err(|e| keystore_error(lang, e))?;
     println!("{} {}", t.s("인증서:", "Certificate:"), entry.info.subject);
-    println!("  {} {}  {} {}", t.s("일련번호", "serial"), entry.info.serial, t.s("만료일", "expires"), kst(entry.info.not_after));
+    println!(
+        "  {} {}  {} {}",
+        t.s("일련번호", "serial"),
+        entry.info.serial,
+        t.s("만료일", "expires"),
+        kst(entry.info.not_after)
+    );
     let pair = store.read_pair(&entry).map_err(|e| keystore_error(lang, e))?;
     let password = match std::env::var(ENV_CERT_PASSWORD).ok().filter(|v| !v.is_empty()) {
         Some(p) => Zeroizing::new(p),
         None => Zeroizing::new(
-            rpassword::prompt_password(t.s("인증서 암호: ", "Certificate password: ")).with_context(|| {
-                format!("{} ${ENV_CERT_PASSWORD}", t.s("암호를 입력받을 터미널이 없습니다:", "no terminal to ask for the password; set"))
-            })?,
+            rpassword::prompt_password(t.s("인증서 암호: ", "Certificate password: "))
+                .with_context(|| {
+                    format!(
+                        "{} ${ENV_CERT_PASSWORD}",
+                        t.s(
+                            "암호를 입력받을 터미널이 없습니다:",
+                            "no terminal to ask for the password; set"
+                        )
+                    )
+                })?,
         ),
     };
     let private = match dojang_npki::keyfile::decrypt(&pair.sign_key, password.as_bytes()) {
@@ -90,17 +107,31 @@ pub(crate) fn unlock(lang: Lang, location: &Location, serial: Option<&str>) -> a
         Err(e) => bail!("{}: {e}", entry.sign_key_path().display()),
     };
     let random_num = private.random_num().map(|r| Zeroizing::new(r.to_vec()));
-    let plain = private.without_attributes().map_err(|e| anyhow::anyhow!("{}: {e}", entry.sign_key_path().display()))?;
-    let key = KeyPair::from_pkcs8(&plain).map_err(|e| anyhow::anyhow!("{}: {e}", entry.sign_key_path().display()))?;
+    let plain = private
+        .without_attributes()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", entry.sign_key_path().display()))?;
+    let key = KeyPair::from_pkcs8(&plain)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", entry.sign_key_path().display()))?;
     Ok(Unlocked { entry, key, random_num })
 }
 
 /// One JSON request to the center: the answer, or the center's refusal as
 /// "message (code)" in the chosen language.
-pub(crate) fn post(t: T, server: &str, path: &str, body: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn post(
+    t: T,
+    server: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
     let base = server.trim().trim_end_matches('/');
     if !base.starts_with("http://") {
-        bail!("{} {server}", t.s("인증센터 주소는 http://로 시작해야 합니다:", "the center's address must start with http://:"));
+        bail!(
+            "{} {server}",
+            t.s(
+                "인증센터 주소는 http://로 시작해야 합니다:",
+                "the center's address must start with http://:"
+            )
+        );
     }
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(std::time::Duration::from_secs(10))
@@ -113,11 +144,16 @@ pub(crate) fn post(t: T, server: &str, path: &str, body: &serde_json::Value) -> 
             let text = resp.into_string().unwrap_or_default();
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             let key = if t.ko { "message_ko" } else { "message_en" };
-            let message = v[key].as_str().map(str::to_string).unwrap_or_else(|| format!("HTTP {code}: {}", text.chars().take(200).collect::<String>()));
+            let message = v[key].as_str().map(str::to_string).unwrap_or_else(|| {
+                format!("HTTP {code}: {}", text.chars().take(200).collect::<String>())
+            });
             let error = v["error"].as_str().unwrap_or("http_error");
             bail!("{message} ({error})")
         }
-        Err(e) => bail!("{} {url}: {e}", t.s("인증센터에 연결할 수 없습니다:", "cannot reach the center at")),
+        Err(e) => bail!(
+            "{} {url}: {e}",
+            t.s("인증센터에 연결할 수 없습니다:", "cannot reach the center at")
+        ),
     }
 }
 
@@ -127,7 +163,9 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 
 pub(crate) fn unb64(v: &serde_json::Value, what: &str) -> anyhow::Result<Vec<u8>> {
     let text = v.as_str().with_context(|| format!("the center's answer has no {what}"))?;
-    base64::engine::general_purpose::STANDARD.decode(text).with_context(|| format!("the center's {what} is not base64"))
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .with_context(|| format!("the center's {what} is not base64"))
 }
 
 pub fn run(a: LoginArgs) -> anyhow::Result<()> {
@@ -135,7 +173,10 @@ pub fn run(a: LoginArgs) -> anyhow::Result<()> {
     let t = T { ko: lang == Lang::Ko };
     let unlocked = unlock(lang, &a.location, a.serial.as_deref())?;
     let challenge = post(t, &a.server, "/api/v1/login/challenge", &serde_json::json!({}))?;
-    let id = challenge["challenge_id"].as_str().context("the center's answer has no challenge_id")?.to_string();
+    let id = challenge["challenge_id"]
+        .as_str()
+        .context("the center's answer has no challenge_id")?
+        .to_string();
     let nonce = unb64(&challenge["nonce"], "nonce")?;
     let signature = unlocked.key.sign(&dojang_pki::possession::message(&id, &nonce))?;
     let cert_der = std::fs::read(unlocked.entry.sign_cert_path())
@@ -147,16 +188,23 @@ pub fn run(a: LoginArgs) -> anyhow::Result<()> {
         "random_num": unlocked.random_num.as_ref().map(|r| b64(r)),
         "banking_id": a.banking_id,
     });
-    let done = post(t, &a.server, "/api/v1/login", &body).map_err(|e| {
-        anyhow::anyhow!("{} {e:#}", t.s("로그인할 수 없습니다:", "login refused:"))
-    })?;
+    let done = post(t, &a.server, "/api/v1/login", &body)
+        .map_err(|e| anyhow::anyhow!("{} {e:#}", t.s("로그인할 수 없습니다:", "login refused:")))?;
     let name = done["customer_name"].as_str().unwrap_or("?");
     let id = done["banking_id"].as_str().unwrap_or("?");
     println!("{} {name} ({id})", t.s("로그인되었습니다:", "Logged in:"));
     let cert = &done["certificate"];
     println!("  {} {}", t.s("발급기관", "issuer"), cert["trusted_issuer"].as_str().unwrap_or("?"));
-    println!("  {} {}", t.s("상태 확인", "status from"), cert["status_source"].as_str().unwrap_or("?"));
-    println!("  {} {}", t.s("세션 만료", "session until"), done["expires_at"].as_str().unwrap_or("?"));
+    println!(
+        "  {} {}",
+        t.s("상태 확인", "status from"),
+        cert["status_source"].as_str().unwrap_or("?")
+    );
+    println!(
+        "  {} {}",
+        t.s("세션 만료", "session until"),
+        done["expires_at"].as_str().unwrap_or("?")
+    );
     println!("  session: {}", done["session"].as_str().unwrap_or(""));
     Ok(())
 }

@@ -51,8 +51,12 @@ fn rrn(t: T) -> anyhow::Result<Zeroizing<String>> {
     if let Some(v) = std::env::var(ENV_RRN).ok().filter(|v| !v.is_empty()) {
         return Ok(Zeroizing::new(v));
     }
-    let v = rpassword::prompt_password(t.s("주민등록번호 (13자리): ", "Resident registration number (13 digits): "))
-        .with_context(|| format!("{} ${ENV_RRN}", t.s("입력받을 터미널이 없습니다:", "no terminal to ask; set")))?;
+    let v = rpassword::prompt_password(
+        t.s("주민등록번호 (13자리): ", "Resident registration number (13 digits): "),
+    )
+    .with_context(|| {
+        format!("{} ${ENV_RRN}", t.s("입력받을 터미널이 없습니다:", "no terminal to ask; set"))
+    })?;
     Ok(Zeroizing::new(v.trim().to_string()))
 }
 
@@ -67,7 +71,13 @@ fn ars_code(t: T, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     std::io::stdout().flush()?;
     let mut line = Zeroizing::new(String::new());
     if std::io::stdin().lock().read_line(&mut line)? == 0 {
-        bail!("{}", t.s("입력이 끝나 ARS 승인번호를 받을 수 없습니다.", "standard input ended before the ARS approval number"));
+        bail!(
+            "{}",
+            t.s(
+                "입력이 끝나 ARS 승인번호를 받을 수 없습니다.",
+                "standard input ended before the ARS approval number"
+            )
+        );
     }
     println!();
     Ok(Zeroizing::new(line.trim().to_string()))
@@ -90,7 +100,8 @@ fn start(t: T, server: &str, action: &str, banking_id: &str) -> anyhow::Result<S
     )?;
     let id = started["id"].as_str().context("the center's answer has no id")?.to_string();
     let nonce = unb64(&started["nonce"], "nonce")?;
-    let prompt = started[if t.ko { "prompt_ko" } else { "prompt_en" }].as_str().unwrap_or("").to_string();
+    let prompt =
+        started[if t.ko { "prompt_ko" } else { "prompt_en" }].as_str().unwrap_or("").to_string();
     let code = ars_code(t, &prompt)?;
     Ok(Started { id, nonce, code })
 }
@@ -109,12 +120,20 @@ pub fn register(a: RegisterArgs) -> anyhow::Result<()> {
         "signature": b64(&signature),
         "random_num": unlocked.random_num.as_ref().map(|r| b64(r)),
     });
-    let done = post(t, &a.server, &format!("/api/v1/registrations/{id}/finish"), &body)
-        .map_err(|e| anyhow::anyhow!("{} {e:#}", t.s("인증서를 등록할 수 없습니다:", "the certificate cannot be registered:")))?;
+    let done =
+        post(t, &a.server, &format!("/api/v1/registrations/{id}/finish"), &body).map_err(|e| {
+            anyhow::anyhow!(
+                "{} {e:#}",
+                t.s("인증서를 등록할 수 없습니다:", "the certificate cannot be registered:")
+            )
+        })?;
     let issuer = done["certificate"]["trusted_issuer"].as_str().unwrap_or("?");
     println!(
         "{} {} ({} {issuer})",
-        t.s("타기관 인증서가 등록되었습니다:", "The other institution's certificate is registered:"),
+        t.s(
+            "타기관 인증서가 등록되었습니다:",
+            "The other institution's certificate is registered:"
+        ),
         done["serial"].as_str().unwrap_or("?"),
         t.s("발급기관", "issuer"),
     );
@@ -126,8 +145,13 @@ pub fn unregister(a: UnregisterArgs) -> anyhow::Result<()> {
     let t = T { ko: lang == Lang::Ko };
     let Started { id, code, .. } = start(t, &a.server, "unregister", &a.banking_id)?;
     let body = serde_json::json!({ "code": code.as_str(), "serial": a.serial });
-    let done = post(t, &a.server, &format!("/api/v1/registrations/{id}/finish"), &body)
-        .map_err(|e| anyhow::anyhow!("{} {e:#}", t.s("인증서 등록을 해제할 수 없습니다:", "the registration cannot be removed:")))?;
+    let done =
+        post(t, &a.server, &format!("/api/v1/registrations/{id}/finish"), &body).map_err(|e| {
+            anyhow::anyhow!(
+                "{} {e:#}",
+                t.s("인증서 등록을 해제할 수 없습니다:", "the registration cannot be removed:")
+            )
+        })?;
     println!(
         "{} {}",
         t.s("타기관 인증서 등록이 해제되었습니다:", "The registration is removed:"),
