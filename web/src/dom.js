@@ -31,6 +31,11 @@ export function append(el, children) {
   return el;
 }
 
+/** Appends children to `el`, skipping null, undefined and false (unlike Element.append). */
+export function add(el, ...children) {
+  return append(el, children);
+}
+
 /** Replaces the children of `el`. */
 export function replace(el, ...children) {
   el.replaceChildren();
@@ -65,4 +70,20 @@ export function focusHeading(root) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({ preventScroll: false });
   }
+}
+
+/** A small decorative icon (inline SVG, hidden from screen readers). */
+export function icon(name) {
+  const paths = {
+    phone: 'M7 2h10a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm0 3v13h10V5H7zm5 14.2a1 1 0 1 0 0 2 1 1 0 0 0 0-2z',
+  };
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', paths[name] || '');
+  svg.append(path);
+  return svg;
 }

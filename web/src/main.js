@@ -2,7 +2,7 @@
 // (#/issue, #/manage, …). Each page module draws into <main>.
 
 import { get } from './api.js';
-import { h, focusHeading, replace } from './dom.js';
+import { add, focusHeading, h, replace } from './dom.js';
 import { L, lang, onLangChange, setLang } from './i18n.js';
 import { setServerNow } from './format.js';
 import { phoneDrawer, phoneScreen } from './phone.js';
@@ -144,16 +144,17 @@ function draw() {
   else if (path === 'other-ca' || path === 'financial') cleanup = renderSoon(ctx, path);
   else if (path === 'phone') {
     const screen = phoneScreen();
-    main.append(h('h1', {}, L('휴대폰 시뮬레이터', 'Phone simulator')), h('p', {}, L('인증센터가 이 번호로 보낸 문자, ARS 전화 내용, 입금 알림을 보여 줍니다. 실제 은행에서는 고객의 휴대폰으로 전달됩니다.', 'The texts, ARS calls and deposit notices the center sent to this number. A real bank sends them to the customer’s phone.')), screen.root);
+    add(main, h('h1', {}, L('휴대폰 시뮬레이터', 'Phone simulator')), h('p', {}, L('인증센터가 이 번호로 보낸 문자, ARS 전화 내용, 입금 알림을 보여 줍니다. 실제 은행에서는 고객의 휴대폰으로 전달됩니다.', 'The texts, ARS calls and deposit notices the center sent to this number. A real bank sends them to the customer’s phone.')), screen.root);
     screen.start();
     cleanup = () => screen.stop();
   } else {
-    main.append(h('h1', {}, L('페이지를 찾을 수 없습니다', 'Page not found')), h('p', {}, h('a', { href: '#/' }, L('인증센터 홈으로', 'Back to the home page'))));
+    add(main, h('h1', {}, L('페이지를 찾을 수 없습니다', 'Page not found')), h('p', {}, h('a', { href: '#/' }, L('인증센터 홈으로', 'Back to the home page'))));
   }
   document.title = `${main.querySelector('h1')?.textContent || ''} | ${app.info?.organization || 'dojang'} ${L('인증센터', 'Certificate Center')}`;
 }
 
 function mount() {
+  drawer?.stop();
   document.documentElement.lang = lang();
   const root = document.getElementById('app');
   shell = layout();

@@ -3,7 +3,7 @@
 // person can run the whole demo. A drawer on every page, and a page of its own (#/phone).
 
 import { ApiError, get } from './api.js';
-import { h, replace, uid } from './dom.js';
+import { h, icon, replace, uid } from './dom.js';
 import { L } from './i18n.js';
 import { dateTime } from './format.js';
 
@@ -79,6 +79,7 @@ export function phoneScreen({ compact = false } = {}) {
       status.textContent = messages.length ? '' : L('받은 메시지가 없습니다.', 'No messages yet.');
       if (messages.length === lastCount) return;
       lastCount = messages.length;
+      list.dataset.count = String(messages.length);
       replace(
         list,
         messages
@@ -132,7 +133,7 @@ export function phoneDrawer() {
   const toggle = h(
     'button',
     { class: 'phone-toggle', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'data-testid': 'phone-toggle' },
-    h('span', { 'aria-hidden': 'true' }, '📱 '),
+    icon('phone'),
     L('휴대폰 (시뮬레이터)', 'Phone (simulator)'),
   );
   const close = h('button', { type: 'button', class: 'link' }, L('닫기', 'Close'));
@@ -164,5 +165,5 @@ export function phoneDrawer() {
       toggle.focus();
     }
   });
-  return { toggle, panel, open: () => set(true) };
+  return { toggle, panel, open: () => set(true), stop: () => screen.stop() };
 }

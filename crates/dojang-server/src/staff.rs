@@ -130,7 +130,8 @@ pub async fn add(
     let mut tx = store.begin().await?;
     let id = tx.insert_staff(&new, now).await?;
     let detail = json!({ "display_name": display_name, "role": role.as_str() });
-    tx.audit(&AuditEvent::new(actor, "staff.add", format!("staff:{username}"), detail), now).await?;
+    tx.audit(&AuditEvent::new(actor, "staff.add", format!("staff:{username}"), detail), now)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -229,19 +230,28 @@ pub async fn login(
 ) -> Result<Login, StaffAccountError> {
     let name = normalise_username(username).unwrap_or_default();
     let member = if name.is_empty() { None } else { store.staff_by_username(&name).await? };
-    let phc = member.as_ref().map(|m| m.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_string());
+    let phc = member
+        .as_ref()
+        .map(|m| m.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_string());
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
         .await
         .unwrap_or(false);
     let subject = format!("staff:{}", if name.is_empty() { "-" } else { name.as_str() });
     let Some(member) = member else {
-        let event = AuditEvent::new(Actor::Anonymous, "staff.login.fail", subject, json!({ "why": "unknown" }));
+        let event = AuditEvent::new(
+            Actor::Anonymous,
+            "staff.login.fail",
+            subject,
+            json!({ "why": "unknown" }),
+        );
         store.audit(&event, now).await?;
         return Ok(Login::Refused { attempts_left: None });
     };
     let actor = Actor::Staff(member.username.clone());
     if member.disabled_at.is_some() {
-        let event = AuditEvent::new(actor, "staff.login.fail", subject, json!({ "why": "disabled" }));
+        let event =
+            AuditEvent::new(actor, "staff.login.fail", subject, json!({ "why": "disabled" }));
         store.audit(&event, now).await?;
         return Ok(Login::Refused { attempts_left: None });
     }
@@ -253,7 +263,8 @@ pub async fn login(
     let mut tx = store.begin().await?;
     if !matches {
         let count = tx.record_staff_failure(member.id, LOCK_AFTER, now).await?;
-        let detail = json!({ "why": "password", "failures": count.failures, "locked": count.locked });
+        let detail =
+            json!({ "why": "password", "failures": count.failures, "locked": count.locked });
         tx.audit(&AuditEvent::new(actor, "staff.login.fail", subject, detail), now).await?;
         tx.commit().await?;
         return Ok(if count.locked {
@@ -307,17 +318,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.unwrap();
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        add(&store, "kim", "김직원", StaffRole::Officer, "Staff-pass1!", Actor::Operator, now).await.unwrap();
+        add(&store, "kim", "김직원", StaffRole::Officer, "Staff-pass1!", Actor::Operator, now)
+            .await
+            .unwrap();
         let pw = |s: &str| Zeroizing::new(s.to_string());
-        assert!(matches!(login(&store, "nobody", pw("Staff-pass1!"), now).await.unwrap(), Login::Refused { attempts_left: None }));
+        assert!(matches!(
+            login(&store, "nobody", pw("Staff-pass1!"), now).await.unwrap(),
+            Login::Refused { attempts_left: None }
+        ));
         for left in (1..=4).rev() {
             match login(&store, "kim", pw("wrong-pass1!"), now).await.unwrap() {
                 Login::Refused { attempts_left } => assert_eq!(attempts_left, Some(left)),
                 _ => panic!("a wrong password must be refused"),
             }
         }
-        assert!(matches!(login(&store, "kim", pw("wrong-pass1!"), now).await.unwrap(), Login::Locked));
-        assert!(matches!(login(&store, "kim", pw("Staff-pass1!"), now).await.unwrap(), Login::Locked));
+        assert!(matches!(
+            login(&store, "kim", pw("wrong-pass1!"), now).await.unwrap(),
+            Login::Locked
+        ));
+        assert!(matches!(
+            login(&store, "kim", pw("Staff-pass1!"), now).await.unwrap(),
+            Login::Locked
+        ));
         unlock(&store, "kim", Actor::Operator, now).await.unwrap();
         let Login::Opened(s) = login(&store, "KIM", pw("Staff-pass1!"), now).await.unwrap() else {
             panic!("the right password after unlock signs in")
@@ -326,6 +348,8 @@ mod tests {
         assert_eq!(live.map(|l| l.csrf_token), Some(s.csrf_token.clone()));
         let audit = store.audit_tail(20).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "staff.login"));
-        assert!(audit.iter().all(|e| !e.detail.contains("Staff-pass1!") && !e.detail.contains("wrong-pass1!")));
+        assert!(audit
+            .iter()
+            .all(|e| !e.detail.contains("Staff-pass1!") && !e.detail.contains("wrong-pass1!")));
     }
 }

@@ -76,11 +76,47 @@ export async function buildPfx({ pkcs8, certDer, chainDers = [], password, frien
     hmacHashAlgorithm: 'SHA-256',
     iterationCount: iterations,
   };
-  const safes = pfx.parsedValue.authenticatedSafe.parsedValue.safeContents;
-  await safes[0].value.safeBags[0].bagValue.makeInternalValues(encryption);
-  await pfx.parsedValue.authenticatedSafe.makeInternalValues({ safeContents: [{}, encryption] });
+  const auth = pfx.parsedValue.authenticatedSafe;
+  const keyBag = auth.parsedValue.safeContents[0].value.safeBags[0].bagValue;
+  await keyBag.makeInternalValues(encryption);
+  keyBag.encryptedData = flatOctets(keyBag.encryptedData);
+  await auth.makeInternalValues({ safeContents: [{}, encryption] });
+  auth.safeContents = auth.safeContents.map(definiteEncryptedData);
   await pfx.makeInternalValues({ password: pw, iterations, pbkdf2HashAlgorithm: 'SHA-256', hmacHashAlgorithm: 'SHA-256' });
   return new Uint8Array(pfx.toSchema().toBER(false));
+}
+
+// pkijs splits encrypted content longer than 1 KiB into a constructed OCTET STRING and
+// encodes what holds it with indefinite lengths: valid BER, which OpenSSL reads, but not DER,
+// which stricter readers (the Rust client among them) require. These two put the pieces back
+// together so that the whole PFX is DER.
+
+/** One primitive OCTET STRING with the bytes of `os`, whether it was split or not. */
+function flatOctets(os) {
+  if (!os.idBlock.isConstructed) return os;
+  const parts = os.valueBlock.value.map((p) => new Uint8Array(p.valueBlock.valueHexView));
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return new asn1js.OctetString({ valueHex: out.buffer });
+}
+
+/** An encrypted-data ContentInfo re-made with its content in one piece (definite lengths). */
+function definiteEncryptedData(info) {
+  if (info.contentType !== '1.2.840.113549.1.7.6') return info;
+  const data = new pkijs.EncryptedData({ schema: parseDer(new Uint8Array(info.content.toBER(false)), 'the encrypted safe') });
+  const eci = data.encryptedContentInfo;
+  const flat = new pkijs.EncryptedContentInfo({
+    contentType: eci.contentType,
+    contentEncryptionAlgorithm: eci.contentEncryptionAlgorithm,
+    encryptedContent: flatOctets(eci.encryptedContent),
+    disableSplit: true,
+  });
+  return new pkijs.ContentInfo({ contentType: info.contentType, content: new pkijs.EncryptedData({ version: data.version, encryptedContentInfo: flat }).toSchema() });
 }
 
 /** The PFX password is wrong (the MAC does not verify). */

@@ -4,7 +4,7 @@
 // server's own words, and the result.
 
 import { ApiError, post } from '../api.js';
-import { focusHeading, h, replace } from '../dom.js';
+import { add, focusHeading, h, replace } from '../dom.js';
 import { L, pick } from '../i18n.js';
 import { renderResult, renderStep } from './steps.js';
 
@@ -89,7 +89,7 @@ export function renderFlow(ctx, kind) {
   const errorBox = h('div', { class: 'error', role: 'alert', hidden: true, 'data-testid': 'error' });
   const busyBox = h('p', { class: 'busy', role: 'status', hidden: true });
   const body = h('div', { class: 'step-body' });
-  main.append(h('h1', {}, meta.title()), indicator, errorBox, busyBox, body);
+  add(main, h('h1', {}, meta.title()), indicator, errorBox, busyBox, body);
 
   const ui = {
     showError(e) {
@@ -105,6 +105,10 @@ export function renderFlow(ctx, kind) {
         lines.push(h('p', {}, h('a', { href: '#/support' }, L('고객지원 · 영업점 안내 보기', 'Support and branches'))));
       }
       replace(errorBox, lines);
+      if (e instanceof ApiError && typeof e.attemptsLeft === 'number') {
+        for (const el of body.querySelectorAll('[data-attempts]')) el.textContent = L(` · 남은 입력 ${e.attemptsLeft}회`, ` · ${e.attemptsLeft} tries left`);
+      }
+      errorBox.dataset.seq = String(Number(errorBox.dataset.seq || 0) + 1);
       errorBox.hidden = false;
       errorBox.setAttribute('data-code', e instanceof ApiError ? e.code : 'client');
       errorBox.scrollIntoView?.({ block: 'nearest' });
@@ -219,7 +223,7 @@ export function renderFlow(ctx, kind) {
     const intro = h('div', { class: 'panel intro' }, h('p', { class: 'lead' }, meta.intro()));
     const actions = h('div', { class: 'actions' });
     if (kind === 'revoke' || kind === 'suspend' || kind === 'resume') {
-      actions.append(
+      add(actions, 
         h('h2', {}, L('어떻게 본인임을 확인할까요?', 'How will you prove it is you?')),
         h(
           'div',
@@ -232,14 +236,14 @@ export function renderFlow(ctx, kind) {
           ),
           h(
             'button',
-            { type: 'button', 'data-testid': 'method-identity', onclick: () => start('identity') },
+            { type: 'button', class: 'secondary', 'data-testid': 'method-identity', onclick: () => start('identity') },
             h('strong', {}, L('본인확인으로', 'With identity checks')),
             h('span', {}, L('인증서를 잃어버렸을 때 (인터넷뱅킹 ID·비밀번호, ARS)', 'You lost the certificate (banking ID and password, ARS)')),
           ),
         ),
       );
     } else {
-      actions.append(h('button', { type: 'button', class: 'primary', 'data-testid': 'start', onclick: () => start(null) }, L('시작하기', 'Start')));
+      add(actions, h('button', { type: 'button', class: 'primary', 'data-testid': 'start', onclick: () => start(null) }, L('시작하기', 'Start')));
     }
     const related = {
       issue: [['#/reissue', L('인증서를 잃어버렸다면: 재발급', 'Lost it? Reissue')]],
@@ -249,7 +253,7 @@ export function renderFlow(ctx, kind) {
       suspend: [['#/resume', L('다시 쓰려면: 효력회복', 'To use it again: resume')]],
       resume: [['#/suspend', L('효력정지', 'Suspend')]],
     }[kind];
-    body.append(
+    add(body, 
       intro,
       actions,
       h('ul', { class: 'related' }, related.map(([href, text]) => h('li', {}, h('a', { href }, text)))),
@@ -257,12 +261,14 @@ export function renderFlow(ctx, kind) {
   }
 
   function draw(moved = false) {
+    for (const t of fs.timers || []) clearInterval(t);
+    fs.timers = [];
     drawIndicator();
     replace(body);
     ui.busy(null);
     if (!fs.view) drawIntro();
-    else if (fs.view.finished) body.append(renderResult({ fs, ctx, ui }));
-    else body.append(renderStep({ fs, ctx, ui, send, restart, redraw: () => draw(true) }));
+    else if (fs.view.finished) add(body, renderResult({ fs, ctx, ui }));
+    else add(body, renderStep({ fs, ctx, ui, send, restart, redraw: () => draw(true) }));
     if (moved) focusHeading(body.querySelector('h2') ? body : main);
   }
 

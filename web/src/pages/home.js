@@ -1,7 +1,7 @@
 // 인증센터 홈: what the center does, the products and what each costs, what to prepare.
 
 import { ApiError, get } from '../api.js';
-import { h, replace } from '../dom.js';
+import { add, h, replace } from '../dom.js';
 import { L, pick } from '../i18n.js';
 import { won, years } from '../format.js';
 
@@ -59,7 +59,7 @@ const TASKS = [
 
 export function renderHome({ main, app }) {
   const productsSlot = h('div', { class: 'products-slot' }, h('p', { class: 'hint' }, L('인증서 종류를 불러오는 중…', 'Loading the products…')));
-  main.append(
+  add(main, 
     h(
       'section',
       { class: 'hero' },

@@ -3,12 +3,13 @@
 // the days left, the renewal window, and the actions that fit.
 
 import { ApiError, get } from '../api.js';
-import { h, replace, uid } from '../dom.js';
+import { add, h, replace, uid } from '../dom.js';
 import { L } from '../i18n.js';
 import { date, daysLeft, stateText } from '../format.js';
 import { readFiles, openEntry } from '../certs.js';
 import { PfxPasswordError } from '../crypto/pfx.js';
 import * as wallet from '../wallet.js';
+import { loadProducts } from './home.js';
 
 function statusBadge(state) {
   return h('span', { class: `badge state-${state}`, 'data-testid': 'cert-state' }, stateText(state));
@@ -49,8 +50,8 @@ function card(cert, app, refresh) {
     wallet.remove(cert.serial);
     refresh();
   });
-  get(`/api/v1/certificates/${cert.serial}`)
-    .then((s) => {
+  Promise.all([get(`/api/v1/certificates/${cert.serial}`), loadProducts(app).catch(() => [])])
+    .then(([s]) => {
       const st = s.status?.state || 'unknown';
       replace(state, statusBadge(st));
       productText.textContent = app.products?.find((p) => p.id === s.product)?.name_ko || s.product;
@@ -63,7 +64,7 @@ function card(cert, app, refresh) {
       } else if (st === 'suspended') buttons.push(go('resume'), go('revoke'));
       else if (st === 'expired') buttons.push(h('a', { class: 'button primary', href: '#/issue' }, L('새로 발급', 'Issue a new one')));
       replace(actions, buttons, forget);
-      if (st === 'good' && inWindow) el.append(h('p', { class: 'notice' }, L('지금 갱신할 수 있습니다. 만료일이 지나면 갱신할 수 없으니 기간 안에 갱신해 주세요.', 'You can renew now; after the end date it can no longer be renewed.')));
+      if (st === 'good' && inWindow) add(el, h('p', { class: 'notice' }, L('지금 갱신할 수 있습니다. 만료일이 지나면 갱신할 수 없으니 기간 안에 갱신해 주세요.', 'You can renew now; after the end date it can no longer be renewed.')));
     })
     .catch((e) => {
       replace(state, statusBadge('unknown'));
@@ -127,7 +128,7 @@ export function renderManage({ main, app }) {
       pfxPw.value = '';
     }
   });
-  main.append(
+  add(main, 
     h('h1', {}, L('인증서 관리', 'My certificates')),
     h('p', {}, L('이 브라우저에서 발급받았거나 불러온 인증서의 상태와 남은 기간을 확인하고, 갱신·폐기·효력정지를 할 수 있습니다. 인증서 상태는 인증센터에서 바로 확인합니다.', 'The certificates issued or loaded in this browser, with their live status and days left; renew, revoke or suspend them here.')),
     errorBox,

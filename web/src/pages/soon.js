@@ -1,12 +1,12 @@
 // 타기관 인증서 등록/해제 and 금융인증서: their flows come with issue 6. Until then these pages
 // say so plainly and point to what works today — no pretend forms.
 
-import { h } from '../dom.js';
+import { add, h } from '../dom.js';
 import { L } from '../i18n.js';
 
 export function renderSoon({ main }, which) {
   const other = which === 'other-ca';
-  main.append(
+  add(main, 
     h('h1', {}, other ? L('타기관 인증서 등록/해제', 'Certificates from other banks') : L('금융인증서', 'Financial certificate'), ' ', h('span', { class: 'badge soon' }, L('준비 중', 'Coming soon'))),
     h(
       'p',

@@ -3,7 +3,7 @@
 // HttpOnly SameSite=Strict cookie; every change carries the session's CSRF token.
 
 import { ApiError, get, post, setStaffCsrf } from '../api.js';
-import { field, h, replace, uid } from '../dom.js';
+import { add, field, h, replace, uid } from '../dom.js';
 import { L } from '../i18n.js';
 import { REASONS, dateTime, reasonText, stateText, won } from '../format.js';
 
@@ -35,7 +35,7 @@ function loginForm(main, onIn) {
       submit.disabled = false;
     }
   });
-  main.append(
+  add(main, 
     h('h1', {}, L('직원 콘솔', 'Staff console')),
     h('p', {}, L('인증센터 직원 전용입니다. 모든 조회와 처리는 감사 기록에 남습니다.', 'For certificate center staff. Everything you do is in the audit trail.')),
     form,
@@ -77,7 +77,7 @@ function certRows(list, refresh, say) {
     if (me?.may_change && (c.state === 'good' || c.state === 'suspended')) {
       const open = h('button', { type: 'button', class: 'secondary', 'data-testid': 'revoke-open' }, L('폐기…', 'Revoke…'));
       open.addEventListener('click', () => replace(actions, revokeForm(c.serial, refresh, say)));
-      actions.append(open);
+      add(actions, open);
       if (c.state === 'suspended') {
         const resume = h('button', { type: 'button', class: 'secondary' }, L('효력회복', 'Resume'));
         resume.addEventListener('click', async () => {
@@ -89,7 +89,7 @@ function certRows(list, refresh, say) {
             say(errorText(err), true);
           }
         });
-        actions.append(' ', resume);
+        add(actions, ' ', resume);
       }
     }
     return h(
@@ -234,7 +234,7 @@ async function auditTab(panel, say) {
       ),
       table(
         ['#', L('시각', 'At'), L('행위자', 'Actor'), L('행위', 'Action'), L('대상', 'Subject'), L('내용', 'Detail')],
-        entries.map((e) => h('tr', {}, h('td', {}, String(e.seq)), h('td', {}, dateTime(e.at)), h('td', {}, e.actor), h('td', {}, h('code', {}, e.action)), h('td', {}, e.subject), h('td', { class: 'detail-cell' }, e.detail ? JSON.stringify(e.detail) : ''))),
+        entries.map((e) => h('tr', {}, h('td', { class: 'nowrap' }, String(e.seq)), h('td', {}, dateTime(e.at)), h('td', { class: 'nowrap' }, e.actor), h('td', { class: 'nowrap' }, h('code', {}, e.action)), h('td', {}, e.subject), h('td', { class: 'detail-cell' }, e.detail ? JSON.stringify(e.detail) : ''))),
         'audit',
       ),
     );
@@ -326,7 +326,7 @@ function consoleView(main, signOut) {
     setStaffCsrf(null);
     signOut();
   });
-  main.append(
+  add(main, 
     h('h1', {}, L('직원 콘솔', 'Staff console')),
     h('p', { class: 'meta' }, `${me.display_name} (${me.username}, ${L(me.role_ko, me.role)}) · `, logout),
     tablist,

@@ -3,7 +3,7 @@
 // page never shows them back.
 
 import { ApiError, get } from '../api.js';
-import { field, h, replace, uid } from '../dom.js';
+import { add, field, h, replace, uid } from '../dom.js';
 import { L, lang, pick } from '../i18n.js';
 import { REASONS, date, dateTime, mmss, reasonText, secondsLeft, stateText, won, years } from '../format.js';
 import { checks as passwordChecks, passes as passwordPasses } from '../password-rule.js';
@@ -109,7 +109,7 @@ function terms(c) {
           await c.send({ accepted: boxes.filter((b) => b.checked).map((b) => b.value) });
         },
       });
-      form.append(h('div', { class: 'field check all' }, all, h('label', { for: allId }, h('strong', {}, L('전체 동의 (선택 약관 포함)', 'Accept all (including optional)')))), ...items, actions);
+      add(form, h('div', { class: 'field check all' }, all, h('label', { for: allId }, h('strong', {}, L('전체 동의 (선택 약관 포함)', 'Accept all (including optional)')))), ...items, actions);
       replace(slot, form);
     })
     .catch((e) => c.ui.showError(e));
@@ -173,7 +173,7 @@ function identify(c) {
       }
     },
   });
-  form.append(
+  add(form, 
     h('fieldset', { class: 'field inline' }, h('legend', {}, L('고객 구분', 'Customer')), person, h('label', { for: person.id }, L('개인', 'Person')), business, h('label', { for: business.id }, L('법인·사업자', 'Business'))),
     bankingId.wrap,
     rrnBox,
@@ -220,7 +220,7 @@ function product(c) {
           await c.send({ product: chosen.value });
         },
       });
-      form.append(
+      add(form, 
         h('fieldset', { class: 'choices' }, h('legend', {}, L('발급받을 인증서', 'The certificate to get')), radios),
         h('p', { class: 'hint' }, L('수수료가 있는 인증서는 출금계좌 단계에서 금액을 다시 보여 드리며, 발급이 끝날 때 출금됩니다.', 'A fee is shown again at the withdrawal-account step and charged only when the certificate is issued.')),
         actions,
@@ -271,7 +271,7 @@ function select(c) {
           await c.send({ serial: chosen.value });
         },
       });
-      form.append(
+      add(form, 
         h(
           'fieldset',
           { class: 'choices' },
@@ -400,7 +400,7 @@ function possession(c) {
       await c.send({ serial, signature });
     },
   });
-  form.append(
+  add(form, 
     h('fieldset', { class: 'choices' }, h('legend', {}, L('사용할 인증서', 'Certificate to use')), list),
     h(
       'div',
@@ -452,7 +452,7 @@ function challenge(c, step) {
   const prompt = c.fs.view.output?.prompt;
   const sec = section(step, L(tko, ten), notice(c));
   const phoneButton = ['check-ars', 'check-sms', 'check-one-won'].includes(step)
-    ? h('button', { type: 'button', class: 'link', onclick: () => c.ctx.openPhone() }, L('📱 휴대폰 (시뮬레이터) 열기', '📱 Open the simulated phone'))
+    ? h('button', { type: 'button', class: 'link', onclick: () => c.ctx.openPhone() }, L('휴대폰 (시뮬레이터) 열기', 'Open the simulated phone'))
     : null;
 
   if (!prompt) {
@@ -471,8 +471,8 @@ function challenge(c, step) {
         await c.send(input);
       },
     });
-    form.append(...extra, actions);
-    sec.append(h('p', {}, L(dko, den)), form, phoneButton ? h('p', {}, phoneButton) : null);
+    add(form, ...extra, actions);
+    add(sec, h('p', {}, L(dko, den)), form, phoneButton ? h('p', {}, phoneButton) : null);
     return sec;
   }
 
@@ -549,13 +549,13 @@ function challenge(c, step) {
       if (!ok) answer.clear();
     },
   });
-  form.append(...inputs, actions);
-  sec.append(
+  add(form, ...inputs, actions);
+  add(sec, 
     h(
       'div',
       { class: 'panel prompt', 'data-testid': 'prompt' },
       h('p', {}, lang() === 'en' ? prompt.en || prompt.ko : prompt.ko),
-      h('p', { class: 'meta' }, countdown(c, prompt.expires_at), typeof prompt.attempts_left === 'number' ? h('span', {}, L(` · 입력 가능 ${prompt.attempts_left}회`, ` · ${prompt.attempts_left} tries`)) : null),
+      h('p', { class: 'meta' }, countdown(c, prompt.expires_at), typeof prompt.attempts_left === 'number' ? h('span', { 'data-attempts': '' }, L(` · 입력 가능 ${prompt.attempts_left}회`, ` · ${prompt.attempts_left} tries`)) : null),
     ),
     form,
     phoneButton ? h('p', {}, phoneButton) : null,
@@ -583,7 +583,7 @@ function payment(c) {
       }
     },
   });
-  form.append(account.wrap, pw.wrap, actions);
+  add(form, account.wrap, pw.wrap, actions);
   return section(
     'payment',
     L('출금계좌 및 수수료', 'Withdrawal account and fee'),
@@ -616,7 +616,7 @@ function reason(c) {
       await c.send({ reason: chosen.value });
     },
   });
-  form.append(
+  add(form, 
     h(
       'fieldset',
       { class: 'choices' },
@@ -665,7 +665,7 @@ function confirm(c) {
       await c.send({ confirm: true });
     },
   });
-  form.append(actions);
+  add(form, actions);
   const warning = c.fs.kind === 'revoke' ? h('p', { class: 'warning' }, L('폐기한 인증서는 다시 사용할 수 없습니다.', 'A revoked certificate can never be used again.')) : null;
   return section('confirm', L('최종 확인', 'Confirm'), h('p', {}, L('입력하신 내용을 확인해 주세요.', 'Check the details.')), summaryOf(c), warning, form);
 }
@@ -758,7 +758,7 @@ function csr(c) {
       }
     },
   });
-  form.append(
+  add(form, 
     storage,
     h(
       'fieldset',

@@ -2,7 +2,7 @@
 // inquiry form the center stores. Nothing the customer wrote is shown back after sending.
 
 import { ApiError, post } from '../api.js';
-import { field, h, replace, uid } from '../dom.js';
+import { add, field, h, replace, uid } from '../dom.js';
 import { L } from '../i18n.js';
 
 const FAQ = [
@@ -112,7 +112,7 @@ function inquiryForm() {
 }
 
 export function renderSupport({ main, app }) {
-  main.append(
+  add(main, 
     h('h1', {}, L('고객지원', 'Support')),
     h(
       'div',

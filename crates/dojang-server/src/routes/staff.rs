@@ -148,9 +148,15 @@ struct LoginInput {
     password: String,
 }
 
-async fn login(State(c): State<Shared>, headers: HeaderMap, Json(input): Json<LoginInput>) -> Result<Response, Refusal> {
+async fn login(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Json(input): Json<LoginInput>,
+) -> Result<Response, Refusal> {
     let password = Zeroizing::new(input.password);
-    let outcome = staff::login(&c.store, &input.username, password, c.now()).await.map_err(Refusal::internal)?;
+    let outcome = staff::login(&c.store, &input.username, password, c.now())
+        .await
+        .map_err(Refusal::internal)?;
     match outcome {
         Login::Opened(s) => {
             let body = json!({
@@ -188,24 +194,41 @@ async fn login(State(c): State<Shared>, headers: HeaderMap, Json(input): Json<Lo
     }
 }
 
-async fn logout(State(c): State<Shared>, headers: HeaderMap, Json(_): Json<serde_json::Value>) -> Result<Response, Refusal> {
+async fn logout(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Json(_): Json<serde_json::Value>,
+) -> Result<Response, Refusal> {
     // Signing out needs the CSRF token too, but not a role that may change things.
     let s = session(&c, &headers).await?;
     let given = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !bool::from(given.as_bytes().ct_eq(s.csrf_token.as_bytes())) {
-        return Err(Refusal::new(StatusCode::FORBIDDEN, "csrf_token_mismatch", "페이지를 새로 고친 뒤 다시 시도해 주세요.", "Reload the page and try again."));
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_mismatch",
+            "페이지를 새로 고친 뒤 다시 시도해 주세요.",
+            "Reload the page and try again.",
+        ));
     }
     if let Some(token) = cookie_token(&headers) {
         c.store.end_staff_session(&staff::token_hash(&token)).await.map_err(Refusal::internal)?;
     }
-    let event = AuditEvent::new(Actor::Staff(s.staff.username.clone()), "staff.logout", format!("staff:{}", s.staff.username), json!({}));
+    let event = AuditEvent::new(
+        Actor::Staff(s.staff.username.clone()),
+        "staff.logout",
+        format!("staff:{}", s.staff.username),
+        json!({}),
+    );
     c.store.audit(&event, c.now()).await.map_err(Refusal::internal)?;
     let mut response = Json(json!({ "signed_out": true })).into_response();
     response.headers_mut().insert(header::SET_COOKIE, set_cookie(&c, &headers, None));
     Ok(response)
 }
 
-async fn session_info(State(c): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, Refusal> {
+async fn session_info(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let s = session(&c, &headers).await?;
     Ok(Json(staff_json(&s)))
 }
@@ -232,7 +255,11 @@ fn customer_summary(cu: &dojang_store::Customer) -> serde_json::Value {
     })
 }
 
-async fn customers(State(c): State<Shared>, headers: HeaderMap, Query(s): Query<Search>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn customers(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Query(s): Query<Search>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let list = c.store.search_customers(&s.q, 50).await.map_err(Refusal::internal)?;
     Ok(Json(json!({ "customers": list.iter().map(customer_summary).collect::<Vec<_>>() })))
@@ -247,9 +274,14 @@ fn no_customer(id: i64) -> Refusal {
     )
 }
 
-async fn customer(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn customer(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
-    let cu = c.store.customer(id).await.map_err(Refusal::internal)?.ok_or_else(|| no_customer(id))?;
+    let cu =
+        c.store.customer(id).await.map_err(Refusal::internal)?.ok_or_else(|| no_customer(id))?;
     let mut out = customer_summary(&cu);
     out["rrn"] = json!(c.identity.masked_rrn(&cu).map_err(Refusal::internal)?);
     out["business_number"] = json!(cu.business_number);
@@ -267,11 +299,15 @@ async fn customer(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i6
         }))
         .collect::<Vec<_>>());
     out["security_card"] = match c.store.security_card(cu.id).await.map_err(Refusal::internal)? {
-        Some(card) => json!({ "serial": card.serial, "failures": card.failures, "locked": card.is_locked() }),
+        Some(card) => {
+            json!({ "serial": card.serial, "failures": card.failures, "locked": card.is_locked() })
+        }
         None => serde_json::Value::Null,
     };
     out["otp"] = match c.store.otp_device(cu.id).await.map_err(Refusal::internal)? {
-        Some(otp) => json!({ "serial": otp.serial, "failures": otp.failures, "locked": otp.is_locked() }),
+        Some(otp) => {
+            json!({ "serial": otp.serial, "failures": otp.failures, "locked": otp.is_locked() })
+        }
         None => serde_json::Value::Null,
     };
     let certs = c.store.certificates_of(cu.id).await.map_err(Refusal::internal)?;
@@ -279,16 +315,21 @@ async fn customer(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i6
     Ok(Json(out))
 }
 
-async fn unlock(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, Json(_): Json<serde_json::Value>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn unlock(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(_): Json<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let u = c
         .identity
         .unlock_customer(id, Actor::Staff(s.staff.username.clone()), c.now())
         .await
         .map_err(|e| match e {
-            dojang_identity::StaffError::NoSuchCustomer(id) => no_customer(id),
-            other => Refusal::internal(other),
-        })?;
+        dojang_identity::StaffError::NoSuchCustomer(id) => no_customer(id),
+        other => Refusal::internal(other),
+    })?;
     Ok(Json(json!({
         "customer": u.customer,
         "security_card": u.security_card,
@@ -304,11 +345,19 @@ struct LockInput {
     reason: String,
 }
 
-async fn lock(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, Json(input): Json<LockInput>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn lock(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<LockInput>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(Refusal::bad_input("잠금 사유를 1~200자로 입력해 주세요.", "Give the reason for the lock (1 to 200 characters)."));
+        return Err(Refusal::bad_input(
+            "잠금 사유를 1~200자로 입력해 주세요.",
+            "Give the reason for the lock (1 to 200 characters).",
+        ));
     }
     let locked = c
         .identity
@@ -324,7 +373,11 @@ async fn lock(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, 
 // ---------------------------------------------------------------------------------------------
 // Certificates
 
-async fn certificates(State(c): State<Shared>, headers: HeaderMap, Query(s): Query<Search>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn certificates(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Query(s): Query<Search>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let list = c.store.search_certificates(&s.q, 50).await.map_err(Refusal::internal)?;
     Ok(Json(json!({
@@ -346,7 +399,12 @@ struct RevokeInput {
 }
 
 fn parse_serial(text: &str) -> Result<Serial, Refusal> {
-    text.parse().map_err(|_| Refusal::bad_input("인증서 일련번호가 올바르지 않습니다.", "That is not a certificate serial number."))
+    text.parse().map_err(|_| {
+        Refusal::bad_input(
+            "인증서 일련번호가 올바르지 않습니다.",
+            "That is not a certificate serial number.",
+        )
+    })
 }
 
 fn status_error(e: StoreError) -> Refusal {
@@ -375,16 +433,28 @@ fn status_error(e: StoreError) -> Refusal {
 
 /// Revokes (or, with `certificateHold`, suspends) a certificate: the next OCSP answer and the
 /// next CRL show it.
-async fn revoke(State(c): State<Shared>, headers: HeaderMap, Path(serial): Path<String>, Json(input): Json<RevokeInput>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn revoke(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+    Json(input): Json<RevokeInput>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let serial = parse_serial(&serial)?;
     if matches!(input.reason, RevocationReason::CaCompromise | RevocationReason::AaCompromise) {
-        return Err(Refusal::bad_input("그 사유는 인증기관 키 사고에만 씁니다. 다른 사유를 골라 주세요.", "That reason is for CA key compromise only; choose another."));
+        return Err(Refusal::bad_input(
+            "그 사유는 인증기관 키 사고에만 씁니다. 다른 사유를 골라 주세요.",
+            "That reason is for CA key compromise only; choose another.",
+        ));
     }
     let now = c.now();
     let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
     tx.revoke(&serial, input.reason, now).await.map_err(status_error)?;
-    let action = if input.reason == RevocationReason::CertificateHold { "certificate.suspend" } else { "certificate.revoke" };
+    let action = if input.reason == RevocationReason::CertificateHold {
+        "certificate.suspend"
+    } else {
+        "certificate.revoke"
+    };
     let event = AuditEvent::new(
         Actor::Staff(s.staff.username.clone()),
         action,
@@ -394,11 +464,21 @@ async fn revoke(State(c): State<Shared>, headers: HeaderMap, Path(serial): Path<
     tx.audit(&event, now).await.map_err(Refusal::internal)?;
     tx.commit().await.map_err(Refusal::internal)?;
     tracing::info!(serial = %serial, reason = %input.reason, staff = %s.staff.username, "certificate revoked by staff");
-    let record = c.store.certificate(&serial).await.map_err(Refusal::internal)?.ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
+    let record = c
+        .store
+        .certificate(&serial)
+        .await
+        .map_err(Refusal::internal)?
+        .ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
     Ok(Json(certificate_json(&record, &c)))
 }
 
-async fn resume(State(c): State<Shared>, headers: HeaderMap, Path(serial): Path<String>, Json(_): Json<serde_json::Value>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn resume(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+    Json(_): Json<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let serial = parse_serial(&serial)?;
     let now = c.now();
@@ -412,7 +492,12 @@ async fn resume(State(c): State<Shared>, headers: HeaderMap, Path(serial): Path<
     );
     tx.audit(&event, now).await.map_err(Refusal::internal)?;
     tx.commit().await.map_err(Refusal::internal)?;
-    let record = c.store.certificate(&serial).await.map_err(Refusal::internal)?.ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
+    let record = c
+        .store
+        .certificate(&serial)
+        .await
+        .map_err(Refusal::internal)?
+        .ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
     Ok(Json(certificate_json(&record, &c)))
 }
 
@@ -425,13 +510,21 @@ struct Limit {
     limit: Option<i64>,
 }
 
-async fn audit(State(c): State<Shared>, headers: HeaderMap, Query(l): Query<Limit>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn audit(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Query(l): Query<Limit>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let limit = l.limit.unwrap_or(100).clamp(1, 500);
     let entries = c.store.audit_tail(limit).await.map_err(Refusal::internal)?;
     let verdict = match c.store.verify_audit().await.map_err(Refusal::internal)? {
-        dojang_store::AuditVerdict::Intact { entries, .. } => json!({ "intact": true, "entries": entries }),
-        dojang_store::AuditVerdict::Broken { seq, problem } => json!({ "intact": false, "seq": seq, "problem": problem }),
+        dojang_store::AuditVerdict::Intact { entries, .. } => {
+            json!({ "intact": true, "entries": entries })
+        }
+        dojang_store::AuditVerdict::Broken { seq, problem } => {
+            json!({ "intact": false, "seq": seq, "problem": problem })
+        }
     };
     Ok(Json(json!({
         "verdict": verdict,
@@ -449,7 +542,10 @@ async fn audit(State(c): State<Shared>, headers: HeaderMap, Query(l): Query<Limi
     })))
 }
 
-async fn inquiries(State(c): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, Refusal> {
+async fn inquiries(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let list = c.store.inquiries(None, 100).await.map_err(Refusal::internal)?;
     Ok(Json(json!({
@@ -480,18 +576,36 @@ struct AnswerInput {
     note: String,
 }
 
-async fn answer(State(c): State<Shared>, headers: HeaderMap, Path(id): Path<i64>, Json(input): Json<AnswerInput>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn answer(
+    State(c): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<AnswerInput>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let note = input.note.trim();
     if note.chars().count() > 1000 {
-        return Err(Refusal::bad_input("처리 메모는 1,000자까지 쓸 수 있습니다.", "The note may have at most 1,000 characters."));
+        return Err(Refusal::bad_input(
+            "처리 메모는 1,000자까지 쓸 수 있습니다.",
+            "The note may have at most 1,000 characters.",
+        ));
     }
     let now = c.now();
     let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
     if !tx.answer_inquiry(id, &s.staff.username, note, now).await.map_err(Refusal::internal)? {
-        return Err(Refusal::new(StatusCode::CONFLICT, "inquiry_not_open", "이미 처리되었거나 없는 문의입니다.", "No such open inquiry."));
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "inquiry_not_open",
+            "이미 처리되었거나 없는 문의입니다.",
+            "No such open inquiry.",
+        ));
     }
-    let event = AuditEvent::new(Actor::Staff(s.staff.username.clone()), "inquiry.answer", format!("inquiry:{id}"), json!({}));
+    let event = AuditEvent::new(
+        Actor::Staff(s.staff.username.clone()),
+        "inquiry.answer",
+        format!("inquiry:{id}"),
+        json!({}),
+    );
     tx.audit(&event, now).await.map_err(Refusal::internal)?;
     tx.commit().await.map_err(Refusal::internal)?;
     Ok(Json(json!({ "id": id, "status": InquiryStatus::Answered.as_str() })))

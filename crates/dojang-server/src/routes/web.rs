@@ -48,7 +48,12 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
-    pub fn new(status: StatusCode, code: &'static str, ko: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        ko: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
         Refusal { status, code, ko: ko.into(), en: en.into(), attempts_left: None }
     }
 
@@ -135,7 +140,13 @@ fn etags() -> &'static [String] {
 /// and get a `304` when nothing changed, so a new build is seen at once.
 fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
     let Some((i, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
-        return Refusal::new(StatusCode::NOT_FOUND, "not_found", "없는 페이지입니다.", "No such page.").into_response();
+        return Refusal::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "없는 페이지입니다.",
+            "No such page.",
+        )
+        .into_response();
     };
     let tag = etags().get(i).cloned().unwrap_or_default();
     let fresh = headers
@@ -397,7 +408,10 @@ pub(crate) fn certificate_json(r: &CertificateRecord, c: &Center) -> serde_json:
 /// `GET /api/v1/web/flows/{id}/certificates`: after the identify step of a reissue, revoke,
 /// suspend or resume, the customer's joint certificates to choose from, each marked whether
 /// this flow can act on it. The flow id is the only key (as for every flow request).
-async fn candidates(State(c): State<Shared>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, Refusal> {
+async fn candidates(
+    State(c): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, Refusal> {
     let unknown = || {
         Refusal::new(
             StatusCode::NOT_FOUND,
@@ -475,11 +489,31 @@ async fn inquiry(
         ));
     }
     let checks = [
-        (length_ok(&input.name, 40), "이름을 1~40자로 입력해 주세요.", "Enter a name of 1 to 40 characters."),
-        (length_ok(&input.contact, 100), "연락받을 전화번호나 이메일을 입력해 주세요.", "Enter a phone number or e-mail address to answer to."),
-        (CATEGORIES.contains(&input.category.as_str()), "문의 유형을 선택해 주세요.", "Choose the kind of inquiry."),
-        (length_ok(&input.title, 100), "제목을 1~100자로 입력해 주세요.", "Enter a title of 1 to 100 characters."),
-        (length_ok(&input.body, 2000), "문의 내용을 1~2,000자로 입력해 주세요.", "Enter your question in 1 to 2,000 characters."),
+        (
+            length_ok(&input.name, 40),
+            "이름을 1~40자로 입력해 주세요.",
+            "Enter a name of 1 to 40 characters.",
+        ),
+        (
+            length_ok(&input.contact, 100),
+            "연락받을 전화번호나 이메일을 입력해 주세요.",
+            "Enter a phone number or e-mail address to answer to.",
+        ),
+        (
+            CATEGORIES.contains(&input.category.as_str()),
+            "문의 유형을 선택해 주세요.",
+            "Choose the kind of inquiry.",
+        ),
+        (
+            length_ok(&input.title, 100),
+            "제목을 1~100자로 입력해 주세요.",
+            "Enter a title of 1 to 100 characters.",
+        ),
+        (
+            length_ok(&input.body, 2000),
+            "문의 내용을 1~2,000자로 입력해 주세요.",
+            "Enter your question in 1 to 2,000 characters.",
+        ),
     ];
     if let Some((_, ko, en)) = checks.iter().find(|(ok, _, _)| !ok) {
         return Err(Refusal::bad_input(*ko, *en));
@@ -494,7 +528,12 @@ async fn inquiry(
     let now = c.now();
     let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
     let id = tx.insert_inquiry(&masked, now).await.map_err(Refusal::internal)?;
-    let event = AuditEvent::new(Actor::Anonymous, "inquiry.receive", format!("inquiry:{id}"), json!({ "category": masked.category }));
+    let event = AuditEvent::new(
+        Actor::Anonymous,
+        "inquiry.receive",
+        format!("inquiry:{id}"),
+        json!({ "category": masked.category }),
+    );
     tx.audit(&event, now).await.map_err(Refusal::internal)?;
     tx.commit().await.map_err(Refusal::internal)?;
     Ok((

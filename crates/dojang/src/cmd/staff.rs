@@ -86,17 +86,21 @@ async fn open(data: &DataArgs) -> anyhow::Result<(Store, OffsetDateTime)> {
 /// The new password: the file, the environment, or the terminal twice.
 fn new_password(file: Option<&PathBuf>) -> anyhow::Result<Zeroizing<String>> {
     if let Some(path) = file {
-        let raw = Zeroizing::new(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?);
+        let raw = Zeroizing::new(
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        );
         return Ok(Zeroizing::new(raw.trim_end_matches(['\n', '\r']).to_string()));
     }
     if let Ok(p) = std::env::var(ENV_PASSWORD) {
         return Ok(Zeroizing::new(p));
     }
     println!("The staff password: 10 or more characters with letters, digits and symbols.");
-    let first = Zeroizing::new(
-        rpassword::prompt_password("New staff password: ")
-            .map_err(|e| anyhow::anyhow!("no terminal to ask the password (use ${ENV_PASSWORD} or --password-file): {e}"))?,
-    );
+    let first =
+        Zeroizing::new(rpassword::prompt_password("New staff password: ").map_err(|e| {
+            anyhow::anyhow!(
+                "no terminal to ask the password (use ${ENV_PASSWORD} or --password-file): {e}"
+            )
+        })?);
     accounts::check_password_rule(&first)?;
     let second = Zeroizing::new(rpassword::prompt_password("Again: ")?);
     if *first != *second {
@@ -126,9 +130,17 @@ pub async fn run(cmd: StaffCommand) -> anyhow::Result<()> {
         StaffCommand::Add(a) => {
             let password = new_password(a.password_file.as_ref())?;
             let (store, now) = open(&a.data).await?;
-            let id = accounts::add(&store, &a.username, &a.display_name, a.role, &password, Actor::Operator, now)
-                .await
-                .map_err(explain)?;
+            let id = accounts::add(
+                &store,
+                &a.username,
+                &a.display_name,
+                a.role,
+                &password,
+                Actor::Operator,
+                now,
+            )
+            .await
+            .map_err(explain)?;
             println!(
                 "staff account {} added (no. {id}, {}, {}); sign in at the center's page, #/staff",
                 accounts::normalise_username(&a.username)?,
@@ -138,7 +150,10 @@ pub async fn run(cmd: StaffCommand) -> anyhow::Result<()> {
         }
         StaffCommand::List { data } => {
             let (store, _) = open(&data).await?;
-            println!("{:<4} {:<20} {:<16} {:<8} {:<22} STATUS", "NO", "USERNAME", "NAME", "ROLE", "LAST SIGN-IN");
+            println!(
+                "{:<4} {:<20} {:<16} {:<8} {:<22} STATUS",
+                "NO", "USERNAME", "NAME", "ROLE", "LAST SIGN-IN"
+            );
             let list = store.staff_members().await?;
             for m in &list {
                 let status = match (m.disabled_at, m.locked_at) {
@@ -165,13 +180,21 @@ pub async fn run(cmd: StaffCommand) -> anyhow::Result<()> {
         StaffCommand::Passwd { data, username, password_file } => {
             let password = new_password(password_file.as_ref())?;
             let (store, now) = open(&data).await?;
-            accounts::set_password(&store, &username, &password, Actor::Operator, now).await.map_err(explain)?;
-            println!("password of staff account {} changed; its sessions ended", username.trim().to_lowercase());
+            accounts::set_password(&store, &username, &password, Actor::Operator, now)
+                .await
+                .map_err(explain)?;
+            println!(
+                "password of staff account {} changed; its sessions ended",
+                username.trim().to_lowercase()
+            );
         }
         StaffCommand::Disable { data, username } => {
             let (store, now) = open(&data).await?;
             if accounts::disable(&store, &username, Actor::Operator, now).await.map_err(explain)? {
-                println!("staff account {} disabled; its sessions ended", username.trim().to_lowercase());
+                println!(
+                    "staff account {} disabled; its sessions ended",
+                    username.trim().to_lowercase()
+                );
             } else {
                 println!("staff account {} was already disabled", username.trim().to_lowercase());
             }
