@@ -26,25 +26,7 @@ struct Server(Child);
 
 impl Server {
     fn start(c: &TestCenter, offset: Option<&str>) -> Server {
-        let mut cmd = Command::new(DOJANG);
-        cmd.args(["serve", "--data"])
-            .arg(&c.data)
-            .env_remove("DOJANG_DATA")
-            .env_remove("DOJANG_CONFIG")
-            .env_remove("DOJANG_CLOCK_OFFSET")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(o) = offset {
-            cmd.env("DOJANG_CLOCK_OFFSET", o);
-        }
-        let child = cmd.spawn().expect("start dojang serve");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while ureq::get(&format!("{}/healthz", c.base)).call().is_err() {
-            assert!(Instant::now() < deadline, "dojang serve did not come up");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Server(child)
+        Server(support::serve(&c.data, &c.base, offset))
     }
 }
 

@@ -33,35 +33,7 @@ struct Server {
 
 impl Server {
     fn start(c: &TestCenter, offset: Option<&str>) -> Server {
-        let mut cmd = Command::new(DOJANG);
-        cmd.args(["serve", "--data"])
-            .arg(&c.data)
-            .env_remove("DOJANG_DATA")
-            .env_remove("DOJANG_CONFIG")
-            .env_remove("DOJANG_CLOCK_OFFSET")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if let Some(o) = offset {
-            cmd.env("DOJANG_CLOCK_OFFSET", o);
-        }
-        let mut child = cmd.spawn().expect("start dojang serve");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!("dojang serve exited early ({status}): {err}");
-            }
-            if ureq::get(&format!("{}/healthz", c.base)).call().is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "dojang serve did not come up");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Server { child }
+        Server { child: support::serve(&c.data, &c.base, offset) }
     }
 }
 

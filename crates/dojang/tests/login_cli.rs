@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -51,35 +51,7 @@ impl Bank {
     }
 
     fn start(&mut self, offset: Option<&str>) {
-        let mut cmd = Command::new(DOJANG);
-        cmd.args(["serve", "--data"])
-            .arg(&self.data)
-            .env_remove("DOJANG_DATA")
-            .env_remove("DOJANG_CONFIG")
-            .env_remove("DOJANG_CLOCK_OFFSET")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if let Some(o) = offset {
-            cmd.env("DOJANG_CLOCK_OFFSET", o);
-        }
-        let mut child = cmd.spawn().expect("dojang serve");
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!("dojang serve exited ({status}): {err}");
-            }
-            if ureq::get(&format!("{}/healthz", self.base)).call().is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "dojang serve did not come up");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        self.child = Some(child);
+        self.child = Some(support::serve(&self.data, &self.base, offset));
     }
 
     fn stop(&mut self) {

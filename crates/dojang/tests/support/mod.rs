@@ -41,6 +41,40 @@ pub fn fails(program: &str, args: &[&str], dir: &Path) -> String {
     text(&o)
 }
 
+/// Starts `dojang serve` on `data` (whose `dojang.toml` fixes the port) with the center's clock
+/// shifted by `clock_offset` (`DOJANG_CLOCK_OFFSET`, e.g. `+710d`) when given, and waits until
+/// `base` answers. Panics with what the server said if it exits first.
+pub fn serve(data: &Path, base: &str, clock_offset: Option<&str>) -> Child {
+    let mut cmd = Command::new(DOJANG);
+    cmd.args(["serve", "--data"])
+        .arg(data)
+        .env_remove("DOJANG_DATA")
+        .env_remove("DOJANG_CONFIG")
+        .env_remove("DOJANG_CLOCK_OFFSET")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(o) = clock_offset {
+        cmd.env("DOJANG_CLOCK_OFFSET", o);
+    }
+    let mut child = cmd.spawn().expect("start dojang serve");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("dojang serve exited early ({status}): {err}");
+        }
+        if ureq::get(&format!("{base}/healthz")).call().is_ok() {
+            return child;
+        }
+        assert!(Instant::now() < deadline, "dojang serve did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -83,15 +117,7 @@ impl TestCenter {
     }
 
     pub fn start(&mut self) {
-        let mut child = Command::new(DOJANG)
-            .args(["serve", "--data"])
-            .arg(&self.data)
-            .env_remove("DOJANG_DATA")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start dojang serve");
+        let mut child = serve(&self.data, &self.base, None);
         if let Some(mut out) = child.stdout.take() {
             let sink = self.stdout.clone();
             std::thread::spawn(move || {
@@ -105,21 +131,6 @@ impl TestCenter {
                     }
                 }
             });
-        }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut out = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut out);
-                }
-                panic!("dojang serve exited early ({status}): {out}");
-            }
-            if ureq::get(&format!("{}/healthz", self.base)).call().is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "dojang serve did not come up");
-            std::thread::sleep(Duration::from_millis(100));
         }
         self.child = Some(child);
     }
