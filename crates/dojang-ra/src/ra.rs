@@ -100,13 +100,22 @@ impl RegistrationAuthority {
     }
 
     /// Checks the request and has the CA sign it under a fresh serial; stores nothing.
-    pub fn prepare(&self, req: &IssueRequest<'_>, now: OffsetDateTime) -> Result<Prepared, RaError> {
+    pub fn prepare(
+        &self,
+        req: &IssueRequest<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Prepared, RaError> {
         let product = self.catalog.get(req.product);
         let checked = csr::check(req.csr)?;
         if !product.key_types.contains(&checked.key_type) {
             return Err(RaError::KeyTypeNotAllowed {
                 product: product.id.to_string(),
-                allowed: product.key_types.iter().map(|k| k.name()).collect::<Vec<_>>().join(" or "),
+                allowed: product
+                    .key_types
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
                 found: checked.key_type.to_string(),
             });
         }
@@ -165,7 +174,11 @@ impl RegistrationAuthority {
 
     /// Checks the request, has the CA sign it and stores it. Nothing is stored unless every
     /// check passed; the certificate is durable in the store before this returns.
-    pub async fn issue(&self, req: IssueRequest<'_>, now: OffsetDateTime) -> Result<Issued, RaError> {
+    pub async fn issue(
+        &self,
+        req: IssueRequest<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Issued, RaError> {
         for _ in 0..SERIAL_TRIES {
             let prepared = self.prepare(&req, now)?;
             match self.store.insert_certificate(&prepared.record).await {

@@ -169,7 +169,9 @@ pub(crate) async fn housekeeping(center: Arc<Center>) {
         if runs % 6 == 0 {
             match dojang_flows::financial::renew::renew_due(&center.flows, now).await {
                 Ok(v) if v.is_empty() => {}
-                Ok(v) => tracing::info!(count = v.len(), "financial certificates renewed automatically"),
+                Ok(v) => {
+                    tracing::info!(count = v.len(), "financial certificates renewed automatically")
+                }
                 Err(e) => tracing::error!(error = %e, "automatic renewal failed"),
             }
         }

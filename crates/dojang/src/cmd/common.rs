@@ -39,9 +39,8 @@ pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, Pas
     let passphrase = Passphrase::new(resolved.secret.to_string());
     let source = resolved.source.clone();
     let now = config.clock.now();
-    let (center, opening) = Center::open(config, &passphrase, now)
-        .await
-        .context("opening the center")?;
+    let (center, opening) =
+        Center::open(config, &passphrase, now).await.context("opening the center")?;
     Ok((center, opening, source))
 }
 

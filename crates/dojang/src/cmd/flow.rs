@@ -780,7 +780,11 @@ impl Driver {
             let first = self.step(
                 flow,
                 step,
-                Input::IdentifyBusiness { banking_id: &banking_id, business_number: &number, password: None },
+                Input::IdentifyBusiness {
+                    banking_id: &banking_id,
+                    business_number: &number,
+                    password: None,
+                },
             );
             return match first {
                 Err(ClientError::Api(e))

@@ -2,11 +2,11 @@
 pub mod admin;
 pub mod ca;
 pub mod cert;
+mod common;
 pub mod financial;
 pub mod flow;
 pub mod login;
-pub mod register;
-mod common;
 pub mod phone;
+pub mod register;
 pub mod serve;
 pub mod staff;
