@@ -152,10 +152,7 @@ impl Flows {
                 "not_before": rfc3339(issued.not_before),
                 "not_after": rfc3339(issued.not_after),
                 "certificate_pem": issued.pem().map_err(FlowError::internal)?,
-                "chain_pem": [
-                    self.ra_issuing_pem()?,
-                    self.ra_root_pem()?,
-                ],
+                "chain_pem": self.chain_pem()?,
                 "random_num": random_num.as_ref().map(|r| base64::engine::general_purpose::STANDARD.encode(r)),
                 "fee_krw": state.fee,
                 "account": state.account.as_deref().map(mask_account),
@@ -299,16 +296,11 @@ impl Flows {
         }))
     }
 
-    fn ra_issuing_pem(&self) -> Result<String, FlowError> {
-        self.ca_certificate_pem(true)
-    }
-
-    fn ra_root_pem(&self) -> Result<String, FlowError> {
-        self.ca_certificate_pem(false)
-    }
-
-    pub(crate) fn ca_certificate_pem(&self, issuing: bool) -> Result<String, FlowError> {
-        let cert = if issuing { self.ca.issuing_certificate() } else { self.ca.root_certificate() };
-        cert.to_pem(der::pem::LineEnding::LF).map_err(FlowError::internal)
+    /// The chain a relying party needs above a customer's certificate: issuing CA, then root (PEM).
+    pub(crate) fn chain_pem(&self) -> Result<[String; 2], FlowError> {
+        let pem = |c: &x509_cert::Certificate| {
+            c.to_pem(der::pem::LineEnding::LF).map_err(FlowError::internal)
+        };
+        Ok([pem(self.ca.issuing_certificate())?, pem(self.ca.root_certificate())?])
     }
 }

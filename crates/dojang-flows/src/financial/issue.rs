@@ -134,7 +134,7 @@ impl Flows {
                 "not_before": rfc3339(issued.not_before),
                 "not_after": rfc3339(issued.not_after),
                 "certificate_pem": issued.pem().map_err(FlowError::internal)?,
-                "chain_pem": [self.ca_certificate_pem(true)?, self.ca_certificate_pem(false)?],
+                "chain_pem": self.chain_pem()?,
                 "random_num": random_num.as_ref().map(|r| base64::engine::general_purpose::STANDARD.encode(r)),
                 "auto_renew": input.auto_renew,
                 "key_kept_by": "center",
