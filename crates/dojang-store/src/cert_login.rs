@@ -254,6 +254,15 @@ impl Store {
         })
         .transpose()
     }
+
+    /// Ends one session (logout, or its certificate is no longer good).
+    pub async fn end_login_session(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM login_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
 }
 
 impl Tx {
@@ -296,6 +305,23 @@ impl Tx {
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "DELETE FROM registered_certificates WHERE customer_id = ? AND ltrim(upper(serial), '0') = ltrim(upper(?), '0')",
+        )
+        .bind(customer_id)
+        .bind(serial)
+        .execute(&mut *self.inner)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Ends the customer's sessions opened with this certificate (serial in hex), e.g. when
+    /// it is unregistered.
+    pub async fn end_login_sessions_of(
+        &mut self,
+        customer_id: i64,
+        serial: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM login_sessions WHERE customer_id = ? AND ltrim(upper(serial), '0') = ltrim(upper(?), '0')",
         )
         .bind(customer_id)
         .bind(serial)

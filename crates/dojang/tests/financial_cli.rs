@@ -4,6 +4,8 @@
 //! PINs refused with the rule named; five wrong PINs lock and the lock holds; reissue (identity
 //! checked again, new PIN) unlocks; the database alone does not give the key; automatic renewal
 //! happens inside the window under a shifted clock and the old certificate is revoked (OCSP).
+//! `dojang login --financial` logs in with it through the cloud signer (R kept with the key),
+//! and a session ends when its certificate is revoked.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -222,6 +224,36 @@ fn sign_and_verify(c: &TestCenter, card: &[String], pin: &str, tag: &str) -> Str
     serial
 }
 
+/// `dojang login --financial`: certificate login signed in the cloud after the PIN.
+fn financial_login(c: &TestCenter, pin: &str) -> (bool, String) {
+    let out = Command::new(DOJANG)
+        .args(["login", "--financial", "--banking-id", "hong", "--server", &c.base])
+        .current_dir(c.dir.path())
+        .env_remove("DOJANG_SERVER")
+        .env("DOJANG_BANKING_PASSWORD", BANKING_PW)
+        .env("DOJANG_PIN", pin)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out.status.success(), text(&out))
+}
+
+/// `GET /api/v1/session` with the token `dojang login` printed: the HTTP status and body.
+fn session_of(c: &TestCenter, login_out: &str) -> (u16, String) {
+    let token = login_out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("session: "))
+        .unwrap_or_else(|| panic!("no session in:\n{login_out}"));
+    match ureq::get(&format!("{}/api/v1/session", c.base))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+    {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
 fn ocsp(c: &TestCenter, cert_pem: &str) -> String {
     let (root, issuing) = c.fetch_chain();
     let out = Command::new("openssl")
@@ -316,6 +348,18 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     // Sign through the CSC API; openssl verifies it with the certificate's public key.
     assert_eq!(sign_and_verify(&c, &card, PIN, "first"), first);
 
+    // Certificate login with the financial certificate: the cloud signs the challenge after the
+    // PIN and hands back R, so the center's VID check binds it to this customer.
+    let (logged_in, first_login) = financial_login(&c, PIN);
+    assert!(logged_in, "{first_login}");
+    assert!(first_login.contains("로그인되었습니다: 홍길동 (hong)"), "{first_login}");
+    assert_eq!(session_of(&c, &first_login).0, 200);
+    let (logged_in, out) = financial_login(&c, "135792");
+    assert!(!logged_in && out.contains("invalid_pin"), "a wrong PIN must not log in:\n{out}");
+    // The right PIN next time logs in and clears the count of wrong ones in a row.
+    let (logged_in, out) = financial_login(&c, PIN);
+    assert!(logged_in, "{out}");
+
     // The database alone: the blobs are no PKCS#8, obvious PIN derivations open nothing, and
     // no plaintext private key is in the file or its WAL.
     let db = c.data.join("dojang.sqlite3").display().to_string();
@@ -358,6 +402,12 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     assert_eq!(sign_and_verify(&c, &card, NEW_PIN, "second"), second);
     let old = ocsp(&c, &c.p("fin-first.pem"));
     assert!(old.contains("revoked") && old.contains("superseded"), "{old}");
+    // The session opened with the first certificate ended when it was revoked.
+    let (status, body) = session_of(&c, &first_login);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("certificate_revoked"), "{body}");
+    let (logged_in, out) = financial_login(&c, NEW_PIN);
+    assert!(logged_in && out.contains(&second), "{out}");
 
     // Automatic renewal: 710 days on, inside the 30-day window; the job runs at start.
     drop(server);
@@ -376,6 +426,9 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     };
     // The new key was put away without the PIN, and the same PIN opens it.
     assert_eq!(sign_and_verify(&c, &card, NEW_PIN, "third"), third);
+    // R went along with the renewed key: the renewed certificate logs in too.
+    let (logged_in, out) = financial_login(&c, NEW_PIN);
+    assert!(logged_in && out.contains(&third), "{out}");
     let renewed = ocsp(&c, &c.p("fin-second.pem"));
     assert!(renewed.contains("revoked") && renewed.contains("superseded"), "{renewed}");
 }

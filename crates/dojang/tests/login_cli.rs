@@ -187,6 +187,22 @@ fn refused(server: &str, folder: &Path, banking_id: Option<&str>, reason: &str) 
     out
 }
 
+/// The HTTP status of `GET /api/v1/session` with the token `dojang login` printed.
+fn session_status(server: &str, login_out: &str) -> u16 {
+    let token = login_out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("session: "))
+        .unwrap_or_else(|| panic!("no session in:\n{login_out}"));
+    match ureq::get(&format!("{server}/api/v1/session"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+    {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    }
+}
+
 /// The newest message on the simulated phone of `bank`.
 fn phone_last(bank: &Bank, phone: &str) -> String {
     let out = bank.dojang(&["phone", phone, "--last", "1"], &[]);
@@ -291,11 +307,13 @@ fn a_bank_a_certificate_is_registered_at_bank_b_logs_in_and_is_refused_once_revo
     assert!(!ok && out.contains("(already_registered)"), "{out}");
 
     // Now it logs in at B, its status asked at bank A's own OCSP responder.
-    let (ok, out) = login(&b.base, &npki, None);
+    let (ok, first_login) = login(&b.base, &npki, None);
     assert!(
-        ok && out.contains("Logged in: 홍길동 (hong_b)") && out.contains("status from ocsp"),
-        "{out}"
+        ok && first_login.contains("Logged in: 홍길동 (hong_b)")
+            && first_login.contains("status from ocsp"),
+        "{first_login}"
     );
+    assert_eq!(session_status(&b.base, &first_login), 200);
 
     // 해제: after unregistering, it no longer logs in at B; registered again, it does.
     let (ok, out) = with_ars(
@@ -306,6 +324,8 @@ fn a_bank_a_certificate_is_registered_at_bank_b_logs_in_and_is_refused_once_revo
     );
     assert!(ok && out.contains("removed"), "{out}");
     refused(&b.base, &npki, None, "not_registered");
+    // Unregistering ended the session it had opened.
+    assert_eq!(session_status(&b.base, &first_login), 401);
     let (ok, out) = with_ars(
         &b,
         "010-1111-2222",
@@ -374,10 +394,14 @@ fn joint_certificate_login_succeeds_and_each_refusal_names_its_reason() {
     // Revoked at this bank: refused with the reason, at once.
     let revoked = root.path().join("revoked");
     let serial = a.certificate("홍길동", RRN_HONG, &revoked);
-    logs_in(&a.base, &revoked, Some("honggd"), "honggd");
+    let (ok, before) = login(&a.base, &revoked, Some("honggd"));
+    assert!(ok && before.contains("honggd"), "{before}");
+    assert_eq!(session_status(&a.base, &before), 200);
     let out = a.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "keyCompromise"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     refused(&a.base, &revoked, Some("honggd"), "revoked");
+    // The session opened before the revocation ended with it.
+    assert_eq!(session_status(&a.base, &before), 401);
 
     // Unknown issuer: a certificate from a CA made with openssl, trusted nowhere here.
     let work = root.path().join("rogue");

@@ -12,9 +12,10 @@ use dojang_profile::ProductId;
 use dojang_store::{Actor, AuditEvent, CertificateRecord, Customer};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
 
 use super::custody::{self, CustodyError};
-use super::keys::{CertKey, KeyError, ID_SHA256};
+use super::keys::{self, KeyError, ID_SHA256};
 use super::pin::Pin;
 use super::PIN_TRIES;
 use crate::engine::{cert_state, Flows};
@@ -143,6 +144,22 @@ pub struct Activation {
 impl std::fmt::Debug for Activation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Activation(expires_in {})", self.expires_in)
+    }
+}
+
+/// What `signHash` gives back.
+pub struct Signed {
+    /// Base64, one per hash, in order.
+    pub signatures: Vec<String>,
+    /// R, the VID random value kept with the key (PIN-protected like the key itself), so the
+    /// holder can show at certificate login that the certificate is theirs. `None` for a
+    /// business certificate or one kept before R was.
+    pub random_num: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Signed({} signatures)", self.signatures.len())
     }
 }
 
@@ -483,7 +500,7 @@ impl Flows {
         hash_algo: Option<&str>,
         sign_algo: &str,
         now: OffsetDateTime,
-    ) -> Result<Vec<String>, CscError> {
+    ) -> Result<Signed, CscError> {
         let b64 = base64::engine::general_purpose::STANDARD;
         if let Some(h) = hash_algo {
             if h.trim() != ID_SHA256.to_string() {
@@ -533,10 +550,10 @@ impl Flows {
         let pkcs8 =
             custody::open_for_sad(&self.vault, &raw, &key.serial.to_hex(), &taken.sealed_key)
                 .map_err(|_| CscError::InvalidSad)?;
-        let cert_key = CertKey::from_pkcs8(&pkcs8).map_err(CscError::internal)?;
+        let kept = keys::from_kept(&pkcs8).map_err(CscError::internal)?;
         let mut out = Vec::with_capacity(digests.len());
         for d in &digests {
-            let sig = cert_key.sign_hash(sign_algo, d).map_err(|e| match e {
+            let sig = kept.key.sign_hash(sign_algo, d).map_err(|e| match e {
                 KeyError::WrongAlgorithm(_) | KeyError::HashLength => {
                     CscError::InvalidRequest(e.to_string())
                 }
@@ -554,6 +571,6 @@ impl Flows {
             now,
         )
         .await;
-        Ok(out)
+        Ok(Signed { signatures: out, random_num: kept.random_num })
     }
 }

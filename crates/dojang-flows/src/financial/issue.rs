@@ -3,7 +3,6 @@
 //! signs its CSR, and one transaction finishes the flow, keeps the certificate and its wrapped
 //! key, revokes the financial certificate it replaces (superseded) and writes the audit.
 
-use base64::Engine as _;
 use dojang_pki::{RevocationReason, Serial};
 use dojang_profile::ProductId;
 use dojang_ra::IssueRequest;
@@ -15,7 +14,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::custody::{self, NewHolder};
-use super::keys::CertKey;
+use super::keys::{self, CertKey};
 use super::pin;
 use crate::engine::{cert_state, Flows};
 use crate::error::FlowError;
@@ -102,6 +101,7 @@ impl Flows {
             Some((ext, r)) => (Some(ext), Some(r)),
             None => (None, None),
         };
+        let kept = keys::kept_form(&pkcs8, random_num.as_deref()).map_err(FlowError::internal)?;
         let request = IssueRequest {
             csr: &csr,
             product: ProductId::Financial,
@@ -122,7 +122,7 @@ impl Flows {
                 customer.id,
                 &holder.public,
                 &serial_hex,
-                &pkcs8,
+                &kept,
             )
             .map_err(FlowError::internal)?;
             let superseded: Vec<String> = old.iter().map(|c| c.serial.to_hex()).collect();
@@ -135,7 +135,6 @@ impl Flows {
                 "not_after": rfc3339(issued.not_after),
                 "certificate_pem": issued.pem().map_err(FlowError::internal)?,
                 "chain_pem": self.chain_pem()?,
-                "random_num": random_num.as_ref().map(|r| base64::engine::general_purpose::STANDARD.encode(r)),
                 "auto_renew": input.auto_renew,
                 "key_kept_by": "center",
                 "superseded": superseded,

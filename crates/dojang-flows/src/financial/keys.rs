@@ -9,6 +9,7 @@ use aws_lc_rs::signature::{
 };
 use der::asn1::{BitString, ObjectIdentifier, SetOfVec};
 use der::{Decode, Encode};
+use dojang_npki::keyfile::PrivateKey;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, Version};
@@ -174,6 +175,41 @@ impl CertKey {
     }
 }
 
+/// What custody keeps for one certificate: the PKCS#8 key with R (the VID random value,
+/// 신원확인 난수) as its `randomNum` attribute, exactly as a `signPri.key` holds it. Keeping R
+/// beside the key, under the same PIN, lets the holder prove the certificate is theirs (VID)
+/// at certificate login, as the NPKI pair does.
+pub fn kept_form(pkcs8: &[u8], r: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    match r {
+        None => Ok(Zeroizing::new(pkcs8.to_vec())),
+        Some(r) => {
+            let key = PrivateKey::with_random_num(pkcs8, r).map_err(|_| KeyError::Encode)?;
+            Ok(Zeroizing::new(key.pkcs8_der().to_vec()))
+        }
+    }
+}
+
+/// A kept key opened for one use, with R when it was kept (certificates issued before R was
+/// kept have none).
+pub struct Unsealed {
+    pub key: CertKey,
+    pub random_num: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Unsealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Unsealed({:?}, R kept: {})", self.key, self.random_num.is_some())
+    }
+}
+
+/// Reads what [`kept_form`] made.
+pub fn from_kept(der: &[u8]) -> Result<Unsealed, KeyError> {
+    let kept = PrivateKey::from_pkcs8_der(der).map_err(|_| KeyError::Unreadable)?;
+    let random_num = kept.random_num().map(|r| Zeroizing::new(r.to_vec()));
+    let bare = kept.without_attributes().map_err(|_| KeyError::Unreadable)?;
+    Ok(Unsealed { key: CertKey::from_pkcs8(&bare)?, random_num })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -195,5 +231,20 @@ mod tests {
             Some(KeyError::WrongAlgorithm(ECDSA_WITH_SHA256.to_string()))
         );
         assert_eq!(key.sign_hash(SHA256_WITH_RSA, &[0u8; 20]).err(), Some(KeyError::HashLength));
+    }
+
+    #[test]
+    fn the_kept_form_carries_r_and_still_signs() {
+        let key = CertKey::generate().unwrap();
+        let pkcs8 = key.pkcs8().unwrap();
+        let r = [7u8; 20];
+        let kept = kept_form(&pkcs8, Some(&r)).unwrap();
+        let opened = from_kept(&kept).unwrap();
+        assert_eq!(opened.random_num.as_deref().map(Vec::as_slice), Some(&r[..]));
+        assert_eq!(opened.key.pkcs8().unwrap().as_slice(), pkcs8.as_slice());
+        // Without R (certificates kept before R was): the key alone.
+        let plain = from_kept(&kept_form(&pkcs8, None).unwrap()).unwrap();
+        assert!(plain.random_num.is_none());
+        assert_eq!(plain.key.pkcs8().unwrap().as_slice(), pkcs8.as_slice());
     }
 }

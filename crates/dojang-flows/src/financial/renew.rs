@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::custody;
 use super::issue::revoke_superseded;
-use super::keys::CertKey;
+use super::keys::{self, CertKey};
 use crate::engine::Flows;
 use crate::error::FlowError;
 use crate::reminders::REMINDER_WINDOW;
@@ -63,7 +63,11 @@ async fn renew_one(
         .map_err(FlowError::internal)?;
     let csr = key.csr(subject.clone()).map_err(FlowError::internal)?;
     let pkcs8 = key.pkcs8().map_err(FlowError::internal)?;
-    let san = flows.vid_for(&customer)?.map(|(ext, _)| ext);
+    let (san, random_num) = match flows.vid_for(&customer)? {
+        Some((ext, r)) => (Some(ext), Some(r)),
+        None => (None, None),
+    };
+    let kept = keys::kept_form(&pkcs8, random_num.as_deref()).map_err(FlowError::internal)?;
     let request = IssueRequest {
         csr: &csr,
         product: ProductId::Financial,
@@ -81,7 +85,7 @@ async fn renew_one(
             customer.id,
             &holder.holder_public,
             &serial_hex,
-            &pkcs8,
+            &kept,
         )
         .map_err(FlowError::internal)?;
         let mut tx = store.begin().await.map_err(FlowError::internal)?;

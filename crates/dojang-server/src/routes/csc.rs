@@ -303,6 +303,12 @@ pub struct SignHashRequest {
 pub struct SignHashAnswer {
     /// The signatures, base64, in the order of the hashes (PKCS#1 v1.5, or DER ECDSA).
     pub signatures: Vec<String>,
+    /// dojang's extension: R, the VID random value (신원확인 난수) kept with the key, base64,
+    /// released like the signature only after the PIN. The holder sends it with the signature
+    /// to certificate login (`/api/v1/login`, `random_num`) to show the certificate is theirs.
+    /// Absent for business certificates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vid_random: Option<String>,
 }
 
 /// Signs hashes (CSC `signatures/signHash`). The SAD is spent by this call.
@@ -315,7 +321,7 @@ async fn sign_hash(
     Json(req): Json<SignHashRequest>,
 ) -> Answer<SignHashAnswer> {
     let customer = who(&c, &headers).await?;
-    let signatures = c
+    let signed = c
         .flows
         .csc_sign_hash(
             &customer,
@@ -327,7 +333,9 @@ async fn sign_hash(
             c.now(),
         )
         .await?;
-    Ok(Json(SignHashAnswer { signatures }))
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let vid_random = signed.random_num.as_ref().map(|r| b64.encode(r.as_slice()));
+    Ok(Json(SignHashAnswer { signatures: signed.signatures, vid_random }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

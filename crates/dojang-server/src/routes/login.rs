@@ -42,7 +42,7 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/api/v1/login/challenge", post(challenge))
         .route("/api/v1/login", post(login))
-        .route("/api/v1/session", get(session))
+        .route("/api/v1/session", get(session).delete(logout))
         .route("/api/v1/registrations", post(start_registration))
         .route("/api/v1/registrations/{id}/finish", post(finish_registration))
         .route("/api/v1/verify", post(verify))
@@ -469,27 +469,78 @@ pub struct SessionView {
     pub expires_at: String,
 }
 
-/// Who is logged in with this bearer token.
-#[utoipa::path(get, path = "/api/v1/session", tag = "login",
-    responses((status = 200, body = SessionView), (status = 401, body = super::flows::Problem)))]
-async fn session(State(c): State<Shared>, headers: HeaderMap) -> Response {
+fn bearer_hash(headers: &HeaderMap) -> Vec<u8> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or("");
-    let hash = Sha256::digest(token.as_bytes());
-    let found = match c.store.login_session(hash.as_slice(), c.now()).await {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn no_session(code: &str, ko: &str, en: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(serde_json::json!({ "error": code, "message_ko": ko, "message_en": en })),
+    )
+        .into_response()
+}
+
+/// Whether a session's certificate, issued by this bank, is still good here. Another
+/// institution's certificate was checked at its issuer when the session opened; unregistering
+/// it ends its sessions.
+async fn still_good(c: &Center, s: &LoginSession) -> Result<bool, Failure> {
+    let ours = c.ca.issuing_certificate().tbs_certificate.subject.to_string();
+    if s.issuer != ours {
+        return Ok(true);
+    }
+    let Ok(serial) = s.serial.parse::<dojang_pki::Serial>() else { return Ok(false) };
+    Ok(matches!(c.store.status(&serial).await.map_err(internal)?, dojang_store::StatusOf::Good))
+}
+
+/// Who is logged in with this bearer token. A session ends as soon as its certificate is
+/// revoked or suspended here, not only when it times out.
+#[utoipa::path(get, path = "/api/v1/session", tag = "login",
+    responses((status = 200, body = SessionView), (status = 401, body = super::flows::Problem)))]
+async fn session(State(c): State<Shared>, headers: HeaderMap) -> Response {
+    let hash = bearer_hash(&headers);
+    let found = match c.store.login_session(&hash, c.now()).await {
         Ok(s) => s,
         Err(e) => return internal(e).into_response(),
     };
-    let customer = match &found {
-        Some(s) => c.store.customer(s.customer_id).await.ok().flatten(),
-        None => None,
+    let Some(s) = found else {
+        return no_session(
+            "no_session",
+            "로그인되어 있지 않거나 로그인 시간이 지났습니다. 다시 로그인해 주세요.",
+            "Not logged in, or the session expired; log in again.",
+        );
     };
-    match (found, customer) {
-        (Some(s), Some(cust)) => Json(SessionView {
+    match still_good(&c, &s).await {
+        Ok(true) => {}
+        Ok(false) => {
+            if let Err(e) = c.store.end_login_session(&hash).await {
+                return internal(e).into_response();
+            }
+            let event = AuditEvent::new(
+                Actor::Customer(s.customer_id),
+                "login.session-ended",
+                format!("customer:{}", s.customer_id),
+                serde_json::json!({ "serial": s.serial, "reason": "certificate_not_good" }),
+            );
+            if let Err(e) = c.store.audit(&event, c.now()).await {
+                tracing::error!(error = %e, "audit of an ended session failed");
+            }
+            return no_session(
+                "certificate_revoked",
+                "로그인에 쓴 인증서가 폐기되었거나 효력이 정지되어 로그아웃되었습니다. 유효한 인증서로 다시 로그인해 주세요.",
+                "The certificate used to log in was revoked or suspended, so the session ended; log in again with a valid certificate.",
+            );
+        }
+        Err(f) => return f.into_response(),
+    }
+    match c.store.customer(s.customer_id).await {
+        Ok(Some(cust)) => Json(SessionView {
             customer_name: cust.name,
             banking_id: cust.banking_id,
             serial: s.serial,
@@ -497,15 +548,21 @@ async fn session(State(c): State<Shared>, headers: HeaderMap) -> Response {
             expires_at: rfc3339(s.expires_at),
         })
         .into_response(),
-        _ => (
-            StatusCode::UNAUTHORIZED,
-            Json(serde_json::json!({
-                "error": "no_session",
-                "message_ko": "로그인되어 있지 않거나 로그인 시간이 지났습니다. 다시 로그인해 주세요.",
-                "message_en": "Not logged in, or the session expired; log in again.",
-            })),
-        )
-            .into_response(),
+        Ok(None) => no_session(
+            "no_session",
+            "로그인되어 있지 않습니다. 다시 로그인해 주세요.",
+            "Not logged in; log in again.",
+        ),
+        Err(e) => internal(e).into_response(),
+    }
+}
+
+/// Logs out: ends the session of this bearer token.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "login", responses((status = 204)))]
+async fn logout(State(c): State<Shared>, headers: HeaderMap) -> Response {
+    match c.store.end_login_session(&bearer_hash(&headers)).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => internal(e).into_response(),
     }
 }
 
@@ -732,12 +789,13 @@ async fn unregister(
     if removed == 0 {
         return Err(Failure::Refused(Refusal::NotRegistered));
     }
+    let ended = tx.end_login_sessions_of(customer.id, &serial).await.map_err(internal)?;
     tx.audit(
         &AuditEvent::new(
             Actor::Customer(customer.id),
             "certificate.unregister",
             format!("certificate:{serial}"),
-            serde_json::json!({ "removed": removed }),
+            serde_json::json!({ "removed": removed, "sessions_ended": ended }),
         ),
         now,
     )
@@ -837,7 +895,7 @@ async fn verify(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(challenge, login, session, start_registration, finish_registration, verify),
+    paths(challenge, login, session, logout, start_registration, finish_registration, verify),
     components(schemas(LoginChallenge, LoginRequest, LoggedIn, SessionView, CertificateView, StartRegistration, RegistrationStarted, FinishRegistration, RegistrationDone, VerifyRequest, Verdict)),
     tags((name = "login", description = "인증서 로그인, 타기관 인증서 등록·해제, 인증서 검증"))
 )]

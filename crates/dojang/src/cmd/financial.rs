@@ -134,7 +134,7 @@ pub fn run(a: FinancialArgs) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-struct Api {
+pub(crate) struct Api {
     base: String,
     agent: ureq::Agent,
     token: Option<Zeroizing<String>>,
@@ -156,7 +156,7 @@ impl std::fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 impl Api {
-    fn new(server: &str) -> anyhow::Result<Api> {
+    pub(crate) fn new(server: &str) -> anyhow::Result<Api> {
         let base = server.trim().trim_end_matches('/').to_string();
         if !base.starts_with("http://") {
             bail!("센터 주소는 http://로 시작해야 합니다: {base}");
@@ -195,7 +195,7 @@ impl Api {
     }
 
     /// Logs in with the banking ID and password (CSC auth/login, HTTP Basic).
-    fn login(&mut self, banking_id: &str) -> anyhow::Result<()> {
+    pub(crate) fn login(&mut self, banking_id: &str) -> anyhow::Result<()> {
         let password = secret(ENV_BANKING_PASSWORD, "인터넷뱅킹 비밀번호: ")?;
         let basic = Zeroizing::new(
             base64::engine::general_purpose::STANDARD
@@ -214,7 +214,7 @@ impl Api {
     }
 
     /// The credential to use: the one named, else the newest.
-    fn credential(&self, wanted: Option<&str>) -> anyhow::Result<String> {
+    pub(crate) fn credential(&self, wanted: Option<&str>) -> anyhow::Result<String> {
         let v = self.post("/csc/v1/credentials/list", &json!({}))?.map_err(anyhow::Error::new)?;
         let ids: Vec<String> = v["credentialIDs"]
             .as_array()
@@ -440,6 +440,29 @@ fn sign(a: SignArgs) -> anyhow::Result<()> {
     let mut api = Api::new(&a.conn.server)?;
     api.login(&a.conn.banking_id)?;
     let id = api.credential(a.credential.as_deref())?;
+    let signed = remote_sign(&api, &id, &hash)?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sig = b64.encode(&signed.signature);
+    if let Some(out) = &a.out {
+        std::fs::write(out, &signed.signature)
+            .with_context(|| format!("{}에 쓸 수 없습니다", out.display()))?;
+    }
+    eprintln!("금융인증서 {id}로 서명했습니다 ({}).", signed.sign_algo);
+    println!("{sig}");
+    Ok(())
+}
+
+/// A hash signed in the cloud, with R when the center keeps it for this credential.
+pub(crate) struct RemoteSignature {
+    pub signature: Vec<u8>,
+    pub sign_algo: &'static str,
+    /// R (base64), released with the signature after the PIN: for certificate login.
+    pub vid_random: Option<Zeroizing<String>>,
+}
+
+/// Asks for the PIN, authorizes one signature (CSC `credentials/authorize`) and has the
+/// center sign `hash` (SHA-256) with credential `id` (`signatures/signHash`).
+pub(crate) fn remote_sign(api: &Api, id: &str, hash: &[u8]) -> anyhow::Result<RemoteSignature> {
     let info = api
         .post("/csc/v1/credentials/info", &json!({ "credentialID": id, "certificates": "none" }))?
         .map_err(anyhow::Error::new)?;
@@ -460,20 +483,29 @@ fn sign(a: SignArgs) -> anyhow::Result<()> {
         .post(
             "/csc/v1/signatures/signHash",
             &json!({
-                "credentialID": id, "SAD": sad.as_str(), "hash": [b64.encode(&hash)],
+                "credentialID": id, "SAD": sad.as_str(), "hash": [b64.encode(hash)],
                 "hashAlgo": SHA256_OID, "signAlgo": sign_algo,
             }),
         )?
         .map_err(anyhow::Error::new)?;
     let sig =
         signed["signatures"][0].as_str().ok_or_else(|| anyhow!("서명 응답에 서명이 없습니다"))?;
-    if let Some(out) = &a.out {
-        std::fs::write(out, b64.decode(sig)?)
-            .with_context(|| format!("{}에 쓸 수 없습니다", out.display()))?;
-    }
-    eprintln!("금융인증서 {id}로 서명했습니다 ({sign_algo}).");
-    println!("{sig}");
-    Ok(())
+    Ok(RemoteSignature {
+        signature: b64.decode(sig).context("서명 응답의 서명이 base64가 아닙니다")?,
+        sign_algo,
+        vid_random: signed["vid_random"].as_str().map(|r| Zeroizing::new(r.to_string())),
+    })
+}
+
+/// The credential's certificate (base64 DER), from `credentials/info`.
+pub(crate) fn certificate_of(api: &Api, id: &str) -> anyhow::Result<String> {
+    let info = api
+        .post("/csc/v1/credentials/info", &json!({ "credentialID": id, "certificates": "single" }))?
+        .map_err(anyhow::Error::new)?;
+    info["cert"]["certificates"][0]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("인증서가 응답에 없습니다"))
 }
 
 fn show(a: ShowArgs) -> anyhow::Result<()> {

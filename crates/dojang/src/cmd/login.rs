@@ -4,13 +4,19 @@
 //! VID random value from `signPri.key`, so the center can check the certificate is the
 //! customer's). Prints who is logged in, or the reason the center gave.
 //!
-//! The password comes from `DOJANG_CERT_PASSWORD` or a prompt without echo, never argv.
+//! With `--financial`, the financial certificate (금융인증서) signs instead, in the bank's cloud:
+//! the internet-banking ID and password open a remote-signing session (`/csc/v1/`), the
+//! six-digit PIN authorizes one signature, and the center hands back R with it.
+//!
+//! The password comes from `DOJANG_CERT_PASSWORD` or a prompt without echo, never argv (for
+//! `--financial`: `DOJANG_BANKING_PASSWORD` and `DOJANG_PIN`).
 
 use anyhow::{bail, Context};
 use base64::Engine;
 use clap::Args;
 use dojang_client::KeyPair;
 use dojang_keystore::{Entry, Location, Store};
+use sha2::Digest as _;
 use zeroize::Zeroizing;
 
 use super::cert::{keystore_error, kst, parse_location, resolve_lang, Lang, ENV_CERT_PASSWORD};
@@ -22,9 +28,14 @@ pub struct LoginArgs {
     #[arg(long, value_name = "URL", env = ENV_SERVER, default_value = "http://127.0.0.1:8080")]
     pub server: String,
     /// Which certificate: its serial (as `dojang cert list` shows it) or part of its subject.
-    /// May be left out when the folder holds one certificate.
+    /// May be left out when the folder holds one certificate (or, with --financial, for the
+    /// newest financial certificate).
     #[arg(long, value_name = "SERIAL")]
     pub serial: Option<String>,
+    /// Log in with the financial certificate kept by the center (금융인증서), signing in the
+    /// cloud after the PIN; needs --banking-id.
+    #[arg(long, requires = "banking_id", conflicts_with = "location")]
+    pub financial: bool,
     /// Where the NPKI folder is: disk, removable:PATH or phone.
     #[arg(long, value_name = "WHERE", default_value = "disk", value_parser = parse_location)]
     pub location: Location,
@@ -168,24 +179,62 @@ pub(crate) fn unb64(v: &serde_json::Value, what: &str) -> anyhow::Result<Vec<u8>
         .with_context(|| format!("the center's {what} is not base64"))
 }
 
+/// What proves the holder at login: the certificate, the signature over the possession
+/// message, and R.
+struct Proof {
+    certificate_b64: String,
+    signature: Vec<u8>,
+    random_num: Option<Zeroizing<String>>,
+}
+
+/// Signs with the NPKI pair from the folder.
+fn joint_proof(lang: Lang, a: &LoginArgs, message: &[u8]) -> anyhow::Result<Proof> {
+    let unlocked = unlock(lang, &a.location, a.serial.as_deref())?;
+    let signature = unlocked.key.sign(message)?;
+    let cert_der = std::fs::read(unlocked.entry.sign_cert_path())
+        .with_context(|| format!("reading {}", unlocked.entry.sign_cert_path().display()))?;
+    Ok(Proof {
+        certificate_b64: b64(&cert_der),
+        signature,
+        random_num: unlocked.random_num.as_ref().map(|r| Zeroizing::new(b64(r))),
+    })
+}
+
+/// Signs with the financial certificate in the center's cloud.
+fn financial_proof(t: T, a: &LoginArgs, message: &[u8]) -> anyhow::Result<Proof> {
+    let banking_id = a.banking_id.as_deref().context(
+        t.s("금융인증서 로그인에는 --banking-id가 필요합니다", "--financial needs --banking-id"),
+    )?;
+    let mut api = super::financial::Api::new(&a.server)?;
+    api.login(banking_id)?;
+    let id = api.credential(a.serial.as_deref())?;
+    println!("{} {id}", t.s("금융인증서:", "Financial certificate:"));
+    let certificate_b64 = super::financial::certificate_of(&api, &id)?;
+    let hash = sha2::Sha256::digest(message);
+    let signed = super::financial::remote_sign(&api, &id, &hash)?;
+    Ok(Proof { certificate_b64, signature: signed.signature, random_num: signed.vid_random })
+}
+
 pub fn run(a: LoginArgs) -> anyhow::Result<()> {
     let lang = resolve_lang(a.lang);
     let t = T { ko: lang == Lang::Ko };
-    let unlocked = unlock(lang, &a.location, a.serial.as_deref())?;
     let challenge = post(t, &a.server, "/api/v1/login/challenge", &serde_json::json!({}))?;
     let id = challenge["challenge_id"]
         .as_str()
         .context("the center's answer has no challenge_id")?
         .to_string();
     let nonce = unb64(&challenge["nonce"], "nonce")?;
-    let signature = unlocked.key.sign(&dojang_pki::possession::message(&id, &nonce))?;
-    let cert_der = std::fs::read(unlocked.entry.sign_cert_path())
-        .with_context(|| format!("reading {}", unlocked.entry.sign_cert_path().display()))?;
+    let message = dojang_pki::possession::message(&id, &nonce);
+    let proof = if a.financial {
+        financial_proof(t, &a, &message)?
+    } else {
+        joint_proof(lang, &a, &message)?
+    };
     let body = serde_json::json!({
         "challenge_id": id,
-        "certificate": b64(&cert_der),
-        "signature": b64(&signature),
-        "random_num": unlocked.random_num.as_ref().map(|r| b64(r)),
+        "certificate": proof.certificate_b64,
+        "signature": b64(&proof.signature),
+        "random_num": proof.random_num.as_ref().map(|r| r.as_str()),
         "banking_id": a.banking_id,
     });
     let done = post(t, &a.server, "/api/v1/login", &body)
