@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod center;
+pub mod metrics;
 mod routes;
 pub mod staff;
 

@@ -7,7 +7,7 @@ pub mod crl;
 pub mod ocsp;
 
 pub use crl::{CrlPolicy, CrlPublisher};
-pub use ocsp::Responder;
+pub use ocsp::{Outcome, Responder};
 
 /// Why status could not be published.
 #[derive(Debug, thiserror::Error)]

@@ -92,7 +92,14 @@ impl Responder {
         let Ok(serial) = Serial::from_x509(&id.serial_number) else {
             return Ok(CertStatus::Unknown(Null));
         };
-        Ok(match self.store.status(&serial).await? {
+        let status = self.store.status(&serial).await?;
+        let label = match status {
+            StatusOf::Unknown => "unknown",
+            StatusOf::Good => "good",
+            StatusOf::Revoked(_) => "revoked",
+        };
+        metrics::counter!("dojang_ocsp_cert_status_total", "status" => label).increment(1);
+        Ok(match status {
             StatusOf::Unknown => CertStatus::Unknown(Null),
             StatusOf::Good => CertStatus::Good(Null),
             StatusOf::Revoked(r) => CertStatus::Revoked(RevokedInfo {

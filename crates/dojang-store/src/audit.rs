@@ -146,6 +146,7 @@ impl Tx {
             .bind(hash.as_slice())
             .execute(&mut *self.inner)
             .await?;
+        crate::events::count(&event.action, &event.detail);
         Ok(seq)
     }
 }

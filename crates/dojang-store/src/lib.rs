@@ -10,6 +10,7 @@ mod credentials;
 mod customers;
 mod error;
 mod financial;
+mod events;
 mod flows;
 mod inbox;
 mod inquiries;

@@ -357,6 +357,17 @@ fn openssl_ocsp(c: &TestCenter, root: &str, issuing: &str, cert: &str, verify: b
     ok("openssl", &args, c.dir.path())
 }
 
+/// The server's /metrics as {"name{labels}": value}.
+fn metrics(c: &TestCenter) -> serde_json::Value {
+    let script = support::tests_dir().join("py/read_metrics.py");
+    let out = ok(
+        "python3",
+        &[&script.display().to_string(), &format!("{}/metrics", c.base)],
+        c.dir.path(),
+    );
+    serde_json::from_str(out.trim()).unwrap()
+}
+
 fn end_date(c: &TestCenter, pem: &str) -> String {
     ok("openssl", &["x509", "-in", pem, "-noout", "-enddate"], c.dir.path()).trim().to_string()
 }
@@ -632,6 +643,19 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     let revoked = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
     assert!(revoked.contains("revoked") && revoked.contains("keyCompromise"), "{revoked}");
 
+    // What an operator sees at /metrics (read by the Prometheus project's own parser): the
+    // renewal this server instance made, OCSP answers with the revoked status, request timings
+    // by route pattern.
+    let m = metrics(&c);
+    assert!(m["dojang_certificates_issued_total{kind=renew}"].as_f64() >= Some(1.0), "{m}");
+    assert!(m["dojang_ocsp_responses_total{outcome=answered}"].as_f64() >= Some(3.0), "{m}");
+    assert!(m["dojang_ocsp_cert_status_total{status=revoked}"].as_f64() >= Some(1.0), "{m}");
+    assert!(
+        m["dojang_http_request_duration_seconds_count{route=/api/v1/flows/{id}/{step}}"].as_f64()
+            >= Some(10.0),
+        "{m}"
+    );
+
     // --- 갱신 after the end: the general-purpose certificate ended at +730d.
     drop(server);
     let _server = Server::start(&c, Some("+731d"));
@@ -722,6 +746,9 @@ fn refusals_say_why_and_leave_nothing_behind() {
     assert!(out.contains("ARS 승인번호가 일치하지 않습니다"), "{out}");
     assert!(out.contains("남은 입력 횟수"), "{out}");
     nothing_changed(&c, &cust, 50_000);
+    // Each wrong code is a failure an operator can see and alert on.
+    let m = metrics(&c);
+    assert!(m["dojang_failures_total{action=identity.ars.fail}"].as_f64() >= Some(2.0), "{m}");
 
     // Not enough money for the fee: refused at the payment step, before anything is made.
     let session = Session::start(&c, &poor, &issue_args(&poor, "personal-general"), &[]);

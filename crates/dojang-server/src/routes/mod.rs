@@ -31,8 +31,11 @@ const OCSP_BODY_LIMIT: usize = 16 * 1024;
 
 /// The whole application.
 pub fn router(center: Shared) -> Router {
+    // Installed before the first request, so nothing is counted into the void.
+    crate::metrics::handle();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::serve))
         .route("/ca/root.crt", get(root_cert))
         .route("/ca/issuing.crt", get(issuing_cert))
         .route("/crl/issuing.crl", get(issuing_crl))
@@ -49,6 +52,7 @@ pub fn router(center: Shared) -> Router {
         .merge(staff::router())
         .merge(login::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn_with_state(center.clone(), web::guard))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -159,6 +163,15 @@ async fn ocsp_post(State(c): State<Shared>, headers: HeaderMap, body: Bytes) -> 
 /// RFC 6960 Appendix A.1 / RFC 5019 §5: GET `{url}/{url-encoding of base-64 of DER}`.
 async fn ocsp_get(State(c): State<Shared>, Path(request): Path<String>) -> Response {
     // The path extractor has already percent-decoded; some clients leave `+`, `/` and `=`
+fn count_ocsp(outcome: dojang_status::Outcome) {
+    let label = match outcome {
+        dojang_status::Outcome::Answered => "answered",
+        dojang_status::Outcome::Malformed => "malformed",
+        dojang_status::Outcome::InternalError => "internal_error",
+    };
+    metrics::counter!("dojang_ocsp_responses_total", "outcome" => label).increment(1);
+}
+
     // raw, others encode them; both arrive here as base64 text.
     let text: String = request.chars().filter(|ch| !ch.is_whitespace()).collect();
     let der = base64::engine::general_purpose::STANDARD
@@ -181,6 +194,7 @@ async fn products(State(c): State<Shared>) -> Json<serde_json::Value> {
                 "id": p.id,
                 "name_ko": p.name_ko,
                 "name_en": p.name_en,
+    count_ocsp(outcome);
                 "holder": p.holder,
                 "key_location": p.key_location,
                 "fee_krw": p.fee_krw,
@@ -195,6 +209,7 @@ async fn products(State(c): State<Shared>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "products": list }))
 }
 
+    count_ocsp(outcome);
 async fn certificate(
     State(c): State<Shared>,
     Path(serial): Path<String>,
