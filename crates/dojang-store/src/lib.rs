@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod bulk;
 mod cert_login;
 mod challenges;
 mod credentials;

@@ -34,6 +34,8 @@ enum Command {
     Phone(cmd::phone::PhoneArgs),
     /// Log in to a center with a certificate (인증서 로그인).
     Login(cmd::login::LoginArgs),
+    /// Benchmarks against OpenSSL on this machine: issuance, OCSP, login, scale (--quick for a short run).
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,6 +47,7 @@ fn main() -> std::process::ExitCode {
         Command::Admin(c) => cmd::admin::run(c),
         Command::Phone(args) => cmd::phone::run(args),
         Command::Login(args) => cmd::login::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per top-level subcommand.
 pub mod admin;
+pub mod bench;
 pub mod ca;
 pub mod cert;
 mod common;

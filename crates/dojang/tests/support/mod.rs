@@ -143,6 +143,11 @@ impl TestCenter {
         }
     }
 
+    /// The server's process id, while it runs (the load test reads its memory from /proc).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// What `serve` has printed on standard output so far.
     pub fn printed(&self) -> String {
         self.stdout.lock().map(|s| s.clone()).unwrap_or_default()

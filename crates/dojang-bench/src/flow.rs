@@ -1,0 +1,195 @@
+//! The customer's side of the real HTTP API, driven as fast as it answers: the whole issue
+//! flow (terms, identification, product, ARS, payment, security card, confirm, CSR) through
+//! `dojang-client`, and certificate login (challenge, signature, verification).
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use base64::Engine as _;
+use dojang_client::{csr, possession, view, Client, FlowKind, Input, KeyPair, Step};
+use serde::Deserialize;
+
+use crate::customers::{Customer, ACCOUNT_PASSWORD};
+
+/// The product every bench flow issues (free, so balances never run out).
+pub const PRODUCT: &str = "personal-bank";
+
+/// One customer's client: their key pair (made once; each flow's CSR is new) and where their
+/// simulated phone's inbox was last read.
+pub struct Session {
+    pub customer: Customer,
+    pub key: KeyPair,
+    client: Client,
+    agent: ureq::Agent,
+    base: String,
+    inbox_seen: i64,
+}
+
+/// A certificate the flow issued, with what login needs.
+#[derive(Clone)]
+pub struct Held {
+    pub serial: String,
+    pub certificate_der: Vec<u8>,
+    pub random_num: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct InboxItem {
+    id: i64,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct Challenge {
+    challenge_id: String,
+    nonce: String,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The center's answer to a request that failed, for the error message.
+fn refusal(e: ureq::Error) -> anyhow::Error {
+    match e {
+        ureq::Error::Status(code, resp) => {
+            anyhow::anyhow!("HTTP {code}: {}", resp.into_string().unwrap_or_default())
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+impl Session {
+    pub fn new(base: &str, customer: Customer, key: KeyPair) -> anyhow::Result<Session> {
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+        Ok(Session {
+            customer,
+            key,
+            client: Client::new(base)?,
+            agent,
+            base: base.trim_end_matches('/').to_string(),
+            inbox_seen: 0,
+        })
+    }
+
+    /// The newest one-time code sent to the customer's phone since the last one read.
+    fn phone_code(&mut self) -> anyhow::Result<String> {
+        let digits: String = self.customer.phone.chars().filter(char::is_ascii_digit).collect();
+        let url =
+            format!("{}/api/v1/simulator/inbox/{digits}?after={}", self.base, self.inbox_seen);
+        let items: Vec<InboxItem> =
+            self.agent.get(&url).call().map_err(refusal)?.into_json().context("the inbox")?;
+        let newest = items.last().context("no message reached the phone")?;
+        self.inbox_seen = newest.id;
+        dojang_outside::find_code(&newest.body).context("no code in the phone's newest message")
+    }
+
+    /// Runs one whole issue flow; returns the certificate once it is stored at the center.
+    pub fn issue(&mut self) -> anyhow::Result<Held> {
+        let mut v = self.client.start(FlowKind::Issue, None)?;
+        let accepted: Vec<String> = v.terms().into_iter().map(|t| t.id).collect();
+        let mut subject: Option<String> = None;
+        let c = self.customer.clone();
+        while !v.finished {
+            let step = v.next_step().cloned().context("the flow names no next step")?;
+            let id = v.id.clone();
+            v = match &step {
+                Step::Terms => {
+                    self.client.step(&id, &step, Input::Terms { accepted: &accepted })?
+                }
+                Step::Identify => self.client.step(
+                    &id,
+                    &step,
+                    Input::Identify {
+                        banking_id: &c.banking_id,
+                        rrn: &c.rrn,
+                        name: None,
+                        password: None,
+                    },
+                )?,
+                Step::Product => {
+                    self.client.step(&id, &step, Input::Product { product: PRODUCT })?
+                }
+                Step::CheckArs | Step::CheckSms => {
+                    self.client.step(&id, &step, Input::Start)?;
+                    let code = self.phone_code()?;
+                    self.client.step(&id, &step, Input::Code { code: &code })?
+                }
+                Step::CheckSecondFactor | Step::CheckSecurityCard => {
+                    let asked = self.client.step(&id, &step, Input::Start)?;
+                    let q = asked.prompt().and_then(|p| p.card).context("no card question")?;
+                    let code = |n: u8| c.card.get(usize::from(n).wrapping_sub(1)).cloned();
+                    let (first, second) = (
+                        code(q.first).context("card position")?,
+                        code(q.second).context("card position")?,
+                    );
+                    self.client.step(
+                        &id,
+                        &step,
+                        Input::Card { first: &first[..2], second: &second[2..] },
+                    )?
+                }
+                Step::Payment => self.client.step(
+                    &id,
+                    &step,
+                    Input::Payment { account: &c.account, password: ACCOUNT_PASSWORD },
+                )?,
+                Step::Confirm => {
+                    let done = self.client.step(&id, &step, Input::Confirm)?;
+                    let summary: view::Summary = done.output_as("the summary")?;
+                    subject = summary.csr_subject;
+                    done
+                }
+                Step::Csr => {
+                    let subject = subject.as_deref().context("no subject before the CSR")?;
+                    let req = csr::build(csr::parse_openssl_subject(subject)?, &self.key)?;
+                    let pem = csr::to_pem(&req)?;
+                    self.client.step(&id, &step, Input::Csr { pem: &pem })?
+                }
+                other => bail!("the bench does not answer the step {other}"),
+            };
+        }
+        let issued: view::Issued = v.output_as("the certificate")?;
+        Ok(Held {
+            serial: issued.serial.clone(),
+            certificate_der: issued.certificate_der()?,
+            random_num: issued.random_num()?.map(|r| r.to_vec()).unwrap_or_default(),
+        })
+    }
+
+    /// Logs in with `held` (인증서 로그인): a challenge, the key's signature over it, the
+    /// center's whole verification, a session.
+    pub fn login(&self, held: &Held) -> anyhow::Result<()> {
+        let url = format!("{}/api/v1/login/challenge", self.base);
+        let ch: Challenge = self
+            .agent
+            .post(&url)
+            .set("Content-Type", "application/json")
+            .send_string("{}")
+            .map_err(refusal)?
+            .into_json()
+            .context("the login challenge")?;
+        let nonce = base64::engine::general_purpose::STANDARD
+            .decode(ch.nonce.as_bytes())
+            .context("the challenge's nonce")?;
+        let signature = possession::sign(&self.key, &ch.challenge_id, &nonce)?;
+        let body = serde_json::json!({
+            "challenge_id": ch.challenge_id,
+            "certificate": b64(&held.certificate_der),
+            "signature": signature,
+            "random_num": b64(&held.random_num),
+            "banking_id": self.customer.banking_id,
+        });
+        let answer: serde_json::Value = self
+            .agent
+            .post(&format!("{}/api/v1/login", self.base))
+            .send_json(body)
+            .map_err(refusal)?
+            .into_json()
+            .context("the login answer")?;
+        if answer.get("session").and_then(|s| s.as_str()).is_none_or(str::is_empty) {
+            bail!("the login answer has no session: {answer}");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! The load generator: a fixed request POSTed over and over on several connections for a
+//! fixed time, every answer checked, every latency kept. The bench runs it in a process of
+//! its own (`dojang bench ocsp-load`), so that the responder measured is not sharing an
+//! address space — nor an allocator or a scheduler queue — with its client.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+/// What to send, where, how hard and for how long.
+#[derive(Clone, Debug)]
+pub struct LoadSpec {
+    pub url: String,
+    pub body: Vec<u8>,
+    pub connections: usize,
+    pub duration: Duration,
+    /// A new TCP connection for every request (`Connection: close`), as many OCSP clients do
+    /// and as OpenSSL's responder requires.
+    pub close: bool,
+}
+
+/// What the load saw.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LoadResult {
+    pub requests: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// The first error, for the report.
+    pub first_error: Option<String>,
+}
+
+/// Latencies in microseconds → the result.
+pub fn summarize(mut micros: Vec<u32>, errors: u64, seconds: f64) -> LoadResult {
+    micros.sort_unstable();
+    let at = |q: f64| -> f64 {
+        if micros.is_empty() {
+            return 0.0;
+        }
+        let i = ((micros.len() as f64 * q).ceil() as usize).clamp(1, micros.len()) - 1;
+        f64::from(micros[i]) / 1000.0
+    };
+    let requests = micros.len() as u64;
+    LoadResult {
+        requests,
+        errors,
+        seconds,
+        per_second: if seconds > 0.0 { requests as f64 / seconds } else { 0.0 },
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+        max_ms: micros.last().map_or(0.0, |m| f64::from(*m) / 1000.0),
+        first_error: None,
+    }
+}
+
+/// Runs the load in this process, `check` judging each answer's body. `progress` counts
+/// answered requests as they come.
+pub fn run(
+    spec: &LoadSpec,
+    check: fn(&[u8]) -> bool,
+    progress: Option<Arc<AtomicU64>>,
+) -> LoadResult {
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..spec.connections.max(1))
+        .map(|_| {
+            let spec = spec.clone();
+            let stop = stop.clone();
+            let progress = progress.clone();
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(30))
+                    .max_idle_connections_per_host(1)
+                    .build();
+                let mut micros: Vec<u32> = Vec::new();
+                let (mut errors, mut first_error) = (0u64, None);
+                let mut body = Vec::with_capacity(4096);
+                while !stop.load(Ordering::Relaxed) {
+                    let t0 = Instant::now();
+                    let mut req =
+                        agent.post(&spec.url).set("Content-Type", "application/ocsp-request");
+                    if spec.close {
+                        req = req.set("Connection", "close");
+                    }
+                    body.clear();
+                    let outcome =
+                        req.send_bytes(&spec.body).map_err(|e| e.to_string()).and_then(|r| {
+                            r.into_reader().read_to_end(&mut body).map_err(|e| e.to_string())
+                        });
+                    match outcome {
+                        Ok(_) if check(&body) => {
+                            micros
+                                .push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+                            if let Some(p) = &progress {
+                                p.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        Ok(_) => {
+                            errors += 1;
+                            first_error.get_or_insert_with(|| {
+                                "an answer that is not a successful OCSP response".to_string()
+                            });
+                        }
+                        Err(e) => {
+                            errors += 1;
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                (micros, errors, first_error)
+            })
+        })
+        .collect();
+    std::thread::sleep(spec.duration);
+    stop.store(true, Ordering::Relaxed);
+    let seconds = start.elapsed().as_secs_f64();
+    let (mut all, mut errors, mut first_error) = (Vec::new(), 0, None);
+    for t in threads {
+        if let Ok((m, e, f)) = t.join() {
+            all.extend(m);
+            errors += e;
+            first_error = first_error.or(f);
+        }
+    }
+    let mut result = summarize(all, errors, seconds);
+    result.first_error = first_error;
+    result
+}
+
+/// Runs the load in a separate process: `exe bench ocsp-load …`, which prints the result
+/// as JSON on its last line.
+pub fn run_in_process_of_its_own(
+    exe: &Path,
+    work: &Path,
+    spec: &LoadSpec,
+) -> anyhow::Result<LoadResult> {
+    let body_file = work.join("ocsp-request.der");
+    std::fs::write(&body_file, &spec.body).context("writing the request body")?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["bench", "ocsp-load", "--url", &spec.url])
+        .arg("--body")
+        .arg(&body_file)
+        .args(["--connections", &spec.connections.to_string()])
+        .args(["--seconds", &format!("{}", spec.duration.as_secs_f64())]);
+    if spec.close {
+        cmd.arg("--close");
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("starting the load process")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("the load process failed: {text}");
+    }
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .context("no result from the load process")?;
+    serde_json::from_str(line).context("the load process's result")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let r = summarize((1..=100).map(|i| i * 1000).collect(), 2, 2.0);
+        assert_eq!(r.requests, 100);
+        assert_eq!(r.per_second, 50.0);
+        assert_eq!(r.p50_ms, 50.0);
+        assert_eq!(r.p99_ms, 99.0);
+        assert_eq!(r.max_ms, 100.0);
+        assert_eq!(r.errors, 2);
+        let empty = summarize(Vec::new(), 0, 1.0);
+        assert_eq!((empty.requests, empty.p99_ms), (0, 0.0));
+    }
+}

@@ -1,0 +1,67 @@
+//! Issuance without HTTP: the registration authority's whole path — CSR parsed and its
+//! signature verified, subject and key judged, TBS laid out, signed by the CA, committed
+//! durably to the store — on every core, as fast as it goes.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use dojang_client::{csr, KeyPair};
+use dojang_pki::KeyType;
+use dojang_profile::subject::Holder;
+use dojang_profile::ProductId;
+use dojang_ra::IssueRequest;
+use dojang_server::Center;
+
+/// `count` CSRs (PEM) for personal-bank subjects, each with its own RSA-2048 key.
+pub fn csrs(center: &Center, count: usize) -> anyhow::Result<Vec<String>> {
+    let product = center.config.catalog.get(ProductId::PersonalBank);
+    let rules = center.config.subject_rules();
+    (0..count)
+        .map(|i| {
+            let key = KeyPair::generate(KeyType::Rsa2048)?;
+            let holder = Holder { name: "홍길동".into(), number: format!("001{i:020}") };
+            let name = rules.subject_for(product, &holder).context("the subject")?;
+            Ok(csr::to_pem(&csr::build(name, &key)?)?)
+        })
+        .collect()
+}
+
+/// Issues from `csrs` round-robin on `tasks` tasks for `duration`; returns how many
+/// certificates were stored and in how many seconds.
+pub async fn issue_for(
+    center: Arc<Center>,
+    csrs: Arc<Vec<String>>,
+    tasks: usize,
+    duration: Duration,
+    counter: Arc<AtomicU64>,
+) -> anyhow::Result<(u64, f64)> {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut handles = Vec::new();
+    for t in 0..tasks.max(1) {
+        let (center, csrs, counter) = (center.clone(), csrs.clone(), counter.clone());
+        handles.push(tokio::spawn(async move {
+            let mut i = t;
+            while Instant::now() < deadline {
+                let req = IssueRequest {
+                    csr: csrs[i % csrs.len()].as_bytes(),
+                    product: ProductId::PersonalBank,
+                    not_after: None,
+                    subject_alt_name: None,
+                    required_subject: None,
+                    customer_id: None,
+                };
+                center.ra.issue(req, center.now()).await?;
+                counter.fetch_add(1, Ordering::Relaxed);
+                i += tasks;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for h in handles {
+        h.await.context("an issuing task")??;
+    }
+    Ok((counter.load(Ordering::Relaxed), start.elapsed().as_secs_f64()))
+}

@@ -1,0 +1,513 @@
+//! The whole bench, phase by phase.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use der::EncodePem;
+use dojang_client::KeyPair;
+use dojang_pki::{KeyType, RevocationReason};
+use dojang_server::Center;
+
+use crate::customers::{self, Customer};
+use crate::flow::{Held, Session};
+use crate::load::{self, LoadResult, LoadSpec};
+use crate::openssl::{self, IndexEntry, Speed};
+use crate::report::{Reference, Report, Row};
+use crate::server::{self, Server};
+use crate::{ocsp, progress, raw, scale};
+
+/// How big and how long.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The `dojang` binary: it serves, and it is the load process.
+    pub exe: PathBuf,
+    /// Where bench.txt, bench.json and bench.png go.
+    pub out: PathBuf,
+    /// Each timed measurement.
+    pub duration: Duration,
+    /// `openssl speed -seconds`.
+    pub openssl_seconds: u32,
+    pub cores: usize,
+    /// Customers driving flows and logins at once.
+    pub clients: usize,
+    /// Connections of the OCSP load.
+    pub connections: usize,
+    /// Certificates in the store at size, and how many of them revoked (the CRL).
+    pub certificates: u64,
+    pub revoked: u64,
+    /// Keep the data directories (under `out/work`).
+    pub keep: bool,
+}
+
+impl Options {
+    /// Full sizes: a million certificates, a hundred thousand revoked.
+    pub fn full(exe: PathBuf, out: PathBuf) -> Options {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Options {
+            exe,
+            out,
+            duration: Duration::from_secs(15),
+            openssl_seconds: 3,
+            cores,
+            clients: cores * 4,
+            connections: cores * 8,
+            certificates: 1_000_000,
+            revoked: 100_000,
+            keep: false,
+        }
+    }
+
+    /// A quick run: the same phases, small and short.
+    pub fn quick(exe: PathBuf, out: PathBuf) -> Options {
+        Options {
+            duration: Duration::from_secs(3),
+            openssl_seconds: 1,
+            certificates: 10_000,
+            revoked: 1_000,
+            ..Options::full(exe, out)
+        }
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// Runs every phase and writes the report into `opts.out`.
+pub fn run(opts: &Options) -> anyhow::Result<Report> {
+    let work_dir = opts.out.join("work");
+    if work_dir.exists() {
+        std::fs::remove_dir_all(&work_dir).context("clearing the previous work directory")?;
+    }
+    std::fs::create_dir_all(&work_dir).context("creating the work directory")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.cores.max(1))
+        .enable_all()
+        .build()
+        .context("the async runtime")?;
+    let openssl_version = std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|_| "not found".into());
+    let mut report = Report {
+        conditions: vec![
+            ("cores".into(), opts.cores.to_string()),
+            ("load average at start".into(), load_average()),
+            ("openssl".into(), openssl_version),
+            ("each timed run".into(), seconds(opts.duration)),
+            ("clients (flows, logins)".into(), opts.clients.to_string()),
+            ("OCSP load connections".into(), opts.connections.to_string()),
+            (
+                "store at size".into(),
+                format!("{} certificates, {} revoked", opts.certificates, opts.revoked),
+            ),
+        ],
+        ..Report::default()
+    };
+
+    // --- References: OpenSSL's raw signing rate on all cores.
+    let bar = progress::step("openssl speed");
+    let rsa = openssl::speed("rsa2048", opts.openssl_seconds, opts.cores)?;
+    let p256 = openssl::speed("ecdsap256", opts.openssl_seconds, opts.cores)?;
+    bar.finish_with_message(format!(
+        "RSA-2048 {:.0} sign/s, P-256 {:.0} sign/s",
+        rsa.sign_per_s, p256.sign_per_s
+    ));
+    let speed_ref = |what: &str, s: Speed| Reference {
+        what: format!("openssl speed {what}, sign/s on {} cores", opts.cores),
+        value: s.sign_per_s,
+        target: Some(0.7),
+    };
+
+    // --- Issuance in-process (RA + CA + durable store), RSA and P-256 CAs.
+    let rsa_dir = work_dir.join("center-rsa");
+    let base = server::configure(&rsa_dir, server::free_port()?)?;
+    let center = Arc::new(runtime.block_on(customers::open_center(&rsa_dir))?);
+    let bar = progress::step("CSRs for in-process issue");
+    let csrs = Arc::new(raw::csrs(&center, 16)?);
+    bar.finish_with_message("16 RSA-2048 keys and CSRs");
+    report.rows.push(raw_row(
+        &runtime,
+        opts,
+        "RSA-2048 CA",
+        center.clone(),
+        csrs.clone(),
+        speed_ref("rsa2048", rsa),
+    )?);
+    let p256_dir = work_dir.join("center-p256");
+    server::configure(&p256_dir, server::free_port()?)?;
+    std::fs::write(
+        p256_dir.join("dojang.toml"),
+        format!(
+            "{}\n[ca]\nkey_type = \"p256\"\n",
+            std::fs::read_to_string(p256_dir.join("dojang.toml"))?
+        ),
+    )?;
+    let p256_center = Arc::new(runtime.block_on(customers::open_center(&p256_dir))?);
+    report.rows.push(raw_row(
+        &runtime,
+        opts,
+        "P-256 CA",
+        p256_center.clone(),
+        csrs.clone(),
+        speed_ref("ecdsap256", p256),
+    )?);
+    drop(p256_center);
+
+    // --- The real HTTP API: enrol customers, start `dojang serve`, drive issue flows.
+    let bar = progress::step("enrolling customers");
+    let people = runtime.block_on(customers::enrol(&center, 0, opts.clients as u32))?;
+    bar.finish_with_message(format!("{} customers with security cards", people.len()));
+    let serve = Server::start(&opts.exe, &rsa_dir, &base)?;
+    let rss_before = serve.rss_kib().unwrap_or(0);
+    let (flows, held) = issue_flows(opts, &base, &people)?;
+    report.rows.push(Row {
+        section: "issuance",
+        what: "RSA-2048 CA: whole issue flow over HTTP, identity checks included (12 requests: terms, identify, product, ARS, payment, security card, confirm, CSR)".into(),
+        value: flows,
+        unit: "certs/s",
+        reference: Some(speed_ref("rsa2048", rsa)),
+    });
+    report.rows.push(Row {
+        section: "flow",
+        what: "issue flows completed per second over HTTP".into(),
+        value: flows,
+        unit: "flows/s",
+        reference: None,
+    });
+    let logins = login_rate(opts, &base, &held)?;
+    report.rows.push(Row {
+        section: "login",
+        what: "certificate login verified (challenge, signature, chain, status, VID, session)"
+            .into(),
+        value: logins,
+        unit: "logins/s",
+        reference: None,
+    });
+
+    // --- OCSP against OpenSSL's responder.
+    let (_, first) = held.first().context("no certificate was issued")?;
+    let request = ocsp::request(center.ca.issuing_der(), &first.serial)?;
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+    let ours = format!("{base}/ocsp");
+    anyhow::ensure!(
+        ocsp::ask(&agent, &ours, &request)? == ocsp::Status::Good,
+        "dojang does not answer good for a fresh certificate"
+    );
+    let spec = |url: &str, close: bool| LoadSpec {
+        url: url.to_string(),
+        body: request.clone(),
+        connections: opts.connections,
+        duration: opts.duration,
+        close,
+    };
+    let keep_alive = ocsp_load(opts, &work_dir, "OCSP dojang keep-alive", &spec(&ours, false))?;
+    let per_connection =
+        ocsp_load(opts, &work_dir, "OCSP dojang conn/request", &spec(&ours, true))?;
+    let revocation_seen = revocation_is_next(&runtime, &center, &agent, &ours, &held)?;
+    let reference = openssl_ocsp(opts, &runtime, &work_dir, &center, &held, &spec, 1)?;
+    let multi = openssl_ocsp(opts, &runtime, &work_dir, &center, &held, &spec, opts.cores)?;
+    let ocsp_ref = |target| Reference {
+        what: "openssl ocsp, one process, a connection per request".to_string(),
+        value: reference.per_second,
+        target,
+    };
+    report.rows.push(Row {
+        section: "ocsp",
+        what: "responses/s, keep-alive connections, each answer signed live (RSA-2048)".into(),
+        value: keep_alive.per_second,
+        unit: "req/s",
+        reference: Some(ocsp_ref(Some(20.0))),
+    });
+    report.rows.push(Row {
+        section: "ocsp",
+        what: "responses/s, a connection per request (as OpenSSL's responder needs)".into(),
+        value: per_connection.per_second,
+        unit: "req/s",
+        reference: Some(ocsp_ref(Some(20.0))),
+    });
+    report.rows.push(Row {
+        section: "ocsp",
+        what: "p99 latency under that load, keep-alive".into(),
+        value: keep_alive.p99_ms,
+        unit: "ms",
+        reference: Some(Reference {
+            what: "openssl ocsp p99".into(),
+            value: reference.p99_ms,
+            target: None,
+        }),
+    });
+    report.rows.push(Row {
+        section: "ocsp",
+        what: format!(
+            "responses/s, keep-alive, against openssl ocsp -multi {} (information)",
+            opts.cores
+        ),
+        value: keep_alive.per_second,
+        unit: "req/s",
+        reference: Some(Reference {
+            what: format!("openssl ocsp -multi {}, a connection per request", opts.cores),
+            value: multi.per_second,
+            target: None,
+        }),
+    });
+    for (name, r) in [
+        ("keep-alive", &keep_alive),
+        ("per connection", &per_connection),
+        ("openssl", &reference),
+        ("openssl -multi", &multi),
+    ] {
+        if r.errors > 0 {
+            report.notes.push(format!(
+                "OCSP {name}: {} errors, first: {}",
+                r.errors,
+                r.first_error.clone().unwrap_or_default()
+            ));
+        }
+    }
+    report.notes.push(format!(
+        "a revocation committed by another process was in the very next OCSP answer: {}",
+        if revocation_seen { "yes" } else { "NO" }
+    ));
+    let rss_after = serve.rss_kib().unwrap_or(0);
+    report.notes.push(format!(
+        "dojang serve resident memory: {:.0} MiB at start, {:.0} MiB after flows, logins and OCSP load (peak {:.0} MiB)",
+        rss_before as f64 / 1024.0,
+        rss_after as f64 / 1024.0,
+        serve.peak_rss_kib().unwrap_or(0) as f64 / 1024.0
+    ));
+    drop(serve);
+    drop(center);
+
+    // --- Scale: the store at size against the empty store.
+    let at_size = scale::measure(&runtime, opts, &work_dir.join("center-scale"))?;
+    report.rows.extend(at_size.rows);
+    report.notes.extend(at_size.notes);
+
+    report.conditions.push(("load average at end".into(), load_average()));
+    report.write(&opts.out)?;
+    if !opts.keep {
+        let _ = std::fs::remove_dir_all(&work_dir);
+    }
+    Ok(report)
+}
+
+fn raw_row(
+    runtime: &tokio::runtime::Runtime,
+    opts: &Options,
+    label: &str,
+    center: Arc<Center>,
+    csrs: Arc<Vec<String>>,
+    reference: Reference,
+) -> anyhow::Result<Row> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar = progress::timed(
+        &format!("issue in-process, {label}"),
+        opts.duration,
+        counter.clone(),
+        "certs",
+    );
+    let (n, secs) =
+        runtime.block_on(raw::issue_for(center, csrs, opts.cores * 4, opts.duration, counter))?;
+    let _ = bar.join();
+    Ok(Row {
+        section: "issuance",
+        what: format!("{label}: CSR → durably stored certificate, in-process (RA checks, CA signature, SQLite commit; no HTTP)"),
+        value: n as f64 / secs,
+        unit: "certs/s",
+        reference: Some(reference),
+    })
+}
+
+/// Every client runs whole issue flows for the duration. Returns flows/s and one certificate
+/// per client (with its session, for the logins).
+fn issue_flows(
+    opts: &Options,
+    base: &str,
+    people: &[Customer],
+) -> anyhow::Result<(f64, Vec<(Session, Held)>)> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar =
+        progress::timed("issue flows over HTTP", opts.duration, counter.clone(), "certificates");
+    let start = Instant::now();
+    let deadline = start + opts.duration;
+    let workers: Vec<_> = people
+        .iter()
+        .cloned()
+        .map(|c| {
+            let (base, counter) = (base.to_string(), counter.clone());
+            std::thread::spawn(move || -> anyhow::Result<(Session, Held)> {
+                let mut s = Session::new(&base, c, KeyPair::generate(KeyType::Rsa2048)?)?;
+                let mut last = s.issue()?;
+                counter.fetch_add(1, Ordering::Relaxed);
+                while Instant::now() < deadline {
+                    last = s.issue()?;
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok((s, last))
+            })
+        })
+        .collect();
+    let mut held = Vec::new();
+    for w in workers {
+        held.push(w.join().map_err(|_| anyhow::anyhow!("a flow client panicked"))??);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let _ = bar.join();
+    Ok((counter.load(Ordering::Relaxed) as f64 / secs, held))
+}
+
+fn login_rate(opts: &Options, _base: &str, held: &[(Session, Held)]) -> anyhow::Result<f64> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let bar = progress::timed("certificate logins", opts.duration, counter.clone(), "logins");
+    let start = Instant::now();
+    let deadline = start + opts.duration;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let workers: Vec<_> = held
+            .iter()
+            .map(|(s, h)| {
+                let counter = counter.clone();
+                scope.spawn(move || -> anyhow::Result<()> {
+                    while Instant::now() < deadline {
+                        s.login(h)?;
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().map_err(|_| anyhow::anyhow!("a login client panicked"))??;
+        }
+        Ok(())
+    })?;
+    let secs = start.elapsed().as_secs_f64();
+    let _ = bar.join();
+    Ok(counter.load(Ordering::Relaxed) as f64 / secs)
+}
+
+/// OCSP load from a process of its own, with a bar counting nothing (the counts are there).
+pub(crate) fn ocsp_load(
+    opts: &Options,
+    work: &Path,
+    label: &str,
+    spec: &LoadSpec,
+) -> anyhow::Result<LoadResult> {
+    let bar = progress::timed(label, opts.duration, Arc::new(AtomicU64::new(0)), "(load process)");
+    let result = load::run_in_process_of_its_own(&opts.exe, work, spec);
+    let _ = bar.join();
+    result
+}
+
+/// Revokes a certificate the way `dojang ca revoke` does (another process than the server)
+/// and asks at once: the very next answer must say revoked.
+fn revocation_is_next(
+    runtime: &tokio::runtime::Runtime,
+    center: &Center,
+    agent: &ureq::Agent,
+    url: &str,
+    held: &[(Session, Held)],
+) -> anyhow::Result<bool> {
+    let (_, last) = held.last().context("no certificate")?;
+    let serial = last.serial.parse().context("the serial")?;
+    let request = ocsp::request(center.ca.issuing_der(), &last.serial)?;
+    let before = ocsp::ask(agent, url, &request)?;
+    runtime.block_on(center.ra.revoke(&serial, RevocationReason::KeyCompromise, center.now()))?;
+    let after = ocsp::ask(agent, url, &request)?;
+    Ok(before == ocsp::Status::Good && after == ocsp::Status::Revoked)
+}
+
+/// OpenSSL's responder for the same CA, signing with the same delegated OCSP key, knowing the
+/// certificates the flows issued; measured with the same load, a connection per request.
+fn openssl_ocsp(
+    opts: &Options,
+    runtime: &tokio::runtime::Runtime,
+    work: &Path,
+    center: &Center,
+    held: &[(Session, Held)],
+    spec: &dyn Fn(&str, bool) -> LoadSpec,
+    processes: usize,
+) -> anyhow::Result<LoadResult> {
+    let dir = work.join(format!("openssl-ocsp-{processes}"));
+    std::fs::create_dir_all(&dir)?;
+    let pem = |der: &[u8]| -> anyhow::Result<String> {
+        use der::Decode;
+        Ok(x509_cert::Certificate::from_der(der)?.to_pem(der::pem::LineEnding::LF)?)
+    };
+    let issuing = dir.join("issuing.pem");
+    std::fs::write(&issuing, pem(center.ca.issuing_der())?)?;
+    let signer = dir.join("ocsp.pem");
+    std::fs::write(&signer, center.ca.ocsp_certificate().to_pem(der::pem::LineEnding::LF)?)?;
+    // The same key, decrypted for OpenSSL (it reads PBES2 PKCS#8 with the passphrase).
+    let signer_key = dir.join("ocsp-key.pem");
+    let passphrase = center.config.ca_passphrase(&dojang_config::ProcessEnv)?;
+    let out = std::process::Command::new("openssl")
+        .args(["pkey", "-in"])
+        .arg(center.config.ca_dir().join("ocsp.key"))
+        .args(["-passin", "env:DOJANG_BENCH_PASS", "-out"])
+        .arg(&signer_key)
+        .env("DOJANG_BENCH_PASS", passphrase.secret.as_str())
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "openssl could not open the OCSP key: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut entries = Vec::new();
+    for (_, h) in held {
+        let record = runtime
+            .block_on(center.store.certificate(&h.serial.parse()?))?
+            .context("a held certificate is not in the store")?;
+        entries.push(IndexEntry {
+            serial: h.serial.clone(),
+            not_after: openssl_time(record.not_after),
+            revoked: record.revocation.map(|r| (openssl_time(r.at), "keyCompromise")),
+            subject: "/C=KR/O=dojang/CN=bench".into(),
+        });
+    }
+    let port = server::free_port()?;
+    let responder = openssl::OcspResponder::start(
+        &dir,
+        &openssl::index_text(&entries),
+        &issuing,
+        &signer,
+        &signer_key,
+        port,
+        processes,
+    )?;
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+    let probe = spec(&responder.url, true);
+    let status = ocsp::ask(&agent, &responder.url, &probe.body)?;
+    anyhow::ensure!(
+        status == ocsp::Status::Good,
+        "openssl ocsp answers {status:?} for a good certificate"
+    );
+    let result = ocsp_load(opts, work, &format!("OCSP openssl x{processes}"), &probe);
+    drop(responder);
+    let _ = std::fs::remove_file(&signer_key);
+    result
+}
+
+/// `YYMMDDHHMMSSZ`, as OpenSSL's index has it.
+fn openssl_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year() % 100,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}

@@ -1,0 +1,104 @@
+//! `dojang bench`: the benchmarks (dojang-bench does the work); and `dojang bench ocsp-load`,
+//! the load generator the bench starts as a process of its own.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use dojang_bench::{load, ocsp, Options};
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    load: Option<BenchCommand>,
+    /// Small sizes and short runs (a minute or two), instead of a million certificates.
+    #[arg(long)]
+    quick: bool,
+    /// Where bench.txt, bench.json and bench.png are written.
+    #[arg(long, value_name = "DIR", default_value = "bench-results")]
+    out: PathBuf,
+    /// Seconds of each timed measurement (default 15, or 3 with --quick).
+    #[arg(long, value_name = "SECONDS")]
+    seconds: Option<f64>,
+    /// `openssl speed -seconds` (default 3, or 1 with --quick).
+    #[arg(long, value_name = "SECONDS")]
+    openssl_seconds: Option<u32>,
+    /// Certificates in the store at size (default 1000000, or 10000 with --quick).
+    #[arg(long, value_name = "N")]
+    certificates: Option<u64>,
+    /// How many of them are revoked: the CRL's size (default 100000, or 1000 with --quick).
+    #[arg(long, value_name = "N")]
+    revoked: Option<u64>,
+    /// Customers running flows and logins at once (default 4 per core).
+    #[arg(long, value_name = "N")]
+    clients: Option<usize>,
+    /// Connections of the OCSP load (default 8 per core).
+    #[arg(long, value_name = "N")]
+    connections: Option<usize>,
+    /// Keep the data directories under DIR/work.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The OCSP load generator (the bench runs it as a separate process); prints JSON.
+    #[command(hide = true)]
+    OcspLoad {
+        #[arg(long)]
+        url: String,
+        /// The DER request to POST.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// A new connection for every request.
+        #[arg(long)]
+        close: bool,
+    },
+}
+
+fn duration(seconds: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| anyhow::anyhow!("--seconds must be a positive number"))
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchCommand::OcspLoad { url, body, connections, seconds, close }) = args.load {
+        let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+        let spec = load::LoadSpec { url, body, connections, duration: duration(seconds)?, close };
+        let result = load::run(&spec, ocsp::is_successful, None);
+        println!("{}", serde_json::to_string(&result)?);
+        return Ok(());
+    }
+    let exe = std::env::current_exe().context("finding the dojang binary")?;
+    let mut opts =
+        if args.quick { Options::quick(exe, args.out) } else { Options::full(exe, args.out) };
+    if let Some(s) = args.seconds {
+        opts.duration = duration(s)?;
+    }
+    if let Some(s) = args.openssl_seconds {
+        opts.openssl_seconds = s.max(1);
+    }
+    if let Some(n) = args.certificates {
+        opts.certificates = n;
+    }
+    if let Some(n) = args.revoked {
+        opts.revoked = n.min(opts.certificates);
+    }
+    if let Some(n) = args.clients {
+        opts.clients = n.max(1);
+    }
+    if let Some(n) = args.connections {
+        opts.connections = n.max(1);
+    }
+    opts.keep = args.keep;
+    let report = dojang_bench::run(&opts)?;
+    println!("{}", report.table());
+    println!("written: {0}/bench.txt, {0}/bench.json, {0}/bench.png", opts.out.display());
+    Ok(())
+}
