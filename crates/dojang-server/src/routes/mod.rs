@@ -103,7 +103,37 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(simulator::SimulatorApi::openapi());
     doc.merge(login::LoginApi::openapi());
     doc.merge(csc::CscApi::openapi());
+    doc.merge(web::WebApi::openapi());
+    doc.merge(staff::StaffApi::openapi());
+    add_security_schemes(&mut doc);
     Json(doc)
+}
+
+/// The credentials the paths name: the bearer token of certificate login and CSC, and the
+/// staff console's session cookie with its CSRF header.
+fn add_security_schemes(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{
+        ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+    };
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "staff_session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            "dojang_staff",
+            "Set by POST /api/v1/staff/login (named __Host-dojang_staff over https)",
+        ))),
+    );
+    components.add_security_scheme(
+        "csrf_token",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-CSRF-Token",
+            "The csrf_token of the staff session, on every change",
+        ))),
+    );
 }
 
 async fn not_found() -> ApiError {

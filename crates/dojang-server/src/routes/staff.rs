@@ -15,13 +15,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use dojang_pki::{RevocationReason, Serial};
 use dojang_store::{Actor, AuditEvent, InquiryStatus, StaffSession, StoreError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::web::{certificate_json, Refusal};
+use super::flows::Problem;
+use super::web::{certificate_row, CertificateRow, Refusal};
 use crate::center::Center;
 use crate::staff::{self, Login, SESSION_IDLE};
 
@@ -129,25 +130,56 @@ async fn changing_session(c: &Center, headers: &HeaderMap) -> Result<StaffSessio
     Ok(s)
 }
 
-fn staff_json(s: &StaffSession) -> serde_json::Value {
-    json!({
-        "username": s.staff.username,
-        "display_name": s.staff.display_name,
-        "role": s.staff.role.as_str(),
-        "role_ko": s.staff.role.korean(),
-        "may_change": s.staff.role.may_change(),
-        "expires_at": rfc3339(s.expires_at),
-        "csrf_token": s.csrf_token,
-    })
+/// A signed-in staff member, and the CSRF token every change must echo.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StaffSessionView {
+    pub username: String,
+    pub display_name: String,
+    /// `officer`, `operator` or `auditor`.
+    pub role: String,
+    pub role_ko: String,
+    /// Auditors may only read.
+    pub may_change: bool,
+    /// The session's hard end (it also ends after 15 idle minutes).
+    pub expires_at: String,
+    /// Send it back in `X-CSRF-Token` with every change.
+    pub csrf_token: String,
 }
 
-#[derive(Deserialize)]
+fn staff_view(
+    username: &str,
+    display_name: &str,
+    role: dojang_store::StaffRole,
+    expires_at: OffsetDateTime,
+    csrf_token: &str,
+) -> StaffSessionView {
+    StaffSessionView {
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        role: role.as_str().to_string(),
+        role_ko: role.korean().to_string(),
+        may_change: role.may_change(),
+        expires_at: rfc3339(expires_at),
+        csrf_token: csrf_token.to_string(),
+    }
+}
+
+/// Staff sign-in.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginInput {
-    username: String,
-    password: String,
+pub struct LoginInput {
+    pub username: String,
+    /// Never logged.
+    pub password: String,
 }
 
+/// Signs a staff member in: sets the session cookie (`HttpOnly; SameSite=Strict`) and answers
+/// with the CSRF token. Five wrong passwords in a row lock the account.
+#[utoipa::path(post, path = "/api/v1/staff/login", tag = "staff", request_body = LoginInput,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = StaffSessionView),
+        (status = 401, description = "Wrong username or password (`attempts_left`)", body = Problem),
+        (status = 423, description = "Locked after too many wrong passwords", body = Problem)))]
 async fn login(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -159,15 +191,13 @@ async fn login(
         .map_err(Refusal::internal)?;
     match outcome {
         Login::Opened(s) => {
-            let body = json!({
-                "username": s.staff.username,
-                "display_name": s.staff.display_name,
-                "role": s.staff.role.as_str(),
-                "role_ko": s.staff.role.korean(),
-                "may_change": s.staff.role.may_change(),
-                "expires_at": rfc3339(s.expires_at),
-                "csrf_token": s.csrf_token,
-            });
+            let body = staff_view(
+                &s.staff.username,
+                &s.staff.display_name,
+                s.staff.role,
+                s.expires_at,
+                &s.csrf_token,
+            );
             let mut response = Json(body).into_response();
             response.headers_mut().insert(header::SET_COOKIE, set_cookie(&c, &headers, Some(&s.token)));
             Ok(response)
@@ -194,10 +224,18 @@ async fn login(
     }
 }
 
+/// Signs out (the CSRF token is needed here too) and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/staff/logout", tag = "staff",
+    request_body(content = Object, description = "`{}`"),
+    security(("staff_session" = [], "csrf_token" = [])),
+    responses(
+        (status = 200, description = "`{\"signed_out\": true}`", body = Object),
+        (status = 401, body = Problem),
+        (status = 403, description = "The CSRF token is missing or wrong", body = Problem)))]
 async fn logout(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(_): Json<serde_json::Value>,
+    Json(_body): Json<serde_json::Value>,
 ) -> Result<Response, Refusal> {
     // Signing out needs the CSRF token too, but not a role that may change things.
     let s = session(&c, &headers).await?;
@@ -225,19 +263,30 @@ async fn logout(
     Ok(response)
 }
 
+/// The staff member signed in with this cookie.
+#[utoipa::path(get, path = "/api/v1/staff/session", tag = "staff",
+    security(("staff_session" = [])),
+    responses((status = 200, body = StaffSessionView), (status = 401, body = Problem)))]
 async fn session_info(
     State(c): State<Shared>,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, Refusal> {
+) -> Result<Json<StaffSessionView>, Refusal> {
     let s = session(&c, &headers).await?;
-    Ok(Json(staff_json(&s)))
+    Ok(Json(staff_view(
+        &s.staff.username,
+        &s.staff.display_name,
+        s.staff.role,
+        s.expires_at,
+        &s.csrf_token,
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Customers
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct Search {
+    /// Name, banking ID, phone, serial or subject (part of it).
     #[serde(default)]
     q: String,
 }
@@ -255,6 +304,11 @@ fn customer_summary(cu: &dojang_store::Customer) -> serde_json::Value {
     })
 }
 
+/// Customers matching `q` (at most 50), phone masked.
+#[utoipa::path(get, path = "/api/v1/staff/customers", tag = "staff", params(Search),
+    security(("staff_session" = [])),
+    responses((status = 200, description = "`{\"customers\": [{id, kind, name, banking_id, phone (masked), locked, lock_reason, created_at}]}`", body = Object),
+        (status = 401, body = Problem)))]
 async fn customers(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -274,6 +328,13 @@ fn no_customer(id: i64) -> Refusal {
     )
 }
 
+/// One customer: masked RRN, e-mail and accounts, the security card or OTP with its failures,
+/// and their certificates.
+#[utoipa::path(get, path = "/api/v1/staff/customers/{id}", tag = "staff",
+    params(("id" = i64, Path, description = "The customer number")),
+    security(("staff_session" = [])),
+    responses((status = 200, description = "The customer (secrets masked)", body = Object),
+        (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn customer(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -311,15 +372,23 @@ async fn customer(
         None => serde_json::Value::Null,
     };
     let certs = c.store.certificates_of(cu.id).await.map_err(Refusal::internal)?;
-    out["certificates"] = json!(certs.iter().map(|r| certificate_json(r, &c)).collect::<Vec<_>>());
+    out["certificates"] = json!(certs.iter().map(|r| certificate_row(r, &c)).collect::<Vec<_>>());
     Ok(Json(out))
 }
 
+/// Unlocks whatever locked (internet banking, security card, OTP, accounts) after the customer's
+/// identity was checked at the branch.
+#[utoipa::path(post, path = "/api/v1/staff/customers/{id}/unlock", tag = "staff",
+    params(("id" = i64, Path, description = "The customer number")),
+    request_body(content = Object, description = "`{}`"),
+    security(("staff_session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "What was unlocked", body = Object),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn unlock(
     State(c): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Json(_): Json<serde_json::Value>,
+    Json(_body): Json<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let u = c
@@ -339,12 +408,21 @@ async fn unlock(
     })))
 }
 
-#[derive(Deserialize)]
+/// Why the customer is locked.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LockInput {
-    reason: String,
+pub struct LockInput {
+    /// 1–200 characters.
+    pub reason: String,
 }
 
+/// Locks a customer out of certificate services (e.g. reported fraud).
+#[utoipa::path(post, path = "/api/v1/staff/customers/{id}/lock", tag = "staff",
+    params(("id" = i64, Path, description = "The customer number")),
+    request_body = LockInput,
+    security(("staff_session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "`{\"locked\": true, \"already_locked\": bool}`", body = Object),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn lock(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -373,29 +451,38 @@ async fn lock(
 // ---------------------------------------------------------------------------------------------
 // Certificates
 
+/// Certificates found by staff.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CertificateList {
+    pub certificates: Vec<CertificateRow>,
+}
+
+/// Certificates matching `q` (serial or subject, part of it; at most 50), with their holder.
+#[utoipa::path(get, path = "/api/v1/staff/certificates", tag = "staff", params(Search),
+    security(("staff_session" = [])),
+    responses((status = 200, body = CertificateList), (status = 401, body = Problem)))]
 async fn certificates(
     State(c): State<Shared>,
     headers: HeaderMap,
     Query(s): Query<Search>,
-) -> Result<Json<serde_json::Value>, Refusal> {
+) -> Result<Json<CertificateList>, Refusal> {
     session(&c, &headers).await?;
     let list = c.store.search_certificates(&s.q, 50).await.map_err(Refusal::internal)?;
-    Ok(Json(json!({
-        "certificates": list
-            .iter()
-            .map(|r| {
-                let mut v = certificate_json(r, &c);
-                v["customer_id"] = json!(r.customer_id);
-                v
-            })
-            .collect::<Vec<_>>()
-    })))
+    let certificates = list
+        .iter()
+        .map(|r| CertificateRow { customer_id: r.customer_id, ..certificate_row(r, &c) })
+        .collect();
+    Ok(Json(CertificateList { certificates }))
 }
 
-#[derive(Deserialize)]
+/// Why a certificate is revoked.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RevokeInput {
-    reason: RevocationReason,
+pub struct RevokeInput {
+    /// RFC 5280 reason name: `keyCompromise`, `affiliationChanged`, `superseded`,
+    /// `cessationOfOperation`, `unspecified`, or `certificateHold` to suspend.
+    #[schema(value_type = String, example = "keyCompromise")]
+    pub reason: RevocationReason,
 }
 
 fn parse_serial(text: &str) -> Result<Serial, Refusal> {
@@ -433,12 +520,19 @@ fn status_error(e: StoreError) -> Refusal {
 
 /// Revokes (or, with `certificateHold`, suspends) a certificate: the next OCSP answer and the
 /// next CRL show it.
+#[utoipa::path(post, path = "/api/v1/staff/certificates/{serial}/revoke", tag = "staff",
+    params(("serial" = String, Path, description = "The serial (hex)")),
+    request_body = RevokeInput,
+    security(("staff_session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "The certificate now", body = CertificateRow),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "Already revoked", body = Problem)))]
 async fn revoke(
     State(c): State<Shared>,
     headers: HeaderMap,
     Path(serial): Path<String>,
     Json(input): Json<RevokeInput>,
-) -> Result<Json<serde_json::Value>, Refusal> {
+) -> Result<Json<CertificateRow>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let serial = parse_serial(&serial)?;
     if matches!(input.reason, RevocationReason::CaCompromise | RevocationReason::AaCompromise) {
@@ -470,15 +564,23 @@ async fn revoke(
         .await
         .map_err(Refusal::internal)?
         .ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
-    Ok(Json(certificate_json(&record, &c)))
+    Ok(Json(certificate_row(&record, &c)))
 }
 
+/// Makes a suspended certificate usable again (효력회복).
+#[utoipa::path(post, path = "/api/v1/staff/certificates/{serial}/resume", tag = "staff",
+    params(("serial" = String, Path, description = "The serial (hex)")),
+    request_body(content = Object, description = "`{}`"),
+    security(("staff_session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "The certificate now", body = CertificateRow),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Not suspended", body = Problem)))]
 async fn resume(
     State(c): State<Shared>,
     headers: HeaderMap,
     Path(serial): Path<String>,
-    Json(_): Json<serde_json::Value>,
-) -> Result<Json<serde_json::Value>, Refusal> {
+    Json(_body): Json<serde_json::Value>,
+) -> Result<Json<CertificateRow>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let serial = parse_serial(&serial)?;
     let now = c.now();
@@ -498,18 +600,24 @@ async fn resume(
         .await
         .map_err(Refusal::internal)?
         .ok_or_else(|| status_error(StoreError::NotFound(serial.clone())))?;
-    Ok(Json(certificate_json(&record, &c)))
+    Ok(Json(certificate_row(&record, &c)))
 }
 
 // ---------------------------------------------------------------------------------------------
 // The audit trail and inquiries
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct Limit {
+    /// How many of the newest entries (1–500, default 100).
     #[serde(default)]
     limit: Option<i64>,
 }
 
+/// The newest audit entries and the verdict of the hash chain over the whole log.
+#[utoipa::path(get, path = "/api/v1/staff/audit", tag = "staff", params(Limit),
+    security(("staff_session" = [])),
+    responses((status = 200, description = "`{\"verdict\": {intact, …}, \"entries\": [{seq, at, actor, action, subject, detail}]}`", body = Object),
+        (status = 401, body = Problem)))]
 async fn audit(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -542,6 +650,11 @@ async fn audit(
     })))
 }
 
+/// The newest 100 inquiries from the support page (RRNs masked when received).
+#[utoipa::path(get, path = "/api/v1/staff/inquiries", tag = "staff",
+    security(("staff_session" = [])),
+    responses((status = 200, description = "`{\"inquiries\": [{id, number, name, contact, category, title, body, created_at, status, handled_by, handled_at, note}]}`", body = Object),
+        (status = 401, body = Problem)))]
 async fn inquiries(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -569,13 +682,23 @@ async fn inquiries(
     })))
 }
 
-#[derive(Deserialize)]
+/// How an inquiry was handled.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AnswerInput {
+pub struct AnswerInput {
+    /// Up to 1,000 characters.
     #[serde(default)]
-    note: String,
+    pub note: String,
 }
 
+/// Marks an open inquiry answered.
+#[utoipa::path(post, path = "/api/v1/staff/inquiries/{id}/answer", tag = "staff",
+    params(("id" = i64, Path, description = "The inquiry id")),
+    request_body = AnswerInput,
+    security(("staff_session" = [], "csrf_token" = [])),
+    responses((status = 200, description = "`{\"id\": …, \"status\": \"answered\"}`", body = Object),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, description = "Not open", body = Problem)))]
 async fn answer(
     State(c): State<Shared>,
     headers: HeaderMap,
@@ -610,6 +733,14 @@ async fn answer(
     tx.commit().await.map_err(Refusal::internal)?;
     Ok(Json(json!({ "id": id, "status": InquiryStatus::Answered.as_str() })))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(login, logout, session_info, customers, customer, unlock, lock, certificates, revoke, resume, audit, inquiries, answer),
+    components(schemas(StaffSessionView, LoginInput, LockInput, CertificateList, RevokeInput, AnswerInput)),
+    tags((name = "staff", description = "직원 콘솔: 고객 조회·잠금 해제, 인증서 폐기·효력정지·회복, 감사 기록, 고객 문의. Sign-in sets a session cookie; every change echoes the CSRF token in `X-CSRF-Token`."))
+)]
+pub struct StaffApi;
 
 #[cfg(test)]
 mod tests {

@@ -14,23 +14,32 @@
 //! marks as coming from another site (`Sec-Fetch-Site`, `Origin`), and any state-changing
 //! API request whose body is not JSON — an HTML form on another site can send neither.
 
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
+use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use dojang_pki::RevocationReason;
 use dojang_profile::ProductId;
 use dojang_store::{mask_rrns, Actor, AuditEvent, CertificateRecord, NewInquiry};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
+use super::flows::Problem;
 use crate::center::Center;
+
+mod limit;
+
+use limit::{Client, Quota, RateLimit};
 
 type Shared = Arc<Center>;
 
@@ -252,6 +261,7 @@ async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
 }
 
 pub fn router() -> Router<Shared> {
+    let inquiries = Arc::new(RateLimit::new(INQUIRY_QUOTA));
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -259,7 +269,7 @@ pub fn router() -> Router<Shared> {
         .route("/cps", get(cps))
         .route("/api/v1/web/info", get(info))
         .route("/api/v1/web/flows/{id}/certificates", get(candidates))
-        .route("/api/v1/inquiries", post(inquiry))
+        .route("/api/v1/inquiries", post(inquiry).layer(Extension(inquiries)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,53 +342,115 @@ pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Respons
 // ---------------------------------------------------------------------------------------------
 // What the page needs to know
 
+/// What the identify step asks for besides the internet-banking ID and the RRN.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IdentifyFields {
+    /// The real name (실명).
+    pub name: bool,
+    /// The internet-banking password.
+    pub password: bool,
+}
+
+/// The customer center's hours and number.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SupportInfo {
+    pub hours_ko: String,
+    pub hours_en: String,
+    pub phone: String,
+}
+
+/// What the page needs to know about the center.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WebInfo {
+    pub organization: String,
+    pub base_url: String,
+    /// The center's clock (RFC 3339), which a demo may shift: "days left" count from it.
+    pub now: String,
+    pub clock_shifted: bool,
+    /// Renewal is open this many days before the end of validity.
+    pub renewal_window_days: u32,
+    pub support: SupportInfo,
+    /// By flow kind (`issue`, `reissue`, `revoke`, `suspend`, `resume`, `financial-issue`,
+    /// `financial-reissue`), from the center's identity policy.
+    pub identify: BTreeMap<String, IdentifyFields>,
+}
+
 /// Which extra fields the identify step of each flow asks for, from the center's policy.
-fn identify_fields(c: &Center) -> serde_json::Value {
+fn identify_fields(c: &Center) -> BTreeMap<String, IdentifyFields> {
     use dojang_identity::{Check, FlowKind, Policy};
     let policy = match &c.config.identity_policy {
         Some(text) => Policy::from_toml(text).unwrap_or_default(),
         None => Policy::default(),
     };
-    let mut out = serde_json::Map::new();
-    for (name, kind) in [
-        ("issue", FlowKind::Issue),
-        ("reissue", FlowKind::Reissue),
-        ("revoke", FlowKind::Revoke),
-        ("suspend", FlowKind::Suspend),
-        ("resume", FlowKind::Resume),
-    ] {
-        let checks = policy.checks(kind, ProductId::PersonalBank);
-        out.insert(
-            name.into(),
-            json!({
-                "name": checks.contains(&Check::RrnName),
-                "password": checks.contains(&Check::BankingLogin),
-            }),
-        );
-    }
-    serde_json::Value::Object(out)
+    [
+        ("issue", FlowKind::Issue, ProductId::PersonalBank),
+        ("reissue", FlowKind::Reissue, ProductId::PersonalBank),
+        ("revoke", FlowKind::Revoke, ProductId::PersonalBank),
+        ("suspend", FlowKind::Suspend, ProductId::PersonalBank),
+        ("resume", FlowKind::Resume, ProductId::PersonalBank),
+        // Both financial flows check what the financial issue does (dojang-flows checks.rs).
+        ("financial-issue", FlowKind::FinancialIssue, ProductId::Financial),
+        ("financial-reissue", FlowKind::FinancialIssue, ProductId::Financial),
+    ]
+    .into_iter()
+    .map(|(name, kind, product)| {
+        let checks = policy.checks(kind, product);
+        let fields = IdentifyFields {
+            name: checks.contains(&Check::RrnName),
+            password: checks.contains(&Check::BankingLogin),
+        };
+        (name.to_string(), fields)
+    })
+    .collect()
 }
 
-/// `GET /api/v1/web/info`: the center's name, its clock (for "days left" under a shifted
-/// clock), support hours and what the identify step asks for.
-async fn info(State(c): State<Shared>) -> Json<serde_json::Value> {
-    Json(json!({
-        "organization": c.config.ca.organization,
-        "base_url": c.config.base_url,
-        "now": rfc3339(c.now()),
-        "clock_shifted": c.config.clock.is_shifted(),
-        "renewal_window_days": 30,
-        "support": {
-            "hours_ko": "평일 09:00–18:00 (주말·공휴일 휴무)",
-            "hours_en": "Weekdays 09:00–18:00 (closed on weekends and holidays)",
-            "phone": "1588-0000",
+/// The center's name, its clock (for "days left" under a shifted clock), support hours and
+/// what the identify step of each flow asks for.
+#[utoipa::path(get, path = "/api/v1/web/info", tag = "web",
+    responses((status = 200, body = WebInfo)))]
+async fn info(State(c): State<Shared>) -> Json<WebInfo> {
+    Json(WebInfo {
+        organization: c.config.ca.organization.clone(),
+        base_url: c.config.base_url.clone(),
+        now: rfc3339(c.now()),
+        clock_shifted: c.config.clock.is_shifted(),
+        renewal_window_days: 30,
+        support: SupportInfo {
+            hours_ko: "평일 09:00–18:00 (주말·공휴일 휴무)".into(),
+            hours_en: "Weekdays 09:00–18:00 (closed on weekends and holidays)".into(),
+            phone: "1588-0000".into(),
         },
-        "identify": identify_fields(&c),
-    }))
+        identify: identify_fields(&c),
+    })
+}
+
+/// A certificate as the page and the staff console list it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CertificateRow {
+    /// Hex.
+    pub serial: String,
+    pub product: String,
+    pub product_ko: String,
+    pub subject: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days until the end of validity on the center's clock (negative once past).
+    pub days_left: i64,
+    /// `good`, `suspended`, `revoked` or `expired`.
+    pub state: String,
+    /// The reason's RFC 5280 name, when revoked or suspended.
+    pub revocation_reason: Option<String>,
+    pub revoked_at: Option<String>,
+    /// In a flow's candidates: whether this flow can act on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligible: Option<bool>,
+    /// In the staff console: the holder's customer number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<i64>,
 }
 
 /// A certificate as the page lists it.
-pub(crate) fn certificate_json(r: &CertificateRecord, c: &Center) -> serde_json::Value {
+pub(crate) fn certificate_row(r: &CertificateRecord, c: &Center) -> CertificateRow {
     let now = c.now();
     let state = match r.revocation {
         Some(rev) if rev.reason == RevocationReason::CertificateHold => "suspended",
@@ -391,27 +463,41 @@ pub(crate) fn certificate_json(r: &CertificateRecord, c: &Center) -> serde_json:
         .parse::<ProductId>()
         .map(|p| c.config.catalog.get(p).name_ko.clone())
         .unwrap_or_else(|_| r.product.clone());
-    json!({
-        "serial": r.serial.to_hex(),
-        "product": r.product,
-        "product_ko": product_ko,
-        "subject": r.subject,
-        "not_before": rfc3339(r.not_before),
-        "not_after": rfc3339(r.not_after),
-        "days_left": (r.not_after - now).whole_days(),
-        "state": state,
-        "revocation_reason": r.revocation.map(|rev| rev.reason.name()),
-        "revoked_at": r.revocation.map(|rev| rfc3339(rev.at)),
-    })
+    CertificateRow {
+        serial: r.serial.to_hex(),
+        product: r.product.clone(),
+        product_ko,
+        subject: r.subject.clone(),
+        not_before: rfc3339(r.not_before),
+        not_after: rfc3339(r.not_after),
+        days_left: (r.not_after - now).whole_days(),
+        state: state.into(),
+        revocation_reason: r.revocation.map(|rev| rev.reason.name().to_string()),
+        revoked_at: r.revocation.map(|rev| rfc3339(rev.at)),
+        eligible: None,
+        customer_id: None,
+    }
 }
 
-/// `GET /api/v1/web/flows/{id}/certificates`: after the identify step of a reissue, revoke,
-/// suspend or resume, the customer's joint certificates to choose from, each marked whether
-/// this flow can act on it. The flow id is the only key (as for every flow request).
+/// A flow's candidates.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Candidates {
+    pub certificates: Vec<CertificateRow>,
+}
+
+/// After the identify step of a reissue, revoke, suspend or resume: the customer's joint
+/// certificates to choose from, each marked whether this flow can act on it. The flow id is the
+/// only key (as for every flow request).
+#[utoipa::path(get, path = "/api/v1/web/flows/{id}/certificates", tag = "web",
+    params(("id" = String, Path, description = "The flow id")),
+    responses(
+        (status = 200, body = Candidates),
+        (status = 404, description = "No such flow (or finished, or expired)", body = Problem),
+        (status = 409, description = "The identify step is not done yet", body = Problem)))]
 async fn candidates(
     State(c): State<Shared>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, Refusal> {
+) -> Result<Json<Candidates>, Refusal> {
     let unknown = || {
         Refusal::new(
             StatusCode::NOT_FOUND,
@@ -436,22 +522,22 @@ async fn candidates(
         ));
     };
     let owned = c.store.certificates_of(customer).await.map_err(Refusal::internal)?;
-    let list: Vec<serde_json::Value> = owned
+    let certificates = owned
         .iter()
         .filter(|r| r.product.parse::<ProductId>().is_ok_and(|p| p != ProductId::Financial))
         .map(|r| {
-            let mut v = certificate_json(r, &c);
-            let state = v["state"].as_str().unwrap_or_default().to_string();
-            v["eligible"] = json!(match flow.kind.as_str() {
+            let mut row = certificate_row(r, &c);
+            let state = row.state.as_str();
+            row.eligible = Some(match flow.kind.as_str() {
                 "reissue" | "suspend" => state == "good",
                 "revoke" => state == "good" || state == "suspended",
                 "resume" => state == "suspended",
                 _ => false,
             });
-            v
+            row
         })
         .collect();
-    Ok(Json(json!({ "certificates": list })))
+    Ok(Json(Candidates { certificates }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,16 +545,39 @@ async fn candidates(
 
 const CATEGORIES: [&str; 6] = ["issue", "renew", "revoke", "error", "financial", "other"];
 
-#[derive(Deserialize)]
+/// Inquiries one client (an IP address, an IPv6 /64) may leave per hour: plenty for a person
+/// with a question, too few to flood the staff's list. Clients the server cannot tell apart
+/// (no peer address) share a larger allowance.
+const INQUIRY_QUOTA: Quota =
+    Quota { per_client: 5, shared: 100, window: Duration::from_secs(3600), capacity: 10_000 };
+
+/// An inquiry from the support page.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InquiryInput {
-    name: String,
-    contact: String,
-    category: String,
-    title: String,
-    body: String,
+pub struct InquiryInput {
+    /// 1–40 characters.
+    pub name: String,
+    /// A phone number or an e-mail address to answer to (1–100 characters).
+    pub contact: String,
+    /// `issue`, `renew`, `revoke`, `error`, `financial` or `other`.
+    pub category: String,
+    /// 1–100 characters.
+    pub title: String,
+    /// 1–2,000 characters.
+    pub body: String,
     /// Consent to the collection of the name and contact to answer (개인정보 수집 동의).
-    agree: bool,
+    pub agree: bool,
+}
+
+/// The inquiry's number; nothing the customer wrote is sent back.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InquiryReceived {
+    pub id: i64,
+    /// `Q-000123`.
+    pub number: String,
+    pub received_at: String,
+    pub message_ko: String,
+    pub message_en: String,
 }
 
 fn length_ok(s: &str, max: usize) -> bool {
@@ -476,12 +585,50 @@ fn length_ok(s: &str, max: usize) -> bool {
     n >= 1 && n <= max
 }
 
-/// `POST /api/v1/inquiries`: stores an inquiry (any resident registration number in it masked
-/// first) and answers with its number only — nothing the customer wrote is sent back.
+/// The peer's address, when the server was started with connection info (or a test mocks it).
+fn peer(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0.ip()))
+}
+
+/// The 429 answer: when to come back, and the telephone for what cannot wait.
+fn too_many_inquiries(retry: Duration) -> Response {
+    let minutes = retry.as_secs().div_ceil(60).max(1);
+    let mut response = Refusal::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_inquiries",
+        format!(
+            "문의가 짧은 시간에 너무 많이 접수되었습니다. 한 곳에서 한 시간에 {}건까지 남길 수 있습니다. 약 {minutes}분 뒤에 다시 남겨 주시거나, 급한 일은 고객센터(1588-0000, 평일 09:00–18:00)로 전화해 주세요.",
+            INQUIRY_QUOTA.per_client
+        ),
+        format!(
+            "Too many inquiries in a short time: at most {} an hour from one place. Try again in about {minutes} minutes, or call the customer center (1588-0000, weekdays 09:00–18:00) if it cannot wait.",
+            INQUIRY_QUOTA.per_client
+        ),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry.as_secs().max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// Stores an inquiry (any resident registration number in it masked first) and answers with
+/// its number only — nothing the customer wrote is sent back. Each client may leave a few per
+/// hour (`429 too_many_inquiries`, with `Retry-After`).
+#[utoipa::path(post, path = "/api/v1/inquiries", tag = "web", request_body = InquiryInput,
+    responses(
+        (status = 201, body = InquiryReceived),
+        (status = 400, description = "A field is missing or too long, or no consent", body = Problem),
+        (status = 429, description = "Too many inquiries from this client; see Retry-After", body = Problem)))]
 async fn inquiry(
     State(c): State<Shared>,
+    Extension(limit): Extension<Arc<RateLimit>>,
+    extensions: Extensions,
     Json(input): Json<InquiryInput>,
-) -> Result<(StatusCode, Json<serde_json::Value>), Refusal> {
+) -> Result<Response, Refusal> {
     if !input.agree {
         return Err(Refusal::bad_input(
             "답변을 위한 개인정보(이름, 연락처) 수집·이용에 동의해 주세요.",
@@ -518,6 +665,11 @@ async fn inquiry(
     if let Some((_, ko, en)) = checks.iter().find(|(ok, _, _)| !ok) {
         return Err(Refusal::bad_input(*ko, *en));
     }
+    // Only inquiries that would be stored count: a typing mistake costs nothing.
+    if let Err(retry) = limit.hit(Client::of(peer(&extensions)), Instant::now()) {
+        tracing::warn!(retry_after_s = retry.0.as_secs(), "inquiry refused: rate limit");
+        return Ok(too_many_inquiries(retry.0));
+    }
     let masked = NewInquiry {
         name: input.name.trim().to_string(),
         contact: mask_rrns(input.contact.trim()),
@@ -536,16 +688,14 @@ async fn inquiry(
     );
     tx.audit(&event, now).await.map_err(Refusal::internal)?;
     tx.commit().await.map_err(Refusal::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "id": id,
-            "number": format!("Q-{id:06}"),
-            "received_at": rfc3339(now),
-            "message_ko": "문의가 접수되었습니다. 평일 09:00–18:00에 남겨주신 연락처로 답변드립니다.",
-            "message_en": "Your inquiry was received. We will answer on weekdays 09:00–18:00 at the contact you gave.",
-        })),
-    ))
+    let received = InquiryReceived {
+        id,
+        number: format!("Q-{id:06}"),
+        received_at: rfc3339(now),
+        message_ko: "문의가 접수되었습니다. 평일 09:00–18:00에 남겨주신 연락처로 답변드립니다.".into(),
+        message_en: "Your inquiry was received. We will answer on weekdays 09:00–18:00 at the contact you gave.".into(),
+    };
+    Ok((StatusCode::CREATED, Json(received)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,7 +719,16 @@ suspension at once through its CRL (<code>{base}/crl/issuing.crl</code>) and OCS
     ))
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(info, candidates, inquiry),
+    components(schemas(WebInfo, IdentifyFields, SupportInfo, CertificateRow, Candidates, InquiryInput, InquiryReceived)),
+    tags((name = "web", description = "인증센터 홈페이지: 안내 정보, 대상 인증서 목록, 고객 문의"))
+)]
+pub struct WebApi;
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -598,5 +757,119 @@ mod tests {
         for a in ASSETS {
             assert!(!a.content_type.is_empty());
         }
+    }
+
+    /// A real center on a temporary data directory (its CA made on the spot).
+    async fn center(dir: &std::path::Path) -> Shared {
+        struct NoEnv;
+        impl dojang_config::Env for NoEnv {
+            fn get(&self, _: &str) -> Option<String> {
+                None
+            }
+        }
+        let flags =
+            dojang_config::Flags { data_dir: Some(dir.to_path_buf()), ..Default::default() };
+        let config = dojang_config::Config::load(&flags, &NoEnv).unwrap();
+        let pass = dojang_ca::Passphrase::new("web route tests".into());
+        let (c, _) = Center::open(config, &pass, OffsetDateTime::now_utc()).await.unwrap();
+        Arc::new(c)
+    }
+
+    async fn send(
+        app: &Router,
+        from: Option<&str>,
+        body: serde_json::Value,
+    ) -> (StatusCode, HeaderMap, serde_json::Value) {
+        use tower::ServiceExt;
+        let mut req = Request::post("/api/v1/inquiries")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        if let Some(ip) = from {
+            let addr: SocketAddr = format!("{ip}:50000").parse().unwrap();
+            req.extensions_mut().insert(ConnectInfo(addr));
+        }
+        let res = app.clone().oneshot(req).await.unwrap();
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    fn question(n: usize) -> serde_json::Value {
+        json!({
+            "name": "홍길동", "contact": "010-1234-5678", "category": "renew",
+            "title": format!("갱신 문의 {n}"), "body": "갱신 기간이 언제부터인가요?", "agree": true,
+        })
+    }
+
+    #[tokio::test]
+    async fn inquiries_are_limited_per_client_and_the_429_says_when_to_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = center(dir.path()).await;
+        let app = crate::router(c.clone());
+        let per = INQUIRY_QUOTA.per_client as usize;
+        for n in 0..per {
+            let (status, _, body) = send(&app, Some("203.0.113.7"), question(n)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let (status, headers, body) = send(&app, Some("203.0.113.7"), question(99)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(body["error"], "too_many_inquiries");
+        let ko = body["message_ko"].as_str().unwrap();
+        assert!(ko.contains("한 시간에 5건까지") && ko.contains("분 뒤에 다시"), "{ko}");
+        assert!(body["message_en"].as_str().unwrap().contains("at most 5 an hour"));
+        assert!(
+            !body.to_string().contains("갱신 문의 99"),
+            "nothing the customer wrote comes back"
+        );
+        let retry: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        assert!((3500..=3600).contains(&retry), "Retry-After {retry}");
+        // A mistake is still explained (it would not be stored, so it does not count).
+        let mut bad = question(100);
+        bad["agree"] = json!(false);
+        assert_eq!(send(&app, Some("203.0.113.7"), bad).await.0, StatusCode::BAD_REQUEST);
+        // Another client is not affected, nor another IPv6 /64.
+        assert_eq!(send(&app, Some("198.51.100.1"), question(7)).await.0, StatusCode::CREATED);
+        assert_eq!(send(&app, Some("[2001:db8:1:2::1]"), question(8)).await.0, StatusCode::CREATED);
+        // Requests without a known peer address share one larger allowance.
+        assert_eq!(send(&app, None, question(9)).await.0, StatusCode::CREATED);
+        let stored = c.store.inquiries(None, 100).await.unwrap();
+        assert_eq!(stored.len(), per + 3, "the refused inquiry was not stored");
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_lists_the_web_and_staff_routes() {
+        let doc = serde_json::to_value(crate::routes::openapi().await.0).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/api/v1/web/info",
+            "/api/v1/web/flows/{id}/certificates",
+            "/api/v1/inquiries",
+            "/api/v1/staff/login",
+            "/api/v1/staff/logout",
+            "/api/v1/staff/session",
+            "/api/v1/staff/customers",
+            "/api/v1/staff/customers/{id}",
+            "/api/v1/staff/customers/{id}/unlock",
+            "/api/v1/staff/customers/{id}/lock",
+            "/api/v1/staff/certificates",
+            "/api/v1/staff/certificates/{serial}/revoke",
+            "/api/v1/staff/certificates/{serial}/resume",
+            "/api/v1/staff/audit",
+            "/api/v1/staff/inquiries",
+            "/api/v1/staff/inquiries/{id}/answer",
+            "/api/v1/flows",
+            "/csc/v1/signatures/signHash",
+        ] {
+            assert!(paths.contains_key(path), "{path} is missing from /api/openapi.json");
+        }
+        let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+        for s in ["bearer", "staff_session", "csrf_token"] {
+            assert!(schemes.contains_key(s), "security scheme {s}");
+        }
+        assert!(doc["paths"]["/api/v1/inquiries"]["post"]["responses"]
+            .as_object()
+            .unwrap()
+            .contains_key("429"));
     }
 }
