@@ -6,12 +6,13 @@ import { L, lang } from './i18n.js';
 /** A refusal or failure, with the server's own words in both languages. */
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.message_en || body?.message || `HTTP ${status}`);
+    super(body?.message_en || body?.error_description || body?.message || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = body?.error || 'error';
     this.ko = body?.message_ko || body?.message || '';
-    this.en = body?.message_en || body?.message || '';
+    // The cloud signer (CSC API) answers in its own shape: error_description is the English.
+    this.en = body?.message_en || body?.error_description || body?.message || '';
     this.attemptsLeft = body?.attempts_left;
   }
 
@@ -26,8 +27,12 @@ export function setStaffCsrf(token) {
   staffCsrf = token;
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
+/**
+ * A request to the center. `extra.headers` adds headers (a bearer token for certificate login
+ * and the cloud signer); secrets go only in headers or bodies, never in the URL.
+ */
+export async function api(method, path, body, extra = {}) {
+  const headers = { Accept: 'application/json', ...(extra.headers || {}) };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (staffCsrf && path.startsWith('/api/v1/staff/')) headers['X-CSRF-Token'] = staffCsrf;
   let res;
@@ -59,5 +64,10 @@ export async function api(method, path, body) {
   return data;
 }
 
-export const get = (path) => api('GET', path);
-export const post = (path, body = {}) => api('POST', path, body);
+export const get = (path, extra) => api('GET', path, undefined, extra);
+export const post = (path, body = {}, extra) => api('POST', path, body, extra);
+
+/** A refusal found on the page itself, shown like the center's own. */
+export function clientError(ko, en) {
+  return new ApiError(400, { error: 'client_check', message_ko: ko, message_en: en });
+}

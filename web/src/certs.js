@@ -9,7 +9,7 @@ import { parseCertificate } from './crypto/csr.js';
 import { decryptKeyFile, encryptKeyFile } from './crypto/keyfile.js';
 import { SIGN_CERT, SIGN_KEY, pairsInZip, zipPair } from './crypto/npki.js';
 import { buildPfx, openPfx } from './crypto/pfx.js';
-import { importSigningKey, withRandomNum } from './crypto/pkcs8.js';
+import { importSigningKey, randomNumOf, withRandomNum } from './crypto/pkcs8.js';
 
 const SHORT = { '2.5.4.6': 'c', '2.5.4.10': 'o', '2.5.4.11': 'ou', '2.5.4.3': 'cn', '2.5.4.7': 'l', '2.5.4.8': 'st', '2.5.4.5': 'serialNumber' };
 
@@ -72,15 +72,44 @@ function tryPem(bytes) {
   return text.includes('-----BEGIN') ? pemToDer(text, 'CERTIFICATE') : bytes;
 }
 
-/** Opens a loaded entry with the certificate (or PFX) password: { pkcs8, certDer, info }. */
+/**
+ * Opens a loaded entry with the certificate (or PFX) password:
+ * { pkcs8, certDer, chainDers, info } — chainDers the PFX's other certificates (CA certificates).
+ */
 export async function openEntry(entry, password) {
   if (entry.kind === 'pfx') {
     const { pkcs8, certificates } = await openPfx(entry.bytes, password);
     const certDer = certificates[0];
-    return { pkcs8, certDer, info: certInfo(certDer) };
+    return { pkcs8, certDer, chainDers: certificates.slice(1), info: certInfo(certDer) };
   }
   const pkcs8 = await decryptKeyFile(entry.keyDer, password);
-  return { pkcs8, certDer: entry.certDer, info: entry.info };
+  return { pkcs8, certDer: entry.certDer, chainDers: [], info: entry.info };
+}
+
+/** The key and the certificate do not belong together. */
+export class KeyMismatchError extends Error {
+  constructor() {
+    super('the private key does not belong to the certificate');
+    this.name = 'KeyMismatchError';
+  }
+}
+
+/**
+ * Opens an entry for signing: { serial, certDer, chainDers, info, key, randomNum } — key a
+ * non-extractable CryptoKey, randomNum R from the key's randomNum attribute (null when the file
+ * has none). The decrypted PKCS#8 bytes are wiped before this returns.
+ */
+export async function openSigner(entry, password) {
+  const opened = await openEntry(entry, password);
+  let randomNum = null;
+  try {
+    randomNum = randomNumOf(opened.pkcs8);
+  } catch {
+    randomNum = null;
+  }
+  const key = await signingKey(opened.pkcs8);
+  if (!(await keyMatches(key, opened.certDer))) throw new KeyMismatchError();
+  return { serial: opened.info.serial, certDer: opened.certDer, chainDers: opened.chainDers, info: opened.info, key, randomNum };
 }
 
 /** Whether `privateKey` belongs to the certificate (a signature it makes verifies with the certificate's key). */
@@ -89,7 +118,12 @@ export async function keyMatches(privateKey, certDer) {
   const spki = cert.subjectPublicKeyInfo.toSchema().toBER(false);
   const ec = privateKey.algorithm.name === 'ECDSA';
   const alg = ec ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-  const pub = await crypto.subtle.importKey('spki', spki, alg, false, ['verify']);
+  let pub;
+  try {
+    pub = await crypto.subtle.importKey('spki', spki, alg, false, ['verify']);
+  } catch {
+    return false; // the certificate's key is of another type (RSA against ECDSA)
+  }
   const msg = crypto.getRandomValues(new Uint8Array(32));
   const params = ec ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
   const sig = await crypto.subtle.sign(params, privateKey, msg);
@@ -113,15 +147,22 @@ function ecdsaDer(raw) {
 }
 
 /**
- * The proof of possession: the certificate's key signs
- * "dojang proof of possession v1\n" + flow id + "\n" + nonce bytes (SHA-256).
+ * The message a certificate's key signs to prove it is held (dojang_pki::possession::message):
+ * "dojang proof of possession v1\n" + id (a flow, login challenge or registration) + "\n" +
+ * the nonce's bytes.
  */
-export async function signPossession(privateKey, flowId, nonceB64) {
-  const prefix = new TextEncoder().encode(`dojang proof of possession v1\n${flowId}\n`);
+export function possessionMessage(id, nonceB64) {
+  const prefix = new TextEncoder().encode(`dojang proof of possession v1\n${id}\n`);
   const nonce = base64Decode(nonceB64);
   const msg = new Uint8Array(prefix.length + nonce.length);
   msg.set(prefix);
   msg.set(nonce, prefix.length);
+  return msg;
+}
+
+/** The proof of possession, signed here with the certificate's key (SHA-256); base64. */
+export async function signPossession(privateKey, id, nonceB64) {
+  const msg = possessionMessage(id, nonceB64);
   const ec = privateKey.algorithm.name === 'ECDSA';
   const params = ec ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
   let sig = new Uint8Array(await crypto.subtle.sign(params, privateKey, msg));

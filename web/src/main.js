@@ -11,7 +11,9 @@ import { renderFlow } from './pages/flow.js';
 import { renderManage } from './pages/manage.js';
 import { renderSupport } from './pages/support.js';
 import { renderStaff } from './pages/staff.js';
-import { renderSoon } from './pages/soon.js';
+import { renderOtherCa } from './pages/other-ca.js';
+import { renderFinancial } from './pages/financial.js';
+import { renderLogin } from './pages/login.js';
 
 export const app = { info: null, products: null };
 
@@ -22,6 +24,7 @@ const NAV = [
   ['#/revoke', () => L('폐기', 'Revoke')],
   ['#/suspend', () => L('효력정지/회복', 'Suspend / resume')],
   ['#/manage', () => L('인증서 관리', 'My certificates')],
+  ['#/login', () => L('인증서 로그인', 'Certificate login')],
   ['#/other-ca', () => L('타기관 인증서 등록/해제', 'Other banks’ certificates')],
   ['#/financial', () => L('금융인증서', 'Financial certificate')],
   ['#/support', () => L('고객지원', 'Support')],
@@ -127,7 +130,8 @@ function draw() {
   }
   const { path, params } = route();
   for (const a of shell.nav.querySelectorAll('a')) {
-    const here = a.getAttribute('href') === `#/${path}` || (path === '' && a.getAttribute('href') === '#/');
+    const section = path.split('/')[0];
+    const here = a.getAttribute('href') === `#/${section}` || (path === '' && a.getAttribute('href') === '#/');
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -135,13 +139,24 @@ function draw() {
   replace(main);
   const ctx = { main, params, app, keep: keepState, openPhone: () => drawer.open() };
   keepState = false;
-  const flows = { issue: 'issue', reissue: 'reissue', renew: 'renew', revoke: 'revoke', suspend: 'suspend', resume: 'resume' };
+  const flows = {
+    issue: 'issue',
+    reissue: 'reissue',
+    renew: 'renew',
+    revoke: 'revoke',
+    suspend: 'suspend',
+    resume: 'resume',
+    'financial/issue': 'financial-issue',
+    'financial/reissue': 'financial-reissue',
+  };
   if (path === '') cleanup = renderHome(ctx);
   else if (flows[path]) cleanup = renderFlow(ctx, flows[path]);
   else if (path === 'manage') cleanup = renderManage(ctx);
   else if (path === 'support') cleanup = renderSupport(ctx);
   else if (path === 'staff') cleanup = renderStaff(ctx);
-  else if (path === 'other-ca' || path === 'financial') cleanup = renderSoon(ctx, path);
+  else if (path === 'login') cleanup = renderLogin(ctx);
+  else if (path === 'other-ca') cleanup = renderOtherCa(ctx);
+  else if (path === 'financial') cleanup = renderFinancial(ctx);
   else if (path === 'phone') {
     const screen = phoneScreen();
     add(main, h('h1', {}, L('휴대폰 시뮬레이터', 'Phone simulator')), h('p', {}, L('인증센터가 이 번호로 보낸 문자, ARS 전화 내용, 입금 알림을 보여 줍니다. 실제 은행에서는 고객의 휴대폰으로 전달됩니다.', 'The texts, ARS calls and deposit notices the center sent to this number. A real bank sends them to the customer’s phone.')), screen.root);

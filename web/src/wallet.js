@@ -1,10 +1,11 @@
 // What the customer holds in this browser: the certificates issued or loaded in this session
 // (public data only, in sessionStorage so that a reload keeps the list), and — for this page
-// load only, in memory — a non-extractable signing key for a certificate just issued, or the
-// still password-protected files the customer loaded.
+// load only, in memory — a non-extractable signing key for a certificate just issued (with its
+// R, for certificate login), or the still password-protected files the customer loaded.
 
 const KEY = 'dojang.wallet';
 const keys = new Map();
+const randoms = new Map();
 const files = new Map();
 
 function read() {
@@ -43,6 +44,8 @@ export function put(entry) {
 export function remove(serial) {
   write(read().filter((c) => c.serial !== serial));
   keys.delete(serial);
+  randoms.get(serial)?.fill(0);
+  randoms.delete(serial);
   files.delete(serial);
 }
 
@@ -53,6 +56,15 @@ export function setKey(serial, key) {
 
 export function key(serial) {
   return keys.get(serial) || null;
+}
+
+/** R (the VID's random value) of a certificate issued here, kept beside its key for login. */
+export function setRandom(serial, r) {
+  randoms.set(serial, r);
+}
+
+export function random(serial) {
+  return randoms.get(serial) || null;
 }
 
 /** The files a certificate was loaded from: { kind: 'npki', keyDer } or { kind: 'pfx', bytes }. */

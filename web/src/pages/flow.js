@@ -1,4 +1,5 @@
-// One flow of the certificate center (발급, 재발급, 갱신, 폐기, 효력정지, 효력회복) driven from
+// One flow of the certificate center (발급, 재발급, 갱신, 폐기, 효력정지, 효력회복, and the
+// financial certificate's 발급 and 재발급) driven from
 // the page: the server holds the state and names the next step; this module draws the step
 // indicator (e.g. 3/8 from the FlowView), the step's form (./steps.js), the errors in the
 // server's own words, and the result.
@@ -53,6 +54,22 @@ export const KINDS = {
     title: () => L('공동인증서 효력회복', 'Resume a joint certificate'),
     intro: () =>
       L('효력정지한 인증서를 다시 쓸 수 있게 합니다.', 'Makes a suspended certificate usable again.'),
+  },
+  'financial-issue': {
+    title: () => L('금융인증서 발급', 'Get a financial certificate'),
+    intro: () =>
+      L(
+        '약관 동의 → 본인 확인(인터넷뱅킹 ID·주민등록번호) → ARS 인증 → 출금계좌 및 계좌 비밀번호 → 보안카드 또는 OTP → SMS 인증 → 최종 확인 → 금융인증서 비밀번호(숫자 6자리) 등록 순서로 진행합니다. 금융인증서는 은행의 클라우드에 보관되어 저장할 파일이 없습니다.',
+        'Terms → identification (banking ID and RRN) → ARS call → withdrawal account and its password → security card or OTP → SMS → confirm → a six-digit PIN. The certificate is kept in the bank’s cloud: there are no files to save.',
+      ),
+  },
+  'financial-reissue': {
+    title: () => L('금융인증서 재발급', 'Reissue the financial certificate'),
+    intro: () =>
+      L(
+        '금융인증서 비밀번호를 잊었거나 5번 틀려 잠겼을 때, 또는 유효기간이 30일 이내로 남았을 때 다시 발급받습니다. 본인 확인을 다시 하고 새 비밀번호를 정하며, 지금 쓰는 금융인증서는 폐기됩니다.',
+        'When you forgot the PIN or it locked after five wrong tries, or it ends within 30 days. You are identified again and choose a new PIN; the current financial certificate is revoked.',
+      ),
   },
 };
 
@@ -164,7 +181,7 @@ export function renderFlow(ctx, kind) {
     }
     if (out.summary) fs.summary = out.summary;
     if (step === 'confirm' && out.csr_subject) fs.summary = out;
-    if (step === 'csr') fs.issued = out;
+    if (step === 'csr' || step === 'pin') fs.issued = out;
   }
 
   async function start(method) {
@@ -252,6 +269,14 @@ export function renderFlow(ctx, kind) {
       revoke: [['#/suspend', L('잠시 멈추려면: 효력정지', 'To pause it: suspend')]],
       suspend: [['#/resume', L('다시 쓰려면: 효력회복', 'To use it again: resume')]],
       resume: [['#/suspend', L('효력정지', 'Suspend')]],
+      'financial-issue': [
+        ['#/financial/reissue', L('비밀번호를 잊었거나 잠겼다면: 금융인증서 재발급', 'Forgot or locked the PIN? Reissue')],
+        ['#/financial', L('내 금융인증서 확인', 'My financial certificate')],
+      ],
+      'financial-reissue': [
+        ['#/financial/issue', L('처음 발급받는다면: 금융인증서 발급', 'First one? Issue')],
+        ['#/financial', L('내 금융인증서 확인', 'My financial certificate')],
+      ],
     }[kind];
     add(body, 
       intro,

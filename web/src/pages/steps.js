@@ -2,18 +2,19 @@
 // codes) go straight into the step's request and the fields are cleared after it is sent; the
 // page never shows them back.
 
-import { ApiError, get } from '../api.js';
+import { clientError, get } from '../api.js';
 import { add, field, h, replace, uid } from '../dom.js';
 import { L, lang, pick } from '../i18n.js';
 import { REASONS, date, dateTime, mmss, reasonText, secondsLeft, stateText, won, years } from '../format.js';
 import { checks as passwordChecks, passes as passwordPasses } from '../password-rule.js';
+import { pinChecks, pinPasses } from '../pin-rule.js';
+import { digitsOnly, rrnField } from '../fields.js';
 import { loadProducts } from './home.js';
 import { buildCsr, certificateSpki, generateKeyPair, parseCertificate, spkiOf } from '../crypto/csr.js';
-import { pemToDer } from '../crypto/bytes.js';
-import { WrongPasswordError } from '../crypto/keyfile.js';
-import { PfxPasswordError } from '../crypto/pfx.js';
+import { base64Decode, pemToDer } from '../crypto/bytes.js';
 import * as wallet from '../wallet.js';
-import { download, keyMatches, openEntry, readFiles, sealIssued, signPossession, signingKey } from '../certs.js';
+import { download, sealIssued, signPossession } from '../certs.js';
+import { certificatePicker } from '../cert-picker.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -42,22 +43,23 @@ function stepForm(c, { submitLabel, onSubmit, testid, secondary }) {
   return { form, actions, submit };
 }
 
-function digitsOnly(input) {
-  input.addEventListener('input', () => {
-    const d = input.value.replace(/\D+/g, '');
-    if (d !== input.value) input.value = d;
-  });
-  return input;
-}
-
-function clientError(ko, en) {
-  return new ApiError(400, { error: 'client_check', message_ko: ko, message_en: en });
-}
-
 function notice(c) {
   const who = c.fs.identity?.name;
   if (!who) return null;
   return h('p', { class: 'notice' }, L(`${who} 고객님, 본인 확인이 되었습니다.`, `Identified: ${who}.`));
+}
+
+/** A live checklist of a rule (✓/✗ per item), read out politely as it changes. */
+function ruleList(testid) {
+  const list = h('ul', { class: 'rules', 'data-testid': testid, 'aria-live': 'polite' });
+  const draw = (items) =>
+    replace(
+      list,
+      items.map((r) =>
+        h('li', { class: r.ok ? 'ok' : 'no', 'data-rule': r.id, 'data-ok': r.ok ? '1' : '0' }, h('span', { 'aria-hidden': 'true', class: 'mark' }, r.ok ? '✓' : '✗'), r.text, h('span', { class: 'sr-only' }, r.ok ? L(' (충족)', ' (met)') : L(' (미충족)', ' (not met)'))),
+      ),
+    );
+  return { list, draw };
 }
 
 function summaryRows(rows) {
@@ -125,15 +127,8 @@ function identify(c) {
   const person = h('input', { type: 'radio', name: kindName, id: `${kindName}-p`, value: 'person', checked: true });
   const business = h('input', { type: 'radio', name: kindName, id: `${kindName}-b`, value: 'business' });
   const bankingId = field({ label: L('인터넷뱅킹 ID', 'Internet banking ID'), name: 'banking_id', attrs: { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', 'data-testid': 'banking-id' } });
-  const rrnFront = digitsOnly(h('input', { id: uid('rrn1'), type: 'text', inputmode: 'numeric', maxlength: 6, autocomplete: 'off', 'aria-label': L('주민등록번호 앞 6자리', 'RRN, first 6 digits'), 'data-testid': 'rrn-front' }));
-  const rrnBack = digitsOnly(h('input', { id: uid('rrn2'), type: 'password', inputmode: 'numeric', maxlength: 7, autocomplete: 'off', 'aria-label': L('주민등록번호 뒤 7자리', 'RRN, last 7 digits'), 'data-testid': 'rrn-back' }));
-  const rrnBox = h(
-    'fieldset',
-    { class: 'field rrn' },
-    h('legend', {}, L('주민등록번호', 'Resident registration number')),
-    h('div', { class: 'split' }, rrnFront, h('span', { 'aria-hidden': 'true' }, '–'), rrnBack),
-    h('p', { class: 'hint' }, L('입력한 주민등록번호는 본인 확인에만 쓰이며 화면에 다시 표시되지 않습니다.', 'Used only to identify you; it is never shown again.')),
-  );
+  const rrn = rrnField();
+  const rrnBox = rrn.box;
   const bizNo = field({ label: L('사업자등록번호 (10자리)', 'Business registration number (10 digits)'), name: 'business_number', attrs: { inputmode: 'numeric', maxlength: 12, autocomplete: 'off' } });
   bizNo.wrap.hidden = true;
   const name = needs.name ? field({ label: L('이름 (실명)', 'Real name'), name: 'name', attrs: { autocomplete: 'name' } }) : null;
@@ -157,18 +152,21 @@ function identify(c) {
         input.business_number = bizNo.input.value.replace(/\D+/g, '');
         if (input.business_number.length !== 10) throw clientError('사업자등록번호 10자리를 입력해 주세요.', 'Enter the 10-digit business registration number.');
       } else {
-        if (rrnFront.value.length !== 6 || rrnBack.value.length !== 7) {
+        if (!rrn.complete()) {
           throw clientError('주민등록번호 13자리(앞 6자리, 뒤 7자리)를 입력해 주세요.', 'Enter all 13 digits of your resident registration number.');
         }
-        input.rrn = rrnFront.value + rrnBack.value;
+        input.rrn = rrn.value();
         if (name) input.name = name.input.value.trim();
+        // The birth date (YYMMDD) stays in this page's memory for the PIN rule of the
+        // financial certificate, and is forgotten when the flow ends.
+        if (c.fs.kind.startsWith('financial-')) c.fs.birth = rrn.front.value;
       }
       if (password) input.password = password.input.value;
       try {
         await c.send(input);
       } finally {
         // The secret parts are not kept in the page once sent.
-        rrnBack.value = '';
+        rrn.clearSecret();
         if (password) password.input.value = '';
       }
     },
@@ -292,127 +290,25 @@ function select(c) {
 // ---------------------------------------------------------------------------------------------
 // 인증서 확인 (proof of possession)
 
-/** Where the key can come from: keys held in memory, files loaded in this page, or new files. */
+/** 인증서 확인: the key from this page's memory, files loaded earlier, or files chosen now. */
 function possession(c) {
-  const name = uid('source');
-  const list = h('div', {});
-  const pwField = field({ label: L('인증서 암호', 'Certificate password'), type: 'password', name: 'cert-password', attrs: { autocomplete: 'current-password', 'data-testid': 'cert-password' } });
-  const fileId = uid('files');
-  const fileInput = h('input', { type: 'file', id: fileId, multiple: true, accept: '.zip,.der,.key,.pfx,.p12,.pem,.crt', 'data-testid': 'cert-files' });
-  const loaded = []; // PFX files loaded here: { id, label, entry }
-
-  function sources() {
-    const out = [];
-    for (const cert of wallet.certificates()) {
-      const who = [h('strong', {}, cert.holder || cert.subject), h('span', {}, L('일련번호 ', 'Serial '), h('code', {}, cert.serial))];
-      if (wallet.key(cert.serial)) out.push({ id: `mem:${cert.serial}`, serial: cert.serial, memory: true, label: [...who, h('span', {}, L('이 브라우저에서 발급한 인증서 (암호 입력 없이 사용)', 'Issued in this browser (no password needed)'))] });
-      else if (wallet.file(cert.serial)) out.push({ id: `file:${cert.serial}`, serial: cert.serial, entry: wallet.file(cert.serial), label: [...who, h('span', {}, L('불러온 인증서 파일', 'Loaded certificate files'))] });
-    }
-    return [...out, ...loaded];
-  }
-
-  function chosen() {
-    const v = list.querySelector(`input[name="${name}"]:checked`)?.value;
-    return sources().find((s) => s.id === v) || null;
-  }
-
-  function syncPassword() {
-    pwField.wrap.hidden = Boolean(chosen()?.memory);
-  }
-
-  function drawList() {
-    const all = sources();
-    const preferred = all.find((s) => s.serial && s.serial === c.fs.preselect) || all[0];
-    replace(
-      list,
-      all.length
-        ? all.map((s, i) => {
-            const id = `${name}-${i}`;
-            const input = h('input', { type: 'radio', name, id, value: s.id, checked: s === preferred });
-            input.addEventListener('change', syncPassword);
-            return h('div', { class: 'choice' }, input, h('label', { for: id }, h('span', { class: 'cert-label' }, s.label)));
-          })
-        : h('p', { class: 'hint' }, L('아래에서 인증서 파일을 불러와 주세요.', 'Load your certificate files below.')),
-    );
-    syncPassword();
-  }
-
-  fileInput.addEventListener('change', async () => {
-    c.ui.clearError();
-    try {
-      const entries = await readFiles(fileInput.files);
-      if (!entries.length) throw clientError('선택한 파일에서 인증서를 찾지 못했습니다. NPKI 인증서 묶음(zip), signCert.der와 signPri.key, 또는 PFX 파일을 선택해 주세요.', 'No certificate found in those files. Choose the NPKI zip, signCert.der with signPri.key, or a PFX file.');
-      for (const e of entries) {
-        if (e.kind === 'npki') {
-          wallet.put({ serial: e.info.serial, subject: e.info.subject, holder: e.info.holder, not_before: e.info.not_before, not_after: e.info.not_after, cert_b64: e.info.cert_b64, source: 'file' });
-          wallet.setFile(e.info.serial, e);
-          c.fs.preselect = e.info.serial;
-        } else {
-          loaded.push({ id: `pfx:${loaded.length}`, entry: e, label: [h('strong', {}, e.name), h('span', {}, L('PFX 파일 (인증서 암호로 엽니다)', 'PFX file (opened with its password)'))] });
-        }
-      }
-      drawList();
-    } catch (e) {
-      if (String(e?.message).startsWith('pair:')) {
-        c.ui.showError(clientError(`인증서 파일은 한 쌍이 필요합니다. ${e.message.slice(5)} 파일도 함께 선택해 주세요.`, `Both files of the pair are needed; also choose ${e.message.slice(5)}.`));
-      } else {
-        c.ui.showError(e instanceof ApiError ? e : clientError(`인증서 파일을 읽을 수 없습니다: ${e.message}`, `The files cannot be read: ${e.message}`));
-      }
-    }
-  });
-
+  const picker = certificatePicker({ preselect: c.fs.preselect, onLoaded: (err) => (err ? c.ui.showError(err) : c.ui.clearError()) });
   const { form, actions } = stepForm(c, {
     submitLabel: L('인증서 확인', 'Use this certificate'),
     testid: 'possession-submit',
     onSubmit: async () => {
-      const s = chosen();
-      if (!s) throw clientError('인증서를 선택하거나 인증서 파일을 불러와 주세요.', 'Choose a certificate or load its files.');
-      let key;
-      let serial = s.serial;
-      if (s.memory) {
-        key = wallet.key(s.serial);
-      } else {
-        const pw = pwField.input.value;
-        if (!pw) throw clientError('인증서 암호를 입력해 주세요.', 'Enter the certificate password.');
-        c.ui.busy(L('인증서를 여는 중…', 'Opening the certificate…'));
-        try {
-          const opened = await openEntry(s.entry, pw);
-          serial = opened.info.serial;
-          key = await signingKey(opened.pkcs8);
-          if (!(await keyMatches(key, opened.certDer))) {
-            throw clientError('인증서와 개인키가 서로 맞지 않습니다. 같은 폴더의 signCert.der와 signPri.key를 선택해 주세요.', 'The certificate and the key do not belong together.');
-          }
-          if (s.entry.kind === 'pfx') {
-            wallet.put({ serial, subject: opened.info.subject, holder: opened.info.holder, not_before: opened.info.not_before, not_after: opened.info.not_after, cert_b64: opened.info.cert_b64, source: 'file' });
-            wallet.setFile(serial, s.entry);
-          }
-        } catch (e) {
-          if (e instanceof WrongPasswordError || e instanceof PfxPasswordError) {
-            throw clientError('인증서 암호가 맞지 않습니다. 대소문자와 특수문자를 확인해 다시 입력해 주세요. 암호를 잊으셨다면 재발급을 받아 주세요.', 'The certificate password is wrong. Check upper and lower case and symbols; if you forgot it, reissue the certificate.');
-          }
-          throw e;
-        } finally {
-          pwField.input.value = '';
-          c.ui.busy(null);
-        }
+      c.ui.busy(L('인증서를 여는 중…', 'Opening the certificate…'));
+      let signer;
+      try {
+        signer = await picker.open();
+      } finally {
+        c.ui.busy(null);
       }
-      const signature = await signPossession(key, c.fs.view.id, c.fs.view.possession_nonce);
-      await c.send({ serial, signature });
+      const signature = await signPossession(signer.key, c.fs.view.id, c.fs.view.possession_nonce);
+      await c.send({ serial: signer.serial, signature });
     },
   });
-  add(form, 
-    h('fieldset', { class: 'choices' }, h('legend', {}, L('사용할 인증서', 'Certificate to use')), list),
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: fileId }, L('인증서 파일 불러오기', 'Load certificate files')),
-      fileInput,
-      h('p', { class: 'hint' }, L('인증서를 저장한 NPKI 묶음(zip), 같은 폴더의 signCert.der와 signPri.key 두 파일, 또는 PFX 파일을 선택하세요. 파일은 이 브라우저 안에서만 열리며 인증센터로 보내지 않습니다.', 'Choose the NPKI zip, the two files signCert.der and signPri.key, or a PFX. They are opened in this browser only; nothing is sent to the center.')),
-    ),
-    pwField.wrap,
-    actions,
-  );
-  drawList();
+  add(form, ...picker.root, actions);
   return section(
     'possession',
     L('인증서 확인', 'Your current certificate'),
@@ -636,7 +532,16 @@ function reason(c) {
 
 function summaryOf(c) {
   const s = c.fs.summary || {};
-  const kindText = { issue: L('신규 발급', 'New certificate'), reissue: L('재발급', 'Reissue'), renew: L('갱신', 'Renewal'), revoke: L('폐기', 'Revocation'), suspend: L('효력정지', 'Suspension'), resume: L('효력회복', 'Resumption') }[c.fs.kind];
+  const kindText = {
+    issue: L('신규 발급', 'New certificate'),
+    reissue: L('재발급', 'Reissue'),
+    renew: L('갱신', 'Renewal'),
+    revoke: L('폐기', 'Revocation'),
+    suspend: L('효력정지', 'Suspension'),
+    resume: L('효력회복', 'Resumption'),
+    'financial-issue': L('금융인증서 발급', 'Financial certificate'),
+    'financial-reissue': L('금융인증서 재발급', 'Financial certificate, reissued'),
+  }[c.fs.kind];
   const fee = s.fee_krw ?? c.fs.fee;
   const product = s.product_ko || c.fs.product?.name_ko || c.fs.target?.product;
   const validity = s.not_after ? L(`${date(s.not_after)}까지 (기존 인증서와 같음)`, `until ${date(s.not_after)} (as the old one)`) : s.validity_days ? years(s.validity_days) : null;
@@ -649,16 +554,17 @@ function summaryOf(c) {
     validity ? [L('유효기간', 'Validity'), validity] : null,
     serial ? [L('대상 인증서 일련번호', 'Certificate serial'), h('code', {}, serial)] : null,
     s.reason ? [L('사유', 'Reason'), reasonText(s.reason)] : null,
-    ['issue', 'reissue', 'renew'].includes(c.fs.kind) ? [L('수수료', 'Fee'), won(fee), 'summary-fee'] : null,
+    ['issue', 'reissue', 'renew', 'financial-issue', 'financial-reissue'].includes(c.fs.kind) ? [L('수수료', 'Fee'), won(fee), 'summary-fee'] : null,
     s.account || c.fs.account ? [L('출금계좌', 'Account'), s.account || c.fs.account] : null,
   ]);
 }
 
 function confirm(c) {
   const issuing = ['issue', 'reissue', 'renew'].includes(c.fs.kind);
+  const financial = c.fs.kind.startsWith('financial-');
   const cancel = h('button', { type: 'button', class: 'secondary', onclick: () => c.restart() }, L('취소', 'Cancel'));
   const { form, actions } = stepForm(c, {
-    submitLabel: issuing ? L('확인하고 인증서 저장으로', 'Confirm and continue') : { revoke: L('폐기하기', 'Revoke'), suspend: L('효력정지하기', 'Suspend'), resume: L('효력회복하기', 'Resume') }[c.fs.kind],
+    submitLabel: financial ? L('확인하고 비밀번호 등록으로', 'Confirm and set the PIN') : issuing ? L('확인하고 인증서 저장으로', 'Confirm and continue') : { revoke: L('폐기하기', 'Revoke'), suspend: L('효력정지하기', 'Suspend'), resume: L('효력회복하기', 'Resume') }[c.fs.kind],
     testid: 'confirm',
     secondary: cancel,
     onSubmit: async () => {
@@ -666,7 +572,12 @@ function confirm(c) {
     },
   });
   add(form, actions);
-  const warning = c.fs.kind === 'revoke' ? h('p', { class: 'warning' }, L('폐기한 인증서는 다시 사용할 수 없습니다.', 'A revoked certificate can never be used again.')) : null;
+  const warning =
+    c.fs.kind === 'revoke'
+      ? h('p', { class: 'warning' }, L('폐기한 인증서는 다시 사용할 수 없습니다.', 'A revoked certificate can never be used again.'))
+      : c.fs.kind === 'financial-reissue'
+        ? h('p', { class: 'warning' }, L('재발급하면 지금 쓰는 금융인증서는 폐기되고, 새 비밀번호로 새 금융인증서를 씁니다.', 'Reissuing revokes your current financial certificate; the new one uses the new PIN.'))
+        : null;
   return section('confirm', L('최종 확인', 'Confirm'), h('p', {}, L('입력하신 내용을 확인해 주세요.', 'Check the details.')), summaryOf(c), warning, form);
 }
 
@@ -698,15 +609,8 @@ function csr(c) {
   );
   const pw = field({ label: L('인증서 암호', 'Certificate password'), type: 'password', name: 'new-password', attrs: { autocomplete: 'new-password', maxlength: 30, 'data-testid': 'new-password' } });
   const pw2 = field({ label: L('인증서 암호 확인', 'Password again'), type: 'password', name: 'new-password-2', attrs: { autocomplete: 'new-password', maxlength: 30, 'data-testid': 'new-password-2' } });
-  const ruleList = h('ul', { class: 'rules', 'data-testid': 'password-rules', 'aria-live': 'polite' });
-  const drawRules = () => {
-    replace(
-      ruleList,
-      passwordChecks(pw.input.value, pw2.input.value).map((r) =>
-        h('li', { class: r.ok ? 'ok' : 'no', 'data-rule': r.id, 'data-ok': r.ok ? '1' : '0' }, h('span', { 'aria-hidden': 'true', class: 'mark' }, r.ok ? '✓' : '✗'), r.text, h('span', { class: 'sr-only' }, r.ok ? L(' (충족)', ' (met)') : L(' (미충족)', ' (not met)'))),
-      ),
-    );
-  };
+  const rules = ruleList('password-rules');
+  const drawRules = () => rules.draw(passwordChecks(pw.input.value, pw2.input.value));
   pw.input.addEventListener('input', drawRules);
   pw2.input.addEventListener('input', drawRules);
   drawRules();
@@ -746,6 +650,7 @@ function csr(c) {
           const sealed = await sealIssued({ keyPair, issued, password });
           wallet.put({ serial: sealed.info.serial, subject: issued.subject || sealed.info.subject, holder: sealed.info.holder, product: issued.product, not_before: issued.not_before, not_after: issued.not_after, cert_b64: sealed.info.cert_b64, source: 'issued' });
           wallet.setKey(sealed.info.serial, sealed.signingKey);
+          if (issued.random_num) wallet.setRandom(sealed.info.serial, base64Decode(issued.random_num));
           c.fs.saved = { zip: sealed.zip, pfx: sealed.pfx, info: sealed.info, storage: where };
         } catch (e) {
           c.fs.saveError = e?.message || String(e);
@@ -767,12 +672,69 @@ function csr(c) {
       h('p', { class: 'hint' }, L('인증서 암호는 은행도 알 수 없습니다. 잊어버리면 재발급을 받아야 합니다.', 'The bank cannot know this password; if you forget it you must reissue.')),
       pw.wrap,
       pw2.wrap,
-      ruleList,
+      rules.list,
     ),
     progress,
     actions,
   );
   return section('csr', L('인증서 저장', 'Save the certificate'), summaryOf(c), form);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 금융인증서 비밀번호 등록 (the center makes and keeps the key; the PIN unlocks it)
+
+function pin(c) {
+  const reissue = c.fs.kind === 'financial-reissue';
+  const p1 = field({ label: L('금융인증서 비밀번호 (숫자 6자리)', 'PIN (six digits)'), type: 'password', name: 'pin', attrs: { inputmode: 'numeric', maxlength: 6, autocomplete: 'new-password', 'data-testid': 'pin' } });
+  const p2 = field({ label: L('비밀번호 확인', 'PIN again'), type: 'password', name: 'pin-2', attrs: { inputmode: 'numeric', maxlength: 6, autocomplete: 'new-password', 'data-testid': 'pin-2' } });
+  digitsOnly(p1.input);
+  digitsOnly(p2.input);
+  const rules = ruleList('pin-rules');
+  const drawRules = () => rules.draw(pinChecks(p1.input.value, p2.input.value, c.fs.birth));
+  p1.input.addEventListener('input', drawRules);
+  p2.input.addEventListener('input', drawRules);
+  drawRules();
+  const autoId = uid('auto');
+  const auto = h('input', { type: 'checkbox', id: autoId, 'data-testid': 'auto-renew' });
+  const progress = h('p', { class: 'busy', role: 'status', hidden: true, 'data-testid': 'progress' });
+  const { form, actions } = stepForm(c, {
+    submitLabel: reissue ? L('금융인증서 재발급', 'Reissue the financial certificate') : L('금융인증서 발급', 'Issue the financial certificate'),
+    testid: 'pin-submit',
+    onSubmit: async () => {
+      const value = p1.input.value;
+      try {
+        if (!pinPasses(value, p2.input.value, c.fs.birth)) {
+          const broken = pinChecks(value, p2.input.value, c.fs.birth).find((r) => !r.ok);
+          // `why` is already in the page's language; each side adds its own ending.
+          throw clientError(`${broken.why} 다른 비밀번호를 정해 주세요.`, `${broken.why} Choose another PIN.`);
+        }
+        progress.textContent = L('금융인증서를 만드는 중… (키는 은행의 클라우드에서 만들어 보관합니다)', 'Making the financial certificate… (its key is made and kept in the bank’s cloud)');
+        progress.hidden = false;
+        await c.send({ pin: value, auto_renew: auto.checked });
+      } finally {
+        p1.input.value = '';
+        p2.input.value = '';
+        progress.hidden = true;
+        drawRules();
+      }
+    },
+  });
+  add(
+    form,
+    h(
+      'fieldset',
+      { class: 'field password' },
+      h('legend', {}, L('금융인증서 비밀번호 등록', 'Set the PIN')),
+      h('p', { class: 'hint' }, L('로그인이나 이체 때 입력할 숫자 6자리입니다. 은행도 알 수 없으며, 5번 연속 틀리면 잠겨 재발급을 받아야 합니다.', 'Six digits you type to log in or sign. The bank cannot know it; five wrong in a row lock it until you reissue.')),
+      p1.wrap,
+      p2.wrap,
+      rules.list,
+    ),
+    h('div', { class: 'field check' }, auto, h('label', { for: autoId }, L('자동 갱신: 만료 30일 전부터 자동으로 갱신합니다 (나중에 바꿀 수 있습니다)', 'Automatic renewal: renew by itself in the last 30 days (you can change this later)'))),
+    progress,
+    actions,
+  );
+  return section('pin', L('금융인증서 비밀번호 등록', 'Set the PIN'), summaryOf(c), form);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -798,6 +760,8 @@ export function renderStep(c) {
       return confirm(c);
     case 'csr':
       return csr(c);
+    case 'pin':
+      return pin(c);
     default:
       if (CHECK_TEXT[step]) return challenge(c, step);
       return section(step, pick(c.fs.view.next, 'title'), h('p', {}, L('이 단계는 이 화면에서 아직 지원하지 않습니다.', 'This step is not supported on this page yet.')));
@@ -830,7 +794,34 @@ function statusResult(fs) {
   );
 }
 
+function financialResult(fs) {
+  const out = fs.view.output || {};
+  fs.birth = null;
+  const title = fs.kind === 'financial-reissue' ? L('금융인증서 재발급이 완료되었습니다', 'Your financial certificate is reissued') : L('금융인증서 발급이 완료되었습니다', 'Your financial certificate is issued');
+  const superseded = Array.isArray(out.superseded) ? out.superseded : [];
+  return h(
+    'section',
+    { class: 'step result', 'data-step': 'result' },
+    h('h2', { 'data-testid': 'result-title' }, title),
+    summaryRows([
+      [L('일련번호', 'Serial'), h('code', { 'data-testid': 'result-serial' }, out.serial)],
+      [L('인증서 소유자', 'Subject'), h('code', {}, out.subject)],
+      [L('유효기간', 'Validity'), `${date(out.not_before)} ~ ${date(out.not_after)}`],
+      [L('자동 갱신', 'Automatic renewal'), out.auto_renew ? L('사용 (만료 30일 전부터)', 'On (in the last 30 days)') : L('사용 안 함', 'Off'), 'result-auto-renew'],
+      superseded.length ? [L('이전 금융인증서', 'Previous certificate'), L(`일련번호 ${superseded.join(', ')} — 폐기되었습니다`, `serial ${superseded.join(', ')} — revoked`)] : null,
+    ]),
+    h(
+      'div',
+      { class: 'panel notice' },
+      h('p', {}, L('금융인증서는 은행의 클라우드에 보관되므로 PC나 휴대폰에 저장할 파일이 없습니다. 로그인이나 전자서명을 할 때 금융인증서 비밀번호 6자리를 입력하세요.', 'The financial certificate is kept in the bank’s cloud: there are no files to save. Type your six-digit PIN to log in or sign.')),
+      h('p', {}, L('유효기간이 30일 이내로 남으면 안내해 드립니다. 비밀번호를 5번 연속 틀리면 잠기며, 금융인증서 재발급으로 다시 쓸 수 있습니다.', 'We remind you 30 days before it ends. Five wrong PINs in a row lock it; reissue it to use it again.')),
+    ),
+    h('p', {}, h('a', { class: 'button primary', href: '#/login?with=financial', 'data-testid': 'financial-login-link' }, L('금융인증서로 로그인', 'Log in with it')), ' ', h('a', { class: 'button', href: '#/financial' }, L('내 금융인증서', 'My financial certificate'))),
+  );
+}
+
 export function renderResult({ fs }) {
+  if (fs.kind.startsWith('financial-')) return financialResult(fs);
   if (!['issue', 'reissue', 'renew'].includes(fs.kind)) return statusResult(fs);
   const out = fs.view.output || {};
   const saved = fs.saved;

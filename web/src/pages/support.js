@@ -34,8 +34,11 @@ const FAQ = [
     '인증서 비밀번호는 은행도 알 수 없습니다. 인증서를 재발급받아 주세요.',
     'The bank cannot know your certificate password. Reissue the certificate.'],
   ['다른 은행에서 받은 인증서를 쓸 수 있나요?', 'Can I use a certificate from another bank?',
-    '네. 타기관 인증서 등록을 하면 새로 발급받지 않아도 됩니다. 이 기능은 준비 중입니다.',
-    'Yes, by registering it here — then you need no new one. This service is coming soon.'],
+    '네. 타기관 인증서 등록/해제 메뉴에서 인터넷뱅킹 ID와 주민등록번호, ARS 인증으로 본인 확인을 한 뒤 인증서를 등록하면 새로 발급받지 않아도 됩니다.',
+    'Yes: under Other banks’ certificates, identify yourself (banking ID, RRN, ARS call) and register it — then you need no new one.'],
+  ['금융인증서 비밀번호를 5번 틀렸어요.', 'I typed a wrong PIN five times.',
+    '금융인증서는 비밀번호를 5번 연속 틀리면 잠깁니다. 금융인증서 재발급에서 본인 확인을 다시 하고 새 비밀번호를 정하면 다시 쓸 수 있습니다 (이전 금융인증서는 폐기됩니다).',
+    'Five wrong PINs in a row lock the financial certificate. Reissue it (identity checks again, a new PIN) to use it again; the old one is revoked.'],
 ];
 
 const CATEGORIES = [

@@ -19,10 +19,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { ACCOUNT_PW, BANKING_PW, Center, DESKTOP, DOJANG, PHONE, STAFF_PW, cardAnswer, codeFromPhone, launch, newPage, ok, run, shots } from './support.mjs';
+import { CERT_PW, clickAndRedraw, clickForError, downloadTo, expectError, issue, step, unzipPair } from './journeys.mjs';
 
-const CERT_PW = 'Hong-gildong1!';
 const RENEWED_PW = 'Renewed#Pass-2';
 
 let center;
@@ -31,145 +30,6 @@ let hong; // issues through every step; renews later
 let kim; // revokes with the certificate files
 let lee; // locks the security card
 const files = {};
-
-async function step(page, name) {
-  await page.locator(`section.step[data-step="${name}"]`).waitFor({ timeout: 20_000 });
-}
-
-/** How many errors the flow page has shown so far. */
-async function errorCount(page) {
-  return Number((await page.getByTestId('error').getAttribute('data-seq')) || 0);
-}
-
-/** Clicks `locator` and waits for the next error message, which must match `pattern`. */
-async function clickForError(page, locator, pattern) {
-  const before = await errorCount(page);
-  await locator.click();
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="error"]')?.dataset.seq || 0) > n, before);
-  const text = await page.getByTestId('error').textContent();
-  assert.match(text, pattern);
-  return text;
-}
-
-async function expectError(page, pattern) {
-  const box = page.getByTestId('error');
-  await box.waitFor({ state: 'visible' });
-  const text = await box.textContent();
-  assert.match(text, pattern);
-  return text;
-}
-
-/** Clicks `locator` and waits until `element` (a handle) has been replaced by a redraw. */
-async function clickAndRedraw(page, locator, element) {
-  const handle = await element.elementHandle();
-  await locator.click();
-  await page.waitForFunction((el) => !el.isConnected, handle);
-}
-
-/**
- * Drives the issue flow for `cust` through every step. Options: product, password,
- * `screens` (take screenshots), `wrongArs` (type a wrong ARS code first), `stopAtCard`.
- */
-async function issue(page, cust, { product = 'personal-bank', password = CERT_PW, screens = false, wrongArs = false } = {}) {
-  const snap = async (name, focus = 'main h1') => {
-    if (screens) await shots(page, name, focus);
-  };
-  await page.goto(`${center.base}/#/issue`);
-  await page.getByTestId('start').click();
-  await step(page, 'terms');
-  await page.getByTestId('terms-all').check();
-  await snap('02-terms');
-  await page.getByTestId('submit').click();
-
-  await step(page, 'identify');
-  await page.getByTestId('banking-id').fill(cust.bankingId);
-  await page.getByTestId('rrn-front').fill(cust.rrn.slice(0, 6));
-  await page.getByTestId('rrn-back').fill(cust.rrn.slice(6));
-  await snap('03-identify');
-  await page.getByTestId('submit').click();
-
-  await step(page, 'product');
-  await page.getByTestId(`product-${product}`).check();
-  await snap('04-product');
-  await page.getByTestId('submit').click();
-
-  await step(page, 'check-ars');
-  assert.match(await page.getByTestId('step-count').textContent(), /4\/8/);
-  await page.getByTestId('challenge-start').click();
-  await page.getByTestId('prompt').waitFor();
-  if (wrongArs) {
-    await page.getByTestId('code').fill('000000');
-    const text = await clickForError(page, page.getByTestId('challenge-answer'), /ARS 승인번호가 일치하지 않습니다/);
-    assert.match(text, /남은 입력 횟수 2회/);
-    await snap('05-ars-wrong-code');
-  }
-  const { code } = await codeFromPhone(page, cust.phone);
-  if (screens) {
-    await page.getByTestId('phone-toggle').click();
-    await page.getByTestId('phone-messages').locator('li.message').first().waitFor();
-    await snap('05-ars-phone');
-    await page.getByTestId('phone-toggle').click();
-  }
-  await page.getByTestId('code').fill(code);
-  await page.getByTestId('challenge-answer').click();
-
-  await step(page, 'payment');
-  const feeText = await page.getByTestId('fee').textContent();
-  await page.getByTestId('account').fill(cust.account);
-  await page.getByTestId('account-password').fill(ACCOUNT_PW);
-  await snap('06-payment-fee', '[data-testid="fee"]');
-  await page.getByTestId('submit').click();
-
-  await step(page, 'check-second-factor');
-  await page.getByTestId('challenge-start').click();
-  const question = page.getByTestId('card-question');
-  await question.waitFor();
-  const a = cardAnswer(cust.card, Number(await question.getAttribute('data-first')), Number(await question.getAttribute('data-second')));
-  await page.getByTestId('card-first').fill(a.first);
-  await page.getByTestId('card-second').fill(a.second);
-  await snap('07-security-card', '[data-testid="prompt"]');
-  await page.getByTestId('challenge-answer').click();
-
-  await step(page, 'confirm');
-  await snap('08-confirm');
-  await page.getByTestId('confirm').click();
-
-  await step(page, 'csr');
-  // The password rule, shown live as the customer types.
-  await page.getByTestId('new-password').fill('abc');
-  const rules = page.getByTestId('password-rules');
-  assert.equal(await rules.locator('li[data-rule="length"]').getAttribute('data-ok'), '0');
-  assert.equal(await rules.locator('li[data-rule="digit"]').getAttribute('data-ok'), '0');
-  await page.getByTestId('new-password').fill(password);
-  await page.getByTestId('new-password-2').fill(password);
-  assert.equal(await rules.locator('li[data-ok="0"]').count(), 0, 'every rule is met');
-  await snap('09-storage-password', '[data-testid="password-rules"]');
-  await page.getByTestId('issue').click();
-  await page.locator('section[data-step="result"]').waitFor({ timeout: 60_000 });
-  await snap('10-result');
-  const serial = (await page.getByTestId('result-serial').textContent()).trim();
-  return { serial, feeText };
-}
-
-async function downloadTo(page, testid, path) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
-  await download.saveAs(path);
-  return path;
-}
-
-/** Extracts the zip's NPKI pair into `dir`; returns the folder holding signCert.der. */
-function unzipPair(zipPath, dir) {
-  const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
-  let folder = null;
-  for (const [name, data] of Object.entries(entries)) {
-    assert.match(name, /^NPKI\/dojang\/USER\/cn=[^/]+\/(signCert\.der|signPri\.key)$/, `zip entry ${name}`);
-    const path = join(dir, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, data);
-    if (name.endsWith('signCert.der')) folder = join(path, '..');
-  }
-  return folder;
-}
 
 /** The first hex-looking value of the randomNum attribute `openssl pkcs12 -info` prints. */
 function randomNumFromPfx(pfx, password, cwd) {
@@ -240,7 +100,7 @@ describe('the certificate center page in a browser', { timeout: 900_000 }, () =>
 
   it('lets a customer issue a joint certificate through every step, codes from the simulated phone', async () => {
     const page = await newPage(browser, DESKTOP);
-    const { serial, feeText } = await issue(page, hong, { product: 'personal-general', screens: true, wrongArs: true });
+    const { serial, feeText } = await issue(page, center, hong, { product: 'personal-general', screens: true, wrongArs: true });
     assert.match(feeText, /4,400원/, 'the fee is shown before it is charged');
     assert.match(await page.locator('section[data-step="result"]').textContent(), /4,400원 출금/);
     files.hongZip = await downloadTo(page, 'download-zip', center.path('hong.zip'));
@@ -351,7 +211,7 @@ describe('the certificate center page in a browser', { timeout: 900_000 }, () =>
 
   it('lets a customer revoke a certificate with its files and password; OCSP then says revoked', async () => {
     const page = await newPage(browser, DESKTOP);
-    const { serial } = await issue(page, kim, { product: 'personal-bank', password: CERT_PW });
+    const { serial } = await issue(page, center, kim, { product: 'personal-bank', password: CERT_PW });
     const zip = await downloadTo(page, 'download-zip', center.path('kim.zip'));
     const folder = unzipPair(zip, center.path('kim-unzipped'));
     const certPem = center.path('kim.pem');
@@ -485,7 +345,7 @@ describe('the certificate center page in a browser', { timeout: 900_000 }, () =>
   it('reissues a certificate (the old one revoked), then suspends and resumes it', async () => {
     const park = center.enrol(4, '박민수', 50_000);
     const page = await newPage(browser, PHONE);
-    const { serial: first } = await issue(page, park, { product: 'personal-bank' });
+    const { serial: first } = await issue(page, center, park, { product: 'personal-bank' });
     // 재발급: identify, pick the certificate, the same checks, a new key and password.
     await page.goto(`${center.base}/#/reissue`);
     await page.getByTestId('start').click();
@@ -574,7 +434,7 @@ describe('the certificate center page in a browser', { timeout: 900_000 }, () =>
   it('renews inside the window when the center’s clock is 710 days on', async () => {
     // A fresh certificate for 홍길동 (the first one was revoked by staff), saved as files.
     let page = await newPage(browser, DESKTOP);
-    const { serial: old } = await issue(page, hong, { product: 'personal-general', password: CERT_PW });
+    const { serial: old } = await issue(page, center, hong, { product: 'personal-general', password: CERT_PW });
     const zip = await downloadTo(page, 'download-zip', center.path('hong-2.zip'));
     await page.context().close();
 

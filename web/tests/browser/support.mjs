@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '../../..');
-export const DOJANG = process.env.DOJANG_BIN || join(ROOT, 'target/debug/dojang');
+export const DOJANG = process.env.DOJANG_BIN || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug/dojang');
 export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -51,16 +51,19 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A center in its own temporary directory; `start()` runs `dojang serve` on it. */
+/**
+ * A center in its own temporary directory; `start()` runs `dojang serve` on it. `config` is
+ * more TOML for its dojang.toml (another bank's CA names, `[[trusted_issuers]]`…).
+ */
 export class Center {
-  static async create() {
+  static async create({ config = '' } = {}) {
     const c = new Center();
     c.dir = mkdtempSync(join(tmpdir(), 'dojang-web-test-'));
     c.data = join(c.dir, 'data');
     mkdirSync(c.data);
     c.port = await freePort();
     c.base = `http://127.0.0.1:${c.port}`;
-    writeFileSync(join(c.data, 'dojang.toml'), `listen = "127.0.0.1:${c.port}"\n`);
+    writeFileSync(join(c.data, 'dojang.toml'), `listen = "127.0.0.1:${c.port}"\n${config}`);
     return c;
   }
 
@@ -150,6 +153,55 @@ export class Center {
   async json(path) {
     const r = await fetch(`${this.base}${path}`);
     return r.json();
+  }
+
+  /** The code in the newest message the center sent to `phone` (`dojang phone`). */
+  phoneCode(phone) {
+    const out = ok(DOJANG, ['phone', phone, '--last', '1', '--data', this.data]);
+    return [...out.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1].replace(/\D+/g, '')).find((d) => d) || null;
+  }
+
+  /**
+   * `dojang cert issue` — the customer's command-line client, not the page — for `cust`,
+   * answering its prompts as the customer would (codes off the phone, the security card),
+   * the certificate saved on the removable disk `usb`. Returns the client's transcript.
+   */
+  async cliIssue(cust, usb, password) {
+    mkdirSync(usb, { recursive: true });
+    const args = ['cert', 'issue', '--server', this.base, '--banking-id', cust.bankingId, '--product', 'personal-bank', '--accept-terms', '--yes', '--account', cust.account, '--location', `removable:${usb}`];
+    const env = { ...process.env, DOJANG_LANG: 'ko', DOJANG_RRN: cust.rrn, DOJANG_ACCOUNT_PASSWORD: ACCOUNT_PW, DOJANG_NEW_CERT_PASSWORD: password };
+    delete env.DOJANG_SERVER;
+    delete env.DOJANG_CLOCK_OFFSET;
+    const child = spawn(DOJANG, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let answered = 0;
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    const deadline = Date.now() + 120_000;
+    while (child.exitCode === null) {
+      const tail = out.slice(out.lastIndexOf('\n') + 1);
+      if (out.length > answered && (tail.endsWith(': ') || tail.endsWith('] '))) {
+        answered = out.length;
+        let answer = '';
+        const card = /보안카드\s*(\d+)번 코드의 (앞|뒤) 2자리/.exec(tail);
+        if (card) answer = card[2] === '앞' ? cust.card[Number(card[1]) - 1].slice(0, 2) : cust.card[Number(card[1]) - 1].slice(2);
+        else if (/ARS|SMS/.test(tail)) answer = this.phoneCode(cust.phone);
+        child.stdin.write(`${answer}\n`);
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`dojang cert issue did not finish:\n${out}`);
+      }
+      await sleep(50);
+    }
+    const status = await exited;
+    if (status !== 0) throw new Error(`dojang cert issue failed (${status}):\n${out}`);
+    return out;
   }
 }
 
