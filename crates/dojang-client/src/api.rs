@@ -171,6 +171,44 @@ impl Client {
         }
     }
 
+    /// `GET {base}{path}` with an optional bearer token, read as JSON (for the other APIs of
+    /// this crate, e.g. [`crate::transfer`]).
+    pub(crate) fn get_json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        path: &str,
+        bearer: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.agent.get(&url).set("Accept", "application/json");
+        if let Some(token) = bearer {
+            req = req.set("Authorization", &format!("Bearer {token}"));
+        }
+        self.read(what, self.outcome(req.call(), &url))
+    }
+
+    /// `POST {base}{path}` with a JSON body and an optional bearer token; the answer's JSON,
+    /// or `None` for an empty answer (204).
+    pub(crate) fn post_json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        path: &str,
+        body: &impl serde::Serialize,
+        bearer: Option<&str>,
+    ) -> Result<Option<T>, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let bytes = serde_json::to_vec(body).map_err(|e| self.unreadable(what, e.to_string()))?;
+        let mut req = self.agent.post(&url);
+        if let Some(token) = bearer {
+            req = req.set("Authorization", &format!("Bearer {token}"));
+        }
+        let resp = self.send(req, &url, &bytes)?;
+        if resp.status() == 204 {
+            return Ok(None);
+        }
+        self.read(what, Ok(resp)).map(Some)
+    }
+
     fn read<T: DeserializeOwned>(
         &self,
         what: &str,

@@ -40,6 +40,7 @@ pub mod input;
 pub mod keys;
 pub mod possession;
 pub mod save;
+pub mod transfer;
 pub mod view;
 
 pub use api::Client;

@@ -182,6 +182,10 @@ pub(crate) async fn housekeeping(center: Arc<Center>) {
         if let Err(e) = center.store.purge_cert_login(now - Duration::days(1)).await {
             tracing::error!(error = %e, "purging expired login challenges and sessions failed");
         }
+        // Certificate copies past their life lose their messages at once (인증서 복사).
+        if let Err(e) = center.store.purge_transfers(now).await {
+            tracing::error!(error = %e, "purging expired certificate copies failed");
+        }
         runs += 1;
     }
 }

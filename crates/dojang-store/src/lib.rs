@@ -21,6 +21,7 @@ mod rows;
 mod sim_id_cards;
 mod sqlite;
 mod staff;
+mod transfers;
 mod tx;
 
 pub use accounts::{Account, LedgerEntry, NewAccount};
@@ -43,4 +44,7 @@ pub use record::{
 pub use sim_id_cards::SimIdCard;
 pub use sqlite::Store;
 pub use staff::{NewStaff, StaffMember, StaffRole, StaffSession, UnknownRole};
+pub use transfers::{
+    NewOffer, NewTransfer, OfferRefused, TransferClash, TransferRecord, TransferState,
+};
 pub use tx::Tx;

@@ -11,7 +11,7 @@
 //! | `POST /api/v1/transfers/{id}/accept` | receiver | [`Accept`] → 204 |
 //! | `GET /api/v1/transfers/{id}/attempt` | sender (bearer attempt token) | → [`AttemptView`] |
 //! | `POST /api/v1/transfers/{id}/finish` | sender | → 204, the transfer is deleted |
-//! | `DELETE /api/v1/transfers/{id}` | receiver | → 204, cancelled and deleted |
+//! | `POST /api/v1/transfers/{id}/cancel` | receiver | → 204, cancelled and deleted |
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

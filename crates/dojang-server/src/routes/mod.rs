@@ -20,6 +20,7 @@ mod csc;
 mod flows;
 mod login;
 mod simulator;
+mod transfer;
 pub(crate) mod staff;
 pub(crate) mod verify;
 pub(crate) mod web;
@@ -51,6 +52,7 @@ pub fn router(center: Shared) -> Router {
         .merge(web::router())
         .merge(staff::router())
         .merge(login::router())
+        .merge(transfer::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn_with_state(center.clone(), web::guard))
@@ -103,6 +105,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(simulator::SimulatorApi::openapi());
     doc.merge(login::LoginApi::openapi());
     doc.merge(csc::CscApi::openapi());
+    doc.merge(transfer::TransferApi::openapi());
     doc.merge(web::WebApi::openapi());
     doc.merge(staff::StaffApi::openapi());
     add_security_schemes(&mut doc);
@@ -165,6 +168,15 @@ async fn root_crl(State(c): State<Shared>) -> Result<Response, ApiError> {
     crl(&c, CrlScope::Root).await
 }
 
+fn count_ocsp(outcome: dojang_status::Outcome) {
+    let label = match outcome {
+        dojang_status::Outcome::Answered => "answered",
+        dojang_status::Outcome::Malformed => "malformed",
+        dojang_status::Outcome::InternalError => "internal_error",
+    };
+    metrics::counter!("dojang_ocsp_responses_total", "outcome" => label).increment(1);
+}
+
 fn ocsp_response(der: Vec<u8>) -> Response {
     (
         [
@@ -187,21 +199,13 @@ async fn ocsp_post(State(c): State<Shared>, headers: HeaderMap, body: Bytes) -> 
     }
     let (der, outcome) = c.ocsp.respond(&body, c.now()).await;
     tracing::debug!(?outcome, "OCSP POST");
+    count_ocsp(outcome);
     ocsp_response(der)
 }
 
 /// RFC 6960 Appendix A.1 / RFC 5019 §5: GET `{url}/{url-encoding of base-64 of DER}`.
 async fn ocsp_get(State(c): State<Shared>, Path(request): Path<String>) -> Response {
     // The path extractor has already percent-decoded; some clients leave `+`, `/` and `=`
-fn count_ocsp(outcome: dojang_status::Outcome) {
-    let label = match outcome {
-        dojang_status::Outcome::Answered => "answered",
-        dojang_status::Outcome::Malformed => "malformed",
-        dojang_status::Outcome::InternalError => "internal_error",
-    };
-    metrics::counter!("dojang_ocsp_responses_total", "outcome" => label).increment(1);
-}
-
     // raw, others encode them; both arrive here as base64 text.
     let text: String = request.chars().filter(|ch| !ch.is_whitespace()).collect();
     let der = base64::engine::general_purpose::STANDARD
@@ -210,6 +214,7 @@ fn count_ocsp(outcome: dojang_status::Outcome) {
         .unwrap_or_default();
     let (der, outcome) = c.ocsp.respond(&der, c.now()).await;
     tracing::debug!(?outcome, "OCSP GET");
+    count_ocsp(outcome);
     ocsp_response(der)
 }
 
@@ -224,7 +229,6 @@ async fn products(State(c): State<Shared>) -> Json<serde_json::Value> {
                 "id": p.id,
                 "name_ko": p.name_ko,
                 "name_en": p.name_en,
-    count_ocsp(outcome);
                 "holder": p.holder,
                 "key_location": p.key_location,
                 "fee_krw": p.fee_krw,
@@ -239,7 +243,6 @@ async fn products(State(c): State<Shared>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "products": list }))
 }
 
-    count_ocsp(outcome);
 async fn certificate(
     State(c): State<Shared>,
     Path(serial): Path<String>,

@@ -56,6 +56,9 @@ pub enum CertCommand {
     Register(super::register::RegisterArgs),
     /// Remove a registered certificate of another institution (타기관 인증서 해제).
     Unregister(super::register::UnregisterArgs),
+    /// Copy or move a certificate to another device through the center (인증서 복사 / 이동):
+    /// `receive` on the new device shows a one-time number, `send` on this one takes it.
+    Copy(super::copy::CopyArgs),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -182,6 +185,7 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
         CertCommand::Register(a) => super::register::register(a),
         CertCommand::Unregister(a) => super::register::unregister(a),
         CertCommand::Financial(a) => super::financial::run(a),
+        CertCommand::Copy(a) => super::copy::run(a),
     }
 }
 

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod bench;
 pub mod ca;
 pub mod cert;
+pub mod copy;
 mod common;
 pub mod financial;
 pub mod flow;
