@@ -116,8 +116,21 @@ impl OcspResponder {
             .spawn()
             .context("starting `openssl ocsp`")?;
         let responder = OcspResponder { child, url: format!("http://127.0.0.1:{port}/") };
-        crate::server::wait_for_port(port, std::time::Duration::from_secs(20))
-            .context("openssl ocsp did not start listening")?;
+        // Not a probing connection: a single responder process would sit on it. It says when
+        // it listens (`ACCEPT [::]:PORT`).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let log = dir.join("openssl-ocsp.log");
+        while !std::fs::read_to_string(&log).unwrap_or_default().contains("ACCEPT") {
+            if std::time::Instant::now() > deadline {
+                bail!(
+                    "openssl ocsp did not start listening: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // With -multi the workers start accepting a moment after the parent says so.
+        std::thread::sleep(std::time::Duration::from_millis(300));
         Ok(responder)
     }
 }

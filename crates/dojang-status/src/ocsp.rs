@@ -2,7 +2,8 @@
 //! cannot be read gets a `malformedRequest` answer, a store failure `internalError`; nothing
 //! here panics or leaves the caller without a proper OCSP response.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use der::asn1::{Null, OctetString};
 use der::{Decode, Encode};
@@ -12,7 +13,7 @@ use dojang_profile::time::to_generalized;
 use dojang_store::{StatusOf, Store};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 use x509_cert::ext::pkix::crl::CrlReason;
 use x509_cert::ext::Extension;
 use x509_ocsp::{
@@ -26,6 +27,19 @@ use crate::StatusError;
 const MAX_REQUESTS: usize = 64;
 /// RFC 8954: a nonce is 1 to 32 octets. We echo up to 128 for older clients and refuse more.
 const MAX_NONCE: usize = 128;
+/// How long a signed answer to a request without a nonce may be handed out again while the
+/// status it states is still the store's. RFC 5019 §2.2 lets a responder answer from responses
+/// produced earlier; relying parties here accept a thisUpdate up to an hour old.
+const REUSE: Duration = Duration::seconds(60);
+/// At most this many answers kept for reuse (one per distinct request); then they all go.
+const MAX_KEPT: usize = 16_384;
+
+/// A signed answer and the statuses it states, in the order asked.
+struct Kept {
+    statuses: Vec<CertStatus>,
+    produced: OffsetDateTime,
+    der: Vec<u8>,
+}
 
 /// How the issuing CA is identified in a CertID, per hash algorithm.
 struct IssuerHashes {
@@ -41,6 +55,9 @@ pub struct Responder {
     store: Store,
     issuer: IssuerHashes,
     key_hash: [u8; 20],
+    /// Answers to nonce-less requests by the request's bytes: an RSA signature is not spent
+    /// again on the same question while the answer would be the same.
+    kept: Mutex<HashMap<Vec<u8>, Kept>>,
 }
 
 /// What became of one request, for logs and metrics.
@@ -69,7 +86,7 @@ impl Responder {
             sha256_key: Sha256::digest(key).into(),
         };
         let key_hash = ca.ocsp_responder_key_hash();
-        Ok(Responder { ca, store, issuer, key_hash })
+        Ok(Responder { ca, store, issuer, key_hash, kept: Mutex::default() })
     }
 
     fn is_our_issuer(&self, id: &CertId) -> bool {
@@ -128,7 +145,7 @@ impl Responder {
         if nonce.as_ref().is_some_and(|n| n.extn_value.as_bytes().len() > MAX_NONCE + 4) {
             return (unsuccessful(OcspResponseStatus::MalformedRequest), Outcome::Malformed);
         }
-        match self.answer(&req, nonce, now).await {
+        match self.answer(request, &req, nonce, now).await {
             Ok(der) => (der, Outcome::Answered),
             Err(e) => {
                 tracing::error!(error = %e, "OCSP answer failed");
@@ -137,18 +154,31 @@ impl Responder {
         }
     }
 
+    /// The statuses are read from the store on every call, so that a revocation committed by
+    /// any process is in the very next answer; only the signature over them may be reused.
     async fn answer(
         &self,
+        request: &[u8],
         req: &OcspRequest,
         nonce: Option<Extension>,
         now: OffsetDateTime,
     ) -> Result<Vec<u8>, StatusError> {
-        let produced = OcspGeneralizedTime(to_generalized(now)?);
-        let mut responses = Vec::with_capacity(req.tbs_request.request_list.len());
+        let mut statuses = Vec::with_capacity(req.tbs_request.request_list.len());
         for r in &req.tbs_request.request_list {
+            statuses.push(self.status_of(&r.req_cert, now).await?);
+        }
+        let reusable = nonce.is_none();
+        if reusable {
+            if let Some(der) = self.kept_answer(request, &statuses, now) {
+                return Ok(der);
+            }
+        }
+        let produced = OcspGeneralizedTime(to_generalized(now)?);
+        let mut responses = Vec::with_capacity(statuses.len());
+        for (r, cert_status) in req.tbs_request.request_list.iter().zip(statuses.iter().cloned()) {
             responses.push(SingleResponse {
                 cert_id: r.req_cert.clone(),
-                cert_status: self.status_of(&r.req_cert, now).await?,
+                cert_status,
                 this_update: produced,
                 // No nextUpdate: status is read live, so newer information is always at hand
                 // (RFC 6960 §4.2.2.1) and a cache must not hide a revocation.
@@ -171,7 +201,33 @@ impl Responder {
                 response: OctetString::new(basic.to_der()?)?,
             }),
         };
-        Ok(resp.to_der()?)
+        let der = resp.to_der()?;
+        if reusable {
+            self.keep(request, statuses, now, &der);
+        }
+        Ok(der)
+    }
+
+    /// The answer kept for `request` if it states `statuses` and is recent enough.
+    fn kept_answer(
+        &self,
+        request: &[u8],
+        statuses: &[CertStatus],
+        now: OffsetDateTime,
+    ) -> Option<Vec<u8>> {
+        let kept = self.kept.lock().ok()?;
+        let k = kept.get(request)?;
+        let fresh = k.produced <= now && now - k.produced < REUSE;
+        (fresh && k.statuses == statuses).then(|| k.der.clone())
+    }
+
+    fn keep(&self, request: &[u8], statuses: Vec<CertStatus>, now: OffsetDateTime, der: &[u8]) {
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.len() >= MAX_KEPT {
+                kept.clear();
+            }
+            kept.insert(request.to_vec(), Kept { statuses, produced: now, der: der.to_vec() });
+        }
     }
 }
 

@@ -1,0 +1,129 @@
+//! The responder signs an answer to a nonce-less request once and hands it out again — but
+//! only while the store still says the same and for a minute at most: a revocation is in the
+//! very next answer, and a request with a nonce always gets a fresh signature.
+
+use std::sync::Arc;
+
+use der::asn1::OctetString;
+use der::{Decode, Encode};
+use dojang_ca::{CaNames, CertificateAuthority, Passphrase};
+use dojang_pki::{KeyType, RevocationReason, Serial};
+use dojang_profile::PublicationUrls;
+use dojang_status::Responder;
+use dojang_store::{NewCertificate, Store};
+use sha1::{Digest, Sha1};
+use spki::AlgorithmIdentifierOwned;
+use time::{Duration, OffsetDateTime};
+use x509_cert::ext::Extension;
+use x509_ocsp::{
+    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, Request, TbsRequest, Version,
+};
+
+fn request(ca: &CertificateAuthority, serial: &Serial, nonce: Option<&[u8]>) -> Vec<u8> {
+    let issuer = ca.issuing_certificate();
+    let name = issuer.tbs_certificate.subject.to_der().expect("name");
+    let key = issuer.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+    let cert_id = CertId {
+        hash_algorithm: AlgorithmIdentifierOwned {
+            oid: const_oid::db::rfc5912::ID_SHA_1,
+            parameters: Some(der::asn1::Null.into()),
+        },
+        issuer_name_hash: OctetString::new(Sha1::digest(&name).to_vec()).expect("hash"),
+        issuer_key_hash: OctetString::new(Sha1::digest(key).to_vec()).expect("hash"),
+        serial_number: serial.to_x509(),
+    };
+    let request_extensions = nonce.map(|n| {
+        vec![Extension {
+            extn_id: dojang_pki::oid::OCSP_NONCE,
+            critical: false,
+            extn_value: OctetString::new(
+                OctetString::new(n).expect("nonce").to_der().expect("der"),
+            )
+            .expect("nonce"),
+        }]
+    });
+    OcspRequest {
+        tbs_request: TbsRequest {
+            version: Version::V1,
+            requestor_name: None,
+            request_list: vec![Request { req_cert: cert_id, single_request_extensions: None }],
+            request_extensions,
+        },
+        optional_signature: None,
+    }
+    .to_der()
+    .expect("request")
+}
+
+fn status(der: &[u8]) -> CertStatus {
+    let resp = OcspResponse::from_der(der).expect("response");
+    let bytes = resp.response_bytes.expect("successful");
+    let basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).expect("basic");
+    basic.tbs_response_data.responses[0].cert_status.clone()
+}
+
+#[tokio::test]
+async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+    let names = CaNames {
+        organization: "dojang".into(),
+        root_cn: "Reuse Root".into(),
+        issuing_cn: "Reuse CA".into(),
+        key_type: KeyType::EcdsaP256,
+    };
+    let passphrase = Passphrase::new("reuse-test-passphrase".into());
+    let urls = PublicationUrls::new("http://127.0.0.1:1");
+    let ca = Arc::new(
+        CertificateAuthority::open_or_create(
+            &dir.path().join("ca"),
+            &passphrase,
+            &names,
+            &urls,
+            now,
+        )
+        .expect("CA")
+        .ca,
+    );
+    let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("store");
+    let serial: Serial = "0A1B2C".parse().expect("serial");
+    store
+        .insert_certificate(&NewCertificate {
+            serial: serial.clone(),
+            product: "personal-bank".into(),
+            subject: "cn=홍길동()0011234567890123".into(),
+            not_before: now,
+            not_after: now + Duration::days(730),
+            issued_at: now,
+            der: vec![0x30, 0x00],
+            customer_id: None,
+        })
+        .await
+        .expect("insert");
+    let responder = Responder::new(ca.clone(), store.clone()).expect("responder");
+    let plain = request(&ca, &serial, None);
+
+    // The same question twice: the same signed bytes (ECDSA signatures differ every time).
+    let (first, _) = responder.respond(&plain, now).await;
+    let (second, _) = responder.respond(&plain, now + Duration::seconds(5)).await;
+    assert_eq!(first, second);
+    assert!(matches!(status(&first), CertStatus::Good(_)));
+
+    // With a nonce: signed anew every time.
+    let noncy = request(&ca, &serial, Some(&[7u8; 16]));
+    let (a, _) = responder.respond(&noncy, now).await;
+    let (b, _) = responder.respond(&noncy, now).await;
+    assert_ne!(a, b);
+
+    // A revocation, from any process: the very next answer says so.
+    store.revoke(&serial, RevocationReason::KeyCompromise, now).await.expect("revoke");
+    let (after, _) = responder.respond(&plain, now + Duration::seconds(6)).await;
+    assert!(matches!(status(&after), CertStatus::Revoked(_)), "{:?}", status(&after));
+
+    // Past a minute the answer is signed again, even with nothing changed.
+    let (kept, _) = responder.respond(&plain, now + Duration::seconds(7)).await;
+    assert_eq!(kept, after);
+    let (later, _) = responder.respond(&plain, now + Duration::seconds(70)).await;
+    assert_ne!(later, after);
+    assert!(matches!(status(&later), CertStatus::Revoked(_)));
+}

@@ -1,0 +1,56 @@
+//! `dojang bench --quick` with tiny sizes: every phase runs once (OpenSSL references, issuance
+//! in-process and over HTTP, login, OCSP against `openssl ocsp`, the store at size) and the
+//! table, the JSON and the PNG chart are written. No figure is judged: benchmarks are not
+//! tests.
+
+mod support;
+
+use support::{ok, DOJANG};
+
+#[test]
+fn a_quick_bench_writes_its_table_and_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("results");
+    let printed = ok(
+        DOJANG,
+        &[
+            "bench",
+            "--quick",
+            "--seconds",
+            "0.5",
+            "--openssl-seconds",
+            "1",
+            "--certificates",
+            "300",
+            "--revoked",
+            "30",
+            "--clients",
+            "2",
+            "--connections",
+            "2",
+            "--out",
+            &out.display().to_string(),
+        ],
+        dir.path(),
+    );
+    let table = std::fs::read_to_string(out.join("bench.txt")).expect("bench.txt");
+    for row in
+        ["[issuance]", "[login]", "[ocsp]", "[scale]", "openssl speed rsa2048", "openssl ocsp"]
+    {
+        assert!(table.contains(row), "no {row:?} in the table:\n{table}");
+    }
+    assert!(
+        table.contains(
+            "a revocation committed by another process was in the very next OCSP answer: yes"
+        ),
+        "{table}"
+    );
+    assert!(printed.contains("bench.png"), "{printed}");
+    let png = std::fs::read(out.join("bench.png")).expect("bench.png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("bench.json")).expect("bench.json"))
+            .expect("JSON");
+    assert!(json["rows"].as_array().is_some_and(|r| r.len() >= 10), "{json}");
+    assert!(!out.join("work").exists(), "the work directory is left behind");
+}
