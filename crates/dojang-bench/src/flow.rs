@@ -86,6 +86,11 @@ impl Session {
 
     /// Runs one whole issue flow; returns the certificate once it is stored at the center.
     pub fn issue(&mut self) -> anyhow::Result<Held> {
+        self.issue_product(PRODUCT)
+    }
+
+    /// [`issue`](Self::issue) for another product (a paid one charges the account).
+    pub fn issue_product(&mut self, product: &str) -> anyhow::Result<Held> {
         let mut v = self.client.start(FlowKind::Issue, None)?;
         let accepted: Vec<String> = v.terms().into_iter().map(|t| t.id).collect();
         let mut subject: Option<String> = None;
@@ -108,7 +113,7 @@ impl Session {
                     },
                 )?,
                 Step::Product => {
-                    self.client.step(&id, &step, Input::Product { product: PRODUCT })?
+                    self.client.step(&id, &step, Input::Product { product })?
                 }
                 Step::CheckArs | Step::CheckSms => {
                     self.client.step(&id, &step, Input::Start)?;
