@@ -38,3 +38,38 @@ export function rrnField() {
     },
   };
 }
+
+/**
+ * A form that runs `run(say)` when submitted, one run at a time: the submit button is disabled
+ * meanwhile, `say(text)` shows progress in a status line, and a failure goes to `onError`.
+ * `onStart` runs before each try (to clear an earlier error), `always(submit)` after it (to
+ * empty secret fields, or keep the button disabled). Returns { form, submit }.
+ */
+export function busyForm({ testid, submitLabel, submitTestid, fields, secondary = [], onStart = () => {}, run, onError, always = () => {} }) {
+  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': submitTestid }, submitLabel);
+  const status = h('p', { class: 'busy', role: 'status', hidden: true });
+  const form = h('form', { class: 'form', novalidate: true, 'data-testid': testid }, ...fields, status, h('div', { class: 'actions' }, submit, ...secondary));
+  const say = (text) => {
+    status.textContent = text || '';
+    status.hidden = !text;
+  };
+  let running = false;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (running || submit.disabled) return;
+    running = true;
+    submit.disabled = true;
+    onStart();
+    try {
+      await run(say);
+    } catch (err) {
+      await onError(err);
+    } finally {
+      say(null);
+      running = false;
+      submit.disabled = false;
+      always(submit);
+    }
+  });
+  return { form, submit };
+}

@@ -5,6 +5,7 @@
 
 import { clientError } from '../api.js';
 import { add, field, h, replace, uid } from '../dom.js';
+import { busyForm } from '../fields.js';
 import { L } from '../i18n.js';
 import { date, daysLeft, stateText, years } from '../format.js';
 import { alertBox } from '../alert.js';
@@ -30,14 +31,17 @@ export async function cloudSignOut() {
 export function cloudSignInForm({ alert, onDone, submitLabel, testid = 'cloud-signin' }) {
   const id = field({ label: L('인터넷뱅킹 ID', 'Internet banking ID'), name: 'banking_id', attrs: { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', 'data-testid': `${testid}-id` } });
   const pw = field({ label: L('인터넷뱅킹 비밀번호', 'Internet banking password'), type: 'password', name: 'banking_password', attrs: { autocomplete: 'current-password', 'data-testid': `${testid}-password` } });
-  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': `${testid}-submit` }, submitLabel || L('금융인증서 불러오기', 'Find my financial certificate'));
-  const form = h('form', { class: 'form', novalidate: true, 'data-testid': testid }, id.wrap, pw.wrap, h('div', { class: 'actions' }, submit));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (submit.disabled) return;
-    alert.clear();
-    submit.disabled = true;
-    try {
+  return busyForm({
+    testid,
+    submitLabel: submitLabel || L('금융인증서 불러오기', 'Find my financial certificate'),
+    submitTestid: `${testid}-submit`,
+    fields: [id.wrap, pw.wrap],
+    onStart: () => alert.clear(),
+    always: () => {
+      pw.input.value = '';
+    },
+    onError: (err) => alert.show(err, { actions: err?.status === 423 ? [['#/support', L('고객지원', 'Support')]] : [] }),
+    run: async () => {
       const bankingId = id.input.value.trim();
       if (!bankingId || !pw.input.value) throw clientError('인터넷뱅킹 ID와 비밀번호를 입력해 주세요.', 'Enter your internet banking ID and password.');
       const session = await CloudSession.login(bankingId, pw.input.value);
@@ -45,16 +49,8 @@ export function cloudSignInForm({ alert, onDone, submitLabel, testid = 'cloud-si
       const info = ids.length ? await session.info(ids[0]) : null;
       Object.assign(cloud, { session, credentialId: ids[0] || null, info, bankingId });
       onDone();
-    } catch (err) {
-      alert.show(err, {
-        actions: err?.code === 'authentication_error' || err?.status === 423 ? [['#/support', L('고객지원', 'Support')]] : [],
-      });
-    } finally {
-      pw.input.value = '';
-      submit.disabled = false;
-    }
-  });
-  return form;
+    },
+  }).form;
 }
 
 /** The customer's financial certificate as a card (status, days left, PIN lock). */
@@ -105,8 +101,12 @@ function autoRenewSwitch(alert, redraw) {
     } catch (e) {
       box.checked = !want;
       box.disabled = false;
-      alert.show(e, e?.code === 'invalid_token' ? { actions: [['#/financial', L('다시 로그인', 'Sign in again')]] } : {});
-      if (e?.code === 'invalid_token') Object.assign(cloud, { session: null });
+      if (e?.code === 'invalid_token') {
+        // The cloud session ended (30 minutes): sign in again.
+        await cloudSignOut();
+        redraw();
+      }
+      alert.show(e);
     }
   });
   return h(

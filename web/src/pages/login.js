@@ -17,7 +17,7 @@ import { add, field, h, replace } from '../dom.js';
 import { L } from '../i18n.js';
 import { dateTime } from '../format.js';
 import { alertBox } from '../alert.js';
-import { digitsOnly } from '../fields.js';
+import { busyForm, digitsOnly } from '../fields.js';
 import { base64Encode } from '../crypto/bytes.js';
 import { possessionMessage, signPossession } from '../certs.js';
 import { certificatePicker } from '../cert-picker.js';
@@ -108,19 +108,17 @@ function sessionPanel(redraw) {
 function jointForm(alert, done) {
   const picker = certificatePicker({ onLoaded: (err) => (err ? alert.show(err) : alert.clear()) });
   const bankingId = field({ label: L('인터넷뱅킹 ID (선택)', 'Internet banking ID (optional)'), name: 'banking_id', hint: L('입력하면 그 ID의 고객 인증서인지도 확인합니다.', 'If given, the certificate must be this customer’s.'), attrs: { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', 'data-testid': 'login-banking-id' } });
-  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, L('인증서로 로그인', 'Log in'));
-  const busy = h('p', { class: 'busy', role: 'status', hidden: true });
-  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'joint-login' }, ...picker.root, bankingId.wrap, busy, h('div', { class: 'actions' }, submit));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (submit.disabled) return;
-    alert.clear();
-    submit.disabled = true;
-    busy.hidden = false;
-    busy.textContent = L('인증서를 여는 중…', 'Opening the certificate…');
-    try {
+  return busyForm({
+    testid: 'joint-login',
+    submitLabel: L('인증서로 로그인', 'Log in'),
+    submitTestid: 'login-submit',
+    fields: [...picker.root, bankingId.wrap],
+    onStart: () => alert.clear(),
+    onError: (err) => showRefusal(alert, err),
+    run: async (say) => {
+      say(L('인증서를 여는 중…', 'Opening the certificate…'));
       const signer = await picker.open();
-      busy.textContent = L('인증센터에서 확인하는 중…', 'The center is checking…');
+      say(L('인증센터에서 확인하는 중…', 'The center is checking…'));
       const challenge = await post('/api/v1/login/challenge', {});
       const signature = await signPossession(signer.key, challenge.challenge_id, challenge.nonce);
       const body = { challenge_id: challenge.challenge_id, certificate: base64Encode(signer.certDer), chain: signer.chainDers.map(base64Encode), signature };
@@ -128,14 +126,8 @@ function jointForm(alert, done) {
       if (bankingId.input.value.trim()) body.banking_id = bankingId.input.value.trim();
       await finishLogin(body);
       done();
-    } catch (err) {
-      showRefusal(alert, err);
-    } finally {
-      busy.hidden = true;
-      submit.disabled = false;
-    }
-  });
-  return form;
+    },
+  }).form;
 }
 
 /** 금융인증서: sign in to the cloud signer, then the PIN. */
@@ -153,23 +145,35 @@ function financialForm(alert, done, redraw) {
   }
   const pin = field({ label: L('금융인증서 비밀번호 (숫자 6자리)', 'PIN (six digits)'), type: 'password', name: 'pin', attrs: { inputmode: 'numeric', maxlength: 6, autocomplete: 'off', 'data-testid': 'login-pin' } });
   digitsOnly(pin.input);
-  const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'financial-login-submit' }, L('금융인증서로 로그인', 'Log in'));
   const other = h('button', { type: 'button', class: 'link' }, L('다른 ID로 불러오기', 'Use another ID'));
   other.addEventListener('click', async () => {
     await cloudSignOut();
     redraw();
   });
-  const busy = h('p', { class: 'busy', role: 'status', hidden: true });
-  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'financial-login' }, credentialCard(cloud.info), pin.wrap, busy, h('div', { class: 'actions' }, submit, other));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (submit.disabled) return;
-    alert.clear();
-    submit.disabled = true;
-    busy.hidden = false;
-    busy.textContent = L('클라우드에서 전자서명하는 중…', 'Signing in the cloud…');
-    try {
+  return busyForm({
+    testid: 'financial-login',
+    submitLabel: L('금융인증서로 로그인', 'Log in'),
+    submitTestid: 'financial-login-submit',
+    fields: [credentialCard(cloud.info), pin.wrap],
+    secondary: [other],
+    onStart: () => alert.clear(),
+    always: () => {
+      pin.input.value = '';
+    },
+    onError: async (err) => {
+      if (err instanceof ApiError && err.code === 'invalid_token') {
+        await cloudSignOut();
+        redraw();
+      } else if (err instanceof ApiError && err.code === 'pin_locked') {
+        // Show the card as locked, with the way out (reissue).
+        cloud.info = await cloud.session.info(cloud.credentialId).catch(() => cloud.info);
+        redraw();
+      }
+      showRefusal(alert, err);
+    },
+    run: async (say) => {
       if (!/^[0-9]{6}$/.test(pin.input.value)) throw clientError('금융인증서 비밀번호 숫자 6자리를 입력해 주세요.', 'Enter the six-digit PIN.');
+      say(L('클라우드에서 전자서명하는 중…', 'Signing in the cloud…'));
       const challenge = await post('/api/v1/login/challenge', {});
       const message = possessionMessage(challenge.challenge_id, challenge.nonce);
       const { signature, vidRandom } = await cloud.session.sign(cloud.credentialId, cloud.info, pin.input.value, message);
@@ -184,23 +188,8 @@ function financialForm(alert, done, redraw) {
       const [leaf, ...chain] = cloud.info.cert.certificates;
       await finishLogin({ challenge_id: challenge.challenge_id, certificate: leaf, chain, signature, random_num: vidRandom, banking_id: cloud.bankingId });
       done();
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'invalid_token') {
-        await cloudSignOut();
-        redraw();
-      } else if (err instanceof ApiError && err.code === 'pin_locked') {
-        // Show the card as locked, with the way out (reissue).
-        cloud.info = await cloud.session.info(cloud.credentialId).catch(() => cloud.info);
-        redraw();
-      }
-      showRefusal(alert, err);
-    } finally {
-      pin.input.value = '';
-      busy.hidden = true;
-      submit.disabled = false;
-    }
-  });
-  return form;
+    },
+  }).form;
 }
 
 export function renderLogin({ main, params }) {

@@ -16,7 +16,7 @@ import { add, field, h, replace } from '../dom.js';
 import { L, lang } from '../i18n.js';
 import { date, mmss, secondsLeft } from '../format.js';
 import { alertBox } from '../alert.js';
-import { digitsOnly, rrnField } from '../fields.js';
+import { busyForm, digitsOnly, rrnField } from '../fields.js';
 import { base64Encode } from '../crypto/bytes.js';
 import { signPossession } from '../certs.js';
 import { certificatePicker } from '../cert-picker.js';
@@ -85,40 +85,29 @@ export function renderOtherCa({ main, openPhone, keep }) {
       );
     const bankingId = field({ label: L('인터넷뱅킹 ID', 'Internet banking ID'), name: 'banking_id', attrs: { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', 'data-testid': 'banking-id' } });
     const rrn = rrnField();
-    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'reg-start' }, L('본인 확인 (ARS 인증 요청)', 'Identify me (ARS call)'));
-    const form = h(
-      'form',
-      { class: 'form', novalidate: true },
-      h(
-        'fieldset',
-        { class: 'choices' },
-        h('legend', {}, L('무엇을 할까요?', 'What would you like to do?')),
-        choice('register', '타기관 인증서 등록', 'Register', '다른 은행·증권사에서 발급받은 공동인증서를 이 은행에서 쓸 수 있게 등록합니다.', 'Use a joint certificate from another bank or broker here.'),
-        choice('unregister', '타기관 인증서 해제', 'Unregister', '등록해 둔 다른 기관의 인증서를 이 은행에서 더 쓰지 않게 해제합니다.', 'Stop using a registered certificate here.'),
-      ),
-      bankingId.wrap,
-      rrn.box,
-      h('div', { class: 'actions' }, submit),
+    const actions = h(
+      'fieldset',
+      { class: 'choices' },
+      h('legend', {}, L('무엇을 할까요?', 'What would you like to do?')),
+      choice('register', '타기관 인증서 등록', 'Register', '다른 은행·증권사에서 발급받은 공동인증서를 이 은행에서 쓸 수 있게 등록합니다.', 'Use a joint certificate from another bank or broker here.'),
+      choice('unregister', '타기관 인증서 해제', 'Unregister', '등록해 둔 다른 기관의 인증서를 이 은행에서 더 쓰지 않게 해제합니다.', 'Stop using a registered certificate here.'),
     );
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (submit.disabled) return;
-      alert.clear();
-      submit.disabled = true;
-      try {
-        const action = form.querySelector(`input[name="${name}"]:checked`)?.value || 'register';
+    const { form } = busyForm({
+      submitLabel: L('본인 확인 (ARS 인증 요청)', 'Identify me (ARS call)'),
+      submitTestid: 'reg-start',
+      fields: [actions, bankingId.wrap, rrn.box],
+      onStart: () => alert.clear(),
+      onError: fail,
+      always: () => rrn.clearSecret(),
+      run: async () => {
+        const action = actions.querySelector(`input[name="${name}"]:checked`)?.value || 'register';
         const id = bankingId.input.value.trim();
         if (!id) throw clientError('인터넷뱅킹 ID를 입력해 주세요.', 'Enter your internet banking ID.');
         if (!rrn.complete()) throw clientError('주민등록번호 13자리(앞 6자리, 뒤 7자리)를 입력해 주세요.', 'Enter all 13 digits of your resident registration number.');
         const started = await post('/api/v1/registrations', { action, banking_id: id, rrn: rrn.value() });
         state = { action, started, result: null, spent: false };
         draw(true);
-      } catch (err) {
-        fail(err);
-      } finally {
-        rrn.clearSecret();
-        submit.disabled = false;
-      }
+      },
     });
     return h('section', { class: 'step', 'data-step': 'reg-identify' }, h('h2', {}, L('1. 본인 확인', '1. Identification')), h('p', {}, L('인터넷뱅킹에 가입할 때 등록한 정보로 본인임을 확인하고, 등록된 휴대폰으로 ARS 전화를 걸어 드립니다.', 'We identify you with your internet banking details and call your registered phone (ARS).')), form);
   }
@@ -134,26 +123,32 @@ export function renderOtherCa({ main, openPhone, keep }) {
       onLoaded: (err) => (err ? fail(err) : alert.clear()),
     });
     const serial = register ? null : field({ label: L('또는 인증서 일련번호 직접 입력', 'Or type the serial number'), name: 'serial', hint: L('인증서 보기에 나오는 16진수 일련번호입니다.', 'The hexadecimal serial shown in the certificate’s details.'), attrs: { autocomplete: 'off', spellcheck: 'false', 'data-testid': 'reg-serial' } });
-    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'reg-submit', disabled: state.spent }, register ? L('인증서 등록', 'Register the certificate') : L('인증서 해제', 'Unregister the certificate'));
-    const busy = h('p', { class: 'busy', role: 'status', hidden: true });
-    const form = h('form', { class: 'form', novalidate: true }, code.wrap, ...picker.root, serial?.wrap, busy, h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'secondary', onclick: restart }, L('처음부터 다시', 'Start again'))));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (submit.disabled) return;
-      alert.clear();
-      submit.disabled = true;
-      try {
+    const { form, submit } = busyForm({
+      submitLabel: register ? L('인증서 등록', 'Register the certificate') : L('인증서 해제', 'Unregister the certificate'),
+      submitTestid: 'reg-submit',
+      fields: [code.wrap, ...picker.root, serial?.wrap],
+      secondary: [h('button', { type: 'button', class: 'secondary', onclick: restart }, L('처음부터 다시', 'Start again'))],
+      onStart: () => alert.clear(),
+      onError: (err) => {
+        if (spent(err)) state.spent = true;
+        fail(err);
+      },
+      always: (button) => {
+        code.input.value = '';
+        // Once the center took the code, this registration is over: only "start again" is left.
+        button.disabled = state.spent;
+      },
+      run: async (say) => {
         if (code.input.value.length !== 6) throw clientError('ARS 승인번호 6자리를 입력해 주세요.', 'Enter the 6-digit ARS approval number.');
         const input = { code: code.input.value };
         if (register) {
-          busy.hidden = false;
-          busy.textContent = L('인증서를 여는 중…', 'Opening the certificate…');
+          say(L('인증서를 여는 중…', 'Opening the certificate…'));
           const signer = await picker.open();
           input.certificate = base64Encode(signer.certDer);
           input.chain = signer.chainDers.map(base64Encode);
           input.signature = await signPossession(signer.key, s.id, s.nonce);
           if (signer.randomNum) input.random_num = base64Encode(signer.randomNum);
-          busy.textContent = L('발급기관에서 인증서 상태를 확인하는 중…', 'Checking the certificate with its issuer…');
+          say(L('발급기관에서 인증서 상태를 확인하는 중…', 'Checking the certificate with its issuer…'));
         } else {
           const typed = serial.input.value.replace(/[^0-9a-fA-F]/g, '');
           input.serial = typed || picker.chosenSerial();
@@ -161,16 +156,9 @@ export function renderOtherCa({ main, openPhone, keep }) {
         }
         state.result = await post(`/api/v1/registrations/${s.id}/finish`, input);
         draw(true);
-      } catch (err) {
-        if (spent(err)) state.spent = true;
-        fail(err);
-        if (state.spent) submit.disabled = true;
-        code.input.value = '';
-      } finally {
-        busy.hidden = true;
-        if (!state.spent) submit.disabled = false;
-      }
+      },
     });
+    submit.disabled = state.spent;
     return h(
       'section',
       { class: 'step', 'data-step': register ? 'reg-register' : 'reg-unregister' },

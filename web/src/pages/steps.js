@@ -62,6 +62,11 @@ function ruleList(testid) {
   return { list, draw };
 }
 
+/** A new secret typed twice (certificate password, PIN) with its rule checklist under it. */
+function newSecretFields(legend, hint, first, second, rules) {
+  return h('fieldset', { class: 'field password' }, h('legend', {}, legend), h('p', { class: 'hint' }, hint), first.wrap, second.wrap, rules.list);
+}
+
 function summaryRows(rows) {
   return h(
     'dl',
@@ -665,14 +670,12 @@ function csr(c) {
   });
   add(form, 
     storage,
-    h(
-      'fieldset',
-      { class: 'field password' },
-      h('legend', {}, L('인증서 암호 설정', 'Set the certificate password')),
-      h('p', { class: 'hint' }, L('인증서 암호는 은행도 알 수 없습니다. 잊어버리면 재발급을 받아야 합니다.', 'The bank cannot know this password; if you forget it you must reissue.')),
-      pw.wrap,
-      pw2.wrap,
-      rules.list,
+    newSecretFields(
+      L('인증서 암호 설정', 'Set the certificate password'),
+      L('인증서 암호는 은행도 알 수 없습니다. 잊어버리면 재발급을 받아야 합니다.', 'The bank cannot know this password; if you forget it you must reissue.'),
+      pw,
+      pw2,
+      rules,
     ),
     progress,
     actions,
@@ -721,14 +724,12 @@ function pin(c) {
   });
   add(
     form,
-    h(
-      'fieldset',
-      { class: 'field password' },
-      h('legend', {}, L('금융인증서 비밀번호 등록', 'Set the PIN')),
-      h('p', { class: 'hint' }, L('로그인이나 이체 때 입력할 숫자 6자리입니다. 은행도 알 수 없으며, 5번 연속 틀리면 잠겨 재발급을 받아야 합니다.', 'Six digits you type to log in or sign. The bank cannot know it; five wrong in a row lock it until you reissue.')),
-      p1.wrap,
-      p2.wrap,
-      rules.list,
+    newSecretFields(
+      L('금융인증서 비밀번호 등록', 'Set the PIN'),
+      L('로그인이나 이체 때 입력할 숫자 6자리입니다. 은행도 알 수 없으며, 5번 연속 틀리면 잠겨 재발급을 받아야 합니다.', 'Six digits you type to log in or sign. The bank cannot know it; five wrong in a row lock it until you reissue.'),
+      p1,
+      p2,
+      rules,
     ),
     h('div', { class: 'field check' }, auto, h('label', { for: autoId }, L('자동 갱신: 만료 30일 전부터 자동으로 갱신합니다 (나중에 바꿀 수 있습니다)', 'Automatic renewal: renew by itself in the last 30 days (you can change this later)'))),
     progress,
@@ -776,22 +777,32 @@ function fileName(info, ext) {
   return `${who}-${info.serial.slice(0, 8)}.${ext}`;
 }
 
+/** A result page: the title, the summary rows, then `rest`. */
+function resultSection(title, rows, ...rest) {
+  return h('section', { class: 'step result', 'data-step': 'result' }, h('h2', { 'data-testid': 'result-title' }, title), summaryRows(rows), ...rest);
+}
+
+const serialRow = (out) => [L('일련번호', 'Serial'), h('code', { 'data-testid': 'result-serial' }, out.serial)];
+
 function statusResult(fs) {
   const out = fs.view.output || {};
   const title = { revoke: L('인증서가 폐기되었습니다', 'The certificate was revoked'), suspend: L('인증서의 효력이 정지되었습니다', 'The certificate was suspended'), resume: L('인증서의 효력이 회복되었습니다', 'The certificate was resumed') }[fs.kind];
-  return h(
-    'section',
-    { class: 'step result', 'data-step': 'result' },
-    h('h2', { 'data-testid': 'result-title' }, title),
-    summaryRows([
-      [L('일련번호', 'Serial'), h('code', { 'data-testid': 'result-serial' }, out.serial)],
+  return resultSection(
+    title,
+    [
+      serialRow(out),
       [L('상태', 'Status'), stateText(out.status)],
       out.reason && fs.kind !== 'suspend' ? [L('사유', 'Reason'), reasonText(out.reason)] : null,
       [L('처리 시각', 'At'), dateTime(out.at)],
-    ]),
+    ],
     h('p', {}, L('인증서 상태는 OCSP와 인증서 폐지 목록(CRL)에 바로 반영되어, 이 인증서를 확인하는 모든 곳에 알려집니다.', 'The status is published at once through OCSP and the CRL to everyone who checks this certificate.')),
     h('p', {}, h('a', { class: 'button', href: '#/manage' }, L('인증서 관리', 'My certificates')), ' ', h('a', { class: 'button', href: '#/' }, L('인증센터 홈', 'Home'))),
   );
+}
+
+/** The result of a flow that issued a certificate: its serial, subject, validity, then `rows`. */
+function issuedResult(title, out, rows, ...rest) {
+  return resultSection(title, [serialRow(out), [L('인증서 소유자', 'Subject'), h('code', {}, out.subject)], [L('유효기간', 'Validity'), `${date(out.not_before)} ~ ${date(out.not_after)}`], ...rows], ...rest);
 }
 
 function financialResult(fs) {
@@ -799,17 +810,13 @@ function financialResult(fs) {
   fs.birth = null;
   const title = fs.kind === 'financial-reissue' ? L('금융인증서 재발급이 완료되었습니다', 'Your financial certificate is reissued') : L('금융인증서 발급이 완료되었습니다', 'Your financial certificate is issued');
   const superseded = Array.isArray(out.superseded) ? out.superseded : [];
-  return h(
-    'section',
-    { class: 'step result', 'data-step': 'result' },
-    h('h2', { 'data-testid': 'result-title' }, title),
-    summaryRows([
-      [L('일련번호', 'Serial'), h('code', { 'data-testid': 'result-serial' }, out.serial)],
-      [L('인증서 소유자', 'Subject'), h('code', {}, out.subject)],
-      [L('유효기간', 'Validity'), `${date(out.not_before)} ~ ${date(out.not_after)}`],
+  return issuedResult(
+    title,
+    out,
+    [
       [L('자동 갱신', 'Automatic renewal'), out.auto_renew ? L('사용 (만료 30일 전부터)', 'On (in the last 30 days)') : L('사용 안 함', 'Off'), 'result-auto-renew'],
       superseded.length ? [L('이전 금융인증서', 'Previous certificate'), L(`일련번호 ${superseded.join(', ')} — 폐기되었습니다`, `serial ${superseded.join(', ')} — revoked`)] : null,
-    ]),
+    ],
     h(
       'div',
       { class: 'panel notice' },
@@ -842,17 +849,13 @@ export function renderResult({ fs }) {
   pfxButton.addEventListener('click', () => download(saved.pfx, fileName(info, 'pfx'), 'application/x-pkcs12'));
   const title = { issue: L('인증서 발급이 완료되었습니다', 'Your certificate is issued'), reissue: L('인증서 재발급이 완료되었습니다', 'Your certificate is reissued'), renew: L('인증서 갱신이 완료되었습니다', 'Your certificate is renewed') }[fs.kind];
   const buttons = saved.storage === 'pfx' ? [pfxButton, zipButton] : [zipButton, pfxButton];
-  return h(
-    'section',
-    { class: 'step result', 'data-step': 'result' },
-    h('h2', { 'data-testid': 'result-title' }, title),
-    summaryRows([
-      [L('일련번호', 'Serial'), h('code', { 'data-testid': 'result-serial' }, out.serial)],
-      [L('인증서 소유자', 'Subject'), h('code', {}, out.subject)],
-      [L('유효기간', 'Validity'), `${date(out.not_before)} ~ ${date(out.not_after)}`],
+  return issuedResult(
+    title,
+    out,
+    [
       [L('수수료', 'Fee'), out.fee_krw ? L(`${won(out.fee_krw)} 출금 (${out.account})`, `${won(out.fee_krw)} charged (${out.account})`) : won(0), 'result-fee'],
       out.superseded ? [L('이전 인증서', 'Previous certificate'), L(`일련번호 ${out.superseded} — 폐기되었습니다`, `serial ${out.superseded} — revoked`)] : null,
-    ]),
+    ],
     h(
       'div',
       { class: 'panel save' },

@@ -44,9 +44,61 @@ export async function clickAndRedraw(page, locator, element) {
   await page.waitForFunction((el) => !el.isConnected, handle);
 }
 
+/** 약관 동의: every term accepted; `before` runs just before the step is sent (a screenshot). */
+export async function acceptTerms(page, before = async () => {}) {
+  await step(page, 'terms');
+  await page.getByTestId('terms-all').check();
+  await before();
+  await page.getByTestId('submit').click();
+}
+
+/** 본인 확인 with the banking ID and RRN (and the banking password when `password`). */
+export async function identifyAs(page, cust, { password = null, before = async () => {} } = {}) {
+  await step(page, 'identify');
+  await page.getByTestId('banking-id').fill(cust.bankingId);
+  await page.getByTestId('rrn-front').fill(cust.rrn.slice(0, 6));
+  await page.getByTestId('rrn-back').fill(cust.rrn.slice(6));
+  if (password) await page.getByTestId('banking-password').fill(password);
+  await before();
+  await page.getByTestId('submit').click();
+}
+
+/** ARS or SMS: the code asked for, then read off the simulated phone and typed in. */
+export async function phoneCheck(page, cust, name = 'check-ars') {
+  await step(page, name);
+  await page.getByTestId('challenge-start').click();
+  await page.getByTestId('prompt').waitFor();
+  await page.getByTestId('code').fill((await codeFromPhone(page, cust.phone)).code);
+  await page.getByTestId('challenge-answer').click();
+}
+
+/** 출금계좌: the account and its password; returns the fee shown. */
+export async function payFrom(page, cust, before = async () => {}) {
+  await step(page, 'payment');
+  const fee = await page.getByTestId('fee').textContent();
+  await page.getByTestId('account').fill(cust.account);
+  await page.getByTestId('account-password').fill(ACCOUNT_PW);
+  await before();
+  await page.getByTestId('submit').click();
+  return fee;
+}
+
+/** 보안카드: the two codes asked for, from the card printed at enrolment. */
+export async function cardCheck(page, cust, before = async () => {}) {
+  await step(page, 'check-second-factor');
+  await page.getByTestId('challenge-start').click();
+  const question = page.getByTestId('card-question');
+  await question.waitFor();
+  const a = cardAnswer(cust.card, Number(await question.getAttribute('data-first')), Number(await question.getAttribute('data-second')));
+  await page.getByTestId('card-first').fill(a.first);
+  await page.getByTestId('card-second').fill(a.second);
+  await before();
+  await page.getByTestId('challenge-answer').click();
+}
+
 /**
  * Drives the issue flow for `cust` through every step. Options: product, password,
- * `screens` (take screenshots), `wrongArs` (type a wrong ARS code first), `stopAtCard`.
+ * `screens` (take screenshots), `wrongArs` (type a wrong ARS code first).
  */
 export async function issue(page, center, cust, { product = 'personal-bank', password = CERT_PW, screens = false, wrongArs = false } = {}) {
   const snap = async (name, focus = 'main h1') => {
@@ -54,17 +106,8 @@ export async function issue(page, center, cust, { product = 'personal-bank', pas
   };
   await page.goto(`${center.base}/#/issue`);
   await page.getByTestId('start').click();
-  await step(page, 'terms');
-  await page.getByTestId('terms-all').check();
-  await snap('02-terms');
-  await page.getByTestId('submit').click();
-
-  await step(page, 'identify');
-  await page.getByTestId('banking-id').fill(cust.bankingId);
-  await page.getByTestId('rrn-front').fill(cust.rrn.slice(0, 6));
-  await page.getByTestId('rrn-back').fill(cust.rrn.slice(6));
-  await snap('03-identify');
-  await page.getByTestId('submit').click();
+  await acceptTerms(page, () => snap('02-terms'));
+  await identifyAs(page, cust, { before: () => snap('03-identify') });
 
   await step(page, 'product');
   await page.getByTestId(`product-${product}`).check();
@@ -91,22 +134,8 @@ export async function issue(page, center, cust, { product = 'personal-bank', pas
   await page.getByTestId('code').fill(code);
   await page.getByTestId('challenge-answer').click();
 
-  await step(page, 'payment');
-  const feeText = await page.getByTestId('fee').textContent();
-  await page.getByTestId('account').fill(cust.account);
-  await page.getByTestId('account-password').fill(ACCOUNT_PW);
-  await snap('06-payment-fee', '[data-testid="fee"]');
-  await page.getByTestId('submit').click();
-
-  await step(page, 'check-second-factor');
-  await page.getByTestId('challenge-start').click();
-  const question = page.getByTestId('card-question');
-  await question.waitFor();
-  const a = cardAnswer(cust.card, Number(await question.getAttribute('data-first')), Number(await question.getAttribute('data-second')));
-  await page.getByTestId('card-first').fill(a.first);
-  await page.getByTestId('card-second').fill(a.second);
-  await snap('07-security-card', '[data-testid="prompt"]');
-  await page.getByTestId('challenge-answer').click();
+  const feeText = await payFrom(page, cust, () => snap('06-payment-fee', '[data-testid="fee"]'));
+  await cardCheck(page, cust, () => snap('07-security-card', '[data-testid="prompt"]'));
 
   await step(page, 'confirm');
   await snap('08-confirm');
