@@ -20,6 +20,7 @@ use x509_cert::{Certificate, TbsCertificate};
 use x509_ocsp::{BasicOcspResponse, ResponseData};
 
 use crate::error::CaError;
+use crate::hsm::{Hsm, URI_SCHEME};
 use crate::key::{Signer, SoftwareKey};
 use crate::keyfile::{self, Passphrase};
 
@@ -49,6 +50,67 @@ pub enum CrlScope {
     Issuing,
     /// The root's CRL (ARL), listing revoked CA certificates.
     Root,
+}
+
+/// Where the CA keeps its keys: encrypted key files under the passphrase (the embedded
+/// default), or an HSM, where new keys are made and the CA directory keeps only a PKCS#11 URI
+/// per key. Existing keys are opened wherever their file says they are.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyHome<'a> {
+    pub passphrase: &'a Passphrase,
+    pub hsm: Option<&'a Hsm>,
+}
+
+impl<'a> KeyHome<'a> {
+    /// Key files only.
+    pub fn files(passphrase: &'a Passphrase) -> Self {
+        KeyHome { passphrase, hsm: None }
+    }
+
+    /// Makes a key and records it at `path` (the encrypted key, or the HSM key's URI).
+    fn new_key(
+        &self,
+        path: &Path,
+        label: &str,
+        key_type: KeyType,
+    ) -> Result<Box<dyn Signer>, CaError> {
+        match self.hsm {
+            Some(hsm) => {
+                if key_type != KeyType::Rsa2048 {
+                    return Err(CaError::UnsupportedKey(
+                        "CA keys in an HSM are RSA-2048; set ca.key_type = \"rsa2048\"".into(),
+                    ));
+                }
+                let (key, uri) = hsm.generate(label)?;
+                let mut f = fs::File::create_new(path).map_err(CaError::io(path))?;
+                std::io::Write::write_all(&mut f, format!("{uri}\n").as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .map_err(CaError::io(path))?;
+                Ok(Box::new(key))
+            }
+            None => {
+                let key = SoftwareKey::generate(key_type)?;
+                keyfile::write(path, &key, self.passphrase)?;
+                Ok(Box::new(key))
+            }
+        }
+    }
+
+    /// Opens the key recorded at `path`.
+    fn load_key(&self, path: &Path) -> Result<Box<dyn Signer>, CaError> {
+        let head = fs::read(path).map_err(CaError::io(path))?;
+        if head.starts_with(URI_SCHEME.as_bytes()) {
+            let hsm = self.hsm.ok_or_else(|| {
+                CaError::Hsm(format!(
+                    "the CA key {} is in an HSM; configure [ca.hsm] (module, token) and its PIN",
+                    path.display()
+                ))
+            })?;
+            let uri = String::from_utf8_lossy(&head);
+            return Ok(Box::new(hsm.open_key(&uri, path)?));
+        }
+        Ok(Box::new(keyfile::read(path, self.passphrase)?))
+    }
 }
 
 /// One CA certificate with its key.
@@ -140,24 +202,24 @@ impl CertificateAuthority {
     /// half-way leaves no half-made CA.
     pub fn open_or_create(
         dir: &Path,
-        passphrase: &Passphrase,
+        keys: &KeyHome<'_>,
         names: &CaNames,
         urls: &PublicationUrls,
         now: OffsetDateTime,
     ) -> Result<Opened, CaError> {
         let mut created = false;
         if !dir.exists() {
-            Self::create(dir, passphrase, names, urls, now)?;
+            Self::create(dir, keys, names, urls, now)?;
             created = true;
         }
-        let mut ca = Self::load(dir, passphrase)?;
-        let renewed = ca.renew_ocsp_signer_if_due(dir, passphrase, names, now)?;
+        let mut ca = Self::load(dir, keys)?;
+        let renewed = ca.renew_ocsp_signer_if_due(dir, keys, names, now)?;
         Ok(Opened { ca, created, ocsp_signer_renewed: renewed })
     }
 
     fn create(
         dir: &Path,
-        passphrase: &Passphrase,
+        keys: &KeyHome<'_>,
         names: &CaNames,
         urls: &PublicationUrls,
         now: OffsetDateTime,
@@ -170,8 +232,7 @@ impl CertificateAuthority {
         let mut rng = rand::thread_rng();
         let start = now - BACKDATE;
 
-        let root_key = SoftwareKey::generate(names.key_type)?;
-        keyfile::write(&file(&partial, "root.key"), &root_key, passphrase)?;
+        let root_key = keys.new_key(&file(&partial, "root.key"), &names.root_cn, names.key_type)?;
         let root_tbs = tbs::root(
             CaCertRequest {
                 subject: ca_name(names, "Certification Authority Central", &names.root_cn)?,
@@ -188,11 +249,11 @@ impl CertificateAuthority {
             signature_algorithm: root_key.signature_algorithm(),
             signature: BitString::from_bytes(&sig)?,
         };
-        let root = Authority::new(root_cert, Box::new(root_key), "the root")?;
+        let root = Authority::new(root_cert, root_key, "the root")?;
         write_cert(&file(&partial, "root.crt"), &root.cert)?;
 
-        let issuing_key = SoftwareKey::generate(names.key_type)?;
-        keyfile::write(&file(&partial, "issuing.key"), &issuing_key, passphrase)?;
+        let issuing_key =
+            keys.new_key(&file(&partial, "issuing.key"), &names.issuing_cn, names.key_type)?;
         let issuing_tbs = tbs::issuing_ca(
             CaCertRequest {
                 subject: ca_name(names, "AccreditedCA", &names.issuing_cn)?,
@@ -206,9 +267,9 @@ impl CertificateAuthority {
         )?;
         let issuing_cert = root.sign_certificate(issuing_tbs)?;
         write_cert(&file(&partial, "issuing.crt"), &issuing_cert)?;
-        let issuing = Authority::new(issuing_cert, Box::new(issuing_key), "the issuing CA")?;
+        let issuing = Authority::new(issuing_cert, issuing_key, "the issuing CA")?;
 
-        Self::make_ocsp_signer(&partial, &issuing, passphrase, names, now)?;
+        Self::make_ocsp_signer(&partial, &issuing, keys, names, now)?;
         sync_dir(&partial)?;
         fs::rename(&partial, dir).map_err(CaError::io(dir))?;
         if let Some(parent) = dir.parent() {
@@ -221,11 +282,14 @@ impl CertificateAuthority {
     fn make_ocsp_signer(
         dir: &Path,
         issuing: &Authority,
-        passphrase: &Passphrase,
+        keys: &KeyHome<'_>,
         names: &CaNames,
         now: OffsetDateTime,
     ) -> Result<Authority, CaError> {
-        let key = SoftwareKey::generate(names.key_type)?;
+        let key_tmp = file(dir, "ocsp.key.new");
+        let _ = fs::remove_file(&key_tmp);
+        let label = format!("{} OCSP Responder {}", names.issuing_cn, now.unix_timestamp());
+        let key = keys.new_key(&key_tmp, &label, names.key_type)?;
         let tbs = tbs::ocsp_signer(
             CaCertRequest {
                 subject: ca_name(
@@ -244,36 +308,33 @@ impl CertificateAuthority {
         // Written beside and renamed over, key first: a crash leaves either the old pair or a
         // new key with the old certificate, which `load` reports as a mismatch rather than
         // serving wrong answers.
-        let key_tmp = file(dir, "ocsp.key.new");
-        let _ = fs::remove_file(&key_tmp);
-        keyfile::write(&key_tmp, &key, passphrase)?;
         let cert_tmp = file(dir, "ocsp.crt.new");
         write_cert(&cert_tmp, &cert)?;
         fs::rename(&key_tmp, file(dir, "ocsp.key")).map_err(CaError::io(dir))?;
         fs::rename(&cert_tmp, file(dir, "ocsp.crt")).map_err(CaError::io(dir))?;
-        Authority::new(cert, Box::new(key), "the OCSP signer")
+        Authority::new(cert, key, "the OCSP signer")
     }
 
     fn renew_ocsp_signer_if_due(
         &mut self,
         dir: &Path,
-        passphrase: &Passphrase,
+        keys: &KeyHome<'_>,
         names: &CaNames,
         now: OffsetDateTime,
     ) -> Result<bool, CaError> {
         if self.ocsp.info.not_after - now > Duration::days(OCSP_RENEW_BEFORE_DAYS) {
             return Ok(false);
         }
-        self.ocsp = Self::make_ocsp_signer(dir, &self.issuing, passphrase, names, now)?;
+        self.ocsp = Self::make_ocsp_signer(dir, &self.issuing, keys, names, now)?;
         Ok(true)
     }
 
     /// Loads an existing CA directory, checking that every key matches its certificate.
-    pub fn load(dir: &Path, passphrase: &Passphrase) -> Result<Self, CaError> {
+    pub fn load(dir: &Path, keys: &KeyHome<'_>) -> Result<Self, CaError> {
         let part = |name: &str, label: &'static str| -> Result<Authority, CaError> {
             let cert = read_cert(&file(dir, &format!("{name}.crt")))?;
-            let key = keyfile::read(&file(dir, &format!("{name}.key")), passphrase)?;
-            Authority::new(cert, Box::new(key), label)
+            let key = keys.load_key(&file(dir, &format!("{name}.key")))?;
+            Authority::new(cert, key, label)
         };
         Ok(CertificateAuthority {
             root: part("root", "the root")?,
@@ -370,11 +431,11 @@ impl CertificateAuthority {
     pub fn maintain(
         &mut self,
         dir: &Path,
-        passphrase: &Passphrase,
+        keys: &KeyHome<'_>,
         names: &CaNames,
         now: OffsetDateTime,
     ) -> Result<bool, CaError> {
-        self.renew_ocsp_signer_if_due(dir, passphrase, names, now)
+        self.renew_ocsp_signer_if_due(dir, keys, names, now)
     }
 }
 
@@ -403,12 +464,24 @@ mod tests {
         let pass = Passphrase::new("pass".into());
         let urls = PublicationUrls::new("http://127.0.0.1:8080");
         let now = OffsetDateTime::now_utc();
-        let first = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, now)
-            .expect("create");
+        let first = CertificateAuthority::open_or_create(
+            &dir,
+            &KeyHome::files(&pass),
+            &names(),
+            &urls,
+            now,
+        )
+        .expect("create");
         assert!(first.created);
         assert!(!dir.with_extension("partial").exists());
-        let again =
-            CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, now).expect("load");
+        let again = CertificateAuthority::open_or_create(
+            &dir,
+            &KeyHome::files(&pass),
+            &names(),
+            &urls,
+            now,
+        )
+        .expect("load");
         assert!(!again.created && !again.ocsp_signer_renewed);
         assert_eq!(first.ca.root_der(), again.ca.root_der());
         assert_eq!(first.ca.ocsp_responder_key_hash(), again.ca.ocsp_responder_key_hash());
@@ -419,14 +492,20 @@ mod tests {
 
         // Near the OCSP signer's end a new one is made, under the same issuing CA.
         let later = now + Duration::days(OCSP_SIGNER_DAYS - 10);
-        let renewed = CertificateAuthority::open_or_create(&dir, &pass, &names(), &urls, later)
-            .expect("renew");
+        let renewed = CertificateAuthority::open_or_create(
+            &dir,
+            &KeyHome::files(&pass),
+            &names(),
+            &urls,
+            later,
+        )
+        .expect("renew");
         assert!(renewed.ocsp_signer_renewed);
         assert_ne!(renewed.ca.ocsp_responder_key_hash(), first.ca.ocsp_responder_key_hash());
-        assert!(CertificateAuthority::load(&dir, &pass).is_ok());
+        assert!(CertificateAuthority::load(&dir, &KeyHome::files(&pass)).is_ok());
 
         assert!(matches!(
-            CertificateAuthority::load(&dir, &Passphrase::new("nope".into())),
+            CertificateAuthority::load(&dir, &KeyHome::files(&Passphrase::new("nope".into()))),
             Err(CaError::WrongPassphrase(_))
         ));
     }
@@ -439,13 +518,16 @@ mod tests {
         let urls = PublicationUrls::new("http://127.0.0.1:8080");
         CertificateAuthority::open_or_create(
             &dir,
-            &pass,
+            &KeyHome::files(&pass),
             &names(),
             &urls,
             OffsetDateTime::now_utc(),
         )
         .expect("create");
         fs::copy(dir.join("root.key"), dir.join("issuing.key")).expect("copy");
-        assert!(matches!(CertificateAuthority::load(&dir, &pass), Err(CaError::KeyMismatch(_))));
+        assert!(matches!(
+            CertificateAuthority::load(&dir, &KeyHome::files(&pass)),
+            Err(CaError::KeyMismatch(_))
+        ));
     }
 }

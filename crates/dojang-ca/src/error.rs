@@ -18,6 +18,8 @@ pub enum CaError {
     Signing,
     #[error("the key is not one the CA can use: {0}")]
     UnsupportedKey(String),
+    #[error("the HSM: {0}")]
+    Hsm(String),
     #[error("refusing to sign: {0}")]
     Refused(String),
     #[error(transparent)]

@@ -8,10 +8,12 @@
 
 pub mod authority;
 pub mod error;
+pub mod hsm;
 pub mod key;
 pub mod keyfile;
 
-pub use authority::{CaNames, CertificateAuthority, CrlScope, Opened};
+pub use authority::{CaNames, CertificateAuthority, CrlScope, KeyHome, Opened};
 pub use error::CaError;
+pub use hsm::{Hsm, HsmConfig};
 pub use key::{Signer, SoftwareKey};
 pub use keyfile::Passphrase;

@@ -39,6 +39,8 @@ pub enum ConfigError {
     Catalog(#[from] CatalogError),
     #[error("the CA passphrase: {0}")]
     Passphrase(String),
+    #[error("the HSM's PIN: {0}")]
+    HsmPin(String),
 }
 
 /// The `[ca]` table.
@@ -55,6 +57,21 @@ pub struct CaSection {
     /// A file holding the passphrase of the CA key files (first line). Overrides the
     /// environment variable `DOJANG_CA_PASSPHRASE`.
     pub passphrase_file: Option<PathBuf>,
+    /// `[ca.hsm]`: make the CA keys in a PKCS#11 HSM instead of key files.
+    pub hsm: Option<HsmSection>,
+}
+
+/// The `[ca.hsm]` table: the CA, OCSP-signing keys are made and kept in a PKCS#11 token.
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HsmSection {
+    /// The vendor's PKCS#11 library; by default `$DOJANG_PKCS11_MODULE`, else SoftHSM2 where
+    /// it is installed.
+    pub module: Option<PathBuf>,
+    /// The token's label.
+    pub token: String,
+    /// A file holding the token's user PIN (first line); else `$DOJANG_HSM_PIN`.
+    pub pin_file: Option<PathBuf>,
 }
 
 impl Default for CaSection {
@@ -66,6 +83,7 @@ impl Default for CaSection {
             issuing_cn: "dojangCA Class 1".into(),
             key_type: KeyType::Rsa2048,
             passphrase_file: None,
+            hsm: None,
         }
     }
 }
@@ -266,6 +284,14 @@ impl Config {
     /// else is configured, and announced as demo-only.
     pub fn ca_passphrase(&self, env: &dyn Env) -> Result<ResolvedPassphrase, ConfigError> {
         passphrase::resolve(self, env)
+    }
+
+    /// The HSM's user PIN when `[ca.hsm]` is set: `ca.hsm.pin_file`, else `DOJANG_HSM_PIN`.
+    pub fn hsm_pin(
+        &self,
+        env: &dyn Env,
+    ) -> Result<Option<zeroize::Zeroizing<String>>, ConfigError> {
+        passphrase::hsm_pin(self, env)
     }
 }
 

@@ -110,6 +110,26 @@ pub(crate) fn resolve(config: &Config, env: &dyn Env) -> Result<ResolvedPassphra
     Ok(ResolvedPassphrase { secret, source: PassphraseSource::DemoGenerated(demo) })
 }
 
+/// The HSM user PIN, read like the passphrase (a file's first line, or the environment).
+pub(crate) fn hsm_pin(
+    config: &Config,
+    env: &dyn Env,
+) -> Result<Option<Zeroizing<String>>, ConfigError> {
+    let Some(hsm) = &config.ca.hsm else { return Ok(None) };
+    let pin = match &hsm.pin_file {
+        Some(path) => first_line(&Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::HsmPin(format!("cannot read the PIN file {}: {e}", path.display()))
+        })?)),
+        None => Zeroizing::new(env.get("DOJANG_HSM_PIN").unwrap_or_default()),
+    };
+    if pin.is_empty() {
+        return Err(ConfigError::HsmPin(
+            "[ca.hsm] is set but there is no PIN: set DOJANG_HSM_PIN or ca.hsm.pin_file".into(),
+        ));
+    }
+    Ok(Some(pin))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use dojang_ca::{CaError, CaNames, CertificateAuthority, CrlScope, Passphrase};
+use dojang_ca::{
+    CaError, CaNames, CertificateAuthority, CrlScope, Hsm, HsmConfig, KeyHome, Passphrase,
+};
 use dojang_config::Config;
 use dojang_flows::{FlowSettings, Flows};
 use dojang_identity::{Identity, Limits};
@@ -29,6 +31,20 @@ pub enum CenterError {
     Policy(#[from] dojang_identity::PolicyError),
     #[error("the [[trusted_issuers]] configuration: {0}")]
     TrustedIssuers(String),
+}
+
+/// The HSM the configuration names (`[ca.hsm]`), with its PIN from the environment or file.
+fn hsm_config(config: &Config) -> Result<Option<HsmConfig>, CaError> {
+    let Some(section) = &config.ca.hsm else { return Ok(None) };
+    let pin = config
+        .hsm_pin(&dojang_config::ProcessEnv)
+        .map_err(|e| CaError::Hsm(e.to_string()))?
+        .ok_or_else(|| CaError::Hsm("no PIN".into()))?;
+    let module = match &section.module {
+        Some(m) => m.clone(),
+        None => dojang_ca::hsm::default_module()?,
+    };
+    Ok(Some(HsmConfig { module, token: section.token.clone(), pin }))
 }
 
 /// What happened while opening, for the operator to read.
@@ -75,11 +91,16 @@ impl Center {
         };
         let ca_dir = config.ca_dir();
         let urls = config.urls();
-        // Key generation and PBKDF2 are CPU work: keep them off the async workers.
+        let hsm = hsm_config(&config)?;
+        // Key generation, PBKDF2 and the HSM's library are blocking work: off the async workers.
         let opened = tokio::task::spawn_blocking({
             let passphrase = passphrase.clone();
             let urls = urls.clone();
-            move || CertificateAuthority::open_or_create(&ca_dir, &passphrase, &names, &urls, now)
+            move || {
+                let hsm = hsm.map(Hsm::open).transpose()?;
+                let keys = KeyHome { passphrase: &passphrase, hsm: hsm.as_ref() };
+                CertificateAuthority::open_or_create(&ca_dir, &keys, &names, &urls, now)
+            }
         })
         .await
         .map_err(|e| CaError::Refused(format!("CA start-up task failed: {e}")))??;

@@ -22,6 +22,8 @@ pub async fn serve(
     let refresher = tokio::spawn(center::refresh_crls(center.clone()));
     let housekeeper = tokio::spawn(center::housekeeping(center.clone()));
     let app = router(center);
+    // The peer's address goes with each request: the inquiry limit counts per client.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     refresher.abort();
     housekeeper.abort();
