@@ -118,6 +118,46 @@ impl Hsm {
     }
 }
 
+/// The additional data bound into every seal of the key-encryption key.
+const KEK_AAD: &[u8] = b"dojang kek v1";
+
+impl Hsm {
+    /// The AES-256 key-encryption key labelled `label`, made in the token on first use
+    /// (sensitive, never extractable).
+    pub fn kek(&self, label: &str) -> Result<HsmKek, CaError> {
+        let session = self.session()?;
+        let key = session.aes_key(label).map_err(hsm_error)?;
+        Ok(HsmKek { session: Mutex::new(session), key })
+    }
+}
+
+/// A key-encryption key inside the HSM: AES-256-GCM done by the token, `iv ‖ ciphertext ‖ tag`.
+pub struct HsmKek {
+    session: Mutex<Session>,
+    key: cryptoki::object::ObjectHandle,
+}
+
+impl HsmKek {
+    pub fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, CaError> {
+        let mut iv = [0u8; 12];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut iv);
+        let session = self.session.lock().map_err(|_| CaError::Signing)?;
+        let body = session.aes_gcm_seal(self.key, &iv, KEK_AAD, plain).map_err(hsm_error)?;
+        let mut out = iv.to_vec();
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    pub fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CaError> {
+        let (iv, body) = sealed.split_at_checked(12).ok_or_else(|| {
+            CaError::Hsm("a value sealed under the key-encryption key is cut short".into())
+        })?;
+        let iv: [u8; 12] = iv.try_into().map_err(|_| CaError::Signing)?;
+        let session = self.session.lock().map_err(|_| CaError::Signing)?;
+        session.aes_gcm_open(self.key, &iv, KEK_AAD, body).map_err(hsm_error)
+    }
+}
+
 /// Percent-encodes everything outside RFC 3986's unreserved set.
 fn pct(bytes: &[u8]) -> String {
     bytes

@@ -33,6 +33,21 @@ pub enum CenterError {
     TrustedIssuers(String),
 }
 
+/// The label of the vault's key-encryption key in the HSM.
+const VAULT_KEK_LABEL: &str = "dojang vault KEK";
+
+/// The HSM's key-encryption key, as the vault uses it.
+struct VaultKek(dojang_ca::hsm::HsmKek);
+
+impl dojang_vault::Kek for VaultKek {
+    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+        self.0.seal(plain).map_err(|e| e.to_string())
+    }
+    fn open(&self, sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+        self.0.open(sealed).map_err(|e| e.to_string())
+    }
+}
+
 /// The HSM the configuration names (`[ca.hsm]`), with its PIN from the environment or file.
 fn hsm_config(config: &Config) -> Result<Option<HsmConfig>, CaError> {
     let Some(section) = &config.ca.hsm else { return Ok(None) };
@@ -91,14 +106,21 @@ impl Center {
         };
         let ca_dir = config.ca_dir();
         let urls = config.urls();
-        let hsm = hsm_config(&config)?;
         // Key generation, PBKDF2 and the HSM's library are blocking work: off the async workers.
+        let hsm = match hsm_config(&config)? {
+            Some(h) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || Hsm::open(h))
+                    .await
+                    .map_err(|e| CaError::Refused(format!("HSM start-up task failed: {e}")))??,
+            )),
+            None => None,
+        };
         let opened = tokio::task::spawn_blocking({
             let passphrase = passphrase.clone();
             let urls = urls.clone();
+            let hsm = hsm.clone();
             move || {
-                let hsm = hsm.map(Hsm::open).transpose()?;
-                let keys = KeyHome { passphrase: &passphrase, hsm: hsm.as_ref() };
+                let keys = KeyHome { passphrase: &passphrase, hsm: hsm.as_deref() };
                 CertificateAuthority::open_or_create(&ca_dir, &keys, &names, &urls, now)
             }
         })
@@ -121,7 +143,16 @@ impl Center {
         let vault_path = config.data_dir.join("vault.key");
         let (vault, _) = tokio::task::spawn_blocking({
             let passphrase = passphrase.clone();
-            move || Vault::open_or_create(&vault_path, passphrase.expose().as_bytes())
+            move || {
+                let kek = match hsm.as_deref() {
+                    Some(h) => Some(VaultKek(
+                        h.kek(VAULT_KEK_LABEL).map_err(|e| VaultError::Kek(e.to_string()))?,
+                    )),
+                    None => None,
+                };
+                let kek = kek.as_ref().map(|k| k as &dyn dojang_vault::Kek);
+                Vault::open_or_create_with(&vault_path, passphrase.expose().as_bytes(), kek)
+            }
         })
         .await
         .map_err(|e| CaError::Refused(format!("vault start-up task failed: {e}")))??;

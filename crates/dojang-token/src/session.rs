@@ -306,6 +306,60 @@ impl Session {
         Ok(f)
     }
 
+    /// The AES-256 key labelled `label`, made in the token (sensitive, never extractable, for
+    /// encrypting and decrypting only) if there is none yet: a key-encryption key.
+    pub fn aes_key(&self, label: &str) -> Result<ObjectHandle, TokenError> {
+        let find = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        if let Some(h) = self.inner.find_objects(&find)?.into_iter().next() {
+            return Ok(h);
+        }
+        let template = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::ValueLen(32.into()),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Encrypt(true),
+            Attribute::Decrypt(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        Ok(self.inner.generate_key(&Mechanism::AesKeyGen, &template)?)
+    }
+
+    /// AES-256-GCM inside the token: `ciphertext ‖ tag` of `plain` under `key`, with `iv`
+    /// (12 bytes, never reused with the key) and `aad`.
+    pub fn aes_gcm_seal(
+        &self,
+        key: ObjectHandle,
+        iv: &[u8; 12],
+        aad: &[u8],
+        plain: &[u8],
+    ) -> Result<Vec<u8>, TokenError> {
+        let mut iv = *iv;
+        let params = cryptoki::mechanism::aead::GcmParams::new(&mut iv, aad, 128.into())?;
+        Ok(self.inner.encrypt(&Mechanism::AesGcm(params), key, plain)?)
+    }
+
+    /// Opens what [`aes_gcm_seal`](Self::aes_gcm_seal) sealed; a wrong key, IV, AAD or an
+    /// altered text is an error.
+    pub fn aes_gcm_open(
+        &self,
+        key: ObjectHandle,
+        iv: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, TokenError> {
+        let mut iv = *iv;
+        let params = cryptoki::mechanism::aead::GcmParams::new(&mut iv, aad, 128.into())?;
+        Ok(zeroize::Zeroizing::new(self.inner.decrypt(&Mechanism::AesGcm(params), key, sealed)?))
+    }
+
     /// Removes the key pair `id` with its certificate and R (e.g. when issuance failed).
     pub fn delete(&self, id: &[u8]) -> Result<(), TokenError> {
         let mut handles = self.inner.find_objects(&[Attribute::Id(id.to_vec())])?;

@@ -59,11 +59,27 @@ pub enum VaultError {
     Unseal,
     #[error("the crypto library failed")]
     Crypto,
+    #[error("the vault file {0} is sealed under the HSM's key-encryption key as well; configure [ca.hsm] to open it")]
+    NeedsKek(PathBuf),
+    #[error("the HSM's key-encryption key: {0}")]
+    Kek(String),
+}
+
+/// A key-encryption key held outside this process — in an HSM. With one, the master key is
+/// sealed under it inside the passphrase's seal, so that neither the vault file with the
+/// passphrase nor the HSM alone gives the master key.
+pub trait Kek: Send + Sync {
+    /// Seals `plain` (AEAD; the nonce inside the result).
+    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, String>;
+    /// Opens what [`seal`](Self::seal) made.
+    fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, String>;
 }
 
 const PEM_BEGIN: &str = "-----BEGIN DOJANG VAULT KEY-----";
 const PEM_END: &str = "-----END DOJANG VAULT KEY-----";
 const VERSION: u8 = 1;
+/// The master key sealed under a [`Kek`] first.
+const VERSION_KEK: u8 = 2;
 const SALT_LEN: usize = 16;
 const MASTER_LEN: usize = 32;
 /// Same cost as the CA key files: paid once per process start.
@@ -98,8 +114,18 @@ impl Vault {
     /// Opens the vault at `path`, making a new master key there first if there is none.
     /// Returns whether it was made now.
     pub fn open_or_create(path: &Path, passphrase: &[u8]) -> Result<(Vault, bool), VaultError> {
+        Self::open_or_create_with(path, passphrase, None)
+    }
+
+    /// [`open_or_create`](Self::open_or_create) with a key-encryption key: a vault made now
+    /// is sealed under `kek` too; one made earlier without it opens as before.
+    pub fn open_or_create_with(
+        path: &Path,
+        passphrase: &[u8],
+        kek: Option<&dyn Kek>,
+    ) -> Result<(Vault, bool), VaultError> {
         if path.exists() {
-            return Ok((Self::open(path, passphrase)?, false));
+            return Ok((Self::open_with(path, passphrase, kek)?, false));
         }
         let mut master = Zeroizing::new([0u8; MASTER_LEN]);
         rand::fill(master.as_mut()).map_err(|_| VaultError::Crypto)?;
@@ -108,14 +134,19 @@ impl Vault {
         let mut nonce = [0u8; NONCE_LEN];
         rand::fill(&mut nonce).map_err(|_| VaultError::Crypto)?;
         let key = wrapping_key(passphrase, &salt)?;
-        let mut body = Zeroizing::new(master.to_vec());
+        let (version, mut body) = match kek {
+            None => (VERSION, Zeroizing::new(master.to_vec())),
+            Some(k) => {
+                (VERSION_KEK, Zeroizing::new(k.seal(master.as_ref()).map_err(VaultError::Kek)?))
+            }
+        };
         key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from([VERSION]),
+            Aad::from([version]),
             &mut *body,
         )
         .map_err(|_| VaultError::Crypto)?;
-        let mut blob = vec![VERSION];
+        let mut blob = vec![version];
         blob.extend_from_slice(&salt);
         blob.extend_from_slice(&nonce);
         blob.extend_from_slice(&body);
@@ -137,6 +168,15 @@ impl Vault {
 
     /// Opens an existing vault file.
     pub fn open(path: &Path, passphrase: &[u8]) -> Result<Vault, VaultError> {
+        Self::open_with(path, passphrase, None)
+    }
+
+    /// Opens an existing vault file, with the key-encryption key it may need.
+    pub fn open_with(
+        path: &Path,
+        passphrase: &[u8],
+        kek: Option<&dyn Kek>,
+    ) -> Result<Vault, VaultError> {
         let damaged = |what| VaultError::Damaged { path: path.to_path_buf(), what };
         let text = fs::read_to_string(path)
             .map_err(|source| VaultError::Io { path: path.to_path_buf(), source })?;
@@ -151,12 +191,19 @@ impl Vault {
         let blob = base64::engine::general_purpose::STANDARD
             .decode(b64.as_bytes())
             .map_err(|_| damaged("its body is not base64"))?;
+        let version = *blob.first().ok_or_else(|| damaged("its body is empty"))?;
         let expected = 1 + SALT_LEN + NONCE_LEN + MASTER_LEN + AES_256_GCM.tag_len();
-        if blob.len() != expected {
-            return Err(damaged("its body has the wrong length"));
-        }
-        if blob[0] != VERSION {
-            return Err(damaged("it is of an unknown version"));
+        match version {
+            VERSION if blob.len() != expected => {
+                return Err(damaged("its body has the wrong length"))
+            }
+            VERSION => {}
+            VERSION_KEK if kek.is_none() => return Err(VaultError::NeedsKek(path.to_path_buf())),
+            VERSION_KEK if blob.len() <= expected => {
+                return Err(damaged("its body has the wrong length"))
+            }
+            VERSION_KEK => {}
+            _ => return Err(damaged("it is of an unknown version")),
         }
         let salt = &blob[1..1 + SALT_LEN];
         let nonce: [u8; NONCE_LEN] = blob[1 + SALT_LEN..1 + SALT_LEN + NONCE_LEN]
@@ -167,12 +214,19 @@ impl Vault {
         let plain = key
             .open_in_place(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from([VERSION]),
+                Aad::from([version]),
                 body.as_mut_slice(),
             )
             .map_err(|_| VaultError::WrongPassphrase(path.to_path_buf()))?;
+        let inner = match kek {
+            Some(k) if version == VERSION_KEK => k.open(plain).map_err(VaultError::Kek)?,
+            _ => Zeroizing::new(plain.to_vec()),
+        };
+        if inner.len() != MASTER_LEN {
+            return Err(damaged("its master key has the wrong length"));
+        }
         let mut master = Zeroizing::new([0u8; MASTER_LEN]);
-        master.copy_from_slice(plain);
+        master.copy_from_slice(&inner);
         Ok(Vault { master })
     }
 
@@ -242,6 +296,7 @@ impl Vault {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -294,5 +349,60 @@ mod tests {
         let path = dir.path().join("v");
         fs::write(&path, "hello").expect("write");
         assert!(matches!(Vault::open(&path, b"p"), Err(VaultError::Damaged { .. })));
+    }
+
+    /// A key-encryption key for the test: AES-256-GCM with a key in memory (the HSM's is
+    /// exercised end to end in crates/dojang/tests/hsm_ca.rs).
+    struct MemoryKek(LessSafeKey);
+
+    impl MemoryKek {
+        fn new(byte: u8) -> Self {
+            MemoryKek(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[byte; 32]).unwrap()))
+        }
+    }
+
+    impl Kek for MemoryKek {
+        fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+            let mut body = plain.to_vec();
+            self.0
+                .seal_in_place_append_tag(
+                    Nonce::assume_unique_for_key([0; 12]),
+                    Aad::empty(),
+                    &mut body,
+                )
+                .map_err(|_| "seal".to_string())?;
+            Ok(body)
+        }
+        fn open(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+            let mut body = sealed.to_vec();
+            let n = self
+                .0
+                .open_in_place(Nonce::assume_unique_for_key([0; 12]), Aad::empty(), &mut body)
+                .map_err(|_| "open".to_string())?
+                .len();
+            body.truncate(n);
+            Ok(Zeroizing::new(body))
+        }
+    }
+
+    #[test]
+    fn a_vault_sealed_under_a_kek_needs_it_and_the_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.key");
+        let kek = MemoryKek::new(7);
+        let (v, created) = Vault::open_or_create_with(&path, b"pass", Some(&kek)).unwrap();
+        assert!(created);
+        let sealed = v.seal(Purpose::Rrn, b"9001011234567").unwrap();
+        let again = Vault::open_with(&path, b"pass", Some(&kek)).unwrap();
+        assert_eq!(again.open_sealed(Purpose::Rrn, &sealed).unwrap().as_slice(), b"9001011234567");
+        assert!(matches!(Vault::open(&path, b"pass"), Err(VaultError::NeedsKek(_))));
+        assert!(matches!(
+            Vault::open_with(&path, b"pass", Some(&MemoryKek::new(8))),
+            Err(VaultError::Kek(_))
+        ));
+        assert!(matches!(
+            Vault::open_with(&path, b"wrong", Some(&kek)),
+            Err(VaultError::WrongPassphrase(_))
+        ));
     }
 }

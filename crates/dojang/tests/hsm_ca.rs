@@ -2,7 +2,8 @@
 //! OCSP-signing key pairs inside a PKCS#11 token (SoftHSM2 here, initialised by its own
 //! `softhsm2-util`). Certificates, CRLs and OCSP answers signed there are accepted by openssl;
 //! OpenSC's `pkcs11-tool` reports the keys sensitive and never extractable; the CA directory
-//! holds PKCS#11 URIs and no key material; a wrong PIN stops the start with a clear error.
+//! holds PKCS#11 URIs and no key material; the vault's master key is sealed under an AES
+//! key-encryption key in the token too; a wrong PIN stops the start with a clear error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -104,6 +105,23 @@ fn ca_keys_made_and_used_in_a_softhsm_token() {
             "{access}"
         );
     }
+
+    // The vault's master key is sealed under an AES key-encryption key in the same token
+    // (version 2 of the vault file), so the vault file and the CA passphrase alone open nothing.
+    let secret = pkcs11_tool(&["--list-objects", "--type", "secrkey"]);
+    assert!(secret.contains("dojang vault KEK"), "{secret}");
+    let access = secret.lines().find(|l| l.trim_start().starts_with("Access:")).unwrap();
+    assert!(access.contains("sensitive") && access.contains("never extractable"), "{access}");
+    let vault = ok(
+        "python3",
+        &[
+            "-c",
+            "import base64,sys;t=open(sys.argv[1]).read().splitlines();print(base64.b64decode(''.join(l for l in t if not l.startswith('-')))[0])",
+            &c.data.join("vault.key").display().to_string(),
+        ],
+        c.dir.path(),
+    );
+    assert_eq!(vault.trim(), "2", "the vault is sealed under the HSM's key too");
 
     // A certificate signed in the HSM: openssl verifies it up to the root, and the OCSP
     // answer (signed by the HSM's OCSP key) and the CRL (the issuing key) verify too.
