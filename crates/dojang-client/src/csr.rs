@@ -20,6 +20,9 @@ pub enum CsrError {
     Key(#[from] KeyError),
     #[error("the request cannot be encoded: {0}")]
     Encode(String),
+    /// The key's holder (a security token) could not sign.
+    #[error("the request cannot be signed: {0}")]
+    Signer(String),
 }
 
 fn subject_error(subject: &str, why: impl Into<String>) -> CsrError {
@@ -89,6 +92,35 @@ pub fn build(subject: Name, key: &KeyPair) -> Result<CertReq, CsrError> {
         signature: BitString::from_bytes(&signature)
             .map_err(|e| CsrError::Encode(e.to_string()))?,
     })
+}
+
+/// A request for a key held elsewhere (a security token): `sign` gets the DER of the
+/// CertificationRequestInfo and returns the signature made with `algorithm`.
+pub fn build_signed_by<E: std::fmt::Display>(
+    subject: Name,
+    public_key: spki::SubjectPublicKeyInfoOwned,
+    algorithm: spki::AlgorithmIdentifierOwned,
+    sign: impl FnOnce(&[u8]) -> Result<Vec<u8>, E>,
+) -> Result<CertReq, CsrError> {
+    let info =
+        CertReqInfo { version: Version::V1, subject, public_key, attributes: SetOfVec::new() };
+    let tbs = info.to_der().map_err(|e| CsrError::Encode(e.to_string()))?;
+    let signature = sign(&tbs).map_err(|e| CsrError::Signer(e.to_string()))?;
+    Ok(CertReq {
+        info,
+        algorithm,
+        signature: BitString::from_bytes(&signature)
+            .map_err(|e| CsrError::Encode(e.to_string()))?,
+    })
+}
+
+/// sha256WithRSAEncryption with NULL parameters (RFC 4055), as [`KeyPair::sign`] and a
+/// token's `CKM_SHA256_RSA_PKCS` sign.
+pub fn sha256_with_rsa() -> spki::AlgorithmIdentifierOwned {
+    spki::AlgorithmIdentifierOwned {
+        oid: dojang_pki::oid::SHA256_WITH_RSA,
+        parameters: Some(der::asn1::AnyRef::NULL.into()),
+    }
 }
 
 /// The request as PEM (`-----BEGIN CERTIFICATE REQUEST-----`).

@@ -17,6 +17,7 @@ pub mod error;
 pub mod info;
 mod keys;
 pub mod location;
+pub mod medium;
 pub mod names;
 pub mod password;
 pub mod store;
@@ -26,4 +27,5 @@ pub use info::{
     default_products, CertInfo, ProductLookup, ProductName, Validity, RENEWAL_WINDOW_DAYS,
 };
 pub use location::{Location, ENV_NPKI_HOME, ENV_PHONE_HOME};
+pub use medium::{Medium, TokenLabel};
 pub use store::{Entry, Existing, Listing, NpkiPair, Store};

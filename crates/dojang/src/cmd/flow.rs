@@ -109,9 +109,10 @@ pub struct Answers {
 #[derive(Args, Clone, Debug, Default)]
 pub struct Keep {
     /// Where to store the certificate (저장 위치): disk (하드디스크), removable:PATH (이동식
-    /// 디스크) or phone (휴대폰). Asked when not given.
-    #[arg(long, value_name = "WHERE", value_parser = parse_location)]
-    pub location: Option<Location>,
+    /// 디스크), phone (휴대폰) or token:LABEL (보안토큰: the key is made inside it). Asked when
+    /// not given.
+    #[arg(long, value_name = "WHERE", value_parser = super::token::parse_medium)]
+    pub location: Option<dojang_keystore::Medium>,
     /// The new key: rsa2048 (default, the NPKI norm) or p256, where the product allows it.
     #[arg(long, value_name = "TYPE", value_parser = parse_key_type)]
     pub key_type: Option<KeyType>,
@@ -251,6 +252,8 @@ struct Options {
     serial: Option<String>,
     reason: Option<String>,
     location: Option<Location>,
+    /// A security token to issue into instead of an NPKI folder.
+    token: Option<dojang_keystore::TokenLabel>,
     key_type: Option<KeyType>,
 }
 
@@ -267,6 +270,7 @@ impl Options {
             serial: None,
             reason: None,
             location: None,
+            token: None,
             key_type: None,
         }
     }
@@ -286,7 +290,7 @@ impl Options {
 pub fn issue(a: IssueArgs) -> anyhow::Result<()> {
     let mut o = Options::new(FlowKind::Issue, a.conn, a.who, a.answers);
     o.product = a.product;
-    o.location = a.keep.location;
+    (o.location, o.token) = super::token::split(a.keep.location);
     o.key_type = a.keep.key_type;
     run(o)
 }
@@ -294,7 +298,7 @@ pub fn issue(a: IssueArgs) -> anyhow::Result<()> {
 pub fn reissue(a: ReissueArgs) -> anyhow::Result<()> {
     let mut o = Options::new(FlowKind::Reissue, a.conn, a.who, a.answers);
     o.serial = a.serial;
-    o.location = a.keep.location;
+    (o.location, o.token) = super::token::split(a.keep.location);
     o.key_type = a.keep.key_type;
     run(o)
 }
@@ -1275,6 +1279,9 @@ impl Driver {
     // --- 저장 위치, 인증서 암호, 키 생성과 발급 -------------------------------------------------
 
     fn csr(&mut self, flow: &FlowView, step: &Step) -> anyhow::Result<FlowView> {
+        if let Some(label) = self.o.token.clone() {
+            return self.csr_in_token(flow, step, &label);
+        }
         let t = self.t;
         let summary = self.summary.clone().unwrap_or_default();
         let Some(subject_text) = summary.csr_subject.clone() else {
@@ -1610,6 +1617,9 @@ fn validity_text(t: T, v: Validity) -> String {
         ),
     }
 }
+
+/// The csr step into a security token.
+mod in_token;
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ use dojang_keystore::{Entry, Location, Store};
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use super::cert::{keystore_error, kst, parse_location, resolve_lang, Lang, ENV_CERT_PASSWORD};
+use super::cert::{keystore_error, kst, resolve_lang, Lang, ENV_CERT_PASSWORD};
 use super::flow::ENV_SERVER;
 
 #[derive(Args, Clone, Debug)]
@@ -36,9 +36,10 @@ pub struct LoginArgs {
     /// cloud after the PIN; needs --banking-id.
     #[arg(long, requires = "banking_id", conflicts_with = "location")]
     pub financial: bool,
-    /// Where the NPKI folder is: disk, removable:PATH or phone.
-    #[arg(long, value_name = "WHERE", default_value = "disk", value_parser = parse_location)]
-    pub location: Location,
+    /// Where the certificate is: disk, removable:PATH, phone, or token:LABEL (a security token,
+    /// which signs inside itself after its PIN: $DOJANG_TOKEN_PIN or the terminal).
+    #[arg(long, value_name = "WHERE", default_value = "disk", value_parser = super::token::parse_medium)]
+    pub location: dojang_keystore::Medium,
     /// The internet-banking ID, when the bank asks for it with the certificate.
     #[arg(long, value_name = "ID")]
     pub banking_id: Option<String>,
@@ -189,7 +190,19 @@ struct Proof {
 
 /// Signs with the NPKI pair from the folder.
 fn joint_proof(lang: Lang, a: &LoginArgs, message: &[u8]) -> anyhow::Result<Proof> {
-    let unlocked = unlock(lang, &a.location, a.serial.as_deref())?;
+    let location = match &a.location {
+        dojang_keystore::Medium::Npki(l) => l,
+        dojang_keystore::Medium::Token(label) => {
+            let p =
+                super::token::login_proof(lang == Lang::Ko, label, a.serial.as_deref(), message)?;
+            return Ok(Proof {
+                certificate_b64: b64(&p.certificate),
+                signature: p.signature,
+                random_num: p.random_num.as_ref().map(|r| Zeroizing::new(b64(r))),
+            });
+        }
+    };
+    let unlocked = unlock(lang, location, a.serial.as_deref())?;
     let signature = unlocked.key.sign(message)?;
     let cert_der = std::fs::read(unlocked.entry.sign_cert_path())
         .with_context(|| format!("reading {}", unlocked.entry.sign_cert_path().display()))?;

@@ -12,3 +12,4 @@ pub mod phone;
 pub mod register;
 pub mod serve;
 pub mod staff;
+pub mod token;

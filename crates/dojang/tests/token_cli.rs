@@ -1,0 +1,372 @@
+//! A joint certificate issued into a security token (보안토큰), end to end: a SoftHSM2 token in
+//! this test's own token directory (`SOFTHSM2_CONF`), initialised with `softhsm2-util`; the
+//! real `dojang cert issue --location token:LABEL` flow against a real `dojang serve` (ARS code
+//! read off the simulated phone, security-card digits from the card); then OpenSC's
+//! `pkcs11-tool` — a tool we did not write — says the key is sensitive and never extractable,
+//! the certificate in the token carries that key (compared with `openssl`), no key file was
+//! written anywhere, and `dojang login --location token:LABEL` logs in with the token signing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::{ok, text, TestCenter, DOJANG};
+
+const LABEL: &str = "dojang-token";
+const PIN: &str = "123456";
+const SO_PIN: &str = "87654321";
+const RRN: &str = "9001011234567";
+const PHONE: &str = "010-2345-6789";
+const ACCOUNT: &str = "110-456-123456";
+
+/// A SoftHSM2 configuration whose tokens live in `dir/tokens`.
+fn softhsm(dir: &Path) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    conf
+}
+
+fn module() -> String {
+    dojang_token::module_path()
+        .expect("SoftHSM2 (scripts/install-test-deps installs it)")
+        .display()
+        .to_string()
+}
+
+fn pkcs11_tool(conf: &Path, args: &[&str]) -> String {
+    let out = Command::new("pkcs11-tool")
+        .args(["--module", &module(), "--token-label", LABEL, "--login", "--pin", PIN])
+        .args(args)
+        .env("SOFTHSM2_CONF", conf)
+        .output()
+        .expect("pkcs11-tool (OpenSC; scripts/install-test-deps installs it)");
+    assert!(out.status.success(), "pkcs11-tool {args:?}:\n{}", text(&out));
+    text(&out)
+}
+
+/// Enrols 홍길동 with a security card; returns the card's codes.
+fn enrol(c: &TestCenter) -> Vec<String> {
+    let file = c.path("hong.json");
+    let doc = serde_json::json!({
+        "kind": "person", "name": "홍길동", "rrn": RRN, "phone": PHONE,
+        "email": "hong@example.com", "address": "서울특별시 중구 세종대로 110",
+        "banking_id": "hong", "banking_password": "Banking-pass1!",
+        "accounts": [{"number": ACCOUNT, "password": "4821", "balance": 10000}],
+        "second_factor": "security-card",
+    });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out =
+        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
+    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap();
+    let j: serde_json::Value = serde_json::from_str(line).unwrap();
+    j["security_card"]["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The digits in the first `[…]` holding any, in the phone's newest message (the ARS approval number).
+fn phone_code(c: &TestCenter) -> String {
+    let t = text(&c.dojang(&["phone", PHONE, "--last", "1"]));
+    t.split('[')
+        .skip(1)
+        .map(|part| {
+            part.split(']')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .find(|digits| !digits.is_empty())
+        .unwrap_or_else(|| panic!("no code in the phone's newest message:\n{t}"))
+}
+
+/// The card position in `보안카드 07번 코드의 앞 2자리: `.
+fn card_position(prompt: &str) -> usize {
+    let after = prompt.split("보안카드").nth(1).unwrap();
+    after
+        .chars()
+        .skip_while(|ch| !ch.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+/// Runs `dojang cert issue --location WHERE` answering its prompts as the customer would;
+/// (success, output).
+fn issue(c: &TestCenter, card: &[String], location: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = Command::new(DOJANG);
+    cmd.args(["cert", "issue", "--banking-id", "hong", "--product", "personal-bank"])
+        .args(["--account", ACCOUNT, "--location", location])
+        .args(["--accept-terms", "--yes", "--server", &c.base])
+        .current_dir(c.dir.path())
+        .env_remove("DOJANG_SERVER")
+        .env_remove("DOJANG_CLOCK_OFFSET")
+        .env_remove("LC_ALL")
+        .env("DOJANG_LANG", "ko")
+        .env("DOJANG_RRN", RRN)
+        .env("DOJANG_ACCOUNT_PASSWORD", "4821")
+        .env("DOJANG_BANKING_PASSWORD", "Banking-pass1!")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let out = Arc::new(Mutex::new(String::new()));
+    for mut pipe in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut pending = Vec::new();
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                pending.extend_from_slice(&buf[..n]);
+                let valid = match std::str::from_utf8(&pending) {
+                    Ok(s) => s.len(),
+                    Err(e) => e.valid_up_to(),
+                };
+                out.lock().unwrap().push_str(std::str::from_utf8(&pending[..valid]).unwrap());
+                pending.drain(..valid);
+            }
+        });
+    }
+    let mut stdin = child.stdin.take();
+    let mut answered = 0;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            std::thread::sleep(Duration::from_millis(100));
+            return (status.success(), out.lock().unwrap().clone());
+        }
+        let now = out.lock().unwrap().clone();
+        let tail = &now[now.rfind('\n').map_or(0, |i| i + 1)..];
+        if now.len() > answered && tail.ends_with(": ") {
+            let answer = if tail.contains("ARS 승인번호") {
+                Some(phone_code(c))
+            } else if tail.contains("앞 2자리") {
+                Some(card[card_position(tail) - 1][..2].to_string())
+            } else if tail.contains("뒤 2자리") {
+                Some(card[card_position(tail) - 1][2..].to_string())
+            } else {
+                None
+            };
+            answered = now.len();
+            match (answer, stdin.as_mut()) {
+                (Some(a), Some(s)) => {
+                    writeln!(s, "{a}").unwrap();
+                    s.flush().unwrap();
+                }
+                _ => stdin = None,
+            }
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("dojang cert issue did not finish:\n{now}");
+        }
+        std::thread::sleep(Duration::from_millis(40));
+    }
+}
+
+#[test]
+fn a_certificate_issued_into_a_softhsm_token_keeps_its_key_inside_and_logs_in() {
+    let c = TestCenter::started();
+    let card = enrol(&c);
+    let conf = softhsm(c.dir.path());
+    // softhsm2-util (SoftHSM's own tool) initialises the token in this test's directory.
+    let init = Command::new("softhsm2-util")
+        .args(["--init-token", "--free", "--label", LABEL, "--so-pin", SO_PIN, "--pin", PIN])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", text(&init));
+    let npki = c.path("npki");
+    let conf_s = conf.display().to_string();
+    let npki_s = npki.display().to_string();
+    let env = [
+        ("SOFTHSM2_CONF", conf_s.as_str()),
+        ("DOJANG_TOKEN_PIN", PIN),
+        ("DOJANG_NPKI_HOME", npki_s.as_str()),
+    ];
+
+    // 발급, into the token: no certificate password is asked, the token's PIN is used.
+    let (success, out) = issue(&c, &card, &format!("token:{LABEL}"), &env);
+    assert!(success, "issue into the token failed:\n{out}");
+    assert!(out.contains("보안토큰 안에서 키 쌍을 만드는 중입니다"), "{out}");
+    assert!(out.contains("인증서를 발급했습니다"), "{out}");
+    assert!(!out.contains("새 인증서 암호"), "no certificate password for a token:\n{out}");
+    assert!(!out.contains(PIN), "the PIN is not shown:\n{out}");
+    assert!(!npki.exists(), "nothing was written to the NPKI folder");
+
+    // What the token says, read by OpenSC's pkcs11-tool: one RSA-2048 private key, sensitive
+    // and never extractable, generated in the token; the certificate beside it with the same id.
+    let objects = pkcs11_tool(&conf, &["--list-objects"]);
+    let private = objects
+        .split("Private Key Object")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no private key in the token:\n{objects}"));
+    let access = private.lines().find(|l| l.trim_start().starts_with("Access:")).unwrap();
+    assert!(access.contains("sensitive") && access.contains("never extractable"), "{access}");
+    assert!(access.contains("local"), "generated inside the token: {access}");
+    assert!(objects.contains("Certificate Object"), "{objects}");
+    let id = private
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("ID:"))
+        .map(|s| s.trim().to_string())
+        .unwrap();
+    // The certificate's public key is the token's public key (openssl compares them).
+    let cert_der = c.path("token-cert.der");
+    let pub_der = c.path("token-pub.der");
+    pkcs11_tool(
+        &conf,
+        &["--read-object", "--type", "cert", "--id", &id, "-o", &cert_der.display().to_string()],
+    );
+    pkcs11_tool(
+        &conf,
+        &["--read-object", "--type", "pubkey", "--id", &id, "-o", &pub_der.display().to_string()],
+    );
+    let from_cert = ok(
+        "openssl",
+        &["x509", "-inform", "DER", "-in", &cert_der.display().to_string(), "-noout", "-pubkey"],
+        c.dir.path(),
+    );
+    let from_token = ok(
+        "openssl",
+        &["pkey", "-pubin", "-inform", "DER", "-in", &pub_der.display().to_string()],
+        c.dir.path(),
+    );
+    assert_eq!(from_cert, from_token);
+    let subject = ok(
+        "openssl",
+        &[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            &cert_der.display().to_string(),
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "utf8",
+        ],
+        c.dir.path(),
+    );
+    assert!(subject.contains("홍길동()"), "{subject}");
+    // Reading the private key out is refused by the token.
+    let read = Command::new("pkcs11-tool")
+        .args(["--module", &module(), "--token-label", LABEL, "--login", "--pin", PIN])
+        .args(["--read-object", "--type", "privkey", "--id", &id, "-o"])
+        .arg(c.path("stolen.der"))
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    assert!(!read.status.success() || !c.path("stolen.der").exists(), "{}", text(&read));
+
+    // The same through cryptoki's attribute reads (this process is the only SoftHSM user here).
+    std::env::set_var("SOFTHSM2_CONF", &conf);
+    let m = dojang_token::Module::open_default().unwrap();
+    let session = m.token(LABEL).unwrap().login(PIN).unwrap();
+    let cert = session.certificate(None).unwrap();
+    let facts = session.key_facts(&cert.id).unwrap();
+    assert!(facts.sensitive && !facts.extractable && facts.never_extractable, "{facts:?}");
+    assert_eq!(session.random_num(&cert.id).unwrap().map(|r| r.len()), Some(20), "R is kept");
+
+    // 인증서 로그인 with the token: the challenge is signed inside it.
+    let login = |pin: &str| {
+        Command::new(DOJANG)
+            .args(["login", "--location", &format!("token:{LABEL}"), "--banking-id", "hong"])
+            .args(["--server", &c.base, "--lang", "en"])
+            .env_remove("DOJANG_SERVER")
+            .env("SOFTHSM2_CONF", &conf)
+            .env("DOJANG_TOKEN_PIN", pin)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = login(PIN);
+    assert!(
+        out.status.success() && text(&out).contains("Logged in: 홍길동 (hong)"),
+        "{}",
+        text(&out)
+    );
+    let out = login("000000");
+    assert!(!out.status.success() && text(&out).contains("PIN is wrong"), "{}", text(&out));
+}
+
+/// Every client command takes a location: issuance saves straight onto a removable disk
+/// (이동식 디스크), and a disk that is not there stops the flow before anything is issued.
+#[test]
+fn a_certificate_is_issued_straight_onto_a_removable_disk_and_a_missing_disk_stops_first() {
+    const CERT_PW: &str = "Usb-disk#2024";
+    let c = TestCenter::started();
+    let card = enrol(&c);
+    let usb = c.path("usb");
+    let location = format!("removable:{}", usb.display());
+    let env = [("DOJANG_NEW_CERT_PASSWORD", CERT_PW)];
+    let (success, out) = issue(&c, &card, &location, &env);
+    assert!(!success && out.contains(&usb.display().to_string()), "{out}");
+    assert!(!out.contains("인증서를 발급했습니다"), "{out}");
+    assert_eq!(c.store_counts().0, 0, "nothing was issued");
+
+    std::fs::create_dir_all(&usb).unwrap();
+    let (success, out) = issue(&c, &card, &location, &env);
+    assert!(success && out.contains("인증서를 발급했습니다"), "{out}");
+    assert_eq!(c.store_counts().0, 1);
+    let store =
+        dojang_keystore::Store::open(dojang_keystore::Location::Removable(usb.clone())).unwrap();
+    let entry = store.find(None).unwrap();
+    assert!(entry.dir.starts_with(usb.join("NPKI")), "{}", entry.dir.display());
+    let key = dojang_npki::keyfile::decrypt(
+        &std::fs::read(entry.sign_key_path()).unwrap(),
+        CERT_PW.as_bytes(),
+    )
+    .expect("signPri.key on the disk opens with the certificate password");
+    assert_eq!(key.random_num().map(<[u8]>::len), Some(20), "R is in signPri.key");
+    // openssl reads the disk's signPri.key too (SEED, legacy provider).
+    let pass = format!("pass:{CERT_PW}");
+    ok(
+        "openssl",
+        &[
+            "pkcs8",
+            "-inform",
+            "DER",
+            "-in",
+            &entry.sign_key_path().display().to_string(),
+            "-passin",
+            &pass,
+            "-provider",
+            "legacy",
+            "-provider",
+            "default",
+            "-out",
+            &c.p("key.pem"),
+        ],
+        c.dir.path(),
+    );
+}
