@@ -112,13 +112,20 @@ fn card_position(prompt: &str) -> usize {
         .unwrap()
 }
 
-/// Runs `dojang cert issue --location WHERE` answering its prompts as the customer would;
-/// (success, output).
+/// `dojang cert issue --location WHERE` with the customer's answers given as flags.
 fn issue(c: &TestCenter, card: &[String], location: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let args =
+        ["issue", "--banking-id", "hong", "--product", "personal-bank", "--location", location];
+    flow(c, card, &args, env)
+}
+
+/// Runs `dojang cert ARGS… --account … --accept-terms --yes` answering its prompts as the
+/// customer would (codes from the phone, digits from the card); (success, output).
+fn flow(c: &TestCenter, card: &[String], args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let mut cmd = Command::new(DOJANG);
-    cmd.args(["cert", "issue", "--banking-id", "hong", "--product", "personal-bank"])
-        .args(["--account", ACCOUNT, "--location", location])
-        .args(["--accept-terms", "--yes", "--server", &c.base])
+    cmd.arg("cert")
+        .args(args)
+        .args(["--account", ACCOUNT, "--accept-terms", "--yes", "--server", &c.base])
         .current_dir(c.dir.path())
         .env_remove("DOJANG_SERVER")
         .env_remove("DOJANG_CLOCK_OFFSET")
@@ -168,7 +175,7 @@ fn issue(c: &TestCenter, card: &[String], location: &str, env: &[(&str, &str)]) 
         let now = out.lock().unwrap().clone();
         let tail = &now[now.rfind('\n').map_or(0, |i| i + 1)..];
         if now.len() > answered && tail.ends_with(": ") {
-            let answer = if tail.contains("ARS 승인번호") {
+            let answer = if tail.contains("ARS 승인번호") || tail.contains("SMS 인증번호") {
                 Some(phone_code(c))
             } else if tail.contains("앞 2자리") {
                 Some(card[card_position(tail) - 1][..2].to_string())
@@ -317,6 +324,28 @@ fn a_certificate_issued_into_a_softhsm_token_keeps_its_key_inside_and_logs_in() 
     );
     let out = login("000000");
     assert!(!out.status.success() && text(&out).contains("PIN is wrong"), "{}", text(&out));
+    drop(session);
+
+    // 갱신 in the last 30 days (center and client 710 days on): the token proves possession,
+    // makes the new key, and the old key pair leaves the token.
+    let old = cert.serial.to_hex();
+    let mut c = c;
+    c.stop();
+    let _later = support::serve(&c.data, &c.base, Some("+710d"));
+    let mut renew_env = env.to_vec();
+    renew_env.push(("DOJANG_CLOCK_OFFSET", "+710d"));
+    let (success, out) =
+        flow(&c, &card, &["renew", "--location", &format!("token:{LABEL}")], &renew_env);
+    assert!(
+        success && out.contains("인증서를 갱신했습니다"),
+        "renewal in the token failed:\n{out}"
+    );
+    let certs = pkcs11_tool(&conf, &["--list-objects", "--type", "cert"]);
+    assert_eq!(certs.matches("Certificate Object").count(), 1, "{certs}");
+    let keys = pkcs11_tool(&conf, &["--list-objects", "--type", "privkey"]);
+    assert_eq!(keys.matches("Private Key Object").count(), 1, "{keys}");
+    assert!(!keys.contains(&format!("ID:         {id}")), "the old key is gone:\n{keys}");
+    assert!(out.contains(&format!("이전 인증서(일련번호 {old})는 폐기되었습니다")), "{out}");
 }
 
 /// Every client command takes a location: issuance saves straight onto a removable disk

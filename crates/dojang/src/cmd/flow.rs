@@ -194,9 +194,10 @@ pub struct RenewArgs {
     pub serial: Option<String>,
     #[command(flatten)]
     pub answers: Answers,
-    /// Where the current certificate is (default disk); the renewed one replaces it there.
-    #[arg(long, value_name = "WHERE", value_parser = parse_location)]
-    pub location: Option<Location>,
+    /// Where the current certificate is (default disk; token:LABEL for a security token); the
+    /// renewed one replaces it there.
+    #[arg(long, value_name = "WHERE", value_parser = super::token::parse_medium)]
+    pub location: Option<dojang_keystore::Medium>,
     /// The new key: rsa2048 (default) or p256, where the product allows it.
     #[arg(long, value_name = "TYPE", value_parser = parse_key_type)]
     pub key_type: Option<KeyType>,
@@ -306,7 +307,7 @@ pub fn reissue(a: ReissueArgs) -> anyhow::Result<()> {
 pub fn renew(a: RenewArgs) -> anyhow::Result<()> {
     let mut o = Options::new(FlowKind::Renew, a.conn, Who::default(), a.answers);
     o.serial = a.serial;
-    o.location = a.location;
+    (o.location, o.token) = super::token::split(a.location);
     o.key_type = a.key_type;
     run(o)
 }
@@ -625,7 +626,10 @@ impl Driver {
         };
         // The certificate that proves possession is picked before the flow starts: a store
         // without one should stop the customer before any step is taken.
-        if self.o.kind == FlowKind::Renew || method == Some(Method::Certificate) {
+        // (A security token's certificate is found once its PIN is given, at the step.)
+        if (self.o.kind == FlowKind::Renew || method == Some(Method::Certificate))
+            && self.o.token.is_none()
+        {
             self.current = Some(self.pick_current()?);
         }
         let mut flow = self.client.start(self.o.kind, method).map_err(|e| t.err(e))?;
@@ -986,6 +990,9 @@ impl Driver {
     }
 
     fn possession(&mut self, flow: &FlowView, step: &Step) -> anyhow::Result<FlowView> {
+        if let Some(label) = self.o.token.clone() {
+            return self.possession_in_token(flow, step, &label);
+        }
         let t = self.t;
         if self.current.is_none() {
             self.current = Some(self.pick_current()?);

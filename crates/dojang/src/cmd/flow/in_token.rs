@@ -3,7 +3,8 @@
 //! R stored there beside the key. There is no certificate password: the token's PIN guards it.
 
 use anyhow::bail;
-use dojang_client::view::Issued;
+use base64::Engine;
+use dojang_client::view::{Issued, Target};
 use dojang_client::{csr, ClientError, FlowKind, FlowView, Input, Step};
 use dojang_keystore::TokenLabel;
 
@@ -11,6 +12,41 @@ use super::{kst, row, won, Driver};
 use crate::cmd::token;
 
 impl Driver {
+    /// Proof of possession for a certificate in the token (renewal): the token signs the
+    /// center's possession message for this flow.
+    pub(super) fn possession_in_token(
+        &mut self,
+        flow: &FlowView,
+        step: &Step,
+        label: &TokenLabel,
+    ) -> anyhow::Result<FlowView> {
+        let t = self.t;
+        let session = token::open(t.ko, label)?;
+        let cert = session
+            .certificate(self.o.serial.as_deref())
+            .map_err(|e| token::token_error(t.ko, e))?;
+        row(
+            t.s("인증서", "Certificate"),
+            format!("{} ({} {label})", cert.label, t.s("보안토큰", "security token")),
+        );
+        row(t.s("일련번호", "Serial"), &cert.serial);
+        let nonce = flow.nonce().map_err(|e| t.err(e))?;
+        let message = dojang_pki::possession::message(&flow.id, &nonce);
+        let signature =
+            session.sign(&cert.id, &message).map_err(|e| token::token_error(t.ko, e))?;
+        let signature = base64::engine::general_purpose::STANDARD.encode(signature);
+        let serial = cert.serial.to_hex();
+        let v = self
+            .step(flow, step, Input::Possession { serial: &serial, signature: &signature })
+            .map_err(|e| t.err(e))?;
+        println!("{}", t.s("  인증서가 확인되었습니다.", "  The certificate is confirmed."));
+        if let Ok(target) = v.output_as::<Target>("possession") {
+            self.fee = target.fee_krw.or(self.fee);
+            self.target = Some(target);
+        }
+        Ok(v)
+    }
+
     pub(super) fn csr_in_token(
         &mut self,
         flow: &FlowView,
@@ -82,6 +118,14 @@ impl Driver {
         session.store_certificate(&key.id, &name, &der).map_err(|e| token::token_error(t.ko, e))?;
         if let Some(r) = issued.random_num().map_err(|e| t.err(e))? {
             session.store_random_num(&key.id, &r).map_err(|e| token::token_error(t.ko, e))?;
+        }
+        // A renewal or reissue revoked the old certificate: its key pair goes from the token.
+        if let Some(old) = issued.superseded.as_deref() {
+            if let Ok(c) = session.certificate(Some(old)) {
+                if c.id != key.id {
+                    let _ = session.delete(&c.id);
+                }
+            }
         }
         let done = match self.o.kind {
             FlowKind::Reissue => t.s("인증서를 재발급했습니다.", "The certificate is reissued."),
