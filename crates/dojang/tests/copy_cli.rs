@@ -331,6 +331,13 @@ fn a_certificate_copied_to_the_phone_logs_in_moves_on_and_leaves_nothing_at_the_
             assert!(!contains(&bytes, &digits.as_bytes()[4..]), "{name} holds the secret digits");
         }
     }
+    // The relay is in the center's OpenAPI document, for other clients (the web page).
+    let doc: serde_json::Value = serde_json::from_slice(&c.get("/api/openapi.json")).unwrap();
+    for path in
+        ["/api/v1/transfers", "/api/v1/transfers/code/{code}", "/api/v1/transfers/{id}/offer"]
+    {
+        assert!(doc["paths"].get(path).is_some(), "{path} is not in /api/openapi.json");
+    }
     // The log is not empty: the scan above read what the server said about the copies.
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("certificate copy complete"), "{logged}");
