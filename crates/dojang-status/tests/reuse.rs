@@ -77,7 +77,7 @@ async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
     let ca = Arc::new(
         CertificateAuthority::open_or_create(
             &dir.path().join("ca"),
-            &passphrase,
+            &dojang_ca::KeyHome::files(&passphrase),
             &names,
             &urls,
             now,

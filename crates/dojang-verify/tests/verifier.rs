@@ -38,7 +38,7 @@ fn ca(dir: &std::path::Path, org: &str, now: OffsetDateTime) -> Arc<CertificateA
     };
     let opened = CertificateAuthority::open_or_create(
         dir,
-        &Passphrase::new("test passphrase".into()),
+        &dojang_ca::KeyHome::files(&Passphrase::new("test passphrase".into())),
         &names,
         &PublicationUrls::new("http://127.0.0.1:9"),
         now,

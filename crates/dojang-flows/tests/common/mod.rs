@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dojang_ca::{CaNames, CertificateAuthority, Passphrase};
+use dojang_ca::{CaNames, CertificateAuthority, KeyHome, Passphrase};
 use dojang_flows::{FlowSettings, Flows, Policy};
 use dojang_identity::{AccountSpec, Enrolment, Identity, Limits, SecondFactorKind};
 use dojang_npki::vid::Rrn;
@@ -92,9 +92,15 @@ pub async fn bank_with(now: OffsetDateTime, settings: FlowSettings) -> Bank {
     let urls = PublicationUrls::new("http://127.0.0.1:1");
     let pass = Passphrase::new("pass".into());
     let ca = Arc::new(
-        CertificateAuthority::open_or_create(&dir.path().join("ca"), &pass, &names, &urls, now)
-            .expect("ca")
-            .ca,
+        CertificateAuthority::open_or_create(
+            &dir.path().join("ca"),
+            &KeyHome::files(&pass),
+            &names,
+            &urls,
+            now,
+        )
+        .expect("ca")
+        .ca,
     );
     let rules = SubjectRules { organization: "dojang".into(), bank_ou: "DOJANGBANK".into() };
     let catalog = Catalog::defaults();
