@@ -37,17 +37,21 @@ export function fileError(e) {
 
 /**
  * The picker. Options: `preselect` (a serial to choose first), `legend`, `needsKey` (false when
- * only the certificate is wanted: no password asked, PFX files not offered). Returns
+ * only the certificate is wanted: no password asked, PFX files not offered), `forCopy` (the
+ * NPKI files themselves are wanted, as 인증서 복사 sends them: only certificates whose
+ * signCert.der and signPri.key this page holds, no password, no PFX; `chosenFiles()` gives
+ * them). Returns
  * { root: [elements], open(): Promise<Signer>, chosenSerial(), clearPassword() } where Signer is
  * { serial, certDer, chainDers, key, randomNum, info? }. `onLoaded(error?)` is called after the
  * customer chose files (with an ApiError when they could not be read).
  */
-export function certificatePicker({ preselect = null, legend, needsKey = true, onLoaded = () => {} } = {}) {
+export function certificatePicker({ preselect = null, legend, needsKey: wantsKey = true, forCopy = false, onLoaded = () => {} } = {}) {
+  const needsKey = wantsKey && !forCopy;
   const name = uid('source');
   const list = h('div', { 'data-testid': 'cert-choices' });
   const pwField = field({ label: L('인증서 암호', 'Certificate password'), type: 'password', name: 'cert-password', attrs: { autocomplete: 'current-password', 'data-testid': 'cert-password' } });
   const fileId = uid('files');
-  const fileInput = h('input', { type: 'file', id: fileId, multiple: true, accept: '.zip,.der,.key,.pfx,.p12,.pem,.crt', 'data-testid': 'cert-files' });
+  const fileInput = h('input', { type: 'file', id: fileId, multiple: true, accept: forCopy ? '.zip,.der,.key,.pem,.crt' : '.zip,.der,.key,.pfx,.p12,.pem,.crt', 'data-testid': 'cert-files' });
   const loaded = []; // PFX files chosen here: { id, label, entry }
   let wanted = preselect;
 
@@ -55,6 +59,12 @@ export function certificatePicker({ preselect = null, legend, needsKey = true, o
     const out = [];
     for (const cert of wallet.certificates()) {
       const who = [h('strong', {}, cert.holder || cert.subject), h('span', {}, L('일련번호 ', 'Serial '), h('code', {}, cert.serial))];
+      if (forCopy) {
+        const files = wallet.file(cert.serial);
+        const from = { issued: L('이 브라우저에서 발급한 인증서', 'Issued in this browser'), copy: L('인증서 복사로 받은 인증서', 'Received by certificate copy') }[cert.source] || L('불러온 인증서 파일', 'Loaded certificate files');
+        if (files?.kind === 'npki') out.push({ id: `file:${cert.serial}`, serial: cert.serial, entry: files, label: [...who, h('span', {}, from)] });
+        continue;
+      }
       if (wallet.key(cert.serial)) out.push({ id: `mem:${cert.serial}`, serial: cert.serial, memory: true, cert, label: [...who, h('span', {}, L('이 브라우저에서 발급한 인증서 (암호 입력 없이 사용)', 'Issued in this browser (no password needed)'))] });
       else if (wallet.file(cert.serial) || !needsKey) out.push({ id: `file:${cert.serial}`, serial: cert.serial, entry: wallet.file(cert.serial), label: [...who, h('span', {}, L('불러온 인증서 파일', 'Loaded certificate files'))] });
     }
@@ -96,7 +106,14 @@ export function certificatePicker({ preselect = null, legend, needsKey = true, o
           'No certificate found in those files. Choose the NPKI zip, signCert.der with signPri.key, or a PFX file.',
         );
       }
+      if (forCopy && entries.every((e) => e.kind === 'pfx')) {
+        throw clientError(
+          'PFX 파일은 이 화면에서 보낼 수 없습니다. NPKI 인증서 묶음(zip)이나 같은 폴더의 signCert.der와 signPri.key를 선택해 주세요.',
+          'A PFX file cannot be sent from this page; choose the NPKI zip, or signCert.der with signPri.key from the same folder.',
+        );
+      }
       for (const e of entries) {
+        if (forCopy && e.kind === 'pfx') continue;
         if (e.kind === 'npki') {
           wallet.put({ serial: e.info.serial, subject: e.info.subject, holder: e.info.holder, not_before: e.info.not_before, not_after: e.info.not_after, cert_b64: e.info.cert_b64, source: 'file' });
           wallet.setFile(e.info.serial, e);
@@ -147,13 +164,23 @@ export function certificatePicker({ preselect = null, legend, needsKey = true, o
         { class: 'field' },
         h('label', { for: fileId }, L('인증서 파일 불러오기', 'Load certificate files')),
         fileInput,
-        h('p', { class: 'hint' }, L('인증서를 저장한 NPKI 묶음(zip), 같은 폴더의 signCert.der와 signPri.key 두 파일, 또는 PFX 파일을 선택하세요. 파일은 이 브라우저 안에서만 열리며 인증센터로 보내지 않습니다.', 'Choose the NPKI zip, the two files signCert.der and signPri.key, or a PFX. They are opened in this browser only; nothing is sent to the center.')),
+        forCopy
+          ? h('p', { class: 'hint' }, L('인증서를 저장한 NPKI 묶음(zip)이나 같은 폴더의 signCert.der와 signPri.key 두 파일을 선택하세요. 개인키 파일은 인증서 암호로 잠긴 그대로 보내며, 인증번호로 한 번 더 암호화되어 받는 기기만 열 수 있습니다.', 'Choose the NPKI zip, or the two files signCert.der and signPri.key. The key file goes as it is, locked by its certificate password, and sealed once more with the number so that only the receiving device can open it.'))
+          : h('p', { class: 'hint' }, L('인증서를 저장한 NPKI 묶음(zip), 같은 폴더의 signCert.der와 signPri.key 두 파일, 또는 PFX 파일을 선택하세요. 파일은 이 브라우저 안에서만 열리며 인증센터로 보내지 않습니다.', 'Choose the NPKI zip, the two files signCert.der and signPri.key, or a PFX. They are opened in this browser only; nothing is sent to the center.')),
       ),
       pwField.wrap,
     ],
     open,
     /** The chosen certificate's serial, without opening anything. */
     chosenSerial: () => chosen()?.serial || null,
+    /** The chosen certificate's files as they are (`forCopy`): { serial, certDer, keyDer, km? }. */
+    chosenFiles: () => {
+      const s = chosen();
+      if (!s?.entry || s.entry.kind !== 'npki') throw clientError('보낼 인증서를 선택하거나 인증서 파일을 불러와 주세요.', 'Choose the certificate to send, or load its files.');
+      return { serial: s.serial, certDer: s.entry.certDer, keyDer: s.entry.keyDer, km: s.entry.km || null };
+    },
+    /** Draws the choices again (after the wallet changed). */
+    refresh: () => drawList(),
     clearPassword: () => {
       pwField.input.value = '';
     },

@@ -7,7 +7,7 @@ import * as asn1js from 'asn1js';
 import { base64Decode, base64Encode, hex, pemToDer, toArrayBuffer, wipe } from './crypto/bytes.js';
 import { parseCertificate } from './crypto/csr.js';
 import { decryptKeyFile, encryptKeyFile } from './crypto/keyfile.js';
-import { SIGN_CERT, SIGN_KEY, pairsInZip, zipPair } from './crypto/npki.js';
+import { KM_CERT, KM_KEY, SIGN_CERT, SIGN_KEY, pairsInZip, zipPair } from './crypto/npki.js';
 import { buildPfx, openPfx } from './crypto/pfx.js';
 import { importSigningKey, randomNumOf, withRandomNum } from './crypto/pkcs8.js';
 
@@ -43,26 +43,32 @@ export function certInfo(der) {
 
 /**
  * Reads the files a customer chose. Returns loaded entries:
- * { kind: 'npki', certDer, keyDer, info } or { kind: 'pfx', bytes, name }.
+ * { kind: 'npki', certDer, keyDer, km, info } (km: { certDer, keyDer } of kmCert.der and
+ * kmPri.key when chosen too, else null) or { kind: 'pfx', bytes, name }.
  */
 export async function readFiles(fileList) {
   const out = [];
   let cert = null;
   let key = null;
+  const km = {};
   for (const f of Array.from(fileList)) {
     const bytes = new Uint8Array(await f.arrayBuffer());
     const name = f.name.toLowerCase();
     if (name.endsWith('.zip')) {
-      for (const p of pairsInZip(bytes)) out.push({ kind: 'npki', certDer: p.certDer, keyDer: p.keyDer, info: certInfo(p.certDer) });
+      for (const p of pairsInZip(bytes)) out.push({ kind: 'npki', certDer: p.certDer, keyDer: p.keyDer, km: p.km, info: certInfo(p.certDer) });
     } else if (name.endsWith('.pfx') || name.endsWith('.p12')) {
       out.push({ kind: 'pfx', bytes, name: f.name });
+    } else if (name === KM_CERT.toLowerCase()) {
+      km.certDer = bytes;
+    } else if (name === KM_KEY.toLowerCase()) {
+      km.keyDer = bytes;
     } else if (name === SIGN_KEY.toLowerCase() || name.endsWith('.key')) {
       key = bytes;
     } else {
       cert = name.endsWith('.pem') || name.endsWith('.crt') ? tryPem(bytes) : bytes;
     }
   }
-  if (cert && key) out.push({ kind: 'npki', certDer: cert, keyDer: key, info: certInfo(cert) });
+  if (cert && key) out.push({ kind: 'npki', certDer: cert, keyDer: key, km: km.certDer && km.keyDer ? km : null, info: certInfo(cert) });
   else if (cert || key) throw new Error(`pair:${cert ? SIGN_KEY : SIGN_CERT}`);
   return out;
 }

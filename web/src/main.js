@@ -14,6 +14,7 @@ import { renderStaff } from './pages/staff.js';
 import { renderOtherCa } from './pages/other-ca.js';
 import { renderFinancial } from './pages/financial.js';
 import { renderLogin } from './pages/login.js';
+import { renderCopy } from './pages/copy.js';
 
 export const app = { info: null, products: null };
 
@@ -24,6 +25,7 @@ const NAV = [
   ['#/revoke', () => L('폐기', 'Revoke')],
   ['#/suspend', () => L('효력정지/회복', 'Suspend / resume')],
   ['#/manage', () => L('인증서 관리', 'My certificates')],
+  ['#/copy', () => L('인증서 복사/이동', 'Copy / move')],
   ['#/login', () => L('인증서 로그인', 'Certificate login')],
   ['#/other-ca', () => L('타기관 인증서 등록/해제', 'Other banks’ certificates')],
   ['#/financial', () => L('금융인증서', 'Financial certificate')],
@@ -155,6 +157,7 @@ function draw() {
   else if (path === 'support') cleanup = renderSupport(ctx);
   else if (path === 'staff') cleanup = renderStaff(ctx);
   else if (path === 'login') cleanup = renderLogin(ctx);
+  else if (path === 'copy') cleanup = renderCopy(ctx);
   else if (path === 'other-ca') cleanup = renderOtherCa(ctx);
   else if (path === 'financial') cleanup = renderFinancial(ctx);
   else if (path === 'phone') {

@@ -8,6 +8,9 @@ import { unzipSync, zipSync } from 'fflate';
 
 export const SIGN_CERT = 'signCert.der';
 export const SIGN_KEY = 'signPri.key';
+// The key-management pair some CAs issue beside the signing pair (kept and copied with it).
+export const KM_CERT = 'kmCert.der';
+export const KM_KEY = 'kmPri.key';
 
 /** One path component every platform accepts (mirrors names.rs safe_component). */
 export function safeComponent(raw) {
@@ -26,19 +29,24 @@ export function folderOf(caName, subjectText) {
   return `NPKI/${safeComponent(caName)}/USER/${safeComponent(subjectText)}`;
 }
 
-/** A zip of the NPKI pair. */
-export function zipPair({ caName, subjectText, certDer, keyDer }) {
+/** A zip of the NPKI pair (and the km pair, `km` = { certDer, keyDer }, when there is one). */
+export function zipPair({ caName, subjectText, certDer, keyDer, km = null }) {
   const dir = folderOf(caName, subjectText);
-  return zipSync(
-    {
-      [`${dir}/${SIGN_CERT}`]: [certDer, { level: 0 }],
-      [`${dir}/${SIGN_KEY}`]: [keyDer, { level: 0 }],
-    },
-    { mtime: new Date() },
-  );
+  const files = {
+    [`${dir}/${SIGN_CERT}`]: [certDer, { level: 0 }],
+    [`${dir}/${SIGN_KEY}`]: [keyDer, { level: 0 }],
+  };
+  if (km) {
+    files[`${dir}/${KM_CERT}`] = [km.certDer, { level: 0 }];
+    files[`${dir}/${KM_KEY}`] = [km.keyDer, { level: 0 }];
+  }
+  return zipSync(files, { mtime: new Date() });
 }
 
-/** Every signCert.der + signPri.key pair in a zip, as { folder, certDer, keyDer }. */
+/**
+ * Every signCert.der + signPri.key pair in a zip, as { folder, certDer, keyDer, km } — km the
+ * folder's { certDer, keyDer } key-management pair, or null.
+ */
 export function pairsInZip(bytes) {
   const files = unzipSync(bytes);
   const byFolder = new Map();
@@ -49,7 +57,11 @@ export function pairsInZip(bytes) {
     const entry = byFolder.get(folder) || {};
     if (name === SIGN_CERT.toLowerCase()) entry.certDer = data;
     if (name === SIGN_KEY.toLowerCase()) entry.keyDer = data;
+    if (name === KM_CERT.toLowerCase()) entry.kmCertDer = data;
+    if (name === KM_KEY.toLowerCase()) entry.kmKeyDer = data;
     byFolder.set(folder, entry);
   }
-  return [...byFolder.entries()].filter(([, e]) => e.certDer && e.keyDer).map(([folder, e]) => ({ folder, ...e }));
+  return [...byFolder.entries()]
+    .filter(([, e]) => e.certDer && e.keyDer)
+    .map(([folder, e]) => ({ folder, certDer: e.certDer, keyDer: e.keyDer, km: e.kmCertDer && e.kmKeyDer ? { certDer: e.kmCertDer, keyDer: e.kmKeyDer } : null }));
 }

@@ -52,6 +52,7 @@ const TASKS = [
   ['#/revoke', '인증서 폐기', 'Revoke', '더 쓰지 않거나 유출이 의심될 때 즉시 사용 중지', 'Stop a certificate for good when unused or leaked'],
   ['#/suspend', '효력정지/회복', 'Suspend / resume', '잠시 사용을 멈추고, 다시 살릴 때', 'Pause a certificate and bring it back'],
   ['#/manage', '인증서 관리', 'My certificates', '보유한 인증서의 상태와 남은 기간 확인', 'Status and days left of the certificates you hold'],
+  ['#/copy', '인증서 복사/이동', 'Copy / move a certificate', 'PC와 휴대폰 사이에 인증번호로 인증서를 옮기기', 'Between PC and phone, with a one-time number'],
   ['#/login', '인증서 로그인', 'Certificate login', '공동인증서나 금융인증서로 인터넷뱅킹 로그인', 'Log in with a joint or financial certificate'],
   ['#/other-ca', '타기관 인증서 등록/해제', 'Other banks’ certificates', '다른 은행에서 받은 인증서를 새로 발급받지 않고 이 은행에서 쓰기', 'Use a certificate from another bank here, no new one needed'],
   ['#/financial', '금융인증서', 'Financial certificate', '은행 클라우드에 보관, 비밀번호 6자리로 사용 (발급·재발급·자동 갱신)', 'Kept in the bank’s cloud, used with a 6-digit PIN (issue, reissue, auto-renewal)'],

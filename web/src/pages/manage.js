@@ -45,6 +45,8 @@ function card(cert, app, refresh) {
     actions,
   );
   const go = (kind) => h('a', { class: 'button', href: `#/${kind}?serial=${cert.serial}` }, { renew: L('갱신', 'Renew'), revoke: L('폐기', 'Revoke'), suspend: L('효력정지', 'Suspend'), resume: L('효력회복', 'Resume'), reissue: L('재발급', 'Reissue') }[kind]);
+  // 인증서 복사/이동 needs the files themselves; they are asked for there when not held.
+  const copy = h('a', { class: 'button', href: `#/copy?send=${cert.serial}`, 'data-testid': 'cert-copy' }, L('복사/이동', 'Copy / move'));
   const forget = h('button', { type: 'button', class: 'link' }, L('목록에서 지우기', 'Remove from this list'));
   forget.addEventListener('click', () => {
     wallet.remove(cert.serial);
@@ -60,7 +62,7 @@ function card(cert, app, refresh) {
       const buttons = [];
       if (st === 'good') {
         if (inWindow) buttons.push(go('renew'));
-        buttons.push(go('suspend'), go('revoke'), go('reissue'));
+        buttons.push(go('suspend'), go('revoke'), go('reissue'), copy);
       } else if (st === 'suspended') buttons.push(go('resume'), go('revoke'));
       else if (st === 'expired') buttons.push(h('a', { class: 'button primary', href: '#/issue' }, L('새로 발급', 'Issue a new one')));
       replace(actions, buttons, forget);
@@ -131,6 +133,7 @@ export function renderManage({ main, app }) {
   add(main, 
     h('h1', {}, L('인증서 관리', 'My certificates')),
     h('p', {}, L('이 브라우저에서 발급받았거나 불러온 인증서의 상태와 남은 기간을 확인하고, 갱신·폐기·효력정지를 할 수 있습니다. 인증서 상태는 인증센터에서 바로 확인합니다.', 'The certificates issued or loaded in this browser, with their live status and days left; renew, revoke or suspend them here.')),
+    h('p', {}, L('다른 PC나 휴대폰으로 인증서를 옮기거나 받으려면: ', 'To move a certificate to or from another PC or phone: '), h('a', { href: '#/copy', 'data-testid': 'manage-copy-link' }, L('인증서 복사/이동', 'Copy / move a certificate'))),
     errorBox,
     listEl,
     h(

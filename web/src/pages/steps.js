@@ -593,7 +593,7 @@ const STORAGE = [
   ['disk', '하드디스크', 'Hard disk', 'NPKI 폴더 묶음(zip)으로 저장합니다. 자주 쓰는 내 PC에 알맞습니다.', 'Saved as the NPKI folder (zip): for your own PC.'],
   ['removable', '이동식 디스크 (USB)', 'Removable disk (USB)', 'NPKI 폴더 묶음(zip)을 USB에 저장하세요. 여러 사람이 쓰는 PC에서 안전합니다.', 'Save the NPKI folder (zip) on a USB disk: safer on shared PCs.'],
   ['pfx', 'PFX 파일', 'PFX file', '다른 프로그램이나 기기로 옮길 수 있는 PKCS#12 파일(.pfx)입니다.', 'A PKCS#12 file (.pfx) other software and devices read.'],
-  ['phone', '휴대폰', 'Phone', '인증서 복사(이동) 기능과 함께 준비 중입니다.', 'Coming with certificate copy.'],
+  ['phone', '휴대폰', 'Phone', '발급한 뒤 휴대폰으로 복사합니다 (인증서 복사/이동): 휴대폰에 표시되는 인증번호를 이 화면에 입력하면 됩니다.', 'Copied to your phone after issuance (certificate copy): type the number your phone shows.'],
 ];
 
 function csr(c) {
@@ -607,8 +607,8 @@ function csr(c) {
       return h(
         'div',
         { class: 'choice' },
-        h('input', { type: 'radio', name, id: rid, value: id, checked: i === 0, disabled: id === 'phone', 'data-testid': `storage-${id}` }),
-        h('label', { for: rid }, h('strong', {}, L(ko, en), id === 'phone' ? h('span', { class: 'badge soon' }, L('준비 중', 'coming')) : null), h('span', {}, L(dko, den))),
+        h('input', { type: 'radio', name, id: rid, value: id, checked: i === 0, 'data-testid': `storage-${id}` }),
+        h('label', { for: rid }, h('strong', {}, L(ko, en)), h('span', {}, L(dko, den))),
       );
     }),
   );
@@ -655,6 +655,8 @@ function csr(c) {
           const sealed = await sealIssued({ keyPair, issued, password });
           wallet.put({ serial: sealed.info.serial, subject: issued.subject || sealed.info.subject, holder: sealed.info.holder, product: issued.product, not_before: issued.not_before, not_after: issued.not_after, cert_b64: sealed.info.cert_b64, source: 'issued' });
           wallet.setKey(sealed.info.serial, sealed.signingKey);
+          // The sealed files too, so that 인증서 복사 can send them from this page load.
+          wallet.setFile(sealed.info.serial, { kind: 'npki', certDer: sealed.certDer, keyDer: sealed.keyDer, info: sealed.info });
           if (issued.random_num) wallet.setRandom(sealed.info.serial, base64Decode(issued.random_num));
           c.fs.saved = { zip: sealed.zip, pfx: sealed.pfx, info: sealed.info, storage: where };
         } catch (e) {
@@ -827,6 +829,23 @@ function financialResult(fs) {
   );
 }
 
+/** Storage 휴대폰: the certificate goes to the phone by 인증서 복사, from this page load. */
+function phonePanel(info) {
+  return h(
+    'div',
+    { class: 'panel notice', 'data-testid': 'copy-to-phone' },
+    h('h3', {}, L('휴대폰으로 복사하기', 'Copy it to your phone')),
+    h(
+      'ol',
+      {},
+      h('li', {}, L('휴대폰에서 인증번호를 받으세요: 휴대폰 브라우저로 이 인증센터의 ', 'On the phone, get a number: open this center’s '), h('strong', {}, L('인증서 복사/이동 → 인증서 받기', 'Copy / move → Receive')), L('를 열거나, ', ' page in its browser, or run '), h('code', {}, 'dojang cert copy receive --location phone'), L('을 실행합니다.', '.')),
+      h('li', {}, L('아래 버튼을 눌러, 휴대폰에 표시된 인증번호 12자리를 입력합니다.', 'Press the button below and type the 12-digit number the phone shows.')),
+    ),
+    h('p', {}, h('a', { class: 'button primary', href: `#/copy?send=${info.serial}`, 'data-testid': 'copy-to-phone-link' }, L('휴대폰으로 인증서 보내기', 'Send it to my phone'))),
+    h('p', { class: 'hint' }, L('인증서 암호는 휴대폰에서도 지금 정한 암호 그대로 씁니다. 만일에 대비해 아래에서 인증서 파일도 저장해 두세요.', 'The phone uses the same certificate password. Save the files below as well, just in case.')),
+  );
+}
+
 export function renderResult({ fs }) {
   if (fs.kind.startsWith('financial-')) return financialResult(fs);
   if (!['issue', 'reissue', 'renew'].includes(fs.kind)) return statusResult(fs);
@@ -843,7 +862,8 @@ export function renderResult({ fs }) {
     );
   }
   const info = saved.info;
-  const zipButton = h('button', { type: 'button', class: saved.storage === 'pfx' ? 'secondary' : 'primary', 'data-testid': 'download-zip' }, L('NPKI 인증서 저장 (signCert.der · signPri.key, zip)', 'Save the NPKI files (zip)'));
+  const toPhone = saved.storage === 'phone';
+  const zipButton = h('button', { type: 'button', class: saved.storage === 'pfx' || toPhone ? 'secondary' : 'primary', 'data-testid': 'download-zip' }, L('NPKI 인증서 저장 (signCert.der · signPri.key, zip)', 'Save the NPKI files (zip)'));
   zipButton.addEventListener('click', () => download(saved.zip, fileName(info, 'zip'), 'application/zip'));
   const pfxButton = h('button', { type: 'button', class: saved.storage === 'pfx' ? 'primary' : 'secondary', 'data-testid': 'download-pfx' }, L('PFX 파일로 저장 (.pfx)', 'Save as PFX (.pfx)'));
   pfxButton.addEventListener('click', () => download(saved.pfx, fileName(info, 'pfx'), 'application/x-pkcs12'));
@@ -856,6 +876,7 @@ export function renderResult({ fs }) {
       [L('수수료', 'Fee'), out.fee_krw ? L(`${won(out.fee_krw)} 출금 (${out.account})`, `${won(out.fee_krw)} charged (${out.account})`) : won(0), 'result-fee'],
       out.superseded ? [L('이전 인증서', 'Previous certificate'), L(`일련번호 ${out.superseded} — 폐기되었습니다`, `serial ${out.superseded} — revoked`)] : null,
     ],
+    toPhone ? phonePanel(info) : null,
     h(
       'div',
       { class: 'panel save' },

@@ -98,9 +98,10 @@ export async function cardCheck(page, cust, before = async () => {}) {
 
 /**
  * Drives the issue flow for `cust` through every step. Options: product, password,
- * `screens` (take screenshots), `wrongArs` (type a wrong ARS code first).
+ * `screens` (take screenshots), `wrongArs` (type a wrong ARS code first), `storage` (the
+ * 저장 위치 chosen: disk, removable, pfx or phone).
  */
-export async function issue(page, center, cust, { product = 'personal-bank', password = CERT_PW, screens = false, wrongArs = false } = {}) {
+export async function issue(page, center, cust, { product = 'personal-bank', password = CERT_PW, screens = false, wrongArs = false, storage = 'disk' } = {}) {
   const snap = async (name, focus = 'main h1') => {
     if (screens) await shots(page, name, focus);
   };
@@ -147,6 +148,7 @@ export async function issue(page, center, cust, { product = 'personal-bank', pas
   const rules = page.getByTestId('password-rules');
   assert.equal(await rules.locator('li[data-rule="length"]').getAttribute('data-ok'), '0');
   assert.equal(await rules.locator('li[data-rule="digit"]').getAttribute('data-ok'), '0');
+  await page.getByTestId(`storage-${storage}`).check();
   await page.getByTestId('new-password').fill(password);
   await page.getByTestId('new-password-2').fill(password);
   assert.equal(await rules.locator('li[data-ok="0"]').count(), 0, 'every rule is met');

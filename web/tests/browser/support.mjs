@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ApiError } from '../../src/api.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '../../..');
-export const DOJANG = process.env.DOJANG_BIN || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug/dojang');
+// Resolved now: the tests run it from other working directories too.
+export const DOJANG = resolve(process.env.DOJANG_BIN || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug/dojang'));
 export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -281,4 +283,21 @@ export async function codeFromPhone(page, phone) {
 /** The security-card digits asked for, from the card printed at enrolment. */
 export function cardAnswer(card, first, second) {
   return { first: card[first - 1].slice(0, 2), second: card[second - 1].slice(2) };
+}
+
+/**
+ * The page's API helpers ({ get, post } of src/api.js) bound to a center's address, for a test
+ * that plays a device with the page's own modules (src/transfer.js).
+ */
+export function apiAt(base) {
+  const call = async (method, path, body, extra = {}) => {
+    const headers = { Accept: 'application/json', ...(extra.headers || {}) };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  };
+  return { get: (p, extra) => call('GET', p, undefined, extra), post: (p, b = {}, extra) => call('POST', p, b, extra) };
 }
