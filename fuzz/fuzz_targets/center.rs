@@ -16,6 +16,8 @@ impl Env for NoEnv {
     }
 }
 
+// Each target uses part of it (the OCSP target the center, the API target the router).
+#[allow(dead_code)]
 pub struct Shared {
     pub runtime: tokio::runtime::Runtime,
     pub center: Arc<Center>,

@@ -112,9 +112,7 @@ impl Session {
                         password: None,
                     },
                 )?,
-                Step::Product => {
-                    self.client.step(&id, &step, Input::Product { product })?
-                }
+                Step::Product => self.client.step(&id, &step, Input::Product { product })?,
                 Step::CheckArs | Step::CheckSms => {
                     self.client.step(&id, &step, Input::Start)?;
                     let code = self.phone_code()?;

@@ -136,13 +136,115 @@ pub fn run(
     result
 }
 
-/// Runs the load in a separate process: `exe bench ocsp-load …`, which prints the result
-/// as JSON on its last line.
+/// Which load generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generator {
+    /// `dojang bench ocsp-load`: the same client for every responder compared.
+    Ours,
+    /// wrk (Debian's package; an epoll client in C that leaves more of the machine to the
+    /// server measured). It cannot read OpenSSL's answers, which end at connection close
+    /// without a Content-Length, so it measures dojang only.
+    Wrk,
+}
+
+/// Whether wrk is installed (`scripts/bench` installs it).
+pub fn wrk_installed() -> bool {
+    // `wrk --version` prints its usage and exits 1: it is there if it ran at all.
+    Command::new("wrk")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Runs the load in a separate process: wrk, or `exe bench ocsp-load …`.
 pub fn run_in_process_of_its_own(
+    generator: Generator,
     exe: &Path,
     work: &Path,
     spec: &LoadSpec,
 ) -> anyhow::Result<LoadResult> {
+    match generator {
+        Generator::Wrk => run_wrk(work, spec),
+        Generator::Ours => run_ours(exe, work, spec),
+    }
+}
+
+/// The wrk script: POST the body, count answers that are not a successful OCSPResponse
+/// (`30 … 0a 01 00` in their first bytes), print one line the bench reads.
+fn wrk_script(body: &Path, close: bool) -> String {
+    let close = if close { "wrk.headers[\"Connection\"] = \"close\"\n" } else { "" };
+    format!(
+        r#"wrk.method = "POST"
+local f = assert(io.open("{body}", "rb"))
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/ocsp-request"
+{close}local threads = {{}}
+function setup(thread) table.insert(threads, thread) end
+function init(args) bad = 0 end
+function response(status, headers, body)
+  if status ~= 200 or body:byte(1) ~= 0x30 or not body:sub(1, 8):find("\10\1\0", 1, true) then
+    bad = bad + 1
+  end
+end
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.6f %.3f %.3f %.3f\n", summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout, b, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+"#,
+        body = body.display()
+    )
+}
+
+fn run_wrk(work: &Path, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
+    let body_file = work.join("ocsp-request.der");
+    std::fs::write(&body_file, &spec.body).context("writing the request body")?;
+    let script = work.join("ocsp.lua");
+    std::fs::write(&script, wrk_script(&body_file, spec.close))
+        .context("writing the wrk script")?;
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(spec.connections.max(1));
+    let out = Command::new("wrk")
+        .args(["-t", &threads.to_string(), "-c", &spec.connections.max(1).to_string()])
+        .args(["-d", &format!("{}s", spec.duration.as_secs().max(1))])
+        .args(["--timeout", "30s", "-s"])
+        .arg(&script)
+        .arg(&spec.url)
+        .stdin(Stdio::null())
+        .output()
+        .context("starting wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find_map(|l| l.strip_prefix("RESULT ")).with_context(|| {
+        format!("no result from wrk: {text}{}", String::from_utf8_lossy(&out.stderr))
+    })?;
+    let f: Vec<f64> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+    anyhow::ensure!(f.len() == 7, "wrk's result line is not what the script prints: {line}");
+    let (requests, socket_errors, bad, seconds) = (f[0] as u64, f[1] as u64, f[2] as u64, f[3]);
+    let good = requests.saturating_sub(bad);
+    Ok(LoadResult {
+        requests: good,
+        errors: socket_errors + bad,
+        seconds,
+        per_second: if seconds > 0.0 { good as f64 / seconds } else { 0.0 },
+        p50_ms: f[4],
+        p99_ms: f[5],
+        max_ms: f[6],
+        first_error: (socket_errors + bad > 0).then(|| {
+            format!(
+                "wrk: {socket_errors} socket errors, {bad} answers not a successful OCSP response"
+            )
+        }),
+    })
+}
+
+/// `exe bench ocsp-load …`, which prints the result as JSON on its last line.
+fn run_ours(exe: &Path, work: &Path, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
     let body_file = work.join("ocsp-request.der");
     std::fs::write(&body_file, &spec.body).context("writing the request body")?;
     let mut cmd = Command::new(exe);
@@ -174,6 +276,15 @@ pub fn run_in_process_of_its_own(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wrk_script_posts_the_body_and_checks_each_answer() {
+        let script = wrk_script(Path::new("/tmp/x.der"), true);
+        assert!(script.contains(r#"io.open("/tmp/x.der", "rb")"#), "{script}");
+        assert!(script.contains(r#"wrk.headers["Connection"] = "close""#), "{script}");
+        assert!(script.contains(r#"find("\10\1\0", 1, true)"#), "{script}");
+        assert!(!wrk_script(Path::new("/tmp/x.der"), false).contains("Connection"));
+    }
 
     #[test]
     fn percentiles_by_nearest_rank() {

@@ -2,6 +2,7 @@
 //! (`openssl speed`) and OpenSSL's own OCSP responder (`openssl ocsp -port`).
 
 use std::fmt::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -109,7 +110,9 @@ impl OcspResponder {
         if workers > 1 {
             cmd.args(["-multi", &workers.to_string()]);
         }
+        // A process group of its own: with -multi the workers outlive a killed parent.
         let child = cmd
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(log.try_clone().context("log file")?)
             .stderr(log)
@@ -137,10 +140,11 @@ impl OcspResponder {
 
 impl Drop for OcspResponder {
     fn drop(&mut self) {
-        // With -multi the parent forwards SIGTERM to its workers; kill() sends SIGKILL, which
-        // would orphan them, so ask politely first.
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        // The whole group: the parent and every worker it forked (-multi).
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).stderr(Stdio::null()).status();
         std::thread::sleep(std::time::Duration::from_millis(200));
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -65,3 +65,65 @@ pub async fn issue_for(
     }
     Ok((counter.load(Ordering::Relaxed), start.elapsed().as_secs_f64()))
 }
+
+/// The CPU part of the same path — CSR checked, certificate signed — without the store, on
+/// `threads` threads for `duration`: what issuance would do if a commit cost nothing.
+pub fn prepare_for(
+    center: &Center,
+    csrs: &[String],
+    threads: usize,
+    duration: Duration,
+    counter: Arc<AtomicU64>,
+) -> anyhow::Result<(u64, f64)> {
+    let start = Instant::now();
+    let deadline = start + duration;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|t| {
+                let counter = counter.clone();
+                scope.spawn(move || -> anyhow::Result<()> {
+                    let mut i = t;
+                    while Instant::now() < deadline {
+                        let req = IssueRequest {
+                            csr: csrs[i % csrs.len()].as_bytes(),
+                            product: ProductId::PersonalBank,
+                            not_after: None,
+                            subject_alt_name: None,
+                            required_subject: None,
+                            customer_id: None,
+                        };
+                        center.ra.prepare(&req, center.now())?;
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        i += threads;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().map_err(|_| anyhow::anyhow!("a signing thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok((counter.load(Ordering::Relaxed), start.elapsed().as_secs_f64()))
+}
+
+/// Durable writes per second in `dir`: 4 KiB appended and `fdatasync`ed, one after another —
+/// the ceiling of one commit per certificate.
+pub fn fsync_rate(dir: &std::path::Path, duration: Duration) -> anyhow::Result<f64> {
+    use std::io::Write as _;
+    let path = dir.join("fsync-probe");
+    let mut f = std::fs::File::create(&path).context("the fsync probe file")?;
+    let block = [0u8; 4096];
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < duration {
+        f.write_all(&block)?;
+        f.sync_data()?;
+        n += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    drop(f);
+    let _ = std::fs::remove_file(&path);
+    Ok(n as f64 / secs)
+}

@@ -153,7 +153,12 @@ impl Report {
             &targets,
             true,
         )?;
-        panel(&bottom, "at size / empty store (1 = no change)", &scale, false)?;
+        panel(
+            &bottom,
+            "information: dojang / the same run's reference (OpenSSL, or the empty store)",
+            &scale,
+            false,
+        )?;
         root.present()?;
         Ok(())
     }
@@ -180,7 +185,7 @@ fn panel(
         .copied()
         .chain(rows.iter().filter_map(|r| r.reference.as_ref()?.target))
         .fold(1.0f64, f64::max)
-        * 2.0;
+        * 8.0;
     let lo = ratios.iter().copied().fold(1.0f64, f64::min) / 2.0;
     let n = rows.len();
     let labels: Vec<String> =
@@ -190,12 +195,15 @@ fn panel(
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(470)
-        .build_cartesian_2d((lo..hi).log_scale(), 0..n)?;
+        .build_cartesian_2d((lo..hi).log_scale(), (0..n).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n + 1)
-        .y_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
         .x_label_formatter(&|v| format!("{v}×"))
         .label_style(("sans-serif", 14))
         .draw()?;
@@ -205,19 +213,21 @@ fn panel(
             Some(false) => RGBColor(200, 60, 50),
             None => RGBColor(70, 110, 180),
         };
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(lo, i), (*ratio, i + 1)],
+        let mut bar = Rectangle::new(
+            [(lo, SegmentValue::Exact(i)), (*ratio, SegmentValue::Exact(i + 1))],
             color.filled(),
-        )))?;
+        );
+        bar.set_margin(6, 6, 0, 0);
+        chart.draw_series(std::iter::once(bar))?;
         chart.draw_series(std::iter::once(Text::new(
-            format!("{} ({} {})", ratio_text(*ratio), number(row.value), row.unit),
-            (*ratio, i),
+            format!(" {} ({} {})", ratio_text(*ratio), number(row.value), row.unit),
+            (*ratio, SegmentValue::CenterOf(i)),
             ("sans-serif", 14).into_font(),
         )))?;
         if with_targets {
             if let Some(t) = row.reference.as_ref().and_then(|r| r.target) {
                 chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(t, i), (t, i + 1)],
+                    vec![(t, SegmentValue::Exact(i)), (t, SegmentValue::Exact(i + 1))],
                     BLACK.stroke_width(3),
                 )))?;
             }

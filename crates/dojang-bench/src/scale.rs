@@ -13,7 +13,7 @@ use dojang_ra::IssueRequest;
 use dojang_server::Center;
 use dojang_store::NewCertificate;
 
-use crate::load::{LoadResult, LoadSpec};
+use crate::load::{self, Generator, LoadResult, LoadSpec};
 use crate::report::{Reference, Row};
 use crate::run::{ocsp_load, Options};
 use crate::server::{self, Server};
@@ -207,7 +207,8 @@ fn sample(
         duration: opts.duration,
         close: false,
     };
-    let ocsp = ocsp_load(opts, dir, "OCSP at this size", &spec)?;
+    let generator = if load::wrk_installed() { Generator::Wrk } else { Generator::Ours };
+    let ocsp = ocsp_load(generator, opts, dir, "OCSP at this size", &spec)?;
     Ok(Sample {
         crl: crl_time,
         crl_entries,

@@ -38,6 +38,19 @@ const STEPS: [&str; 9] = [
     "select",
 ];
 
+/// What the default policy requires before a personal-bank certificate is issued: the terms,
+/// identification, ARS, the fee account's password, the security card, the confirmation.
+const REQUIRED: [&str; 8] = [
+    "terms",
+    "identify",
+    "product",
+    "check-ars",
+    "payment",
+    "check-second-factor",
+    "confirm",
+    "csr",
+];
+
 /// A request: to the step the flow names next (`None`, most of the time, so that runs get
 /// deep into the flow) or to any step, with a right, wrong or garbage body.
 fn action() -> impl Strategy<Value = (Option<usize>, How)> {
@@ -157,6 +170,11 @@ async fn run(b: &Bank, actions: &[(Option<usize>, How)], now: OffsetDateTime) ->
     if issued > 0 || finished {
         assert_eq!(issued, 1, "one flow, one certificate");
         assert_eq!(passed, plan_names, "a certificate only after every step, in order, once");
+        // And the plan itself held every check the policy requires of a personal-bank issue:
+        // a plan that left one out would meet the line above without the check.
+        for required in REQUIRED {
+            assert!(passed.iter().any(|p| p == required), "issued without {required}: {passed:?}");
+        }
     } else {
         assert!(passed.len() < plan_names.len(), "every step passed but nothing was issued");
         let distinct: BTreeSet<&String> = passed.iter().collect();

@@ -6,7 +6,7 @@ use aws_lc_rs::signature::{
     RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
 };
 use der::asn1::{ObjectIdentifier, UintRef};
-use der::{Decode, DecodePem, Encode, Sequence};
+use der::{Decode, Encode, Sequence};
 use dojang_pki::{oid, KeyType};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::name::Name;
@@ -91,10 +91,22 @@ pub fn check_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType, CsrError> 
     }
 }
 
+/// The PEM labels a CSR is found under (RFC 7468 §7, and the older one some tools write).
+const PEM_LABELS: [&str; 2] = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
+
 fn parse(input: &[u8]) -> Result<CertReq, CsrError> {
     let trimmed = input.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") {
-        CertReq::from_pem(trimmed).map_err(|e| CsrError::Unreadable(e.to_string()))
+        // The whole PEM is decoded first, then the DER: the streaming `from_pem` reader loops
+        // for ever on a body shorter than its first read (found by fuzz/csr).
+        let (label, der) =
+            der::pem::decode_vec(trimmed).map_err(|e| CsrError::Unreadable(e.to_string()))?;
+        if !PEM_LABELS.contains(&label) {
+            return Err(CsrError::Unreadable(format!(
+                "a PEM {label:?} where a CERTIFICATE REQUEST belongs"
+            )));
+        }
+        CertReq::from_der(&der).map_err(|e| CsrError::Unreadable(e.to_string()))
     } else {
         CertReq::from_der(input).map_err(|e| CsrError::Unreadable(e.to_string()))
     }

@@ -59,7 +59,7 @@ fn status(der: &[u8]) -> CertStatus {
     let resp = OcspResponse::from_der(der).expect("response");
     let bytes = resp.response_bytes.expect("successful");
     let basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).expect("basic");
-    basic.tbs_response_data.responses[0].cert_status.clone()
+    basic.tbs_response_data.responses[0].cert_status
 }
 
 #[tokio::test]
