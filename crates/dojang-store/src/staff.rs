@@ -555,7 +555,7 @@ mod tests {
     }
 
     crate::store_test!(async fn usernames_are_unique_and_roles_round_trip(s) {
-        add(&s).await;
+        add(s).await;
         let mut tx = s.begin().await.expect("begin");
         let again = tx.insert_staff(&kim(), t0()).await;
         assert!(matches!(again, Err(StoreError::Duplicate { .. })));
@@ -569,7 +569,7 @@ mod tests {
     });
 
     crate::store_test!(async fn wrong_passwords_lock_and_unlock_clears(s) {
-        let id = add(&s).await;
+        let id = add(s).await;
         for n in 1..=5u32 {
             let mut tx = s.begin().await.expect("begin");
             let c = tx.record_staff_failure(id, 5, t0()).await.expect("count");
@@ -587,7 +587,7 @@ mod tests {
     });
 
     crate::store_test!(async fn sessions_live_until_idle_or_absolute_end_or_disabled(s) {
-        let id = add(&s).await;
+        let id = add(s).await;
         let token = [7u8; 32];
         let mut tx = s.begin().await.unwrap();
         tx.open_staff_session(id, &token, "csrf", t0(), t0() + Duration::hours(8)).await.unwrap();

@@ -78,7 +78,6 @@ impl Store {
 
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
     pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        sqlx::any::install_default_drivers();
         let place = path.display().to_string();
         // The Any driver is reached by URL; an absolute path keeps the URL's first segment
         // from being read as a host.
@@ -86,15 +85,7 @@ impl Store {
             .map_err(|e| StoreError::Open { place: place.clone(), cause: sqlx::Error::Io(e) })?;
         let url =
             SqliteConnectOptions::new().filename(absolute).create_if_missing(true).to_url_lossy();
-        let pool = AnyPoolOptions::new()
-            .max_connections(SQLITE_CONNECTIONS)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(SQLITE_SETUP).await?;
-                    Ok(())
-                })
-            })
-            .connect(url.as_str())
+        let pool = pool(url.as_str(), SQLITE_CONNECTIONS, SQLITE_SETUP)
             .await
             .map_err(|cause| StoreError::Open { place, cause })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
@@ -104,16 +95,7 @@ impl Store {
     /// Opens the PostgreSQL database at `url` and applies migrations. Several processes may
     /// do this at once: sqlx's migrator holds an advisory lock while it works.
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(POSTGRES_CONNECTIONS)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(POSTGRES_SETUP).await?;
-                    Ok(())
-                })
-            })
-            .connect(url)
+        let pool = pool(url, POSTGRES_CONNECTIONS, POSTGRES_SETUP)
             .await
             .map_err(|cause| StoreError::Open { place: redact_url(url), cause })?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -129,6 +111,21 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A pool of at most `connections`, each set up with `setup` before first use.
+async fn pool(url: &str, connections: u32, setup: &'static str) -> Result<AnyPool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(setup).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
 }
 
 /// `url` with any password replaced by `***`, fit for messages and logs.

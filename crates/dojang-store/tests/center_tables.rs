@@ -37,7 +37,7 @@ async fn with_customer(s: &Store) -> i64 {
 }
 
 store_test!(async fn customers_are_found_by_id_banking_id_and_rrn_hash_and_duplicates_say_which(s) {
-    let id = with_customer(&s).await;
+    let id = with_customer(s).await;
     assert_eq!(s.customer(id).await.expect("read").expect("there").banking_id, "hong1234");
     assert_eq!(s.customer_by_banking_id("hong1234").await.expect("read").map(|c| c.id), Some(id));
     assert_eq!(s.customer_by_rrn_lookup(&[7; 32]).await.expect("read").map(|c| c.id), Some(id));
@@ -56,7 +56,7 @@ store_test!(async fn customers_are_found_by_id_banking_id_and_rrn_hash_and_dupli
 });
 
 store_test!(async fn money_never_goes_below_zero_and_the_ledger_adds_up(s) {
-    with_customer(&s).await;
+    with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     let fee = tx
         .debit("123456789012", 4_400, "인증서 발급 수수료", Some("flow-1"), t0())
@@ -100,7 +100,7 @@ store_test!(async fn money_never_goes_below_zero_and_the_ledger_adds_up(s) {
 });
 
 store_test!(async fn failures_lock_at_the_limit_a_success_resets_and_unlock_clears_everything(s) {
-    let id = with_customer(&s).await;
+    let id = with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     tx.put_security_card(id, "1234567890", b"sealed").await.expect("card");
     tx.put_otp_device(id, "OTP0000000001", b"sealed").await.expect("otp");
@@ -147,7 +147,7 @@ store_test!(async fn failures_lock_at_the_limit_a_success_resets_and_unlock_clea
 });
 
 store_test!(async fn challenges_are_used_once_and_otp_steps_only_go_forward(s) {
-    let id = with_customer(&s).await;
+    let id = with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     for (n, at) in [(1, t0()), (2, t0() + Duration::seconds(1))] {
         let c = NewChallenge {
@@ -194,7 +194,7 @@ store_test!(async fn the_inbox_reads_the_same_under_any_spelling_of_an_address(s
 });
 
 store_test!(async fn concurrent_pin_tries_never_get_past_the_limit(s) {
-    let id = with_customer(&s).await;
+    let id = with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     tx.put_financial_holder(id, &[1u8; 32], &[2u8; 60], t0()).await.expect("holder");
     tx.commit().await.expect("commit");

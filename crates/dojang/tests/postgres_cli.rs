@@ -25,6 +25,28 @@ fn ocsp_at(c: &TestCenter, base: &str, root: &str, issuing: &str, leaf: &str) ->
     o
 }
 
+/// A running `serve`, stopped when dropped (also when an assertion fails half-way).
+struct Replica(Option<std::process::Child>);
+
+impl Replica {
+    /// Stops it and returns what it printed on standard output.
+    fn stop(mut self) -> String {
+        let mut child = self.0.take().expect("running");
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("output");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 fn psql(url: &str, sql: &str, dir: &std::path::Path) -> String {
     ok("psql", &[url, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], dir).trim().to_string()
 }
@@ -37,7 +59,7 @@ fn replicas_on_one_postgres_database_share_certificates_and_see_revocations_at_o
 
     // Replica A makes the CA on first start; its tables are made in PostgreSQL, no SQLite file.
     let a = TestCenter::new();
-    let mut a_server = serve_with(&a.data, &a.base, None, &url_flag);
+    let a_server = Replica(Some(serve_with(&a.data, &a.base, None, &url_flag)));
     assert!(!a.data.join("dojang.sqlite3").exists(), "the store is PostgreSQL, not a file");
 
     // Replica B: the same CA files and vault in a data directory of its own, another port.
@@ -45,7 +67,7 @@ fn replicas_on_one_postgres_database_share_certificates_and_see_revocations_at_o
     for name in ["ca", "vault.key", "DEMO-ONLY-ca-passphrase.txt"] {
         ok("cp", &["-r", &a.data.join(name).display().to_string(), &b.data_arg()], b.dir.path());
     }
-    let mut b_server = serve_with(&b.data, &b.base, None, &url_flag);
+    let b_server = Replica(Some(serve_with(&b.data, &b.base, None, &url_flag)));
 
     // The operator issues through neither server: a third process on the same database.
     let (root, issuing) = a.fetch_chain();
@@ -104,10 +126,12 @@ fn replicas_on_one_postgres_database_share_certificates_and_see_revocations_at_o
         assert!(listed.contains(&format!("Serial Number: {serial}")), "{base}: {listed}");
     }
 
-    let _ = a_server.kill();
-    let _ = b_server.kill();
-    let _ = a_server.wait();
-    let _ = b_server.wait();
+    drop(b_server);
+    let said = a_server.stop();
+    assert!(
+        said.contains(&format!("{} (PostgreSQL)", db.url)),
+        "the banner names the store: {said}"
+    );
 }
 
 #[test]
