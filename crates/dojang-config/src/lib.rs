@@ -41,6 +41,10 @@ pub enum ConfigError {
     Passphrase(String),
     #[error("the HSM's PIN: {0}")]
     HsmPin(String),
+    #[error(
+        "the database URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (given: {0})"
+    )]
+    DatabaseUrl(String),
 }
 
 /// The `[ca]` table.
@@ -129,6 +133,7 @@ pub struct TrustedIssuer {
 struct FileConfig {
     listen: Option<String>,
     base_url: Option<String>,
+    database_url: Option<String>,
     #[serde(default)]
     ca: CaSection,
     #[serde(default)]
@@ -148,6 +153,7 @@ pub struct Flags {
     pub config_file: Option<PathBuf>,
     pub listen: Option<String>,
     pub base_url: Option<String>,
+    pub database_url: Option<String>,
 }
 
 /// The environment, as a lookup so tests can supply their own.
@@ -182,6 +188,49 @@ pub struct Config {
     pub identity_policy: Option<String>,
     /// Other institutions whose certificates may be registered here (paths made absolute).
     pub trusted_issuers: Vec<TrustedIssuer>,
+    /// Where the store is when not the SQLite file in the data directory
+    /// ([`Config::database_path`]): a PostgreSQL database that replicas share, or another
+    /// SQLite file.
+    pub database_url: Option<DatabaseUrl>,
+}
+
+/// A database URL: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. It may
+/// hold a password, so `Debug` shows only its kind; [`DatabaseUrl::expose`] gives it whole to
+/// the store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, ConfigError> {
+        let url = url.trim();
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") if url.len() > "sqlite:".len() => Ok(DatabaseUrl(url.to_string())),
+            Some("postgres" | "postgresql") if url.contains("://") => {
+                Ok(DatabaseUrl(url.to_string()))
+            }
+            _ => Err(ConfigError::DatabaseUrl(match scheme {
+                Some(s) => format!("a {s}: URL"),
+                None => "no URL".to_string(),
+            })),
+        }
+    }
+
+    /// The URL, password and all: for opening the store, never for printing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.to_ascii_lowercase().starts_with("postgres")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.is_postgres() { "postgres" } else { "sqlite" };
+        write!(f, "DatabaseUrl({kind}:…)")
+    }
 }
 
 fn check_base_url(s: &str) -> Result<String, ConfigError> {
@@ -235,6 +284,13 @@ impl Config {
         let catalog = Catalog::with_overrides(file.products.iter().map(|(k, v)| (k.as_str(), v)))?;
         let clock = Clock::from_env(env)?;
         let identity_policy = file.identity.map(|t| t.to_string());
+        let database_url = flags
+            .database_url
+            .clone()
+            .or_else(|| env.get("DOJANG_DATABASE_URL"))
+            .or(file.database_url)
+            .map(|u| DatabaseUrl::parse(&u))
+            .transpose()?;
         let base_dir = config_file.as_deref().and_then(Path::parent).map(Path::to_path_buf);
         let trusted_issuers = file
             .trusted_issuers
@@ -257,9 +313,11 @@ impl Config {
             clock,
             identity_policy,
             trusted_issuers,
+            database_url,
         })
     }
 
+    /// The default store: the SQLite file in the data directory (when no `database_url`).
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("dojang.sqlite3")
     }
@@ -369,5 +427,47 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::BaseUrl(_))));
+    }
+
+    #[test]
+    fn the_database_url_comes_from_file_env_or_flag_and_never_shows_its_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let empty = MapEnv(HashMap::new());
+        let c = Config::load(&flags, &empty).expect("defaults");
+        assert_eq!(c.database_url, None);
+        assert_eq!(c.database_path(), dir.path().join("dojang.sqlite3"));
+
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "database_url = \"postgres://dojang:file-secret@db1/center\"\n",
+        )
+        .expect("write");
+        let c = Config::load(&flags, &empty).expect("file");
+        let url = c.database_url.clone().expect("url");
+        assert_eq!(url.expose(), "postgres://dojang:file-secret@db1/center");
+        assert!(url.is_postgres());
+        assert!(!format!("{c:?}").contains("file-secret"), "Debug hides the password");
+
+        let env = MapEnv(HashMap::from([(
+            "DOJANG_DATABASE_URL",
+            "postgresql://dojang@db2:5433/center".to_string(),
+        )]));
+        let c = Config::load(&flags, &env).expect("env");
+        assert_eq!(
+            c.database_url.map(|u| u.expose().to_string()).as_deref(),
+            Some("postgresql://dojang@db2:5433/center")
+        );
+        let flags2 =
+            Flags { database_url: Some("sqlite:/srv/dojang.sqlite3".into()), ..flags.clone() };
+        let c = Config::load(&flags2, &env).expect("flag");
+        let url = c.database_url.expect("url");
+        assert!(!url.is_postgres());
+        assert_eq!(url.expose(), "sqlite:/srv/dojang.sqlite3");
+
+        let flags3 = Flags { database_url: Some("mysql://root:hunter2@db/x".into()), ..flags };
+        let err = Config::load(&flags3, &empty).expect_err("mysql");
+        let text = err.to_string();
+        assert!(text.contains("postgres://") && !text.contains("hunter2"), "{text}");
     }
 }

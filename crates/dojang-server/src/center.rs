@@ -62,6 +62,16 @@ fn hsm_config(config: &Config) -> Result<Option<HsmConfig>, CaError> {
     Ok(Some(HsmConfig { module, token: section.token.clone(), pin }))
 }
 
+/// Opens the store the configuration names, applying migrations: `database_url` when set (a
+/// PostgreSQL database replicas share, or another SQLite file), else the SQLite file in the
+/// data directory.
+pub async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    match &config.database_url {
+        Some(url) => Store::open(url.expose()).await,
+        None => Store::open_sqlite(&config.database_path()).await,
+    }
+}
+
 /// What happened while opening, for the operator to read.
 #[derive(Clone, Debug, Default)]
 pub struct Opening {
@@ -97,7 +107,7 @@ impl Center {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let store = Store::open_sqlite(&config.database_path()).await?;
+        let store = open_store(&config).await?;
         let names = CaNames {
             organization: config.ca.organization.clone(),
             root_cn: config.ca.root_cn.clone(),

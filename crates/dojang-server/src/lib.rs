@@ -8,7 +8,7 @@ pub mod metrics;
 mod routes;
 pub mod staff;
 
-pub use center::{Center, CenterError, Opening};
+pub use center::{open_store, Center, CenterError, Opening};
 pub use routes::router;
 
 use std::future::Future;

@@ -5,13 +5,13 @@
 
 use std::fmt;
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{count, opt_time, time_of, unique_violation, unix, Conn};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// An account to open at enrolment.
@@ -78,7 +78,7 @@ pub struct LedgerEntry {
     pub at: OffsetDateTime,
 }
 
-fn account_of(r: &SqliteRow) -> Result<Account, StoreError> {
+fn account_of(r: &AnyRow) -> Result<Account, StoreError> {
     Ok(Account {
         number: r.try_get("number")?,
         customer_id: r.try_get("customer_id")?,
@@ -89,7 +89,7 @@ fn account_of(r: &SqliteRow) -> Result<Account, StoreError> {
     })
 }
 
-fn entry_of(r: &SqliteRow) -> Result<LedgerEntry, StoreError> {
+fn entry_of(r: &AnyRow) -> Result<LedgerEntry, StoreError> {
     Ok(LedgerEntry {
         id: r.try_get("id")?,
         account: r.try_get("account_number")?,
@@ -105,7 +105,7 @@ const ACCOUNT_COLUMNS: &str = "number, customer_id, password, balance, failures,
 const LEDGER_COLUMNS: &str = "id, account_number, amount, balance_after, memo, flow_id, at";
 
 async fn fetch(c: &mut Conn, number: &str) -> Result<Option<Account>, StoreError> {
-    sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE number = ?"))
+    sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE number = $1"))
         .bind(number)
         .fetch_optional(c)
         .await?
@@ -123,7 +123,7 @@ async fn post(
     flow_id: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<LedgerEntry, StoreError> {
-    let balance: Option<i64> = sqlx::query_scalar("SELECT balance FROM accounts WHERE number = ?")
+    let balance: Option<i64> = sqlx::query_scalar("SELECT balance FROM accounts WHERE number = $1")
         .bind(number)
         .fetch_optional(&mut *c)
         .await?;
@@ -136,14 +136,14 @@ async fn post(
             needed: amount.saturating_neg(),
         });
     }
-    sqlx::query("UPDATE accounts SET balance = ? WHERE number = ?")
+    sqlx::query("UPDATE accounts SET balance = $1 WHERE number = $2")
         .bind(after)
         .bind(number)
         .execute(&mut *c)
         .await?;
     let row = sqlx::query(&format!(
         "INSERT INTO ledger (account_number, amount, balance_after, memo, flow_id, at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING {LEDGER_COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {LEDGER_COLUMNS}"
     ))
     .bind(number)
     .bind(amount)
@@ -165,7 +165,7 @@ impl Store {
     /// A customer's accounts in the order they were opened (the first is the primary one).
     pub async fn accounts_of(&self, customer_id: i64) -> Result<Vec<Account>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE customer_id = ? ORDER BY rowid"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE customer_id = $1 ORDER BY rowid"
         ))
         .bind(customer_id)
         .fetch_all(&self.pool)
@@ -176,7 +176,7 @@ impl Store {
     /// An account's history, oldest first.
     pub async fn ledger(&self, number: &str) -> Result<Vec<LedgerEntry>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {LEDGER_COLUMNS} FROM ledger WHERE account_number = ? ORDER BY id"
+            "SELECT {LEDGER_COLUMNS} FROM ledger WHERE account_number = $1 ORDER BY id"
         ))
         .bind(number)
         .fetch_all(&self.pool)
@@ -187,7 +187,7 @@ impl Store {
     /// The money a flow moved (its fee, its one-won transfer), oldest first.
     pub async fn ledger_of_flow(&self, flow_id: &str) -> Result<Vec<LedgerEntry>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {LEDGER_COLUMNS} FROM ledger WHERE flow_id = ? ORDER BY id"
+            "SELECT {LEDGER_COLUMNS} FROM ledger WHERE flow_id = $1 ORDER BY id"
         ))
         .bind(flow_id)
         .fetch_all(&self.pool)
@@ -209,14 +209,18 @@ impl Tx {
         if a.balance < 0 {
             return Err(StoreError::InvalidAmount(a.balance));
         }
-        let done = sqlx::query(
-            "INSERT INTO accounts (number, customer_id, password, balance) VALUES (?, ?, ?, 0)",
-        )
-        .bind(&a.number)
-        .bind(customer_id)
-        .bind(&a.password_hash)
-        .execute(&mut *self.inner)
-        .await;
+        let done = self
+            .guarded(async |conn| {
+                sqlx::query(
+                    "INSERT INTO accounts (number, customer_id, password, balance) VALUES ($1, $2, $3, 0)",
+                )
+                .bind(&a.number)
+                .bind(customer_id)
+                .bind(&a.password_hash)
+                .execute(conn)
+                .await
+            })
+            .await;
         if let Err(e) = done {
             return Err(match unique_violation(&e) {
                 Some(_) => StoreError::Duplicate { what: "the account number" },

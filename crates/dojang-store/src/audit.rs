@@ -8,7 +8,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// Who did it.
@@ -129,7 +129,7 @@ impl Tx {
         let detail = event.detail.to_string();
         let hash = entry_hash(&prev_hash, seq, at, &actor, &event.action, &event.subject, &detail);
         sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(seq)
         .bind(at)
@@ -141,7 +141,7 @@ impl Tx {
         .bind(hash.as_slice())
         .execute(&mut *self.inner)
         .await?;
-        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(seq)
             .bind(hash.as_slice())
             .execute(&mut *self.inner)
@@ -167,7 +167,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after_seq)
         .bind(limit)
@@ -197,7 +197,7 @@ impl Store {
         let mut after = 0i64;
         loop {
             let rows = sqlx::query(
-                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000",
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000",
             )
             .bind(after)
             .fetch_all(&self.pool)
@@ -263,9 +263,14 @@ impl Store {
 mod tests {
     use super::*;
 
-    async fn store_with(n: usize) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_sqlite(&dir.path().join("db")).await.expect("open");
+    /// Starts the chain afresh and appends `n` entries.
+    async fn chain_of(s: &Store, n: usize) {
+        exec(s, "DELETE FROM audit_log").await;
+        sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1")
+            .bind(vec![0u8; 32])
+            .execute(&s.pool)
+            .await
+            .expect("reset head");
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         for i in 0..n {
             let e = AuditEvent::new(
@@ -276,16 +281,14 @@ mod tests {
             );
             s.audit(&e, now).await.expect("append");
         }
-        (dir, s)
     }
 
     async fn exec(s: &Store, sql: &str) {
         sqlx::query(sql).execute(&s.pool).await.expect("tamper");
     }
 
-    #[tokio::test]
-    async fn an_untouched_chain_verifies() {
-        let (_d, s) = store_with(5).await;
+    crate::store_test!(async fn an_untouched_chain_verifies(s) {
+        chain_of(s, 5).await;
         assert!(matches!(
             s.verify_audit().await.expect("verify"),
             AuditVerdict::Intact { entries: 5, .. }
@@ -293,24 +296,24 @@ mod tests {
         let entries = s.audit_entries(0, 10).await.expect("list");
         assert_eq!(entries.len(), 5);
         assert_eq!(entries[0].actor, "customer:7");
-    }
+    });
 
-    #[tokio::test]
-    async fn any_single_change_is_found() {
+    crate::store_test!(async fn any_single_change_is_found(s) {
         for (sql, seq) in [
             ("UPDATE audit_log SET detail = '{\"attempt\":9}' WHERE seq = 3", 3),
             ("UPDATE audit_log SET actor = 'staff:x' WHERE seq = 1", 1),
             ("UPDATE audit_log SET at = at + 1 WHERE seq = 5", 5),
             ("DELETE FROM audit_log WHERE seq = 2", 2),
             ("DELETE FROM audit_log WHERE seq = 5", 5),
-            ("UPDATE audit_log SET action = 'x', hash = zeroblob(32) WHERE seq = 4", 4),
+            ("UPDATE audit_log SET action = 'x', hash = prev_hash WHERE seq = 4", 4),
         ] {
-            let (_d, s) = store_with(5).await;
-            exec(&s, sql).await;
+            chain_of(s, 5).await;
+            assert!(matches!(s.verify_audit().await.expect("verify"), AuditVerdict::Intact { .. }));
+            exec(s, sql).await;
             match s.verify_audit().await.expect("verify") {
                 AuditVerdict::Broken { seq: at, .. } => assert_eq!(at, seq, "{sql}"),
                 other => panic!("{sql} not detected: {other:?}"),
             }
         }
-    }
+    });
 }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::record::NewCertificate;
-use crate::sqlite::Store;
+use crate::store::Store;
 
 impl Store {
     /// Stores every certificate of `certs` in one transaction: all of them, or (on any error,
@@ -61,10 +61,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_batch_lands_whole_or_not_at_all() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("open");
+    crate::store_test!(async fn a_batch_lands_whole_or_not_at_all(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         let batch: Vec<_> = (0..500).map(|n| cert(n, now)).collect();
         assert_eq!(s.bulk_insert_certificates(&batch).await.expect("insert"), 500);
@@ -93,5 +90,5 @@ mod tests {
         let more = vec![batch[200].serial.clone(), serials[0].clone()];
         assert!(s.bulk_revoke(&more, RevocationReason::Superseded, at).await.is_err());
         assert_eq!(s.status(&batch[200].serial).await.expect("status"), StatusOf::Good);
-    }
+    });
 }

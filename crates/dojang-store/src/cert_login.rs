@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{time_of, unique_violation, unix};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// A challenge as it was taken.
@@ -77,7 +77,7 @@ pub struct LoginSession {
 const REG_COLUMNS: &str =
     "id, customer_id, fingerprint, trusted_issuer, issuer, serial, subject, not_after, registered_at";
 
-fn registration_of(r: &sqlx::sqlite::SqliteRow) -> Result<Registration, StoreError> {
+fn registration_of(r: &sqlx::any::AnyRow) -> Result<Registration, StoreError> {
     Ok(Registration {
         id: r.try_get("id")?,
         customer_id: r.try_get("customer_id")?,
@@ -104,7 +104,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO cert_challenges (id, purpose, nonce, customer_id, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(purpose)
@@ -125,7 +125,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<CertChallengeTake, StoreError> {
         let row = sqlx::query(
-            "SELECT nonce, customer_id, expires_at, used_at FROM cert_challenges WHERE id = ? AND purpose = ?",
+            "SELECT nonce, customer_id, expires_at, used_at FROM cert_challenges WHERE id = $1 AND purpose = $2",
         )
         .bind(id)
         .bind(purpose)
@@ -155,7 +155,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<CertChallengeTake, StoreError> {
         let row = sqlx::query(
-            "UPDATE cert_challenges SET used_at = ? WHERE id = ? AND purpose = ? AND used_at IS NULL
+            "UPDATE cert_challenges SET used_at = $1 WHERE id = $2 AND purpose = $3 AND used_at IS NULL
              RETURNING nonce, customer_id, expires_at",
         )
         .bind(unix(now))
@@ -164,11 +164,12 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
-            let exists = sqlx::query("SELECT 1 FROM cert_challenges WHERE id = ? AND purpose = ?")
-                .bind(id)
-                .bind(purpose)
-                .fetch_optional(&self.pool)
-                .await?;
+            let exists =
+                sqlx::query("SELECT 1 FROM cert_challenges WHERE id = $1 AND purpose = $2")
+                    .bind(id)
+                    .bind(purpose)
+                    .fetch_optional(&self.pool)
+                    .await?;
             return Ok(if exists.is_some() {
                 CertChallengeTake::Used
             } else {
@@ -188,12 +189,12 @@ impl Store {
 
     /// Forgets challenges and sessions that ended before `before`.
     pub async fn purge_cert_login(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
-        let a = sqlx::query("DELETE FROM cert_challenges WHERE expires_at < ?")
+        let a = sqlx::query("DELETE FROM cert_challenges WHERE expires_at < $1")
             .bind(unix(before))
             .execute(&self.pool)
             .await?
             .rows_affected();
-        let b = sqlx::query("DELETE FROM login_sessions WHERE expires_at < ?")
+        let b = sqlx::query("DELETE FROM login_sessions WHERE expires_at < $1")
             .bind(unix(before))
             .execute(&self.pool)
             .await?
@@ -207,7 +208,7 @@ impl Store {
         fingerprint: &[u8],
     ) -> Result<Option<Registration>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {REG_COLUMNS} FROM registered_certificates WHERE fingerprint = ?"
+            "SELECT {REG_COLUMNS} FROM registered_certificates WHERE fingerprint = $1"
         ))
         .bind(fingerprint)
         .fetch_optional(&self.pool)
@@ -221,7 +222,7 @@ impl Store {
         customer_id: i64,
     ) -> Result<Vec<Registration>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {REG_COLUMNS} FROM registered_certificates WHERE customer_id = ? ORDER BY id"
+            "SELECT {REG_COLUMNS} FROM registered_certificates WHERE customer_id = $1 ORDER BY id"
         ))
         .bind(customer_id)
         .fetch_all(&self.pool)
@@ -237,7 +238,7 @@ impl Store {
     ) -> Result<Option<LoginSession>, StoreError> {
         let row = sqlx::query(
             "SELECT customer_id, serial, issuer, created_at, expires_at FROM login_sessions
-             WHERE token_hash = ? AND expires_at >= ?",
+             WHERE token_hash = $1 AND expires_at >= $2",
         )
         .bind(token_hash)
         .bind(unix(now))
@@ -257,7 +258,7 @@ impl Store {
 
     /// Ends one session (logout, or its certificate is no longer good).
     pub async fn end_login_session(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM login_sessions WHERE token_hash = ?")
+        let done = sqlx::query("DELETE FROM login_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -272,24 +273,28 @@ impl Tx {
         r: &NewRegistration,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO registered_certificates
-               (customer_id, fingerprint, trusted_issuer, issuer, serial, subject, not_after, der, registered_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(r.customer_id)
-        .bind(r.fingerprint.as_slice())
-        .bind(&r.trusted_issuer)
-        .bind(&r.issuer)
-        .bind(&r.serial)
-        .bind(&r.subject)
-        .bind(unix(r.not_after))
-        .bind(&r.der)
-        .bind(unix(now))
-        .execute(&mut *self.inner)
-        .await;
+        let result = self
+            .guarded(async |conn| {
+                sqlx::query_scalar(
+                    "INSERT INTO registered_certificates
+                       (customer_id, fingerprint, trusted_issuer, issuer, serial, subject, not_after, der, registered_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(r.customer_id)
+                .bind(r.fingerprint.as_slice())
+                .bind(&r.trusted_issuer)
+                .bind(&r.issuer)
+                .bind(&r.serial)
+                .bind(&r.subject)
+                .bind(unix(r.not_after))
+                .bind(&r.der)
+                .bind(unix(now))
+                .fetch_one(conn)
+                .await
+            })
+            .await;
         match result {
-            Ok(done) => Ok(done.last_insert_rowid()),
+            Ok(id) => Ok(id),
             Err(e) if unique_violation(&e).is_some() => {
                 Err(StoreError::Duplicate { what: "this certificate" })
             }
@@ -304,7 +309,7 @@ impl Tx {
         serial: &str,
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "DELETE FROM registered_certificates WHERE customer_id = ? AND ltrim(upper(serial), '0') = ltrim(upper(?), '0')",
+            "DELETE FROM registered_certificates WHERE customer_id = $1 AND ltrim(upper(serial), '0') = ltrim(upper($2), '0')",
         )
         .bind(customer_id)
         .bind(serial)
@@ -321,7 +326,7 @@ impl Tx {
         serial: &str,
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "DELETE FROM login_sessions WHERE customer_id = ? AND ltrim(upper(serial), '0') = ltrim(upper(?), '0')",
+            "DELETE FROM login_sessions WHERE customer_id = $1 AND ltrim(upper(serial), '0') = ltrim(upper($2), '0')",
         )
         .bind(customer_id)
         .bind(serial)
@@ -338,7 +343,7 @@ impl Tx {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO login_sessions (token_hash, customer_id, serial, issuer, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(session.customer_id)

@@ -5,13 +5,13 @@
 
 use std::fmt;
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{count, opt_time, time_of, unix};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// A challenge to keep.
@@ -88,7 +88,7 @@ impl fmt::Debug for Challenge {
 const COLUMNS: &str = "id, flow_id, customer_id, kind, answer_hash, detail, created_at, \
     expires_at, attempts, max_attempts, used_at";
 
-fn challenge_of(r: &SqliteRow) -> Result<Challenge, StoreError> {
+fn challenge_of(r: &AnyRow) -> Result<Challenge, StoreError> {
     Ok(Challenge {
         id: r.try_get("id")?,
         flow_id: r.try_get("flow_id")?,
@@ -108,7 +108,7 @@ impl Store {
     /// How many challenges of `kind` a flow has asked for (to limit re-sends).
     pub async fn challenge_count(&self, flow_id: &str, kind: &str) -> Result<u32, StoreError> {
         let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE flow_id = ? AND kind = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE flow_id = $1 AND kind = $2")
                 .bind(flow_id)
                 .bind(kind)
                 .fetch_one(&self.pool)
@@ -119,7 +119,7 @@ impl Store {
     /// Removes challenges that expired before `before` (housekeeping; they can no longer be
     /// answered anyway). Returns how many.
     pub async fn purge_challenges(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM challenges WHERE expires_at < ?")
+        let done = sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
             .bind(unix(before))
             .execute(&self.pool)
             .await?;
@@ -137,7 +137,7 @@ impl Tx {
         sqlx::query(
             "INSERT INTO challenges (id, flow_id, customer_id, kind, answer_hash, detail,
                  created_at, expires_at, max_attempts)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&c.id)
         .bind(&c.flow_id)
@@ -156,7 +156,7 @@ impl Tx {
     /// How many challenges of `kind` the flow has asked for, under the write lock.
     pub async fn challenge_count(&mut self, flow_id: &str, kind: &str) -> Result<u32, StoreError> {
         let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE flow_id = ? AND kind = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE flow_id = $1 AND kind = $2")
                 .bind(flow_id)
                 .bind(kind)
                 .fetch_one(&mut *self.inner)
@@ -173,7 +173,7 @@ impl Tx {
         kind: &str,
     ) -> Result<Option<Challenge>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM challenges WHERE flow_id = ? AND customer_id = ? AND kind = ?
+            "SELECT {COLUMNS} FROM challenges WHERE flow_id = $1 AND customer_id = $2 AND kind = $3
              ORDER BY created_at DESC, rowid DESC LIMIT 1"
         ))
         .bind(flow_id)
@@ -189,7 +189,7 @@ impl Tx {
     /// Counts one wrong answer; returns the attempts made so far.
     pub async fn challenge_failed(&mut self, id: &str) -> Result<u32, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "UPDATE challenges SET attempts = attempts + 1 WHERE id = ? RETURNING attempts",
+            "UPDATE challenges SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
         )
         .bind(id)
         .fetch_one(&mut *self.inner)
@@ -204,7 +204,7 @@ impl Tx {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let done =
-            sqlx::query("UPDATE challenges SET used_at = ? WHERE id = ? AND used_at IS NULL")
+            sqlx::query("UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
                 .bind(unix(now))
                 .bind(id)
                 .execute(&mut *self.inner)

@@ -5,13 +5,13 @@
 
 use std::fmt;
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{count, opt_time, unique_violation, Conn};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// A customer's security card.
@@ -74,7 +74,7 @@ impl fmt::Debug for OtpDeviceRecord {
     }
 }
 
-fn card_of(r: &SqliteRow) -> Result<SecurityCardRecord, StoreError> {
+fn card_of(r: &AnyRow) -> Result<SecurityCardRecord, StoreError> {
     Ok(SecurityCardRecord {
         customer_id: r.try_get("customer_id")?,
         serial: r.try_get("serial")?,
@@ -84,7 +84,7 @@ fn card_of(r: &SqliteRow) -> Result<SecurityCardRecord, StoreError> {
     })
 }
 
-fn otp_of(r: &SqliteRow) -> Result<OtpDeviceRecord, StoreError> {
+fn otp_of(r: &AnyRow) -> Result<OtpDeviceRecord, StoreError> {
     Ok(OtpDeviceRecord {
         customer_id: r.try_get("customer_id")?,
         serial: r.try_get("serial")?,
@@ -98,7 +98,7 @@ fn otp_of(r: &SqliteRow) -> Result<OtpDeviceRecord, StoreError> {
 async fn card(c: &mut Conn, customer_id: i64) -> Result<Option<SecurityCardRecord>, StoreError> {
     sqlx::query(
         "SELECT customer_id, serial, codes_sealed, failures, locked_at
-         FROM security_cards WHERE customer_id = ?",
+         FROM security_cards WHERE customer_id = $1",
     )
     .bind(customer_id)
     .fetch_optional(c)
@@ -111,7 +111,7 @@ async fn card(c: &mut Conn, customer_id: i64) -> Result<Option<SecurityCardRecor
 async fn otp(c: &mut Conn, customer_id: i64) -> Result<Option<OtpDeviceRecord>, StoreError> {
     sqlx::query(
         "SELECT customer_id, serial, seed_sealed, last_step, failures, locked_at
-         FROM otp_devices WHERE customer_id = ?",
+         FROM otp_devices WHERE customer_id = $1",
     )
     .bind(customer_id)
     .fetch_optional(c)
@@ -121,9 +121,9 @@ async fn otp(c: &mut Conn, customer_id: i64) -> Result<Option<OtpDeviceRecord>, 
     .transpose()
 }
 
-fn duplicate(e: sqlx::Error, what: &'static str) -> StoreError {
+fn duplicate(e: sqlx::Error, table: &str, what: &'static str) -> StoreError {
     match unique_violation(&e) {
-        Some(m) if m.contains("serial") => StoreError::Duplicate { what },
+        Some(v) if v.is_on(table, "serial") => StoreError::Duplicate { what },
         Some(_) => StoreError::Duplicate { what: "a second factor of the same kind" },
         None => e.into(),
     }
@@ -156,19 +156,22 @@ impl Tx {
         serial: &str,
         codes_sealed: &[u8],
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM security_cards WHERE customer_id = ?")
+        sqlx::query("DELETE FROM security_cards WHERE customer_id = $1")
             .bind(customer_id)
             .execute(&mut *self.inner)
             .await?;
-        sqlx::query(
-            "INSERT INTO security_cards (customer_id, serial, codes_sealed) VALUES (?, ?, ?)",
-        )
-        .bind(customer_id)
-        .bind(serial)
-        .bind(codes_sealed)
-        .execute(&mut *self.inner)
+        self.guarded(async |conn| {
+            sqlx::query(
+                "INSERT INTO security_cards (customer_id, serial, codes_sealed) VALUES ($1, $2, $3)",
+            )
+            .bind(customer_id)
+            .bind(serial)
+            .bind(codes_sealed)
+            .execute(conn)
+            .await
+        })
         .await
-        .map_err(|e| duplicate(e, "the security card serial"))?;
+        .map_err(|e| duplicate(e, "security_cards", "the security card serial"))?;
         Ok(())
     }
 
@@ -179,17 +182,22 @@ impl Tx {
         serial: &str,
         seed_sealed: &[u8],
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM otp_devices WHERE customer_id = ?")
+        sqlx::query("DELETE FROM otp_devices WHERE customer_id = $1")
             .bind(customer_id)
             .execute(&mut *self.inner)
             .await?;
-        sqlx::query("INSERT INTO otp_devices (customer_id, serial, seed_sealed) VALUES (?, ?, ?)")
+        self.guarded(async |conn| {
+            sqlx::query(
+                "INSERT INTO otp_devices (customer_id, serial, seed_sealed) VALUES ($1, $2, $3)",
+            )
             .bind(customer_id)
             .bind(serial)
             .bind(seed_sealed)
-            .execute(&mut *self.inner)
+            .execute(conn)
             .await
-            .map_err(|e| duplicate(e, "the OTP serial"))?;
+        })
+        .await
+        .map_err(|e| duplicate(e, "otp_devices", "the OTP serial"))?;
         Ok(())
     }
 
@@ -218,8 +226,8 @@ impl Tx {
         step: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE otp_devices SET last_step = ?, failures = 0
-             WHERE customer_id = ? AND last_step < ?",
+            "UPDATE otp_devices SET last_step = $1, failures = 0
+             WHERE customer_id = $2 AND last_step < $3",
         )
         .bind(step)
         .bind(customer_id)

@@ -5,13 +5,13 @@
 
 use std::fmt;
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{count, opt_time, time_of, unique_violation, unix, Conn};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// Person (개인) or business (법인).
@@ -113,7 +113,7 @@ impl fmt::Debug for Customer {
 const COLUMNS: &str = "id, kind, name, rrn_lookup, rrn_sealed, business_number, phone, email, \
     address, banking_id, banking_password, banking_failures, locked_at, lock_reason, created_at";
 
-fn customer_of(r: &SqliteRow) -> Result<Customer, StoreError> {
+fn customer_of(r: &AnyRow) -> Result<Customer, StoreError> {
     Ok(Customer {
         id: r.try_get("id")?,
         kind: CustomerKind::parse(r.try_get("kind")?)?,
@@ -143,11 +143,11 @@ enum By<'a> {
 
 async fn fetch(c: &mut Conn, by: By<'_>) -> Result<Option<Customer>, StoreError> {
     let q = match by {
-        By::Id(_) => format!("SELECT {COLUMNS} FROM customers WHERE id = ?"),
-        By::BankingId(_) => format!("SELECT {COLUMNS} FROM customers WHERE banking_id = ?"),
-        By::RrnLookup(_) => format!("SELECT {COLUMNS} FROM customers WHERE rrn_lookup = ?"),
+        By::Id(_) => format!("SELECT {COLUMNS} FROM customers WHERE id = $1"),
+        By::BankingId(_) => format!("SELECT {COLUMNS} FROM customers WHERE banking_id = $1"),
+        By::RrnLookup(_) => format!("SELECT {COLUMNS} FROM customers WHERE rrn_lookup = $1"),
         By::BusinessNumber(_) => {
-            format!("SELECT {COLUMNS} FROM customers WHERE business_number = ?")
+            format!("SELECT {COLUMNS} FROM customers WHERE business_number = $1")
         }
     };
     let q = sqlx::query(&q);
@@ -159,17 +159,12 @@ async fn fetch(c: &mut Conn, by: By<'_>) -> Result<Option<Customer>, StoreError>
     q.fetch_optional(c).await?.as_ref().map(customer_of).transpose()
 }
 
-/// Adds a customer; returns the new id. Taken values are [`StoreError::Duplicate`], naming
-/// which (never its value: it may be an RRN hash).
-pub(crate) async fn insert(
-    c: &mut Conn,
-    n: &NewCustomer,
-    now: OffsetDateTime,
-) -> Result<i64, StoreError> {
-    let result = sqlx::query(
+/// Adds a customer; returns the new id.
+async fn insert(c: &mut Conn, n: &NewCustomer, now: OffsetDateTime) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
         "INSERT INTO customers (kind, name, rrn_lookup, rrn_sealed, business_number, phone, email,
              address, banking_id, banking_password, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(n.kind.as_str())
     .bind(&n.name)
@@ -183,21 +178,23 @@ pub(crate) async fn insert(
     .bind(&n.banking_password_hash)
     .bind(unix(now))
     .fetch_one(c)
-    .await;
-    match result {
-        Ok(row) => Ok(row.try_get("id")?),
-        Err(e) => Err(match unique_violation(&e) {
-            Some(m) if m.contains("banking_id") => {
-                StoreError::Duplicate { what: "the internet banking ID" }
-            }
-            Some(m) if m.contains("rrn_lookup") => {
-                StoreError::Duplicate { what: "the resident registration number" }
-            }
-            Some(m) if m.contains("business_number") => {
-                StoreError::Duplicate { what: "the business registration number" }
-            }
-            _ => e.into(),
-        }),
+    .await
+}
+
+/// A refused enrolment as [`StoreError::Duplicate`], naming which value was taken (never the
+/// value: it may be an RRN hash).
+fn duplicate(e: sqlx::Error) -> StoreError {
+    match unique_violation(&e) {
+        Some(v) if v.is_on("customers", "banking_id") => {
+            StoreError::Duplicate { what: "the internet banking ID" }
+        }
+        Some(v) if v.is_on("customers", "rrn_lookup") => {
+            StoreError::Duplicate { what: "the resident registration number" }
+        }
+        Some(v) if v.is_on("customers", "business_number") => {
+            StoreError::Duplicate { what: "the business registration number" }
+        }
+        _ => e.into(),
     }
 }
 
@@ -234,7 +231,7 @@ impl Store {
     /// Customers with id above `after_id`, in id order, at most `limit`: a page of a listing.
     pub async fn customers(&self, after_id: i64, limit: i64) -> Result<Vec<Customer>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM customers WHERE id > ? ORDER BY id LIMIT ?"
+            "SELECT {COLUMNS} FROM customers WHERE id > $1 ORDER BY id LIMIT $2"
         ))
         .bind(after_id)
         .bind(limit)
@@ -251,7 +248,7 @@ impl Tx {
         n: &NewCustomer,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        insert(&mut self.inner, n, now).await
+        self.guarded(async |conn| insert(conn, n, now).await).await.map_err(duplicate)
     }
 
     /// The customer with `id`, read under this transaction's write lock.
@@ -272,7 +269,7 @@ impl Tx {
             return Err(StoreError::NoSuchCustomer(id));
         }
         let done = sqlx::query(
-            "UPDATE customers SET locked_at = ?, lock_reason = ? WHERE id = ? AND locked_at IS NULL",
+            "UPDATE customers SET locked_at = $1, lock_reason = $2 WHERE id = $3 AND locked_at IS NULL",
         )
         .bind(unix(now))
         .bind(reason)

@@ -25,8 +25,12 @@ pub enum StoreError {
         "the store holds a value it cannot read ({0}); the database may have been edited by hand"
     )]
     Corrupt(String),
-    #[error("opening the database at {path}: {source}")]
-    Open { path: String, source: sqlx::Error },
+    /// `place` is the file, or the URL without its password. (`cause` is said in the message,
+    /// not chained as a source, so that it is said once.)
+    #[error("opening the database at {place}: {cause}")]
+    Open { place: String, cause: sqlx::Error },
+    #[error("the database URL {0}")]
+    DatabaseUrl(String),
     #[error("applying database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]

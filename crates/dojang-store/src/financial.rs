@@ -3,7 +3,7 @@
 //! data. The store only ever sees ciphertext and hashes here; `dojang-flows::financial`
 //! decides what they mean.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -11,7 +11,7 @@ use dojang_pki::Serial;
 
 use crate::error::StoreError;
 use crate::rows::{opt_time, unix};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// A customer's custody key: the X25519 public key certificate keys are encrypted to, and its
@@ -66,7 +66,7 @@ pub struct TakenSad {
     pub sealed_key: Vec<u8>,
 }
 
-fn holder_of(row: &SqliteRow) -> Result<FinancialHolder, StoreError> {
+fn holder_of(row: &AnyRow) -> Result<FinancialHolder, StoreError> {
     Ok(FinancialHolder {
         customer_id: row.try_get("customer_id")?,
         holder_public: row.try_get("holder_public")?,
@@ -81,7 +81,7 @@ fn serial_of(text: &str) -> Result<Serial, StoreError> {
     text.parse().map_err(|_| StoreError::Corrupt(format!("serial {text}")))
 }
 
-fn key_of(row: &SqliteRow) -> Result<FinancialKey, StoreError> {
+fn key_of(row: &AnyRow) -> Result<FinancialKey, StoreError> {
     Ok(FinancialKey {
         serial: serial_of(&row.try_get::<String, _>("serial")?)?,
         customer_id: row.try_get("customer_id")?,
@@ -106,7 +106,7 @@ impl Tx {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO financial_holders (customer_id, holder_public, holder_sealed, failed_pins, locked_at, updated_at)
-             VALUES (?, ?, ?, 0, NULL, ?)
+             VALUES ($1, $2, $3, 0, NULL, $4)
              ON CONFLICT (customer_id) DO UPDATE SET holder_public = excluded.holder_public,
                holder_sealed = excluded.holder_sealed, failed_pins = 0, locked_at = NULL,
                updated_at = excluded.updated_at",
@@ -132,7 +132,7 @@ impl Tx {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO financial_keys (serial, customer_id, key_type, wrapped, auto_renew, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(serial.to_hex())
         .bind(customer_id)
@@ -153,7 +153,7 @@ impl Tx {
         new: &Serial,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE financial_keys SET renewed_by = ? WHERE serial = ? AND renewed_by IS NULL",
+            "UPDATE financial_keys SET renewed_by = $1 WHERE serial = $2 AND renewed_by IS NULL",
         )
         .bind(new.to_hex())
         .bind(old.to_hex())
@@ -168,7 +168,7 @@ impl Store {
         &self,
         customer_id: i64,
     ) -> Result<Option<FinancialHolder>, StoreError> {
-        let row = sqlx::query("SELECT * FROM financial_holders WHERE customer_id = ?")
+        let row = sqlx::query("SELECT * FROM financial_holders WHERE customer_id = $1")
             .bind(customer_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -185,8 +185,8 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Option<u32>, StoreError> {
         let row = sqlx::query(
-            "UPDATE financial_holders SET failed_pins = failed_pins + 1, updated_at = ?
-             WHERE customer_id = ? AND locked_at IS NULL AND failed_pins < ?
+            "UPDATE financial_holders SET failed_pins = failed_pins + 1, updated_at = $1
+             WHERE customer_id = $2 AND locked_at IS NULL AND failed_pins < $3
              RETURNING failed_pins",
         )
         .bind(unix(now))
@@ -208,9 +208,9 @@ impl Store {
     ) -> Result<u32, StoreError> {
         let row = sqlx::query(
             "UPDATE financial_holders SET
-               locked_at = CASE WHEN failed_pins >= ? THEN COALESCE(locked_at, ?) ELSE locked_at END,
-               updated_at = ?
-             WHERE customer_id = ? RETURNING failed_pins",
+               locked_at = CASE WHEN failed_pins >= $1 THEN COALESCE(locked_at, $2) ELSE locked_at END,
+               updated_at = $3
+             WHERE customer_id = $4 RETURNING failed_pins",
         )
         .bind(i64::from(limit))
         .bind(unix(now))
@@ -224,7 +224,7 @@ impl Store {
     /// A right PIN clears the count (never a lock: only re-verification does).
     pub async fn financial_pin_passed(&self, customer_id: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE financial_holders SET failed_pins = 0 WHERE customer_id = ? AND locked_at IS NULL",
+            "UPDATE financial_holders SET failed_pins = 0 WHERE customer_id = $1 AND locked_at IS NULL",
         )
         .bind(customer_id)
         .execute(&self.pool)
@@ -234,7 +234,7 @@ impl Store {
 
     pub async fn financial_key(&self, serial: &Serial) -> Result<Option<FinancialKey>, StoreError> {
         let row =
-            sqlx::query(&format!("SELECT {KEY_COLUMNS} FROM financial_keys WHERE serial = ?"))
+            sqlx::query(&format!("SELECT {KEY_COLUMNS} FROM financial_keys WHERE serial = $1"))
                 .bind(serial.to_hex())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -247,7 +247,7 @@ impl Store {
         customer_id: i64,
     ) -> Result<Vec<FinancialKey>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {KEY_COLUMNS} FROM financial_keys WHERE customer_id = ? ORDER BY created_at DESC, serial"
+            "SELECT {KEY_COLUMNS} FROM financial_keys WHERE customer_id = $1 ORDER BY created_at DESC, serial"
         ))
         .bind(customer_id)
         .fetch_all(&self.pool)
@@ -262,7 +262,7 @@ impl Store {
         on: bool,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE financial_keys SET auto_renew = ? WHERE serial = ? AND customer_id = ?",
+            "UPDATE financial_keys SET auto_renew = $1 WHERE serial = $2 AND customer_id = $3",
         )
         .bind(i64::from(on))
         .bind(serial.to_hex())
@@ -283,7 +283,7 @@ impl Store {
             "SELECT k.serial, k.customer_id, k.key_type, k.wrapped, k.auto_renew, k.renewed_by
              FROM financial_keys k JOIN certificates c ON c.serial = k.serial
              WHERE k.auto_renew = 1 AND k.renewed_by IS NULL AND c.revoked_at IS NULL
-               AND c.not_after > ? AND c.not_after <= ?
+               AND c.not_after > $1 AND c.not_after <= $2
              ORDER BY c.not_after",
         )
         .bind(unix(now))
@@ -301,12 +301,12 @@ impl Store {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM csc_sessions WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM csc_sessions WHERE expires_at <= $1")
             .bind(unix(now))
             .execute(&self.pool)
             .await?;
         sqlx::query(
-            "INSERT INTO csc_sessions (token_hash, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO csc_sessions (token_hash, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
         .bind(customer_id)
@@ -324,7 +324,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Option<i64>, StoreError> {
         let row = sqlx::query(
-            "SELECT customer_id FROM csc_sessions WHERE token_hash = ? AND expires_at > ?",
+            "SELECT customer_id FROM csc_sessions WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(unix(now))
@@ -335,7 +335,7 @@ impl Store {
 
     /// Ends a session (CSC auth/revoke).
     pub async fn end_csc_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM csc_sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM csc_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -355,13 +355,13 @@ impl Store {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         // Used and expired activations are of no use: their keys are gone already or now.
-        sqlx::query("DELETE FROM csc_sads WHERE expires_at <= ? OR used_at IS NOT NULL")
+        sqlx::query("DELETE FROM csc_sads WHERE expires_at <= $1 OR used_at IS NOT NULL")
             .bind(unix(now))
             .execute(&self.pool)
             .await?;
         sqlx::query(
             "INSERT INTO csc_sads (sad_hash, serial, customer_id, num_signatures, sealed_key, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(sad_hash)
         .bind(serial.to_hex())
@@ -384,13 +384,13 @@ impl Store {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "SELECT serial, customer_id, num_signatures, sealed_key FROM csc_sads
-             WHERE sad_hash = ? AND used_at IS NULL AND expires_at > ?",
+             WHERE sad_hash = $1 AND used_at IS NULL AND expires_at > $2",
         )
         .bind(sad_hash)
         .bind(unix(now))
         .fetch_optional(&mut *tx.inner)
         .await?;
-        sqlx::query("UPDATE csc_sads SET used_at = ?, sealed_key = NULL WHERE sad_hash = ?")
+        sqlx::query("UPDATE csc_sads SET used_at = $1, sealed_key = NULL WHERE sad_hash = $2")
             .bind(unix(now))
             .bind(sad_hash)
             .execute(&mut *tx.inner)

@@ -5,7 +5,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// A stored flow.
@@ -28,7 +28,7 @@ fn time_of(secs: i64) -> Result<OffsetDateTime, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("flow time {secs}")))
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<FlowRecord, StoreError> {
+fn record(row: &sqlx::any::AnyRow) -> Result<FlowRecord, StoreError> {
     Ok(FlowRecord {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
@@ -56,7 +56,7 @@ impl Store {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO flows (id, kind, state, created_at, updated_at, expires_at, version) VALUES (?, ?, ?, ?, ?, ?, 1)",
+            "INSERT INTO flows (id, kind, state, created_at, updated_at, expires_at, version) VALUES ($1, $2, $3, $4, $5, $6, 1)",
         )
         .bind(id)
         .bind(kind)
@@ -70,7 +70,7 @@ impl Store {
     }
 
     pub async fn flow(&self, id: &str) -> Result<Option<FlowRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM flows WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM flows WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -99,12 +99,12 @@ impl Store {
     pub async fn purge_expired_flows(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "DELETE FROM challenges WHERE flow_id IN (SELECT id FROM flows WHERE finished_at IS NULL AND expires_at < ?)",
+            "DELETE FROM challenges WHERE flow_id IN (SELECT id FROM flows WHERE finished_at IS NULL AND expires_at < $1)",
         )
         .bind(before.unix_timestamp())
         .execute(&mut *tx.inner)
         .await?;
-        let done = sqlx::query("DELETE FROM flows WHERE finished_at IS NULL AND expires_at < ?")
+        let done = sqlx::query("DELETE FROM flows WHERE finished_at IS NULL AND expires_at < $1")
             .bind(before.unix_timestamp())
             .execute(&mut *tx.inner)
             .await?;
@@ -127,9 +127,9 @@ impl Tx {
         finish: bool,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE flows SET state = ?, customer_id = COALESCE(?, customer_id), updated_at = ?, expires_at = ?,
-                 version = version + 1, finished_at = CASE WHEN ? THEN ? ELSE finished_at END
-             WHERE id = ? AND version = ? AND finished_at IS NULL",
+            "UPDATE flows SET state = $1, customer_id = COALESCE($2, customer_id), updated_at = $3, expires_at = $4,
+                 version = version + 1, finished_at = CASE WHEN $5 THEN $6 ELSE finished_at END
+             WHERE id = $7 AND version = $8 AND finished_at IS NULL",
         )
         .bind(state)
         .bind(customer_id)
@@ -150,10 +150,7 @@ mod tests {
     use super::*;
     use time::Duration;
 
-    #[tokio::test]
-    async fn a_step_is_taken_once() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_sqlite(&dir.path().join("db")).await.expect("open");
+    crate::store_test!(async fn a_step_is_taken_once(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         s.create_flow("f1", "issue", "{}", now, now + Duration::minutes(10)).await.expect("create");
         assert!(s
@@ -175,5 +172,5 @@ mod tests {
         assert_eq!(s.purge_expired_flows(now).await.expect("purge"), 1);
         assert!(s.flow("f2").await.expect("read").is_none());
         assert!(s.flow("f1").await.expect("read").is_some());
-    }
+    });
 }

@@ -5,13 +5,13 @@
 //! Addresses are normalised on the way in and on the way out (phone and account numbers to
 //! their digits, e-mail to lower case), so `010-1234-5678` and `01012345678` are one inbox.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{time_of, unix};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// How a message reached the customer.
@@ -83,7 +83,7 @@ pub fn inbox_address(raw: &str) -> String {
     raw.to_string()
 }
 
-fn message_of(r: &SqliteRow) -> Result<InboxMessage, StoreError> {
+fn message_of(r: &AnyRow) -> Result<InboxMessage, StoreError> {
     Ok(InboxMessage {
         id: r.try_get("id")?,
         channel: Channel::parse(r.try_get("channel")?)?,
@@ -94,7 +94,7 @@ fn message_of(r: &SqliteRow) -> Result<InboxMessage, StoreError> {
 }
 
 const INSERT: &str =
-    "INSERT INTO inbox (channel, address, body, at) VALUES (?, ?, ?, ?) RETURNING id";
+    "INSERT INTO inbox (channel, address, body, at) VALUES ($1, $2, $3, $4) RETURNING id";
 
 impl Store {
     /// Puts a message in the inbox of `address`; returns its id.
@@ -122,7 +122,7 @@ impl Store {
         after_id: i64,
     ) -> Result<Vec<InboxMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, channel, address, body, at FROM inbox WHERE address = ? AND id > ?
+            "SELECT id, channel, address, body, at FROM inbox WHERE address = $1 AND id > $2
              ORDER BY id",
         )
         .bind(inbox_address(address))

@@ -2,13 +2,13 @@
 //! stored as given, except that anything shaped like a resident registration number is masked
 //! first (the caller does it: [`mask_rrns`]), so the table never holds one.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::{opt_time, time_of, unix};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// Whether an inquiry still waits for an answer.
@@ -64,7 +64,7 @@ pub struct Inquiry {
     pub note: Option<String>,
 }
 
-fn inquiry_of(r: &SqliteRow) -> Result<Inquiry, StoreError> {
+fn inquiry_of(r: &AnyRow) -> Result<Inquiry, StoreError> {
     Ok(Inquiry {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -130,7 +130,7 @@ impl Store {
         let rows = match status {
             Some(s) => {
                 sqlx::query(&format!(
-                    "SELECT {COLUMNS} FROM inquiries WHERE status = ? ORDER BY id DESC LIMIT ?"
+                    "SELECT {COLUMNS} FROM inquiries WHERE status = $1 ORDER BY id DESC LIMIT $2"
                 ))
                 .bind(s.as_str())
                 .bind(limit)
@@ -138,7 +138,7 @@ impl Store {
                 .await?
             }
             None => {
-                sqlx::query(&format!("SELECT {COLUMNS} FROM inquiries ORDER BY id DESC LIMIT ?"))
+                sqlx::query(&format!("SELECT {COLUMNS} FROM inquiries ORDER BY id DESC LIMIT $1"))
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?
@@ -149,7 +149,7 @@ impl Store {
 
     /// The inquiry with `id`.
     pub async fn inquiry(&self, id: i64) -> Result<Option<Inquiry>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM inquiries WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM inquiries WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -166,7 +166,7 @@ impl Tx {
     ) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "INSERT INTO inquiries (name, contact, category, title, body, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&n.name)
         .bind(&n.contact)
@@ -188,8 +188,8 @@ impl Tx {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE inquiries SET status = 'answered', handled_by = ?, handled_at = ?, note = ?
-             WHERE id = ? AND status = 'open'",
+            "UPDATE inquiries SET status = 'answered', handled_by = $1, handled_at = $2, note = $3
+             WHERE id = $4 AND status = 'open'",
         )
         .bind(staff)
         .bind(unix(now))
@@ -219,10 +219,7 @@ mod tests {
         assert_eq!(mask_rrns("a1900101-1234567"), "a1900101-1234567");
     }
 
-    #[tokio::test]
-    async fn stored_listed_and_answered_once() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("open");
+    crate::store_test!(async fn stored_listed_and_answered_once(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         let n = NewInquiry {
             name: "홍길동".into(),
@@ -243,5 +240,5 @@ mod tests {
         assert_eq!(got.status, InquiryStatus::Answered);
         assert_eq!(got.handled_by.as_deref(), Some("kim"));
         assert!(s.inquiries(Some(InquiryStatus::Open), 10).await.unwrap().is_empty());
-    }
+    });
 }

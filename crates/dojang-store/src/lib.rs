@@ -1,17 +1,19 @@
 //! Storage for dojang: issued certificates, their revocations, and CRL numbers, behind one
-//! narrow interface. SQLite (one file, WAL, full fsync on commit) is the embedded default.
+//! narrow interface. SQLite (one file, WAL, full fsync on commit) is the embedded default;
+//! PostgreSQL serves several replicas of the center from one database (`Store::open(url)`).
 #![forbid(unsafe_code)]
 
 mod accounts;
 mod audit;
 mod bulk;
 mod cert_login;
+mod certificates;
 mod challenges;
 mod credentials;
 mod customers;
 mod error;
-mod financial;
 mod events;
+mod financial;
 mod flows;
 mod inbox;
 mod inquiries;
@@ -19,8 +21,10 @@ mod locks;
 mod record;
 mod rows;
 mod sim_id_cards;
-mod sqlite;
 mod staff;
+mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod transfers;
 mod tx;
 
@@ -42,8 +46,8 @@ pub use record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
 };
 pub use sim_id_cards::SimIdCard;
-pub use sqlite::Store;
 pub use staff::{NewStaff, StaffMember, StaffRole, StaffSession, UnknownRole};
+pub use store::{redact_url, Backend, Store};
 pub use transfers::{
     NewOffer, NewTransfer, OfferRefused, TransferClash, TransferRecord, TransferState,
 };

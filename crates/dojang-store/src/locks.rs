@@ -67,32 +67,32 @@ impl Tx {
         let (sql, key): (&str, Key<'_>) = match what {
             Lockable::BankingLogin { customer_id } => (
                 "UPDATE customers SET banking_failures = banking_failures + 1,
-                     lock_reason = CASE WHEN locked_at IS NULL AND banking_failures + 1 >= ?2
+                     lock_reason = CASE WHEN locked_at IS NULL AND banking_failures + 1 >= $2
                                         THEN 'banking-password' ELSE lock_reason END,
-                     locked_at = CASE WHEN locked_at IS NULL AND banking_failures + 1 >= ?2
-                                      THEN ?1 ELSE locked_at END
-                 WHERE id = ?3 RETURNING banking_failures AS failures, locked_at",
+                     locked_at = CASE WHEN locked_at IS NULL AND banking_failures + 1 >= $2
+                                      THEN $1 ELSE locked_at END
+                 WHERE id = $3 RETURNING banking_failures AS failures, locked_at",
                 Key::Id(*customer_id),
             ),
             Lockable::AccountPassword { account } => (
                 "UPDATE accounts SET failures = failures + 1,
-                     locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= ?2
-                                      THEN ?1 ELSE locked_at END
-                 WHERE number = ?3 RETURNING failures, locked_at",
+                     locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= $2
+                                      THEN $1 ELSE locked_at END
+                 WHERE number = $3 RETURNING failures, locked_at",
                 Key::Account(account),
             ),
             Lockable::SecurityCard { customer_id } => (
                 "UPDATE security_cards SET failures = failures + 1,
-                     locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= ?2
-                                      THEN ?1 ELSE locked_at END
-                 WHERE customer_id = ?3 RETURNING failures, locked_at",
+                     locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= $2
+                                      THEN $1 ELSE locked_at END
+                 WHERE customer_id = $3 RETURNING failures, locked_at",
                 Key::Id(*customer_id),
             ),
             Lockable::Otp { customer_id } => (
                 "UPDATE otp_devices SET failures = failures + 1,
-                     locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= ?2
-                                      THEN ?1 ELSE locked_at END
-                 WHERE customer_id = ?3 RETURNING failures, locked_at",
+                     locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= $2
+                                      THEN $1 ELSE locked_at END
+                 WHERE customer_id = $3 RETURNING failures, locked_at",
                 Key::Id(*customer_id),
             ),
         };
@@ -116,25 +116,25 @@ impl Tx {
     pub async fn reset_failures(&mut self, what: &Lockable) -> Result<(), StoreError> {
         let done = match what {
             Lockable::BankingLogin { customer_id } => {
-                sqlx::query("UPDATE customers SET banking_failures = 0 WHERE id = ?")
+                sqlx::query("UPDATE customers SET banking_failures = 0 WHERE id = $1")
                     .bind(customer_id)
                     .execute(&mut *self.inner)
                     .await?
             }
             Lockable::AccountPassword { account } => {
-                sqlx::query("UPDATE accounts SET failures = 0 WHERE number = ?")
+                sqlx::query("UPDATE accounts SET failures = 0 WHERE number = $1")
                     .bind(account)
                     .execute(&mut *self.inner)
                     .await?
             }
             Lockable::SecurityCard { customer_id } => {
-                sqlx::query("UPDATE security_cards SET failures = 0 WHERE customer_id = ?")
+                sqlx::query("UPDATE security_cards SET failures = 0 WHERE customer_id = $1")
                     .bind(customer_id)
                     .execute(&mut *self.inner)
                     .await?
             }
             Lockable::Otp { customer_id } => {
-                sqlx::query("UPDATE otp_devices SET failures = 0 WHERE customer_id = ?")
+                sqlx::query("UPDATE otp_devices SET failures = 0 WHERE customer_id = $1")
                     .bind(customer_id)
                     .execute(&mut *self.inner)
                     .await?
@@ -150,7 +150,7 @@ impl Tx {
     /// customer's security card, OTP device and account passwords. Says what was locked.
     pub async fn unlock_customer(&mut self, customer_id: i64) -> Result<Unlocked, StoreError> {
         let was: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT locked_at FROM customers WHERE id = ?")
+            sqlx::query_scalar("SELECT locked_at FROM customers WHERE id = $1")
                 .bind(customer_id)
                 .fetch_optional(&mut *self.inner)
                 .await?;
@@ -158,7 +158,7 @@ impl Tx {
         let was_locked = was.is_some();
         sqlx::query(
             "UPDATE customers SET locked_at = NULL, lock_reason = NULL, banking_failures = 0
-             WHERE id = ?",
+             WHERE id = $1",
         )
         .bind(customer_id)
         .execute(&mut *self.inner)
@@ -167,12 +167,12 @@ impl Tx {
         let otp = self.clear("otp_devices", customer_id).await?;
         let accounts: Vec<String> = sqlx::query_scalar(
             "UPDATE accounts SET failures = 0, locked_at = NULL
-             WHERE customer_id = ? AND locked_at IS NOT NULL RETURNING number",
+             WHERE customer_id = $1 AND locked_at IS NOT NULL RETURNING number",
         )
         .bind(customer_id)
         .fetch_all(&mut *self.inner)
         .await?;
-        sqlx::query("UPDATE accounts SET failures = 0 WHERE customer_id = ?")
+        sqlx::query("UPDATE accounts SET failures = 0 WHERE customer_id = $1")
             .bind(customer_id)
             .execute(&mut *self.inner)
             .await?;
@@ -183,12 +183,12 @@ impl Tx {
 
     async fn clear(&mut self, table: &'static str, customer_id: i64) -> Result<bool, StoreError> {
         let was: Option<Option<i64>> =
-            sqlx::query_scalar(&format!("SELECT locked_at FROM {table} WHERE customer_id = ?"))
+            sqlx::query_scalar(&format!("SELECT locked_at FROM {table} WHERE customer_id = $1"))
                 .bind(customer_id)
                 .fetch_optional(&mut *self.inner)
                 .await?;
         sqlx::query(&format!(
-            "UPDATE {table} SET failures = 0, locked_at = NULL WHERE customer_id = ?"
+            "UPDATE {table} SET failures = 0, locked_at = NULL WHERE customer_id = $1"
         ))
         .bind(customer_id)
         .execute(&mut *self.inner)

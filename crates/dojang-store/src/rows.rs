@@ -2,12 +2,12 @@
 //! name, and the one connection type that both [`Store`](crate::Store) reads and [`Tx`](crate::Tx)
 //! reads go through.
 
-use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 
-pub(crate) type Conn = SqliteConnection;
+/// A connection of either backend (a pooled one, or a transaction's).
+pub(crate) type Conn = sqlx::AnyConnection;
 
 pub(crate) fn unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
@@ -21,15 +21,39 @@ pub(crate) fn opt_time(s: Option<i64>) -> Result<Option<OffsetDateTime>, StoreEr
     s.map(time_of).transpose()
 }
 
-/// The `table.column` SQLite names in a UNIQUE violation, if `e` is one.
-pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<String> {
+/// A UNIQUE or primary-key violation, and what it was on. The two backends say it differently:
+/// SQLite's message names `table.column`; PostgreSQL names the constraint, which the schema
+/// calls `<table>_<column>_key`. Neither is matched as English text.
+pub(crate) struct UniqueViolation {
+    /// SQLite: the `table.column` list after "UNIQUE constraint failed: ".
+    columns: Option<String>,
+    /// PostgreSQL: the constraint's name.
+    constraint: Option<String>,
+}
+
+impl UniqueViolation {
+    /// Whether it was the unique key on `table.column`.
+    pub(crate) fn is_on(&self, table: &str, column: &str) -> bool {
+        if let Some(name) = &self.constraint {
+            return *name == format!("{table}_{column}_key");
+        }
+        let wanted = format!("{table}.{column}");
+        self.columns.as_deref().is_some_and(|list| list.split(", ").any(|c| c == wanted))
+    }
+}
+
+/// The unique violation `e` is, if it is one.
+pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<UniqueViolation> {
     match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => Some(d.message().to_string()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => Some(UniqueViolation {
+            columns: d.message().rsplit_once(": ").map(|(_, list)| list.to_string()),
+            constraint: d.constraint().map(str::to_string),
+        }),
         _ => None,
     }
 }
 
-/// A count from SQLite (never negative) as the `u32` callers compare with limits.
+/// A count from the database (never negative) as the `u32` callers compare with limits.
 pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }

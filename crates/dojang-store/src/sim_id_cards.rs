@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::rows::unix;
-use crate::sqlite::Store;
+use crate::store::Store;
 
 /// A card the simulated issuer knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sim_id_cards (kind, number_hash, holder_name, issue_date, status, registered_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (kind, number_hash) DO UPDATE SET holder_name = excluded.holder_name,
                  issue_date = excluded.issue_date, status = excluded.status,
                  registered_at = excluded.registered_at",
@@ -56,7 +56,7 @@ impl Store {
     ) -> Result<Option<SimIdCard>, StoreError> {
         let row = sqlx::query(
             "SELECT kind, number_hash, holder_name, issue_date, status FROM sim_id_cards
-             WHERE kind = ? AND number_hash = ?",
+             WHERE kind = $1 AND number_hash = $2",
         )
         .bind(kind)
         .bind(number_hash)

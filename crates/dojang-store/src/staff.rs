@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use dojang_pki::Serial;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 
@@ -20,7 +20,7 @@ use crate::error::StoreError;
 use crate::locks::FailureCount;
 use crate::record::CertificateRecord;
 use crate::rows::{count, opt_time, time_of, unique_violation, unix};
-use crate::sqlite::Store;
+use crate::store::Store;
 use crate::tx::Tx;
 
 /// What a staff member may do in the console.
@@ -147,7 +147,7 @@ impl fmt::Debug for StaffSession {
 const COLUMNS: &str = "id, username, display_name, role, password, failures, locked_at, \
     disabled_at, created_at, last_login_at";
 
-fn staff_of(r: &SqliteRow) -> Result<StaffMember, StoreError> {
+fn staff_of(r: &AnyRow) -> Result<StaffMember, StoreError> {
     let role: String = r.try_get("role")?;
     Ok(StaffMember {
         id: r.try_get("id")?,
@@ -187,7 +187,7 @@ impl Store {
         &self,
         username: &str,
     ) -> Result<Option<StaffMember>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM staff WHERE username = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM staff WHERE username = $1"))
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
@@ -213,7 +213,7 @@ impl Store {
     ) -> Result<Option<StaffSession>, StoreError> {
         let row = sqlx::query(
             "SELECT staff_id, csrf_token, created_at, last_seen, expires_at FROM staff_sessions
-             WHERE token_hash = ?",
+             WHERE token_hash = $1",
         )
         .bind(token_hash.as_slice())
         .fetch_optional(&self.pool)
@@ -226,7 +226,7 @@ impl Store {
             return Ok(None);
         }
         let staff_id: i64 = row.try_get("staff_id")?;
-        let staff = sqlx::query(&format!("SELECT {COLUMNS} FROM staff WHERE id = ?"))
+        let staff = sqlx::query(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
             .bind(staff_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -235,7 +235,7 @@ impl Store {
             self.end_staff_session(token_hash).await?;
             return Ok(None);
         }
-        sqlx::query("UPDATE staff_sessions SET last_seen = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE staff_sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(unix(now))
             .bind(token_hash.as_slice())
             .execute(&self.pool)
@@ -250,7 +250,7 @@ impl Store {
 
     /// Ends a session (sign-out, or found dead).
     pub async fn end_staff_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
             .bind(token_hash.as_slice())
             .execute(&self.pool)
             .await?;
@@ -264,7 +264,7 @@ impl Store {
         idle_before: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let done =
-            sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= ? OR last_seen <= ?")
+            sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen <= $2")
                 .bind(unix(now))
                 .bind(unix(idle_before))
                 .execute(&self.pool)
@@ -281,7 +281,7 @@ impl Store {
     ) -> Result<Vec<Customer>, StoreError> {
         let query = query.trim();
         let ids: Vec<i64> = if query.is_empty() {
-            sqlx::query_scalar("SELECT id FROM customers ORDER BY id DESC LIMIT ?")
+            sqlx::query_scalar("SELECT id FROM customers ORDER BY id DESC LIMIT $1")
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?
@@ -290,9 +290,9 @@ impl Store {
             let number: i64 = query.parse().unwrap_or(-1);
             sqlx::query_scalar(
                 "SELECT id FROM customers
-                 WHERE id = ? OR name LIKE ? ESCAPE '\\' OR banking_id LIKE ? ESCAPE '\\'
-                    OR (? <> '' AND replace(phone, '-', '') LIKE ? ESCAPE '\\')
-                 ORDER BY id DESC LIMIT ?",
+                 WHERE id = $1 OR name LIKE $2 ESCAPE '\\' OR banking_id LIKE $3 ESCAPE '\\'
+                    OR ($4 <> '' AND replace(phone, '-', '') LIKE $5 ESCAPE '\\')
+                 ORDER BY id DESC LIMIT $6",
             )
             .bind(number)
             .bind(like_pattern(query))
@@ -322,7 +322,7 @@ impl Store {
         let query = query.trim();
         let serials: Vec<String> = if query.is_empty() {
             sqlx::query_scalar(
-                "SELECT serial FROM certificates ORDER BY issued_at DESC, serial LIMIT ?",
+                "SELECT serial FROM certificates ORDER BY issued_at DESC, serial LIMIT $1",
             )
             .bind(limit)
             .fetch_all(&self.pool)
@@ -336,8 +336,8 @@ impl Store {
             };
             sqlx::query_scalar(
                 "SELECT serial FROM certificates
-                 WHERE (? <> '' AND serial LIKE ?) OR subject LIKE ? ESCAPE '\\'
-                 ORDER BY issued_at DESC, serial LIMIT ?",
+                 WHERE ($1 <> '' AND serial LIKE $2) OR subject LIKE $3 ESCAPE '\\'
+                 ORDER BY issued_at DESC, serial LIMIT $4",
             )
             .bind(&serial_prefix)
             .bind(&serial_prefix)
@@ -358,7 +358,7 @@ impl Store {
     /// The newest `limit` audit entries, newest first (the console's audit trail).
     pub async fn audit_tail(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log ORDER BY seq DESC LIMIT ?",
+            "SELECT seq, at, actor, action, subject, detail, hash FROM audit_log ORDER BY seq DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -390,19 +390,23 @@ impl Tx {
         n: &NewStaff,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO staff (username, display_name, role, password, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&n.username)
-        .bind(&n.display_name)
-        .bind(n.role.as_str())
-        .bind(&n.password_hash)
-        .bind(unix(now))
-        .fetch_one(&mut *self.inner)
-        .await;
+        let result = self
+            .guarded(async |conn| {
+                sqlx::query_scalar(
+                    "INSERT INTO staff (username, display_name, role, password, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(&n.username)
+                .bind(&n.display_name)
+                .bind(n.role.as_str())
+                .bind(&n.password_hash)
+                .bind(unix(now))
+                .fetch_one(conn)
+                .await
+            })
+            .await;
         match result {
-            Ok(row) => Ok(row.try_get("id")?),
+            Ok(id) => Ok(id),
             Err(e) if unique_violation(&e).is_some() => {
                 Err(StoreError::Duplicate { what: "the staff username" })
             }
@@ -420,8 +424,8 @@ impl Tx {
         let limit = i64::from(limit.max(1));
         let row = sqlx::query(
             "UPDATE staff SET failures = failures + 1,
-                 locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= ?2 THEN ?1 ELSE locked_at END
-             WHERE id = ?3 RETURNING failures, locked_at",
+                 locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= $2 THEN $1 ELSE locked_at END
+             WHERE id = $3 RETURNING failures, locked_at",
         )
         .bind(unix(now))
         .bind(limit)
@@ -449,14 +453,14 @@ impl Tx {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE staff SET failures = 0, last_login_at = ? WHERE id = ?")
+        sqlx::query("UPDATE staff SET failures = 0, last_login_at = $1 WHERE id = $2")
             .bind(unix(now))
             .bind(staff_id)
             .execute(&mut *self.inner)
             .await?;
         sqlx::query(
             "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, last_seen, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash.as_slice())
         .bind(staff_id)
@@ -472,7 +476,7 @@ impl Tx {
     /// Clears the lock and the failure count of staff account `username`; false if no such account.
     pub async fn unlock_staff(&mut self, username: &str) -> Result<bool, StoreError> {
         let done =
-            sqlx::query("UPDATE staff SET failures = 0, locked_at = NULL WHERE username = ?")
+            sqlx::query("UPDATE staff SET failures = 0, locked_at = NULL WHERE username = $1")
                 .bind(username)
                 .execute(&mut *self.inner)
                 .await?;
@@ -486,7 +490,7 @@ impl Tx {
         password_hash: &str,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE staff SET password = ?, failures = 0, locked_at = NULL WHERE username = ?",
+            "UPDATE staff SET password = $1, failures = 0, locked_at = NULL WHERE username = $2",
         )
         .bind(password_hash)
         .bind(username)
@@ -504,7 +508,7 @@ impl Tx {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE staff SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL",
+            "UPDATE staff SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL",
         )
         .bind(unix(now))
         .bind(username)
@@ -516,7 +520,7 @@ impl Tx {
 
     async fn end_sessions_of(&mut self, username: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "DELETE FROM staff_sessions WHERE staff_id IN (SELECT id FROM staff WHERE username = ?)",
+            "DELETE FROM staff_sessions WHERE staff_id IN (SELECT id FROM staff WHERE username = $1)",
         )
         .bind(username)
         .execute(&mut *self.inner)
@@ -532,12 +536,6 @@ mod tests {
 
     fn t0() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-    }
-
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("open");
-        (dir, s)
     }
 
     fn kim() -> NewStaff {
@@ -556,10 +554,8 @@ mod tests {
         id
     }
 
-    #[tokio::test]
-    async fn usernames_are_unique_and_roles_round_trip() {
-        let (_d, s) = store().await;
-        add(&s).await;
+    crate::store_test!(async fn usernames_are_unique_and_roles_round_trip(s) {
+        add(s).await;
         let mut tx = s.begin().await.expect("begin");
         let again = tx.insert_staff(&kim(), t0()).await;
         assert!(matches!(again, Err(StoreError::Duplicate { .. })));
@@ -570,12 +566,10 @@ mod tests {
         assert!(!format!("{got:?}").contains("argon2"), "Debug shows no hash");
         assert_eq!("auditor".parse::<StaffRole>(), Ok(StaffRole::Auditor));
         assert!("boss".parse::<StaffRole>().is_err());
-    }
+    });
 
-    #[tokio::test]
-    async fn wrong_passwords_lock_and_unlock_clears() {
-        let (_d, s) = store().await;
-        let id = add(&s).await;
+    crate::store_test!(async fn wrong_passwords_lock_and_unlock_clears(s) {
+        let id = add(s).await;
         for n in 1..=5u32 {
             let mut tx = s.begin().await.expect("begin");
             let c = tx.record_staff_failure(id, 5, t0()).await.expect("count");
@@ -590,12 +584,10 @@ mod tests {
         let again = s.staff_by_username("kim").await.unwrap().unwrap();
         assert!(again.is_usable());
         assert_eq!(again.failures, 0);
-    }
+    });
 
-    #[tokio::test]
-    async fn sessions_live_until_idle_or_absolute_end_or_disabled() {
-        let (_d, s) = store().await;
-        let id = add(&s).await;
+    crate::store_test!(async fn sessions_live_until_idle_or_absolute_end_or_disabled(s) {
+        let id = add(s).await;
         let token = [7u8; 32];
         let mut tx = s.begin().await.unwrap();
         tx.open_staff_session(id, &token, "csrf", t0(), t0() + Duration::hours(8)).await.unwrap();
@@ -629,7 +621,7 @@ mod tests {
         assert!(tx.disable_staff("kim", t0()).await.unwrap());
         tx.commit().await.unwrap();
         assert!(s.staff_session(&token, t0(), idle).await.unwrap().is_none());
-    }
+    });
 
     #[test]
     fn like_patterns_escape_wildcards() {

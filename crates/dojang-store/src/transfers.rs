@@ -4,17 +4,18 @@
 //!
 //! What is kept is useless without the number's secret digits, which the center never sees;
 //! still, the messages and the box are wiped (with SQLite's `secure_delete`, so freed pages are
-//! zeroed too) as soon as the copy ends, dies or expires.
+//! zeroed too) as soon as the copy ends, dies or expires. PostgreSQL has no such switch: a
+//! wiped value stays in the dead row version until vacuum reclaims it.
 
 use std::fmt;
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::StoreError;
 use crate::rows::{count, time_of, unique_violation, unix};
-use crate::sqlite::Store;
+use crate::store::{Backend, Store};
 
 /// Where a transfer stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,11 +142,11 @@ const COLUMNS: &str = "id, code, receiver_token, state, round, receiver_message,
     max_attempts, attempt_token, sender_message, sender_confirm, sealed, receiver_confirm, \
     created_at, expires_at";
 
-/// Every secret-ish column set to NULL.
-const WIPE: &str = "receiver_message = NULL, sender_message = NULL, sender_confirm = NULL, \
-    sealed = NULL";
+/// Every secret-ish column set to NULL but the receiver's message (a column may be set only
+/// once in an UPDATE on PostgreSQL, and a rejection sets that one itself).
+const WIPE_OFFER: &str = "sender_message = NULL, sender_confirm = NULL, sealed = NULL";
 
-fn transfer_of(r: &SqliteRow) -> Result<TransferRecord, StoreError> {
+fn transfer_of(r: &AnyRow) -> Result<TransferRecord, StoreError> {
     Ok(TransferRecord {
         id: r.try_get("id")?,
         code: r.try_get("code")?,
@@ -167,9 +168,11 @@ fn transfer_of(r: &SqliteRow) -> Result<TransferRecord, StoreError> {
 
 impl Store {
     /// A connection that zeroes what it deletes or overwrites (pages freed by a wipe).
-    async fn scrubbing(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+    async fn scrubbing(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
+        }
         Ok(conn)
     }
 
@@ -181,7 +184,7 @@ impl Store {
         let done = sqlx::query(
             "INSERT INTO transfers (id, code, receiver_token, state, round, receiver_message,
                  max_attempts, created_at, expires_at)
-             VALUES (?, ?, ?, 'waiting', 1, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, 'waiting', 1, $4, $5, $6, $7)",
         )
         .bind(t.id)
         .bind(t.code)
@@ -195,7 +198,7 @@ impl Store {
         match done {
             Ok(_) => Ok(Ok(())),
             Err(e) => match unique_violation(&e) {
-                Some(m) if m.contains("transfers.code") => Ok(Err(TransferClash::Code)),
+                Some(v) if v.is_on("transfers", "code") => Ok(Err(TransferClash::Code)),
                 Some(_) => Ok(Err(TransferClash::Id)),
                 None => Err(e.into()),
             },
@@ -203,7 +206,7 @@ impl Store {
     }
 
     pub async fn transfer(&self, id: &str) -> Result<Option<TransferRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {COLUMNS} FROM transfers WHERE id = ?"))
+        sqlx::query(&format!("SELECT {COLUMNS} FROM transfers WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -213,7 +216,7 @@ impl Store {
     }
 
     pub async fn transfer_by_code(&self, code: &str) -> Result<Option<TransferRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {COLUMNS} FROM transfers WHERE code = ?"))
+        sqlx::query(&format!("SELECT {COLUMNS} FROM transfers WHERE code = $1"))
             .bind(code)
             .fetch_optional(&self.pool)
             .await?
@@ -231,10 +234,10 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Result<u32, OfferRefused>, StoreError> {
         let taken: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE transfers SET state = 'offered', attempts = attempts + 1, attempt_token = ?,
-                 sender_message = ?, sender_confirm = ?, sealed = ?
-             WHERE id = ? AND state = 'waiting' AND round = ? AND attempts < max_attempts
-                 AND expires_at > ?
+            "UPDATE transfers SET state = 'offered', attempts = attempts + 1, attempt_token = $1,
+                 sender_message = $2, sender_confirm = $3, sealed = $4
+             WHERE id = $5 AND state = 'waiting' AND round = $6 AND attempts < max_attempts
+                 AND expires_at > $7
              RETURNING attempts, max_attempts",
         )
         .bind(o.attempt_token_hash.as_slice())
@@ -280,9 +283,9 @@ impl Store {
         let row: Option<(String, i64, i64)> = sqlx::query_as(&format!(
             "UPDATE transfers SET
                  state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'waiting' END,
-                 round = round + 1, {WIPE},
-                 receiver_message = CASE WHEN attempts >= max_attempts THEN NULL ELSE ? END
-             WHERE id = ? AND receiver_token = ? AND state = 'offered' AND expires_at > ?
+                 round = round + 1, {WIPE_OFFER},
+                 receiver_message = CASE WHEN attempts >= max_attempts THEN NULL ELSE $1 END
+             WHERE id = $2 AND receiver_token = $3 AND state = 'offered' AND expires_at > $4
              RETURNING state, attempts, max_attempts"
         ))
         .bind(next_receiver_message)
@@ -307,8 +310,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.scrubbing().await?;
         let done = sqlx::query(&format!(
-            "UPDATE transfers SET state = 'accepted', receiver_confirm = ?, {WIPE}
-             WHERE id = ? AND receiver_token = ? AND state = 'offered' AND expires_at > ?"
+            "UPDATE transfers SET state = 'accepted', receiver_confirm = $1, receiver_message = NULL, {WIPE_OFFER}
+             WHERE id = $2 AND receiver_token = $3 AND state = 'offered' AND expires_at > $4"
         ))
         .bind(receiver_confirm)
         .bind(id)
@@ -327,7 +330,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.scrubbing().await?;
         let done = sqlx::query(
-            "DELETE FROM transfers WHERE id = ? AND attempt_token = ? AND state = 'accepted'",
+            "DELETE FROM transfers WHERE id = $1 AND attempt_token = $2 AND state = 'accepted'",
         )
         .bind(id)
         .bind(attempt_token_hash.as_slice())
@@ -343,7 +346,7 @@ impl Store {
         receiver_token_hash: &[u8; 32],
     ) -> Result<bool, StoreError> {
         let mut conn = self.scrubbing().await?;
-        let done = sqlx::query("DELETE FROM transfers WHERE id = ? AND receiver_token = ?")
+        let done = sqlx::query("DELETE FROM transfers WHERE id = $1 AND receiver_token = $2")
             .bind(id)
             .bind(receiver_token_hash.as_slice())
             .execute(&mut *conn)
@@ -357,15 +360,15 @@ impl Store {
         let mut conn = self.scrubbing().await?;
         let wiped = sqlx::query(&format!(
             "UPDATE transfers SET state = CASE WHEN state = 'dead' THEN 'dead' ELSE 'expired' END,
-                 {WIPE}, receiver_confirm = NULL
-             WHERE expires_at <= ? AND (state NOT IN ('dead', 'expired')
+                 receiver_message = NULL, {WIPE_OFFER}, receiver_confirm = NULL
+             WHERE expires_at <= $1 AND (state NOT IN ('dead', 'expired')
                  OR receiver_message IS NOT NULL OR sealed IS NOT NULL)"
         ))
         .bind(unix(now))
         .execute(&mut *conn)
         .await?
         .rows_affected();
-        let deleted = sqlx::query("DELETE FROM transfers WHERE expires_at <= ?")
+        let deleted = sqlx::query("DELETE FROM transfers WHERE expires_at <= $1")
             .bind(unix(now - Duration::hours(1)))
             .execute(&mut *conn)
             .await?
@@ -378,12 +381,6 @@ impl Store {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&dir.path().join("t.sqlite3")).await.unwrap();
-        (dir, store)
-    }
 
     fn t0() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
@@ -411,18 +408,14 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn codes_and_ids_are_unique() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn codes_and_ids_are_unique(s) {
         assert_eq!(s.insert_transfer(&new("a", "0001")).await.unwrap(), Ok(()));
         assert_eq!(s.insert_transfer(&new("b", "0001")).await.unwrap(), Err(TransferClash::Code));
         assert_eq!(s.insert_transfer(&new("a", "0002")).await.unwrap(), Err(TransferClash::Id));
         assert_eq!(s.transfer_by_code("0001").await.unwrap().unwrap().id, "a");
-    }
+    });
 
-    #[tokio::test]
-    async fn tries_are_taken_one_at_a_time_and_the_last_wrong_one_kills() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn tries_are_taken_one_at_a_time_and_the_last_wrong_one_kills(s) {
         s.insert_transfer(&new("a", "0001")).await.unwrap().unwrap();
         let now = t0() + Duration::minutes(1);
         assert_eq!(s.offer_transfer("a", &offer(1, 7), now).await.unwrap(), Ok(1));
@@ -455,11 +448,9 @@ mod tests {
             s.offer_transfer("a", &offer(3, 9), now).await.unwrap(),
             Err(OfferRefused::Closed(TransferState::Dead))
         );
-    }
+    });
 
-    #[tokio::test]
-    async fn an_accepted_copy_is_wiped_then_deleted_by_the_sender() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn an_accepted_copy_is_wiped_then_deleted_by_the_sender(s) {
         s.insert_transfer(&new("a", "0001")).await.unwrap().unwrap();
         let now = t0() + Duration::minutes(1);
         s.offer_transfer("a", &offer(1, 7), now).await.unwrap().unwrap();
@@ -472,11 +463,9 @@ mod tests {
         assert!(!s.finish_transfer("a", &[8; 32]).await.unwrap());
         assert!(s.finish_transfer("a", &[7; 32]).await.unwrap());
         assert!(s.transfer("a").await.unwrap().is_none());
-    }
+    });
 
-    #[tokio::test]
-    async fn expiry_refuses_wipes_and_later_forgets() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn expiry_refuses_wipes_and_later_forgets(s) {
         s.insert_transfer(&new("a", "0001")).await.unwrap().unwrap();
         let late = t0() + Duration::minutes(6);
         assert_eq!(
@@ -494,5 +483,5 @@ mod tests {
         s.insert_transfer(&new("b", "0002")).await.unwrap().unwrap();
         assert!(!s.cancel_transfer("b", &[5; 32]).await.unwrap());
         assert!(s.cancel_transfer("b", &[1; 32]).await.unwrap());
-    }
+    });
 }

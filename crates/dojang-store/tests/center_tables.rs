@@ -1,6 +1,7 @@
 //! The center's tables for identity checks: customers, accounts and their ledger, failure
 //! counters and locks, one-time challenges, and the simulated inbox.
 
+use dojang_store::store_test;
 use dojang_store::{
     Channel, CustomerKind, Lockable, NewAccount, NewChallenge, NewCustomer, Store, StoreError,
 };
@@ -8,12 +9,6 @@ use time::{Duration, OffsetDateTime};
 
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
-
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("open");
-    (dir, s)
 }
 
 fn person(banking_id: &str, lookup: u8) -> NewCustomer {
@@ -41,10 +36,8 @@ async fn with_customer(s: &Store) -> i64 {
     id
 }
 
-#[tokio::test]
-async fn customers_are_found_by_id_banking_id_and_rrn_hash_and_duplicates_say_which() {
-    let (_d, s) = store().await;
-    let id = with_customer(&s).await;
+store_test!(async fn customers_are_found_by_id_banking_id_and_rrn_hash_and_duplicates_say_which(s) {
+    let id = with_customer(s).await;
     assert_eq!(s.customer(id).await.expect("read").expect("there").banking_id, "hong1234");
     assert_eq!(s.customer_by_banking_id("hong1234").await.expect("read").map(|c| c.id), Some(id));
     assert_eq!(s.customer_by_rrn_lookup(&[7; 32]).await.expect("read").map(|c| c.id), Some(id));
@@ -60,12 +53,10 @@ async fn customers_are_found_by_id_banking_id_and_rrn_hash_and_duplicates_say_wh
     let c = s.customer(id).await.expect("read").expect("there");
     let shown = format!("{c:?}");
     assert!(!shown.contains("argon2") && !shown.contains("rrn"), "{shown}");
-}
+});
 
-#[tokio::test]
-async fn money_never_goes_below_zero_and_the_ledger_adds_up() {
-    let (_d, s) = store().await;
-    with_customer(&s).await;
+store_test!(async fn money_never_goes_below_zero_and_the_ledger_adds_up(s) {
+    with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     let fee = tx
         .debit("123456789012", 4_400, "인증서 발급 수수료", Some("flow-1"), t0())
@@ -106,12 +97,10 @@ async fn money_never_goes_below_zero_and_the_ledger_adds_up() {
     assert_eq!(ledger.last().map(|e| e.balance_after), Some(balance));
     assert_eq!(s.ledger_of_flow("flow-1").await.expect("flow").len(), 1);
     assert!(s.ledger_of_flow("flow-2").await.expect("flow").is_empty());
-}
+});
 
-#[tokio::test]
-async fn failures_lock_at_the_limit_a_success_resets_and_unlock_clears_everything() {
-    let (_d, s) = store().await;
-    let id = with_customer(&s).await;
+store_test!(async fn failures_lock_at_the_limit_a_success_resets_and_unlock_clears_everything(s) {
+    let id = with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     tx.put_security_card(id, "1234567890", b"sealed").await.expect("card");
     tx.put_otp_device(id, "OTP0000000001", b"sealed").await.expect("otp");
@@ -155,12 +144,10 @@ async fn failures_lock_at_the_limit_a_success_resets_and_unlock_clears_everythin
     assert!(!card.is_locked() && card.failures == 0);
     assert!(!s.customer(id).await.expect("read").expect("there").is_locked());
     assert_eq!(s.account("123456789012").await.expect("read").expect("there").failures, 0);
-}
+});
 
-#[tokio::test]
-async fn challenges_are_used_once_and_otp_steps_only_go_forward() {
-    let (_d, s) = store().await;
-    let id = with_customer(&s).await;
+store_test!(async fn challenges_are_used_once_and_otp_steps_only_go_forward(s) {
+    let id = with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     for (n, at) in [(1, t0()), (2, t0() + Duration::seconds(1))] {
         let c = NewChallenge {
@@ -190,11 +177,9 @@ async fn challenges_are_used_once_and_otp_steps_only_go_forward() {
     assert!(tx.accept_otp_step(id, 101).await.expect("next step"));
     tx.commit().await.expect("commit");
     assert_eq!(s.purge_challenges(t0() + Duration::minutes(10)).await.expect("purge"), 2);
-}
+});
 
-#[tokio::test]
-async fn the_inbox_reads_the_same_under_any_spelling_of_an_address() {
-    let (_d, s) = store().await;
+store_test!(async fn the_inbox_reads_the_same_under_any_spelling_of_an_address(s) {
     s.deliver(Channel::Sms, "010-1234-5678", "[도장은행] 인증번호 [123456]", t0())
         .await
         .expect("sms");
@@ -206,12 +191,10 @@ async fn the_inbox_reads_the_same_under_any_spelling_of_an_address() {
     assert_eq!(s.list_inbox("01012345678", all[0].id).await.expect("after").len(), 1);
     assert_eq!(s.list_inbox("hong@example.com", 0).await.expect("mail").len(), 1);
     assert!(s.list_inbox("01099999999", 0).await.expect("none").is_empty());
-}
+});
 
-#[tokio::test]
-async fn concurrent_pin_tries_never_get_past_the_limit() {
-    let (_d, s) = store().await;
-    let id = with_customer(&s).await;
+store_test!(async fn concurrent_pin_tries_never_get_past_the_limit(s) {
+    let id = with_customer(s).await;
     let mut tx = s.begin().await.expect("begin");
     tx.put_financial_holder(id, &[1u8; 32], &[2u8; 60], t0()).await.expect("holder");
     tx.commit().await.expect("commit");
@@ -239,4 +222,4 @@ async fn concurrent_pin_tries_never_get_past_the_limit() {
     assert_eq!(s.financial_pin_reserve(id, 5, t0()).await.expect("reserve"), None);
     s.financial_pin_passed(id).await.expect("passed");
     assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_some());
-}
+});

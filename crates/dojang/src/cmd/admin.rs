@@ -386,7 +386,7 @@ async fn open_store_for_enrolment(config: &Config) -> anyhow::Result<Store> {
             config.data_dir.display()
         );
     }
-    Ok(Store::open_sqlite(&config.database_path()).await?)
+    Ok(dojang_server::open_store(config).await?)
 }
 
 fn actor(staff: &Option<String>) -> Actor {

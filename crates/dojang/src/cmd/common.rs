@@ -17,6 +17,11 @@ pub struct DataArgs {
     /// A TOML configuration file. Default <DIR>/dojang.toml when present, or $DOJANG_CONFIG.
     #[arg(long = "config", value_name = "FILE")]
     pub config_file: Option<PathBuf>,
+    /// The store: postgres://USER@HOST:PORT/DATABASE (shared by replicas) or sqlite:PATH.
+    /// Default the SQLite file in DIR, or $DOJANG_DATABASE_URL (which keeps a password off
+    /// the command line).
+    #[arg(long = "database-url", value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 impl DataArgs {
@@ -24,6 +29,7 @@ impl DataArgs {
         Flags {
             data_dir: self.data_dir.clone(),
             config_file: self.config_file.clone(),
+            database_url: self.database_url.clone(),
             ..Flags::default()
         }
     }
@@ -48,14 +54,14 @@ pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, Pas
 /// database: a mistyped --data should be an error, not a silent empty center.
 pub async fn open_store(config: &Config) -> anyhow::Result<dojang_store::Store> {
     let path = config.database_path();
-    if !path.exists() {
+    if config.database_url.is_none() && !path.exists() {
         anyhow::bail!(
             "no dojang data in {} (no {}); give the directory `dojang serve --data` uses",
             config.data_dir.display(),
             path.display()
         );
     }
-    Ok(dojang_store::Store::open_sqlite(&path).await?)
+    Ok(dojang_server::open_store(config).await?)
 }
 
 /// Opens the center's vault (`<DIR>/vault.key`: the data key that seals RRNs, security-card

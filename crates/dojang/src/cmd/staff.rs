@@ -79,7 +79,7 @@ async fn open(data: &DataArgs) -> anyhow::Result<(Store, OffsetDateTime)> {
             config.data_dir.display()
         );
     }
-    let store = Store::open_sqlite(&config.database_path()).await?;
+    let store = dojang_server::open_store(&config).await?;
     Ok((store, config.clock.now()))
 }
 

@@ -17,6 +17,7 @@ pub fn run(program: &str, args: &[&str], dir: &Path) -> Output {
         .current_dir(dir)
         .env_remove("DOJANG_DATA")
         .env_remove("DOJANG_CONFIG")
+        .env_remove("DOJANG_DATABASE_URL")
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run {program} (is it installed? scripts/test installs it): {e}")
@@ -45,11 +46,18 @@ pub fn fails(program: &str, args: &[&str], dir: &Path) -> String {
 /// shifted by `clock_offset` (`DOJANG_CLOCK_OFFSET`, e.g. `+710d`) when given, and waits until
 /// `base` answers. Panics with what the server said if it exits first.
 pub fn serve(data: &Path, base: &str, clock_offset: Option<&str>) -> Child {
+    serve_with(data, base, clock_offset, &[])
+}
+
+/// As [`serve`], with more arguments for `serve` (e.g. `--database-url URL`).
+pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&str]) -> Child {
     let mut cmd = Command::new(DOJANG);
     cmd.args(["serve", "--data"])
         .arg(data)
+        .args(more)
         .env_remove("DOJANG_DATA")
         .env_remove("DOJANG_CONFIG")
+        .env_remove("DOJANG_DATABASE_URL")
         .env_remove("DOJANG_CLOCK_OFFSET")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -182,7 +190,8 @@ impl TestCenter {
         cmd.args(&all)
             .current_dir(self.dir.path())
             .env_remove("DOJANG_DATA")
-            .env_remove("DOJANG_CONFIG");
+            .env_remove("DOJANG_CONFIG")
+            .env_remove("DOJANG_DATABASE_URL");
         for (k, v) in env {
             cmd.env(k, v);
         }

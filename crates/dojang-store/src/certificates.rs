@@ -1,33 +1,20 @@
-//! The SQLite store.
+//! Issued certificates, their revocations and holds, CRL numbers and the newest CRLs, and the
+//! status generation that tells every process (and every replica) when its CRL is stale.
 
-use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
 use dojang_pki::{RevocationReason, Serial};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
 };
+use crate::rows::{time_of as from_unix, unique_violation, unix};
+use crate::store::Store;
 use crate::tx::Tx;
-
-/// The center's store.
-#[derive(Clone, Debug)]
-pub struct Store {
-    pub(crate) pool: SqlitePool,
-}
-
-fn unix(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-
-fn from_unix(s: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp(s).map_err(|_| StoreError::Corrupt(format!("time {s}")))
-}
 
 fn serial_of(hex: &str) -> Result<Serial, StoreError> {
     Serial::from_str(hex).map_err(|_| StoreError::Corrupt(format!("serial {hex:?}")))
@@ -49,7 +36,7 @@ fn revocation_of(at: Option<i64>, reason: Option<i64>) -> Result<Option<Revocati
 /// The columns [`certificate_of`] reads.
 const CERT_COLUMNS: &str = "serial, product, subject, not_before, not_after, issued_at, der, revoked_at, revocation_reason, customer_id";
 
-fn certificate_of(row: &sqlx::sqlite::SqliteRow) -> Result<CertificateRecord, StoreError> {
+fn certificate_of(row: &AnyRow) -> Result<CertificateRecord, StoreError> {
     Ok(CertificateRecord {
         serial: serial_of(row.try_get("serial")?)?,
         product: row.try_get("product")?,
@@ -63,30 +50,33 @@ fn certificate_of(row: &sqlx::sqlite::SqliteRow) -> Result<CertificateRecord, St
     })
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 impl Tx {
     /// Stores a newly issued certificate inside this transaction.
     pub async fn insert_certificate(&mut self, c: &NewCertificate) -> Result<(), StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der, customer_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(c.serial.to_hex())
-        .bind(&c.product)
-        .bind(&c.subject)
-        .bind(unix(c.not_before))
-        .bind(unix(c.not_after))
-        .bind(unix(c.issued_at))
-        .bind(&c.der)
-        .bind(c.customer_id)
-        .execute(&mut *self.inner)
-        .await;
+        let result = self
+            .guarded(async |conn| {
+                sqlx::query(
+                    "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der, customer_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(c.serial.to_hex())
+                .bind(&c.product)
+                .bind(&c.subject)
+                .bind(unix(c.not_before))
+                .bind(unix(c.not_after))
+                .bind(unix(c.issued_at))
+                .bind(&c.der)
+                .bind(c.customer_id)
+                .execute(conn)
+                .await
+            })
+            .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateSerial(c.serial.clone())),
+            // The serial is the only unique key of the table.
+            Err(e) if unique_violation(&e).is_some() => {
+                Err(StoreError::DuplicateSerial(c.serial.clone()))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -106,7 +96,7 @@ impl Tx {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let row =
-            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = $1")
                 .bind(serial.to_hex())
                 .fetch_optional(&mut *self.inner)
                 .await?;
@@ -125,7 +115,7 @@ impl Tx {
             }
         }
         sqlx::query(
-            "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
+            "UPDATE certificates SET revoked_at = $1, revocation_reason = $2 WHERE serial = $3",
         )
         .bind(unix(at))
         .bind(i64::from(reason.code()))
@@ -138,7 +128,7 @@ impl Tx {
     /// Lifts a hold inside this transaction.
     pub async fn resume(&mut self, serial: &Serial) -> Result<(), StoreError> {
         let row =
-            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = $1")
                 .bind(serial.to_hex())
                 .fetch_optional(&mut *self.inner)
                 .await?;
@@ -155,7 +145,7 @@ impl Tx {
             None => return Err(StoreError::NotSuspended(serial.clone())),
         }
         sqlx::query(
-            "UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = ?",
+            "UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = $1",
         )
         .bind(serial.to_hex())
         .execute(&mut *self.inner)
@@ -165,26 +155,6 @@ impl Tx {
 }
 
 impl Store {
-    /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
-    /// WAL lets readers (OCSP) run beside the writer; `synchronous=FULL` makes every commit
-    /// durable before it returns, so a certificate handed out is a certificate kept.
-    pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await
-            .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
-    }
-
     /// Stores a newly issued certificate. A serial already taken is [`StoreError::DuplicateSerial`]
     /// and changes nothing, so the caller can draw another serial and sign again.
     pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<(), StoreError> {
@@ -198,10 +168,11 @@ impl Store {
         &self,
         serial: &Serial,
     ) -> Result<Option<CertificateRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {CERT_COLUMNS} FROM certificates WHERE serial = ?"))
-            .bind(serial.to_hex())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query(&format!("SELECT {CERT_COLUMNS} FROM certificates WHERE serial = $1"))
+                .bind(serial.to_hex())
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(certificate_of).transpose()
     }
 
@@ -211,7 +182,7 @@ impl Store {
         customer_id: i64,
     ) -> Result<Vec<CertificateRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {CERT_COLUMNS} FROM certificates WHERE customer_id = ? ORDER BY issued_at DESC, serial"
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE customer_id = $1 ORDER BY issued_at DESC, serial"
         ))
         .bind(customer_id)
         .fetch_all(&self.pool)
@@ -229,7 +200,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {CERT_COLUMNS} FROM certificates c
              WHERE c.customer_id IS NOT NULL AND c.revoked_at IS NULL
-               AND c.not_after > ? AND c.not_after <= ?
+               AND c.not_after > $1 AND c.not_after <= $2
                AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.serial = c.serial)
              ORDER BY c.not_after"
         ))
@@ -248,7 +219,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO reminders (serial, sent_at, channel) VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING",
+            "INSERT INTO reminders (serial, sent_at, channel) VALUES ($1, $2, $3) ON CONFLICT (serial) DO NOTHING",
         )
         .bind(serial.to_hex())
         .bind(unix(now))
@@ -260,7 +231,7 @@ impl Store {
 
     /// Gives a claim back when the reminder could not be sent, so that a later run retries.
     pub async fn release_reminder(&self, serial: &Serial) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM reminders WHERE serial = ?")
+        sqlx::query("DELETE FROM reminders WHERE serial = $1")
             .bind(serial.to_hex())
             .execute(&self.pool)
             .await?;
@@ -271,7 +242,7 @@ impl Store {
     /// revocation is in the very next answer.
     pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {
         let row =
-            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?")
+            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = $1")
                 .bind(serial.to_hex())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -311,7 +282,7 @@ impl Store {
     ) -> Result<Vec<RevokedEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT serial, revoked_at, revocation_reason FROM certificates
-             WHERE revoked_at IS NOT NULL AND not_after >= ? ORDER BY revoked_at, serial",
+             WHERE revoked_at IS NOT NULL AND not_after >= $1 ORDER BY revoked_at, serial",
         )
         .bind(unix(now))
         .fetch_all(&self.pool)
@@ -336,8 +307,8 @@ impl Store {
     /// The next CRL number of `scope`, handed out once (1, 2, 3, …).
     pub async fn next_crl_number(&self, scope: &str) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "INSERT INTO crl_numbers (scope, last_number) VALUES (?, 1)
-             ON CONFLICT (scope) DO UPDATE SET last_number = last_number + 1
+            "INSERT INTO crl_numbers (scope, last_number) VALUES ($1, 1)
+             ON CONFLICT (scope) DO UPDATE SET last_number = crl_numbers.last_number + 1
              RETURNING last_number",
         )
         .bind(scope)
@@ -352,7 +323,7 @@ impl Store {
             i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
         sqlx::query(
             "INSERT INTO crls (scope, number, this_update, next_update, generation, der)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (scope) DO UPDATE SET number = excluded.number,
                  this_update = excluded.this_update, next_update = excluded.next_update,
                  generation = excluded.generation, der = excluded.der
@@ -372,7 +343,7 @@ impl Store {
     /// The newest CRL of `scope`.
     pub async fn latest_crl(&self, scope: &str) -> Result<Option<CrlRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT number, this_update, next_update, generation, der FROM crls WHERE scope = ?",
+            "SELECT number, this_update, next_update, generation, der FROM crls WHERE scope = $1",
         )
         .bind(scope)
         .fetch_optional(&self.pool)
@@ -391,11 +362,6 @@ impl Store {
     /// How many certificates have been issued.
     pub async fn certificate_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM certificates").fetch_one(&self.pool).await?)
-    }
-
-    /// Closes the pool, waiting for connections to finish (and the WAL to checkpoint).
-    pub async fn close(&self) {
-        self.pool.close().await;
     }
 }
 
@@ -417,15 +383,7 @@ mod tests {
         }
     }
 
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("open");
-        (dir, s)
-    }
-
-    #[tokio::test]
-    async fn insert_read_and_refuse_a_duplicate_serial() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn insert_read_and_refuse_a_duplicate_serial(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         s.insert_certificate(&cert("0A01", now)).await.expect("insert");
         let err = s.insert_certificate(&cert("0A01", now)).await.expect_err("duplicate");
@@ -439,11 +397,9 @@ mod tests {
             s.status(&"0B".parse().expect("serial")).await.expect("status"),
             StatusOf::Unknown
         );
-    }
+    });
 
-    #[tokio::test]
-    async fn revocation_is_seen_at_once_and_bumps_the_generation() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn revocation_is_seen_at_once_and_bumps_the_generation(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         let serial: Serial = "0A01".parse().expect("serial");
         s.insert_certificate(&cert("0A01", now)).await.expect("insert");
@@ -473,11 +429,9 @@ mod tests {
         let missing =
             s.revoke(&"FF".parse().expect("serial"), RevocationReason::Unspecified, now).await;
         assert!(matches!(missing, Err(StoreError::NotFound(_))));
-    }
+    });
 
-    #[tokio::test]
-    async fn crl_numbers_go_up_and_an_older_crl_never_replaces_a_newer_one() {
-        let (_d, s) = store().await;
+    crate::store_test!(async fn crl_numbers_go_up_and_an_older_crl_never_replaces_a_newer_one(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         assert_eq!(s.next_crl_number("issuing").await.expect("n"), 1);
         assert_eq!(s.next_crl_number("issuing").await.expect("n"), 2);
@@ -493,5 +447,5 @@ mod tests {
         s.save_crl("issuing", &rec(1)).await.expect("save");
         assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(2));
         assert!(s.latest_crl("root").await.expect("read").is_none());
-    }
+    });
 }
