@@ -28,6 +28,18 @@ pub fn csrs(center: &Center, count: usize) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
+/// The operator's request for a personal-bank certificate from `csr` (as `dojang ca issue`).
+pub fn request(csr: &str) -> IssueRequest<'_> {
+    IssueRequest {
+        csr: csr.as_bytes(),
+        product: ProductId::PersonalBank,
+        not_after: None,
+        subject_alt_name: None,
+        required_subject: None,
+        customer_id: None,
+    }
+}
+
 /// Issues from `csrs` round-robin on `tasks` tasks for `duration`; returns how many
 /// certificates were stored and in how many seconds.
 pub async fn issue_for(
@@ -45,15 +57,7 @@ pub async fn issue_for(
         handles.push(tokio::spawn(async move {
             let mut i = t;
             while Instant::now() < deadline {
-                let req = IssueRequest {
-                    csr: csrs[i % csrs.len()].as_bytes(),
-                    product: ProductId::PersonalBank,
-                    not_after: None,
-                    subject_alt_name: None,
-                    required_subject: None,
-                    customer_id: None,
-                };
-                center.ra.issue(req, center.now()).await?;
+                center.ra.issue(request(&csrs[i % csrs.len()]), center.now()).await?;
                 counter.fetch_add(1, Ordering::Relaxed);
                 i += tasks;
             }
@@ -84,15 +88,7 @@ pub fn prepare_for(
                 scope.spawn(move || -> anyhow::Result<()> {
                     let mut i = t;
                     while Instant::now() < deadline {
-                        let req = IssueRequest {
-                            csr: csrs[i % csrs.len()].as_bytes(),
-                            product: ProductId::PersonalBank,
-                            not_after: None,
-                            subject_alt_name: None,
-                            required_subject: None,
-                            customer_id: None,
-                        };
-                        center.ra.prepare(&req, center.now())?;
+                        center.ra.prepare(&request(&csrs[i % csrs.len()]), center.now())?;
                         counter.fetch_add(1, Ordering::Relaxed);
                         i += threads;
                     }

@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use der::Decode;
 use dojang_pki::{RevocationReason, Serial};
-use dojang_profile::ProductId;
-use dojang_ra::IssueRequest;
 use dojang_server::Center;
 use dojang_store::NewCertificate;
 
@@ -45,17 +43,7 @@ pub fn measure(
     let base = server::configure(dir, server::free_port()?)?;
     let center = runtime.block_on(customers::open_center(dir))?;
     let csrs = raw::csrs(&center, 1)?;
-    let issue = || {
-        let req = IssueRequest {
-            csr: csrs[0].as_bytes(),
-            product: ProductId::PersonalBank,
-            not_after: None,
-            subject_alt_name: None,
-            required_subject: None,
-            customer_id: None,
-        };
-        runtime.block_on(center.ra.issue(req, center.now()))
-    };
+    let issue = || runtime.block_on(center.ra.issue(raw::request(&csrs[0]), center.now()));
     // The certificate OCSP asks about, and the template of the data set's bytes.
     let asked = issue()?;
     let request = ocsp::request(center.ca.issuing_der(), &asked.serial.to_hex())?;
@@ -104,35 +92,35 @@ pub fn measure(
 
     let vs_empty = |value: f64| Reference { what: "empty store".into(), value, target: None };
     let label = format!("{} certificates, {} revoked", opts.certificates, opts.revoked);
+    let row = |what: String, value: f64, at_empty: f64, unit: &'static str| Row {
+        section: "scale",
+        what,
+        value,
+        unit,
+        reference: Some(vs_empty(at_empty)),
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mib = |kib: u64| kib as f64 / 1024.0;
     let rows = vec![
-        Row {
-            section: "scale",
-            what: format!("CRL generation at {label} ({} entries)", big.crl_entries),
-            value: big.crl.as_secs_f64() * 1000.0,
-            unit: "ms",
-            reference: Some(vs_empty(empty.crl.as_secs_f64() * 1000.0)),
-        },
-        Row {
-            section: "scale",
-            what: format!("OCSP p99 latency at {label}"),
-            value: big.ocsp.p99_ms,
-            unit: "ms",
-            reference: Some(vs_empty(empty.ocsp.p99_ms)),
-        },
-        Row {
-            section: "scale",
-            what: format!("OCSP responses/s at {label}"),
-            value: big.ocsp.per_second,
-            unit: "req/s",
-            reference: Some(vs_empty(empty.ocsp.per_second)),
-        },
-        Row {
-            section: "scale",
-            what: format!("server peak resident memory at {label} (after CRL and OCSP load)"),
-            value: big.peak_kib as f64 / 1024.0,
-            unit: "MiB",
-            reference: Some(vs_empty(empty.peak_kib as f64 / 1024.0)),
-        },
+        row(
+            format!("CRL generation at {label} ({} entries)", big.crl_entries),
+            ms(big.crl),
+            ms(empty.crl),
+            "ms",
+        ),
+        row(format!("OCSP p99 latency at {label}"), big.ocsp.p99_ms, empty.ocsp.p99_ms, "ms"),
+        row(
+            format!("OCSP responses/s at {label}"),
+            big.ocsp.per_second,
+            empty.ocsp.per_second,
+            "req/s",
+        ),
+        row(
+            format!("server peak resident memory at {label} (after CRL and OCSP load)"),
+            mib(big.peak_kib),
+            mib(empty.peak_kib),
+            "MiB",
+        ),
     ];
     let mut notes = vec![
         format!(
