@@ -21,12 +21,16 @@ fn refused_promptly(input: &'static [u8]) {
 /// PEM reader loop for ever — a CSR step on the API would have held a server thread.
 #[test]
 fn a_pem_csr_with_a_blank_line_in_its_body() {
-    refused_promptly(b"-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n\n-----END CERTIFICATE REQUEST-----\n");
+    refused_promptly(
+        b"-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n\n-----END CERTIFICATE REQUEST-----\n",
+    );
 }
 
 #[test]
 fn a_pem_csr_whose_body_is_too_short() {
-    refused_promptly(b"-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n");
+    refused_promptly(
+        b"-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
+    );
     refused_promptly(b"-----BEGIN CERTIFICATE REQUEST-----\n\n-----END CERTIFICATE REQUEST-----\n");
     refused_promptly(b"-----BEGIN CERTIFICATE REQUEST-----\n");
 }

@@ -20,8 +20,8 @@ mod csc;
 mod flows;
 mod login;
 mod simulator;
-mod transfer;
 pub(crate) mod staff;
+mod transfer;
 pub(crate) mod verify;
 pub(crate) mod web;
 
