@@ -238,22 +238,6 @@ fn financial_login(c: &TestCenter, pin: &str) -> (bool, String) {
     (out.status.success(), text(&out))
 }
 
-/// `GET /api/v1/session` with the token `dojang login` printed: the HTTP status and body.
-fn session_of(c: &TestCenter, login_out: &str) -> (u16, String) {
-    let token = login_out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("session: "))
-        .unwrap_or_else(|| panic!("no session in:\n{login_out}"));
-    match ureq::get(&format!("{}/api/v1/session", c.base))
-        .set("Authorization", &format!("Bearer {token}"))
-        .call()
-    {
-        Ok(r) => (r.status(), r.into_string().unwrap()),
-        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
-        Err(e) => panic!("{e}"),
-    }
-}
-
 fn ocsp(c: &TestCenter, cert_pem: &str) -> String {
     let (root, issuing) = c.fetch_chain();
     let out = Command::new("openssl")
@@ -353,7 +337,7 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     let (logged_in, first_login) = financial_login(&c, PIN);
     assert!(logged_in, "{first_login}");
     assert!(first_login.contains("로그인되었습니다: 홍길동 (hong)"), "{first_login}");
-    assert_eq!(session_of(&c, &first_login).0, 200);
+    assert_eq!(support::session(&c.base, &first_login).0, 200);
     let (logged_in, out) = financial_login(&c, "135792");
     assert!(!logged_in && out.contains("invalid_pin"), "a wrong PIN must not log in:\n{out}");
     // The right PIN next time logs in and clears the count of wrong ones in a row.
@@ -403,7 +387,7 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     let old = ocsp(&c, &c.p("fin-first.pem"));
     assert!(old.contains("revoked") && old.contains("superseded"), "{old}");
     // The session opened with the first certificate ended when it was revoked.
-    let (status, body) = session_of(&c, &first_login);
+    let (status, body) = support::session(&c.base, &first_login);
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("certificate_revoked"), "{body}");
     let (logged_in, out) = financial_login(&c, NEW_PIN);

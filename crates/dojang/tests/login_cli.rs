@@ -187,22 +187,6 @@ fn refused(server: &str, folder: &Path, banking_id: Option<&str>, reason: &str) 
     out
 }
 
-/// The HTTP status of `GET /api/v1/session` with the token `dojang login` printed.
-fn session_status(server: &str, login_out: &str) -> u16 {
-    let token = login_out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("session: "))
-        .unwrap_or_else(|| panic!("no session in:\n{login_out}"));
-    match ureq::get(&format!("{server}/api/v1/session"))
-        .set("Authorization", &format!("Bearer {token}"))
-        .call()
-    {
-        Ok(r) => r.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("{e}"),
-    }
-}
-
 /// The newest message on the simulated phone of `bank`.
 fn phone_last(bank: &Bank, phone: &str) -> String {
     let out = bank.dojang(&["phone", phone, "--last", "1"], &[]);
@@ -313,7 +297,7 @@ fn a_bank_a_certificate_is_registered_at_bank_b_logs_in_and_is_refused_once_revo
             && first_login.contains("status from ocsp"),
         "{first_login}"
     );
-    assert_eq!(session_status(&b.base, &first_login), 200);
+    assert_eq!(support::session(&b.base, &first_login).0, 200);
 
     // 해제: after unregistering, it no longer logs in at B; registered again, it does.
     let (ok, out) = with_ars(
@@ -325,7 +309,7 @@ fn a_bank_a_certificate_is_registered_at_bank_b_logs_in_and_is_refused_once_revo
     assert!(ok && out.contains("removed"), "{out}");
     refused(&b.base, &npki, None, "not_registered");
     // Unregistering ended the session it had opened.
-    assert_eq!(session_status(&b.base, &first_login), 401);
+    assert_eq!(support::session(&b.base, &first_login).0, 401);
     let (ok, out) = with_ars(
         &b,
         "010-1111-2222",
@@ -396,12 +380,12 @@ fn joint_certificate_login_succeeds_and_each_refusal_names_its_reason() {
     let serial = a.certificate("홍길동", RRN_HONG, &revoked);
     let (ok, before) = login(&a.base, &revoked, Some("honggd"));
     assert!(ok && before.contains("honggd"), "{before}");
-    assert_eq!(session_status(&a.base, &before), 200);
+    assert_eq!(support::session(&a.base, &before).0, 200);
     let out = a.dojang(&["ca", "revoke", "--serial", &serial, "--reason", "keyCompromise"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     refused(&a.base, &revoked, Some("honggd"), "revoked");
     // The session opened before the revocation ended with it.
-    assert_eq!(session_status(&a.base, &before), 401);
+    assert_eq!(support::session(&a.base, &before).0, 401);
 
     // Unknown issuer: a certificate from a CA made with openssl, trusted nowhere here.
     let work = root.path().join("rogue");

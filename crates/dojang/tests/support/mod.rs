@@ -273,3 +273,20 @@ pub fn line_value(output: &str, prefix: &str) -> String {
 pub fn tests_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
+
+/// `GET /api/v1/session` at `server` with the bearer token `dojang login` printed (its
+/// `session: …` line): the HTTP status and the body.
+pub fn session(server: &str, login_out: &str) -> (u16, String) {
+    let token = login_out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("session: "))
+        .unwrap_or_else(|| panic!("no session in:\n{login_out}"));
+    match ureq::get(&format!("{server}/api/v1/session"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+    {
+        Ok(r) => (r.status(), r.into_string().expect("body")),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().expect("body")),
+        Err(e) => panic!("GET /api/v1/session: {e}"),
+    }
+}
