@@ -19,7 +19,9 @@ pub const PRODUCT: &str = "personal-bank";
 pub struct Session {
     pub customer: Customer,
     pub key: KeyPair,
-    client: Client,
+    /// One client per replica; a flow's steps go to them in turn.
+    clients: Vec<Client>,
+    turn: usize,
     agent: ureq::Agent,
     base: String,
     inbox_seen: i64,
@@ -61,15 +63,30 @@ fn refusal(e: ureq::Error) -> anyhow::Error {
 
 impl Session {
     pub fn new(base: &str, customer: Customer, key: KeyPair) -> anyhow::Result<Session> {
+        Session::across(&[base], customer, key)
+    }
+
+    /// A session whose flows send each step to the next of `bases` in turn: replicas of one
+    /// center, where a flow started on one continues on another. Inbox and login use the first.
+    pub fn across(bases: &[&str], customer: Customer, key: KeyPair) -> anyhow::Result<Session> {
+        let base = bases.first().context("no center to talk to")?;
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
         Ok(Session {
             customer,
             key,
-            client: Client::new(base)?,
+            clients: bases.iter().map(|b| Client::new(b)).collect::<Result<_, _>>()?,
+            turn: 0,
             agent,
             base: base.trim_end_matches('/').to_string(),
             inbox_seen: 0,
         })
+    }
+
+    /// The client for the next request.
+    fn client(&mut self) -> &Client {
+        let i = self.turn % self.clients.len();
+        self.turn += 1;
+        &self.clients[i]
     }
 
     /// The newest one-time code sent to the customer's phone since the last one read.
@@ -91,7 +108,7 @@ impl Session {
 
     /// [`issue`](Self::issue) for another product (a paid one charges the account).
     pub fn issue_product(&mut self, product: &str) -> anyhow::Result<Held> {
-        let mut v = self.client.start(FlowKind::Issue, None)?;
+        let mut v = self.client().start(FlowKind::Issue, None)?;
         let accepted: Vec<String> = v.terms().into_iter().map(|t| t.id).collect();
         let mut subject: Option<String> = None;
         let c = self.customer.clone();
@@ -100,9 +117,9 @@ impl Session {
             let id = v.id.clone();
             v = match &step {
                 Step::Terms => {
-                    self.client.step(&id, &step, Input::Terms { accepted: &accepted })?
+                    self.client().step(&id, &step, Input::Terms { accepted: &accepted })?
                 }
-                Step::Identify => self.client.step(
+                Step::Identify => self.client().step(
                     &id,
                     &step,
                     Input::Identify {
@@ -112,33 +129,33 @@ impl Session {
                         password: None,
                     },
                 )?,
-                Step::Product => self.client.step(&id, &step, Input::Product { product })?,
+                Step::Product => self.client().step(&id, &step, Input::Product { product })?,
                 Step::CheckArs | Step::CheckSms => {
-                    self.client.step(&id, &step, Input::Start)?;
+                    self.client().step(&id, &step, Input::Start)?;
                     let code = self.phone_code()?;
-                    self.client.step(&id, &step, Input::Code { code: &code })?
+                    self.client().step(&id, &step, Input::Code { code: &code })?
                 }
                 Step::CheckSecondFactor | Step::CheckSecurityCard => {
-                    let asked = self.client.step(&id, &step, Input::Start)?;
+                    let asked = self.client().step(&id, &step, Input::Start)?;
                     let q = asked.prompt().and_then(|p| p.card).context("no card question")?;
                     let code = |n: u8| c.card.get(usize::from(n).wrapping_sub(1)).cloned();
                     let (first, second) = (
                         code(q.first).context("card position")?,
                         code(q.second).context("card position")?,
                     );
-                    self.client.step(
+                    self.client().step(
                         &id,
                         &step,
                         Input::Card { first: &first[..2], second: &second[2..] },
                     )?
                 }
-                Step::Payment => self.client.step(
+                Step::Payment => self.client().step(
                     &id,
                     &step,
                     Input::Payment { account: &c.account, password: ACCOUNT_PASSWORD },
                 )?,
                 Step::Confirm => {
-                    let done = self.client.step(&id, &step, Input::Confirm)?;
+                    let done = self.client().step(&id, &step, Input::Confirm)?;
                     let summary: view::Summary = done.output_as("the summary")?;
                     subject = summary.csr_subject;
                     done
@@ -147,7 +164,7 @@ impl Session {
                     let subject = subject.as_deref().context("no subject before the CSR")?;
                     let req = csr::build(csr::parse_openssl_subject(subject)?, &self.key)?;
                     let pem = csr::to_pem(&req)?;
-                    self.client.step(&id, &step, Input::Csr { pem: &pem })?
+                    self.client().step(&id, &step, Input::Csr { pem: &pem })?
                 }
                 other => bail!("the bench does not answer the step {other}"),
             };

@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use dojang_ca::{
-    CaError, CaNames, CertificateAuthority, CrlScope, Hsm, HsmConfig, KeyHome, Passphrase,
-};
+use dojang_ca::{CaError, CaNames, CertificateAuthority, Hsm, HsmConfig, KeyHome, Passphrase};
 use dojang_config::Config;
 use dojang_flows::{FlowSettings, Flows};
 use dojang_identity::{Identity, Limits};
@@ -200,69 +198,5 @@ impl Center {
     /// The center's clock (the system clock unless `DOJANG_CLOCK_OFFSET` shifts it).
     pub fn now(&self) -> OffsetDateTime {
         self.config.clock.now()
-    }
-}
-
-/// Sends the expiry reminders due (hourly) and clears flows left idle past their expiry.
-pub(crate) async fn housekeeping(center: Arc<Center>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-    let mut runs: u64 = 0;
-    loop {
-        tick.tick().await;
-        let now = center.now();
-        if runs % 6 == 0 {
-            let bank = format!("{}은행", center.config.ca.organization);
-            match dojang_flows::reminders::send_due(
-                &center.store,
-                center.outside.as_ref(),
-                &center.config.catalog,
-                &bank,
-                now,
-            )
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(count = n, "expiry reminders sent"),
-                Err(e) => tracing::error!(error = %e, "expiry reminders failed"),
-            }
-        }
-        // Financial certificates whose holders turned automatic renewal on, inside the last
-        // 30 days (at start too: the first tick is immediate).
-        if runs % 6 == 0 {
-            match dojang_flows::financial::renew::renew_due(&center.flows, now).await {
-                Ok(v) if v.is_empty() => {}
-                Ok(v) => {
-                    tracing::info!(count = v.len(), "financial certificates renewed automatically")
-                }
-                Err(e) => tracing::error!(error = %e, "automatic renewal failed"),
-            }
-        }
-        // Flows idle for a day past their expiry are of no use to anyone.
-        if let Err(e) = center.store.purge_expired_flows(now - Duration::days(1)).await {
-            tracing::error!(error = %e, "purging expired flows failed");
-        }
-        if let Err(e) = center.store.purge_cert_login(now - Duration::days(1)).await {
-            tracing::error!(error = %e, "purging expired login challenges and sessions failed");
-        }
-        // Certificate copies past their life lose their messages at once (인증서 복사).
-        if let Err(e) = center.store.purge_transfers(now).await {
-            tracing::error!(error = %e, "purging expired certificate copies failed");
-        }
-        runs += 1;
-    }
-}
-
-/// Keeps both CRLs fresh: rebuilt on schedule even when no one fetches them.
-pub(crate) async fn refresh_crls(center: Arc<Center>) {
-    let every = center.crl.policy().refresh.min(Duration::minutes(5));
-    let period = std::time::Duration::from_secs(every.whole_seconds().max(1) as u64);
-    let mut tick = tokio::time::interval(period);
-    loop {
-        tick.tick().await;
-        for scope in [CrlScope::Issuing, CrlScope::Root] {
-            if let Err(e) = center.crl.current(scope, center.now()).await {
-                tracing::error!(error = %e, ?scope, "scheduled CRL refresh failed");
-            }
-        }
     }
 }

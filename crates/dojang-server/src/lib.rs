@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod center;
+mod jobs;
 pub mod metrics;
 mod routes;
 pub mod staff;
@@ -13,19 +14,19 @@ pub use routes::router;
 
 use std::future::Future;
 
-/// Serves `center` on `listener` until `shutdown` resolves, refreshing CRLs in the background.
+/// Serves `center` on `listener` until `shutdown` resolves, running the scheduled jobs (CRL
+/// refresh, housekeeping) in the background when this replica holds their leases.
 pub async fn serve(
     center: std::sync::Arc<Center>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let refresher = tokio::spawn(center::refresh_crls(center.clone()));
-    let housekeeper = tokio::spawn(center::housekeeping(center.clone()));
-    let app = router(center);
+    let app = router(center.clone());
+    // After the router: it installs the metrics recorder the jobs' gauges go to.
+    let jobs = jobs::Jobs::start(center);
     // The peer's address goes with each request: the inquiry limit counts per client.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-    refresher.abort();
-    housekeeper.abort();
+    jobs.stop().await;
     result
 }

@@ -45,7 +45,7 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
 }
 
 fn describe() {
-    use metrics::{describe_counter, describe_histogram, Unit};
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(
         "dojang_http_requests_total",
         "HTTP requests by route pattern, method and status"
@@ -72,6 +72,10 @@ fn describe() {
     describe_counter!(
         "dojang_ocsp_cert_status_total",
         "Certificate statuses OCSP gave (good, revoked, unknown)"
+    );
+    describe_gauge!(
+        "dojang_job_lease_held",
+        "1 on the replica that runs a scheduled job (crl-refresh, housekeeping), 0 on the others"
     );
 }
 

@@ -33,6 +33,9 @@ pub enum StoreError {
     DatabaseUrl(String),
     #[error("applying database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A whole-store copy (backup, restore, migrate) that cannot be made as asked.
+    #[error("copying the store: {0}")]
+    Copy(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -223,3 +223,27 @@ store_test!(async fn concurrent_pin_tries_never_get_past_the_limit(s) {
     s.financial_pin_passed(id).await.expect("passed");
     assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_some());
 });
+
+store_test!(async fn a_job_lease_is_held_by_one_replica_until_it_runs_out(s) {
+    let life = Duration::minutes(15);
+    assert!(s.take_lease("housekeeping", "replica-a", t0(), life).await.expect("a takes"));
+    assert!(!s.take_lease("housekeeping", "replica-b", t0(), life).await.expect("b refused"));
+    // The holder renews; the other is refused until the renewed lease runs out.
+    let later = t0() + Duration::minutes(10);
+    assert!(s.take_lease("housekeeping", "replica-a", later, life).await.expect("a renews"));
+    let after_first = t0() + Duration::minutes(16);
+    assert!(!s.take_lease("housekeeping", "replica-b", after_first, life).await.expect("renewed"));
+    // Another job is another lease.
+    assert!(s.take_lease("crl-refresh", "replica-b", t0(), life).await.expect("b, other job"));
+    // a stops renewing: b takes it over once it has run out.
+    let ran_out = later + life;
+    assert!(s.take_lease("housekeeping", "replica-b", ran_out, life).await.expect("b takes over"));
+    assert_eq!(
+        s.lease_holder("housekeeping").await.expect("holder"),
+        Some(("replica-b".to_string(), ran_out + life))
+    );
+    assert!(!s.take_lease("housekeeping", "replica-a", ran_out, life).await.expect("a refused"));
+    // Released, it is free at once.
+    s.release_lease("housekeeping", "replica-b").await.expect("release");
+    assert!(s.take_lease("housekeeping", "replica-a", ran_out, life).await.expect("a again"));
+});

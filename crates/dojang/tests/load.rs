@@ -11,48 +11,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dojang_bench::customers::{Customer, ACCOUNT_PASSWORD};
+use dojang_bench::customers::Customer;
 use dojang_bench::flow::Session;
 use dojang_bench::{ocsp, server};
 use dojang_client::KeyPair;
 use dojang_pki::KeyType;
-use support::{text, TestCenter};
+use support::{enrol, TestCenter};
 
 /// Resident memory the server must stay under, whatever the length of the run.
 const RSS_LIMIT_KIB: u64 = 512 * 1024;
 /// No client loop runs more often than this, however fast the server answers.
 const MAX_ITERATIONS: u64 = 1_000_000;
-
-fn enrol(c: &TestCenter, n: u32) -> Customer {
-    let mut cust = Customer::numbered(n);
-    let file = c.path(&format!("customer-{n}.json"));
-    let doc = serde_json::json!({
-        "kind": "person",
-        "name": cust.name,
-        "rrn": cust.rrn,
-        "phone": cust.phone,
-        "email": format!("load{n}@example.com"),
-        "address": "서울특별시 중구 세종대로 110",
-        "banking_id": cust.banking_id,
-        "banking_password": "Banking-pass1!",
-        "accounts": [{"number": cust.account, "password": ACCOUNT_PASSWORD, "balance": 1_000_000}],
-        "second_factor": "security-card",
-    });
-    std::fs::write(&file, doc.to_string()).expect("customer file");
-    let out =
-        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
-    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).expect("JSON");
-    let j: serde_json::Value = serde_json::from_str(line).expect("JSON");
-    cust.card = j["security_card"]["codes"]
-        .as_array()
-        .expect("a security card")
-        .iter()
-        .map(|v| v.as_str().expect("code").to_string())
-        .collect();
-    cust
-}
 
 fn key() -> KeyPair {
     KeyPair::generate(KeyType::Rsa2048).expect("key pair")
@@ -64,8 +33,8 @@ fn mixed_traffic_for_a_fixed_time_has_no_errors_and_bounded_memory() {
         std::env::var("DOJANG_LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
     let c = TestCenter::started();
     let pid = c.pid().expect("the server runs");
-    let issuers: Vec<Customer> = (1..=2).map(|n| enrol(&c, n)).collect();
-    let holder = enrol(&c, 3);
+    let issuers: Vec<Customer> = (1..=2).map(|n| enrol(&c, n, &[])).collect();
+    let holder = enrol(&c, 3, &[]);
 
     // One certificate to log in with and ask OCSP about, issued before the clock starts.
     let mut login_session = Session::new(&c.base, holder, key()).expect("session");

@@ -29,6 +29,19 @@ fn ocsp_at(c: &TestCenter, base: &str, root: &str, issuing: &str, leaf: &str) ->
 struct Replica(Option<std::process::Child>);
 
 impl Replica {
+    fn pid(&self) -> u32 {
+        self.0.as_ref().expect("running").id()
+    }
+
+    /// Stops it as an operator would (SIGTERM) and waits for it to finish.
+    fn terminate(mut self) {
+        let mut child = self.0.take().expect("running");
+        let pid = child.id().to_string();
+        ok("kill", &["-TERM", &pid], std::path::Path::new("."));
+        let status = child.wait().expect("wait");
+        assert!(status.success(), "a graceful stop exits 0: {status}");
+    }
+
     /// Stops it and returns what it printed on standard output.
     fn stop(mut self) -> String {
         let mut child = self.0.take().expect("running");
@@ -51,23 +64,27 @@ fn psql(url: &str, sql: &str, dir: &std::path::Path) -> String {
     ok("psql", &[url, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], dir).trim().to_string()
 }
 
+/// Replica A makes the CA on first start (its tables in PostgreSQL, no SQLite file); replica B
+/// has the same CA files and vault in a data directory of its own, on another port.
+fn two_replicas(url_flag: &[&str]) -> (TestCenter, Replica, TestCenter, Replica) {
+    let a = TestCenter::new();
+    let a_server = Replica(Some(serve_with(&a.data, &a.base, None, url_flag)));
+    assert!(!a.data.join("dojang.sqlite3").exists(), "the store is PostgreSQL, not a file");
+    let b = TestCenter::new();
+    for name in ["ca", "vault.key", "DEMO-ONLY-ca-passphrase.txt"] {
+        ok("cp", &["-r", &a.data.join(name).display().to_string(), &b.data_arg()], b.dir.path());
+    }
+    let b_server = Replica(Some(serve_with(&b.data, &b.base, None, url_flag)));
+    (a, a_server, b, b_server)
+}
+
 #[test]
 fn replicas_on_one_postgres_database_share_certificates_and_see_revocations_at_once() {
     let Some(db) = TestDatabase::create() else { return };
     let url_flag = ["--database-url", db.url.as_str()];
     let db_env = [("DOJANG_DATABASE_URL", db.url.as_str())];
 
-    // Replica A makes the CA on first start; its tables are made in PostgreSQL, no SQLite file.
-    let a = TestCenter::new();
-    let a_server = Replica(Some(serve_with(&a.data, &a.base, None, &url_flag)));
-    assert!(!a.data.join("dojang.sqlite3").exists(), "the store is PostgreSQL, not a file");
-
-    // Replica B: the same CA files and vault in a data directory of its own, another port.
-    let b = TestCenter::new();
-    for name in ["ca", "vault.key", "DEMO-ONLY-ca-passphrase.txt"] {
-        ok("cp", &["-r", &a.data.join(name).display().to_string(), &b.data_arg()], b.dir.path());
-    }
-    let b_server = Replica(Some(serve_with(&b.data, &b.base, None, &url_flag)));
+    let (a, a_server, b, b_server) = two_replicas(&url_flag);
 
     // The operator issues through neither server: a third process on the same database.
     let (root, issuing) = a.fetch_chain();
@@ -162,4 +179,108 @@ fn a_wrong_database_url_is_refused_with_what_to_give_and_no_password() {
     let said = text(&o);
     assert!(said.contains(&format!("127.0.0.1:{port}")), "{said}");
     assert!(!said.contains("hunter2"), "{said}");
+}
+
+/// The value of `family{job="JOB"}` in a Prometheus text page, if there.
+fn lease_gauge(metrics: &str, job: &str) -> Option<f64> {
+    let key = format!("dojang_job_lease_held{{job=\"{job}\"}}");
+    metrics.lines().find_map(|l| l.strip_prefix(&key)).and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn both_replicas_issue_at_once_without_a_duplicate_and_jobs_run_on_one() {
+    let Some(db) = TestDatabase::create() else { return };
+    let url_flag = ["--database-url", db.url.as_str()];
+    let db_env = [("DOJANG_DATABASE_URL", db.url.as_str())];
+    let (a, a_server, b, b_server) = two_replicas(&url_flag);
+    let (a_base, b_base) = (a.base.clone(), b.base.clone());
+
+    // Four customers; each runs a bounded number of whole paid issue flows (범용, a fee each) at once with the
+    // others: two against A, two against B, one of each pair sending every other step of its
+    // flows to the other replica (a flow started on one replica continues on the other).
+    const FLOWS_EACH: usize = 2;
+    let customers: Vec<_> = (1..=4).map(|n| enrol(&a, n, &db_env)).collect();
+    let mut clients = Vec::new();
+    for (i, cust) in customers.into_iter().enumerate() {
+        let bases: Vec<String> = match i {
+            0 => vec![a_base.clone()],
+            1 => vec![a_base.clone(), b_base.clone()],
+            2 => vec![b_base.clone()],
+            _ => vec![b_base.clone(), a_base.clone()],
+        };
+        clients.push(std::thread::spawn(move || {
+            let bases: Vec<&str> = bases.iter().map(String::as_str).collect();
+            let key = dojang_client::KeyPair::generate(dojang_pki::KeyType::Rsa2048).expect("key");
+            let mut s = dojang_bench::flow::Session::across(&bases, cust, key).expect("session");
+            (0..FLOWS_EACH)
+                .map(|_| s.issue_product("personal-general").map(|h| h.serial))
+                .collect::<Result<Vec<_>, _>>()
+        }));
+    }
+    let mut serials = std::collections::BTreeSet::new();
+    for c in clients {
+        for serial in c.join().expect("client thread").expect("every flow issues") {
+            assert!(serials.insert(serial.clone()), "serial {serial} handed out twice");
+        }
+    }
+    assert_eq!(serials.len(), 4 * FLOWS_EACH);
+    let stored =
+        psql(&db.url, "SELECT count(*), count(DISTINCT serial) FROM certificates", a.dir.path());
+    assert_eq!(stored, format!("{0}|{0}", 4 * FLOWS_EACH), "every certificate once");
+    for serial in &serials {
+        let n = psql(
+            &db.url,
+            &format!("SELECT count(*) FROM certificates WHERE serial = '{serial}'"),
+            a.dir.path(),
+        );
+        assert_eq!(n, "1", "{serial} is stored");
+    }
+    // One fee per certificate, none twice.
+    let fees = psql(
+        &db.url,
+        "SELECT count(*), count(DISTINCT flow_id) FROM ledger WHERE amount < 0",
+        a.dir.path(),
+    );
+    assert_eq!(fees, format!("{0}|{0}", 4 * FLOWS_EACH), "one fee per flow");
+
+    // The scheduled jobs run on one replica: each lease is held by exactly one of them.
+    let page = |base: &str| {
+        let body = ureq::get(&format!("{base}/metrics")).call().expect("metrics");
+        body.into_string().expect("metrics text")
+    };
+    for job in ["crl-refresh", "housekeeping"] {
+        let held: Vec<f64> = [&a.base, &b.base]
+            .iter()
+            .map(|base| {
+                lease_gauge(&page(base), job).unwrap_or_else(|| panic!("{job} gauge at {base}"))
+            })
+            .collect();
+        assert_eq!(held.iter().sum::<f64>(), 1.0, "{job}: held by one replica, not {held:?}");
+    }
+    assert_eq!(psql(&db.url, "SELECT count(*) FROM job_leases", a.dir.path()), "2");
+
+    // A replica stopping gracefully gives its leases up for the other to take at once.
+    let holder_pid = |job: &str| {
+        psql(
+            &db.url,
+            &format!("SELECT split_part(holder, ':', 2) FROM job_leases WHERE job = '{job}'"),
+            a.dir.path(),
+        )
+    };
+    let (pid_a, pid_b) = (a_server.pid(), b_server.pid());
+    let housekeeper = holder_pid("housekeeping");
+    assert!(housekeeper == pid_a.to_string() || housekeeper == pid_b.to_string(), "{housekeeper}");
+    let (stopping, staying) =
+        if housekeeper == pid_a.to_string() { (a_server, b_server) } else { (b_server, a_server) };
+    stopping.terminate();
+    assert_eq!(
+        psql(
+            &db.url,
+            &format!("SELECT count(*) FROM job_leases WHERE holder LIKE '%:{housekeeper}:%'"),
+            a.dir.path()
+        ),
+        "0",
+        "leases given up"
+    );
+    drop(staying);
 }

@@ -290,3 +290,43 @@ pub fn session(server: &str, login_out: &str) -> (u16, String) {
         Err(e) => panic!("GET /api/v1/session: {e}"),
     }
 }
+
+/// Enrols bench customer number `n` (`dojang admin customer add --from`, a security card, a
+/// million won in the account) at `c` with `env` set (e.g. `DOJANG_DATABASE_URL`); the
+/// customer as the bench's flow driver needs it, card codes included.
+pub fn enrol(c: &TestCenter, n: u32, env: &[(&str, &str)]) -> dojang_bench::customers::Customer {
+    let mut cust = dojang_bench::customers::Customer::numbered(n);
+    let file = c.path(&format!("customer-{n}.json"));
+    let doc = serde_json::json!({
+        "kind": "person",
+        "name": cust.name,
+        "rrn": cust.rrn,
+        "phone": cust.phone,
+        "email": format!("load{n}@example.com"),
+        "address": "서울특별시 중구 세종대로 110",
+        "banking_id": cust.banking_id,
+        "banking_password": "Banking-pass1!",
+        "accounts": [{
+            "number": cust.account,
+            "password": dojang_bench::customers::ACCOUNT_PASSWORD,
+            "balance": 1_000_000,
+        }],
+        "second_factor": "security-card",
+    });
+    std::fs::write(&file, doc.to_string()).expect("customer file");
+    let out = c.dojang_env(
+        &["admin", "customer", "add", "--from", &file.display().to_string(), "--json"],
+        env,
+    );
+    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).expect("JSON");
+    let j: serde_json::Value = serde_json::from_str(line).expect("JSON");
+    cust.card = j["security_card"]["codes"]
+        .as_array()
+        .expect("a security card")
+        .iter()
+        .map(|v| v.as_str().expect("code").to_string())
+        .collect();
+    cust
+}

@@ -1,0 +1,190 @@
+//! The center's scheduled jobs, run once across replicas.
+//!
+//! Two rounds run on timers in every `dojang serve`: the CRL refresh (both CRLs rebuilt on
+//! schedule even when no one fetches them) and housekeeping (expiry reminders, automatic
+//! renewal of financial certificates, clearing dead flows, login challenges and copies). With
+//! several replicas on one database each round runs only on the replica holding its lease in
+//! the store ([`Store::take_lease`](dojang_store::Store::take_lease)); the holder renews it each
+//! round and gives it up when it stops, and if it dies another replica takes over once the lease
+//! has run out. `dojang_job_lease_held{job}` in `/metrics` says which replica holds what.
+
+use std::sync::Arc;
+
+use dojang_ca::CrlScope;
+use time::Duration;
+use tokio::task::JoinHandle;
+
+use crate::center::Center;
+
+/// How often housekeeping runs; reminders and automatic renewal every sixth round (hourly).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A lease lives this many rounds: a holder that missed one round (a slow database) keeps it,
+/// one that stopped hands it on after this long.
+const LEASE_ROUNDS: i32 = 3;
+
+/// The running jobs of one replica.
+pub(crate) struct Jobs {
+    center: Arc<Center>,
+    holder: String,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Starts both rounds; each runs only while this replica holds its lease.
+    pub(crate) fn start(center: Arc<Center>) -> Jobs {
+        let holder = replica_name();
+        tracing::info!(replica = %holder, "scheduled jobs start (each runs on the replica holding its lease)");
+        let crl_every = center.crl.policy().refresh.min(Duration::minutes(5));
+        let crl_every = std::time::Duration::from_secs(crl_every.whole_seconds().max(1) as u64);
+        let tasks = vec![
+            tokio::spawn(refresh_crls(
+                center.clone(),
+                Lease::new(CRL_REFRESH, &holder, crl_every),
+                crl_every,
+            )),
+            tokio::spawn(housekeeping(
+                center.clone(),
+                Lease::new(HOUSEKEEPING, &holder, HOUSEKEEPING_EVERY),
+            )),
+        ];
+        Jobs { center, holder, tasks }
+    }
+
+    /// Stops both rounds and gives their leases up, so another replica takes them at once.
+    pub(crate) async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for job in [CRL_REFRESH, HOUSEKEEPING] {
+            if let Err(e) = self.center.store.release_lease(job, &self.holder).await {
+                tracing::warn!(error = %e, job, "giving up a job lease failed; it runs out by itself");
+            }
+        }
+    }
+}
+
+const CRL_REFRESH: &str = "crl-refresh";
+const HOUSEKEEPING: &str = "housekeeping";
+
+/// This replica's name in the lease table: host, process and a random tag (two processes on
+/// one host, or a restarted one, are never the same holder).
+fn replica_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// One job's lease as this replica sees it.
+struct Lease {
+    job: &'static str,
+    holder: String,
+    life: Duration,
+    held: bool,
+}
+
+impl Lease {
+    fn new(job: &'static str, holder: &str, round: std::time::Duration) -> Lease {
+        let round = Duration::try_from(round).unwrap_or(Duration::minutes(10));
+        metrics::gauge!("dojang_job_lease_held", "job" => job).set(0.0);
+        Lease { job, holder: holder.to_string(), life: round * LEASE_ROUNDS, held: false }
+    }
+
+    /// Takes or renews the lease; whether this replica runs the job this round.
+    async fn hold(&mut self, center: &Center) -> bool {
+        let held =
+            match center.store.take_lease(self.job, &self.holder, center.now(), self.life).await {
+                Ok(held) => held,
+                Err(e) => {
+                    // Without the database no job could run anyway; try again next round.
+                    tracing::error!(error = %e, job = self.job, "taking a job lease failed");
+                    false
+                }
+            };
+        if held != self.held {
+            if held {
+                tracing::info!(job = self.job, replica = %self.holder, "this replica now runs the job");
+            } else {
+                tracing::info!(job = self.job, "another replica runs the job now");
+            }
+            metrics::gauge!("dojang_job_lease_held", "job" => self.job).set(if held {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        self.held = held;
+        held
+    }
+}
+
+/// Keeps both CRLs fresh: rebuilt on schedule even when no one fetches them.
+async fn refresh_crls(center: Arc<Center>, mut lease: Lease, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if !lease.hold(&center).await {
+            continue;
+        }
+        for scope in [CrlScope::Issuing, CrlScope::Root] {
+            if let Err(e) = center.crl.current(scope, center.now()).await {
+                tracing::error!(error = %e, ?scope, "scheduled CRL refresh failed");
+            }
+        }
+    }
+}
+
+/// Sends the expiry reminders due (hourly), renews the financial certificates whose holders
+/// asked for it, and clears flows, login challenges and copies left past their life.
+async fn housekeeping(center: Arc<Center>, mut lease: Lease) {
+    let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+    let mut rounds: u64 = 0;
+    loop {
+        tick.tick().await;
+        if !lease.hold(&center).await {
+            continue;
+        }
+        let now = center.now();
+        // Hourly, and on the first round this replica holds the lease.
+        if rounds % 6 == 0 {
+            let bank = format!("{}은행", center.config.ca.organization);
+            match dojang_flows::reminders::send_due(
+                &center.store,
+                center.outside.as_ref(),
+                &center.config.catalog,
+                &bank,
+                now,
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "expiry reminders sent"),
+                Err(e) => tracing::error!(error = %e, "expiry reminders failed"),
+            }
+            // Financial certificates whose holders turned automatic renewal on, inside the
+            // last 30 days.
+            match dojang_flows::financial::renew::renew_due(&center.flows, now).await {
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => {
+                    tracing::info!(count = v.len(), "financial certificates renewed automatically")
+                }
+                Err(e) => tracing::error!(error = %e, "automatic renewal failed"),
+            }
+        }
+        // Flows idle for a day past their expiry are of no use to anyone.
+        if let Err(e) = center.store.purge_expired_flows(now - Duration::days(1)).await {
+            tracing::error!(error = %e, "purging expired flows failed");
+        }
+        if let Err(e) = center.store.purge_cert_login(now - Duration::days(1)).await {
+            tracing::error!(error = %e, "purging expired login challenges and sessions failed");
+        }
+        // Certificate copies past their life lose their messages at once (인증서 복사).
+        if let Err(e) = center.store.purge_transfers(now).await {
+            tracing::error!(error = %e, "purging expired certificate copies failed");
+        }
+        rounds += 1;
+    }
+}
