@@ -6,7 +6,9 @@ use der::EncodePem;
 use dojang_npki::vid::{self, IdentifyData, Rrn, VidHash};
 use dojang_pki::{RevocationReason, Serial};
 use dojang_ra::IssueRequest;
-use dojang_store::{Actor, AuditEvent, Customer, CustomerKind, FlowRecord, StoreError};
+use dojang_store::{
+    Actor, AuditEvent, Customer, CustomerKind, FlowRecord, NewCertificate, StoreError, Tx,
+};
 use dojang_vault::Purpose;
 use serde::Deserialize;
 use serde_json::json;
@@ -57,6 +59,62 @@ fn store_err(e: StoreError) -> FlowError {
         }
         StoreError::NotSuspended(serial) => FlowError::CertificateState { serial, state: "good" },
         other => FlowError::internal(other),
+    }
+}
+
+/// The fee of a finishing flow: debited from the customer's account, with its audit entry.
+struct Fee {
+    account: String,
+    amount: i64,
+    memo: String,
+    audit: AuditEvent,
+}
+
+/// Everything the last step of an issue, reissue or renewal changes, applied in one
+/// transaction (or one member of a group commit): the flow's compare-and-swap, the
+/// certificate, the fee, the superseded certificate's revocation, and their audit entries.
+struct Finishing {
+    flow: String,
+    version: i64,
+    expires_at: OffsetDateTime,
+    state: String,
+    customer_id: i64,
+    certificate: NewCertificate,
+    fee: Option<Fee>,
+    superseded: Option<(Serial, AuditEvent)>,
+    audit: AuditEvent,
+    now: OffsetDateTime,
+}
+
+impl Finishing {
+    /// False, changing nothing, when the flow moved on since it was read. An `Err` leaves the
+    /// transaction to be rolled back (to this member's savepoint).
+    async fn apply(&self, tx: &mut Tx) -> Result<bool, StoreError> {
+        let moved = tx
+            .advance_flow(
+                &self.flow,
+                self.version,
+                &self.state,
+                Some(self.customer_id),
+                self.now,
+                self.expires_at,
+                true,
+            )
+            .await?;
+        if !moved {
+            return Ok(false);
+        }
+        tx.insert_certificate(&self.certificate).await?;
+        if let Some(fee) = &self.fee {
+            tx.debit(&fee.account, fee.amount, &fee.memo, Some(&self.flow), self.now).await?;
+            tx.audit(&fee.audit, self.now).await?;
+        }
+        if let Some((old, audit)) = &self.superseded {
+            tx.revoke(old, RevocationReason::Superseded, self.now).await?;
+            tx.audit(audit, self.now).await?;
+        }
+        tx.audit(&self.audit, self.now).await?;
+        Ok(true)
     }
 }
 
@@ -163,65 +221,70 @@ impl Flows {
                 json!({ "serial": issued.serial.to_hex(), "not_after": rfc3339(issued.not_after) });
             let text = serde_json::to_string(&saved).map_err(FlowError::internal)?;
 
-            let mut tx = self.store.begin().await.map_err(FlowError::internal)?;
-            let moved = tx
-                .advance_flow(
-                    id,
-                    record.version,
-                    &text,
-                    Some(customer.id),
-                    now,
-                    record.expires_at,
-                    true,
-                )
-                .await
-                .map_err(FlowError::internal)?;
-            if !moved {
-                return Err(FlowError::Conflict);
-            }
-            match tx.insert_certificate(&prepared.record).await {
-                Ok(()) => {}
-                // Dropping the transaction rolls the flow back too; draw a new serial.
-                Err(StoreError::DuplicateSerial(_)) => continue,
-                Err(e) => return Err(FlowError::internal(e)),
-            }
-            if state.fee > 0 {
-                let account = state
-                    .account
-                    .as_deref()
-                    .ok_or_else(|| FlowError::internal("fee without account"))?;
-                let memo = format!("인증서 수수료 ({})", issued.serial.to_hex());
-                tx.debit(account, state.fee, &memo, Some(id), now).await.map_err(store_err)?;
-                tx.audit(
-                    &AuditEvent::new(actor.clone(), "fee.charge", format!("account:{}", mask_account(account)),
-                        json!({ "flow": id, "fee_krw": state.fee, "serial": issued.serial.to_hex() })),
-                    now,
-                )
-                .await
-                .map_err(FlowError::internal)?;
-            }
-            if let Some(old) = &old {
-                tx.revoke(old, RevocationReason::Superseded, now).await.map_err(store_err)?;
-                tx.audit(
-                    &AuditEvent::new(
+            let fee = match state.fee {
+                fee if fee <= 0 => None,
+                fee => {
+                    let account = state
+                        .account
+                        .clone()
+                        .ok_or_else(|| FlowError::internal("fee without account"))?;
+                    let serial = issued.serial.to_hex();
+                    let audit = AuditEvent::new(
                         actor.clone(),
-                        "certificate.revoke",
-                        format!("certificate:{}", old.to_hex()),
-                        json!({ "flow": id, "reason": "superseded", "by": issued.serial.to_hex() }),
-                    ),
-                    now,
-                )
-                .await
-                .map_err(FlowError::internal)?;
-            }
-            tx.audit(
-                &AuditEvent::new(actor.clone(), &format!("certificate.{}", state.kind.as_str()), format!("certificate:{}", issued.serial.to_hex()),
-                    json!({ "flow": id, "product": issued.product, "not_after": rfc3339(issued.not_after) })),
+                        "fee.charge",
+                        format!("account:{}", mask_account(&account)),
+                        json!({ "flow": id, "fee_krw": fee, "serial": serial }),
+                    );
+                    Some(Fee {
+                        memo: format!("인증서 수수료 ({serial})"),
+                        account,
+                        amount: fee,
+                        audit,
+                    })
+                }
+            };
+            let superseded = old.as_ref().map(|old| {
+                let audit = AuditEvent::new(
+                    actor.clone(),
+                    "certificate.revoke",
+                    format!("certificate:{}", old.to_hex()),
+                    json!({ "flow": id, "reason": "superseded", "by": issued.serial.to_hex() }),
+                );
+                (old.clone(), audit)
+            });
+            let finish = std::sync::Arc::new(Finishing {
+                flow: id.to_string(),
+                version: record.version,
+                expires_at: record.expires_at,
+                state: text,
+                customer_id: customer.id,
+                certificate: prepared.record.clone(),
+                fee,
+                superseded,
+                audit: AuditEvent::new(
+                    actor.clone(),
+                    &format!("certificate.{}", state.kind.as_str()),
+                    format!("certificate:{}", issued.serial.to_hex()),
+                    json!({ "flow": id, "product": issued.product, "not_after": rfc3339(issued.not_after) }),
+                ),
                 now,
-            )
-            .await
-            .map_err(FlowError::internal)?;
-            tx.commit().await.map_err(FlowError::internal)?;
+            });
+            // Flows finishing at the same moment share one durable commit; each one's changes
+            // stay all-or-nothing (a savepoint of its own).
+            let finished = self
+                .store
+                .in_group_commit(move |tx| {
+                    let finish = finish.clone();
+                    Box::pin(async move { finish.apply(tx).await })
+                })
+                .await;
+            match finished {
+                Ok(true) => {}
+                Ok(false) => return Err(FlowError::Conflict),
+                // Nothing of this try was kept; draw a new serial.
+                Err(StoreError::DuplicateSerial(_)) => continue,
+                Err(e) => return Err(store_err(e)),
+            }
             tracing::info!(flow = id, serial = %issued.serial, kind = state.kind.as_str(), "flow finished with a certificate");
             return Ok(output);
         }

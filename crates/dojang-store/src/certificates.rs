@@ -155,12 +155,17 @@ impl Tx {
 }
 
 impl Store {
-    /// Stores a newly issued certificate. A serial already taken is [`StoreError::DuplicateSerial`]
-    /// and changes nothing, so the caller can draw another serial and sign again.
+    /// Stores a newly issued certificate, durably before it returns. A serial already taken is
+    /// [`StoreError::DuplicateSerial`] and changes nothing, so the caller can draw another
+    /// serial and sign again. Certificates stored at the same moment share one commit
+    /// ([`Store::in_group_commit`]): the disk's flush rate does not bound the issuance rate.
     pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.insert_certificate(c).await?;
-        tx.commit().await
+        let c = c.clone();
+        self.in_group_commit(move |tx| {
+            let c = c.clone();
+            Box::pin(async move { tx.insert_certificate(&c).await })
+        })
+        .await
     }
 
     /// The certificate with `serial`, if it was issued here.

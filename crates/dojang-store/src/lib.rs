@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod bulk;
 mod cert_login;
 mod certificates;
@@ -16,6 +17,7 @@ mod error;
 mod events;
 mod financial;
 mod flows;
+mod group_commit;
 mod inbox;
 mod inquiries;
 mod leases;
@@ -32,16 +34,18 @@ mod tx;
 
 pub use accounts::{Account, LedgerEntry, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditVerdict};
+pub use backup::{Backup, BackupWriter, KeptFile, BACKUP_FORMAT};
 pub use cert_login::{
     CertChallengeTake, LoginSession, NewRegistration, Registration, TakenCertChallenge,
 };
 pub use challenges::{Challenge, NewChallenge};
-pub use credentials::{OtpDeviceRecord, SecurityCardRecord};
 pub use copy::{CopyProgress, CopyReport, Fingerprint, Quiet};
+pub use credentials::{OtpDeviceRecord, SecurityCardRecord};
 pub use customers::{Customer, CustomerKind, NewCustomer};
 pub use error::StoreError;
 pub use financial::{FinancialHolder, FinancialKey, TakenSad};
 pub use flows::FlowRecord;
+pub use group_commit::Work;
 pub use inbox::{inbox_address, Channel, InboxMessage};
 pub use inquiries::{mask_rrns, Inquiry, InquiryStatus, NewInquiry};
 pub use locks::{FailureCount, Lockable, Unlocked, BANKING_PASSWORD_LOCK};

@@ -5,12 +5,14 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 use crate::error::StoreError;
+use crate::group_commit::GroupCommit;
 
 /// Which database a [`Store`] runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,6 +35,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// Writers waiting to share the next transaction ([`Store::in_group_commit`]).
+    pub(crate) group: Arc<GroupCommit>,
 }
 
 /// What every SQLite connection is set to: WAL lets readers (OCSP) run beside the writer;
@@ -89,7 +93,7 @@ impl Store {
             .await
             .map_err(|cause| StoreError::Open { place, cause })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Store { pool, backend: Backend::Sqlite })
+        Ok(Store { pool, backend: Backend::Sqlite, group: Arc::default() })
     }
 
     /// Opens the PostgreSQL database at `url` and applies migrations. Several processes may
@@ -99,7 +103,7 @@ impl Store {
             .await
             .map_err(|cause| StoreError::Open { place: redact_url(url), cause })?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Store { pool, backend: Backend::Postgres })
+        Ok(Store { pool, backend: Backend::Postgres, group: Arc::default() })
     }
 
     /// Which database this store runs on.

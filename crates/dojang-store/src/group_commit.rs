@@ -1,0 +1,450 @@
+//! Group commit: writers that arrive together share one durable transaction.
+//!
+//! Every commit waits for the disk (SQLite runs `synchronous=FULL`; PostgreSQL waits for its WAL
+//! flush), and the store has one writer at a time, so one transaction per certificate makes the
+//! disk's fsync rate the ceiling of issuance. Here a writer that arrives while a commit is in
+//! flight queues; the next transaction takes everyone queued, runs each one's work inside a
+//! savepoint of its own — so a refused row (a duplicate serial, a flow that moved, a balance
+//! too low) undoes only that member's work — and commits once. Each caller is answered only
+//! after that commit has returned: a certificate handed out is a certificate kept.
+//!
+//! If the shared transaction itself fails (its begin, a savepoint, or the commit), nobody's
+//! answer is taken from it: every member runs again alone, in a transaction of its own, and is
+//! answered from that. A member's work is therefore a `Fn`, run at most twice, touching nothing
+//! but the transaction it is given.
+//!
+//! The commits run on a task of their own, started by the first writer to find nobody
+//! committing and ended when the queue is empty, so a caller that goes away (a client hanging
+//! up) never leaves the others waiting on a commit half done.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use sqlx::Executor;
+use tokio::sync::oneshot;
+
+use crate::error::StoreError;
+use crate::store::Store;
+use crate::tx::Tx;
+
+/// The work of one member of a group commit: what it does inside the shared transaction.
+pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
+
+/// At most this many members share one transaction: the write lock is not held for long, and a
+/// member's answer does not wait behind an unbounded queue.
+const MAX_MEMBERS: usize = 256;
+
+/// The queue of writers waiting for the next shared transaction.
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    queue: Mutex<Queue>,
+    /// Transactions this queue has committed (shared or alone), for the tests and the metric.
+    commits: AtomicU64,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Box<dyn Member>>,
+    /// A task is committing, and will take what is waiting before it stops.
+    committing: bool,
+}
+
+impl fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = self.lock();
+        f.debug_struct("GroupCommit")
+            .field("waiting", &q.waiting.len())
+            .field("committing", &q.committing)
+            .field("commits", &self.commits.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl GroupCommit {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // The queue holds no invariant a panic elsewhere could break half-way.
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues `member`; true when the caller must start the committing task.
+    fn enqueue(&self, member: Box<dyn Member>) -> bool {
+        let mut q = self.lock();
+        q.waiting.push(member);
+        !std::mem::replace(&mut q.committing, true)
+    }
+
+    /// The next members to commit together, or none (and the task stops) when nobody waits.
+    fn next_batch(&self) -> Option<Vec<Box<dyn Member>>> {
+        let mut q = self.lock();
+        if q.waiting.is_empty() {
+            q.committing = false;
+            return None;
+        }
+        let take = q.waiting.len().min(MAX_MEMBERS);
+        let rest = q.waiting.split_off(take);
+        Some(std::mem::replace(&mut q.waiting, rest))
+    }
+
+    fn committed(&self, members: usize) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("dojang_store_group_commits_total").increment(1);
+        metrics::histogram!("dojang_store_group_commit_members").record(members as f64);
+    }
+}
+
+/// One caller's work and where its answer goes, with the type of its answer hidden so that
+/// callers of every kind share one queue.
+trait Member: Send {
+    /// Runs the work in `tx`, keeping its value for [`Member::answer`].
+    fn run<'t>(&'t mut self, tx: &'t mut Tx) -> Work<'t, ()>;
+    /// Answers the caller: the kept value once its transaction committed, or `Err`.
+    fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
+}
+
+type Job<T> = Box<dyn for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync>;
+
+struct Typed<T> {
+    job: Job<T>,
+    value: Option<T>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T: Send + 'static> Member for Typed<T> {
+    fn run<'t>(&'t mut self, tx: &'t mut Tx) -> Work<'t, ()> {
+        Box::pin(async move {
+            self.value = None;
+            self.value = Some((self.job)(tx).await?);
+            Ok(())
+        })
+    }
+
+    fn answer(self: Box<Self>, outcome: Result<(), StoreError>) {
+        let Typed { value, reply, .. } = *self;
+        let answer = outcome.and_then(|()| value.ok_or(StoreError::GroupCommitStopped));
+        // A caller that went away needs no answer; its work is committed all the same.
+        let _ = reply.send(answer);
+    }
+}
+
+impl Store {
+    /// Runs `work` in a write transaction shared with whoever else is writing this way at the
+    /// same moment, and returns its value once that transaction has committed durably. An
+    /// `Err` from `work` undoes only its own changes (and is returned); the others commit.
+    ///
+    /// `work` may run twice (a second time alone, if the shared transaction failed), so it must
+    /// change nothing but the transaction it is given.
+    pub async fn in_group_commit<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
+    {
+        let (reply, answered) = oneshot::channel();
+        let member = Box::new(Typed { job: Box::new(work), value: None, reply });
+        if self.group.enqueue(member) {
+            tokio::spawn(commit_while_waiting(self.clone()));
+        }
+        answered.await.map_err(|_| StoreError::GroupCommitStopped)?
+    }
+}
+
+/// Commits the queue, batch after batch, until nobody waits.
+async fn commit_while_waiting(store: Store) {
+    // If this task is dropped half-way (its runtime shutting down), the waiting callers are
+    // answered with an error rather than left waiting, and the next writer starts a new task.
+    let mut stopped = Stopped { group: Arc::clone(&store.group), armed: true };
+    while let Some(batch) = store.group.next_batch() {
+        commit(&store, batch).await;
+    }
+    stopped.armed = false;
+}
+
+struct Stopped {
+    group: Arc<GroupCommit>,
+    armed: bool,
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut q = self.group.lock();
+            q.committing = false;
+            // Dropping a member drops its reply: its caller hears GroupCommitStopped.
+            q.waiting.clear();
+        }
+    }
+}
+
+async fn commit(store: &Store, mut batch: Vec<Box<dyn Member>>) {
+    if batch.len() > 1 {
+        match together(store, &mut batch).await {
+            Ok(outcomes) => {
+                for (member, outcome) in batch.into_iter().zip(outcomes) {
+                    member.answer(outcome);
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(members = batch.len(), error = %e, "a shared commit failed; each member is committed alone");
+            }
+        }
+    }
+    for member in batch {
+        alone(store, member).await;
+    }
+}
+
+/// One transaction for all of `batch`, a savepoint around each member. `Err` when the shared
+/// transaction failed, which decides nothing for any member.
+async fn together(
+    store: &Store,
+    batch: &mut [Box<dyn Member>],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for member in batch.iter_mut() {
+        tx.inner.execute("SAVEPOINT dojang_member").await?;
+        let outcome = member.run(&mut tx).await;
+        if outcome.is_err() {
+            tx.inner.execute("ROLLBACK TO SAVEPOINT dojang_member").await?;
+        }
+        tx.inner.execute("RELEASE SAVEPOINT dojang_member").await?;
+        outcomes.push(outcome);
+    }
+    tx.commit().await?;
+    store.group.committed(batch.len());
+    Ok(outcomes)
+}
+
+/// `member` in a transaction of its own, as a writer without a group would do it.
+async fn alone(store: &Store, mut member: Box<dyn Member>) {
+    let outcome = async {
+        let mut tx = store.begin().await?;
+        member.run(&mut tx).await?;
+        tx.commit().await?;
+        store.group.committed(1);
+        Ok(())
+    }
+    .await;
+    member.answer(outcome);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::atomic::Ordering;
+
+    use dojang_pki::Serial;
+    use time::{Duration, OffsetDateTime};
+
+    use crate::record::NewCertificate;
+    use crate::StoreError;
+
+    fn cert(serial: &Serial) -> NewCertificate {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+        NewCertificate {
+            serial: serial.clone(),
+            product: "personal-bank".into(),
+            subject: format!("cn=홍길동()00{}", serial.to_hex()),
+            not_before: now,
+            not_after: now + Duration::days(730),
+            issued_at: now,
+            der: serial.to_hex().into_bytes(),
+            customer_id: None,
+        }
+    }
+
+    fn serial(n: usize) -> Serial {
+        format!("{:04X}", n + 1).parse().expect("serial")
+    }
+
+    /// Waits until a committing task holds what it took and `want` writers wait behind it.
+    async fn queued(s: &crate::Store, want: usize) {
+        // A bound against hanging for ever, not a limit on speed.
+        tokio::time::timeout(std::time::Duration::from_secs(60), async {
+            loop {
+                let waiting = {
+                    let q = s.group.lock();
+                    q.committing.then_some(q.waiting.len())
+                };
+                if waiting == Some(want) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+        .await
+        .expect("the writers queued");
+    }
+
+    // Many issuances at once: every one answered Ok is in the store, each exactly once, and
+    // visible to any other connection as soon as its answer arrives.
+    crate::store_test!(async fn concurrent_inserts_are_all_kept_and_share_commits(s) {
+        const N: usize = 200;
+        let g0 = s.status_generation().await.expect("gen");
+        let tasks: Vec<_> = (0..N)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let c = cert(&serial(i));
+                    s.insert_certificate(&c).await.map(|()| c.serial)
+                })
+            })
+            .collect();
+        let mut kept = HashSet::new();
+        for t in tasks {
+            let serial = t.await.expect("task").expect("insert");
+            // Answered only after the commit: the row is there when the answer arrives.
+            assert!(s.certificate(&serial).await.expect("read").is_some(), "{serial}");
+            assert!(kept.insert(serial));
+        }
+        assert_eq!(kept.len(), N);
+        assert_eq!(s.certificate_count().await.expect("count"), N as i64);
+        // Inserting issues no status change.
+        assert_eq!(s.status_generation().await.expect("gen"), g0);
+    });
+
+    // Writers that arrive while a commit is in flight share the next transaction. The write
+    // lock is held from outside until all have queued; then the first (already taken by the
+    // committing task) commits alone and all the others together: two transactions.
+    crate::store_test!(async fn members_arriving_together_share_one_transaction(s) {
+        const N: usize = 50;
+        let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
+        let before = commits(s);
+        let holder = s.begin().await.expect("hold the write lock");
+        let spawn = |i: usize| {
+            let s = s.clone();
+            tokio::spawn(async move { s.insert_certificate(&cert(&serial(i))).await })
+        };
+        // The first is taken by the committing task, which waits for the lock…
+        let mut tasks = vec![spawn(0)];
+        queued(s, 0).await;
+        // …while the others queue behind it.
+        tasks.extend((1..N).map(spawn));
+        queued(s, N - 1).await;
+        drop(holder);
+        for t in tasks {
+            t.await.expect("task").expect("insert");
+        }
+        assert_eq!(s.certificate_count().await.expect("count"), N as i64);
+        assert_eq!(commits(s) - before, 2, "one alone, then {} together", N - 1);
+    });
+
+    // One bad member in a shared transaction: it alone gets its error, and its changes alone
+    // are undone; the others' certificates are kept and they are told so.
+    crate::store_test!(async fn one_refused_member_does_not_fail_the_others(s) {
+        let taken = serial(10_000);
+        s.insert_certificate(&cert(&taken)).await.expect("first");
+        const N: usize = 40;
+        let tasks: Vec<_> = (0..N)
+            .map(|i| {
+                let s = s.clone();
+                let taken = taken.clone();
+                tokio::spawn(async move {
+                    // Every fourth one asks for the serial already taken.
+                    let c = if i % 4 == 0 { cert(&taken) } else { cert(&serial(i)) };
+                    (i, s.insert_certificate(&c).await)
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (i, result) = t.await.expect("task");
+            if i % 4 == 0 {
+                assert!(matches!(result, Err(StoreError::DuplicateSerial(_))), "{i}: {result:?}");
+            } else {
+                result.expect("kept");
+                assert!(s.certificate(&serial(i)).await.expect("read").is_some());
+            }
+        }
+        assert_eq!(s.certificate_count().await.expect("count"), 1 + (N - N / 4) as i64);
+    });
+
+    // A member whose work fails after writing: its writes are rolled back (to its
+    // savepoint), the members around it keep theirs.
+    crate::store_test!(async fn a_failing_member_leaves_no_half_of_its_work(s) {
+        const N: usize = 30;
+        let tasks: Vec<_> = (0..N)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let c = cert(&serial(i));
+                    s.in_group_commit(move |tx| {
+                        let c = c.clone();
+                        Box::pin(async move {
+                            tx.insert_certificate(&c).await?;
+                            if i % 3 == 0 {
+                                return Err(StoreError::NotSuspended(c.serial));
+                            }
+                            Ok(i)
+                        })
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for (i, t) in tasks.into_iter().enumerate() {
+            let result = t.await.expect("task");
+            let stored = s.certificate(&serial(i)).await.expect("read").is_some();
+            if i % 3 == 0 {
+                assert!(matches!(result, Err(StoreError::NotSuspended(_))), "{i}: {result:?}");
+                assert!(!stored, "{i}: a failed member's row was kept");
+            } else {
+                assert_eq!(result.expect("ok"), i);
+                assert!(stored, "{i}");
+            }
+        }
+        assert_eq!(s.certificate_count().await.expect("count"), (N - N / 3) as i64);
+    });
+
+    // A member that breaks the shared transaction itself: the transaction decides
+    // nothing, every member runs again alone, and only the breaker fails.
+    crate::store_test!(async fn a_broken_shared_transaction_is_retried_one_by_one(s) {
+        const N: usize = 12;
+        let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
+        let holder = s.begin().await.expect("hold the write lock");
+        let spawn = |i: usize| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let c = cert(&serial(i));
+                s.in_group_commit(move |tx| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        tx.insert_certificate(&c).await?;
+                        if i == 5 {
+                            // Takes away the savepoint its failure would be rolled back to
+                            // (and, alone, fails on the savepoint that is not there).
+                            sqlx::query("RELEASE SAVEPOINT dojang_member")
+                                .execute(&mut *tx.inner)
+                                .await?;
+                            return Err(StoreError::NotSuspended(c.serial));
+                        }
+                        Ok(())
+                    })
+                })
+                .await
+            })
+        };
+        let mut tasks = vec![spawn(0)];
+        queued(s, 0).await;
+        tasks.extend((1..N).map(spawn));
+        queued(s, N - 1).await;
+        let before = commits(s);
+        drop(holder);
+        for (i, t) in tasks.into_iter().enumerate() {
+            let result = t.await.expect("task");
+            let stored = s.certificate(&serial(i)).await.expect("read").is_some();
+            if i == 5 {
+                assert!(result.is_err());
+                assert!(!stored);
+            } else {
+                result.unwrap_or_else(|e| panic!("{i}: {e}"));
+                assert!(stored, "{i}");
+            }
+        }
+        // The first alone; the shared one failed; ten alone again (the breaker's commits none).
+        assert_eq!(commits(s) - before, 1 + (N as u64 - 2));
+        assert_eq!(s.certificate_count().await.expect("count"), N as i64 - 1);
+    });
+}
