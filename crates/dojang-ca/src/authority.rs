@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use const_oid::db::rfc4519;
 use der::asn1::BitString;
-use der::{Decode, DecodePem, Encode, EncodePem};
+use der::{Decode, Encode, EncodePem};
 use dojang_pki::{KeyType, Serial};
 use dojang_profile::tbs::{self, CaCertRequest, IssuerInfo};
 use dojang_profile::{name, PublicationUrls};
@@ -173,7 +173,7 @@ fn write_cert(path: &Path, cert: &Certificate) -> Result<(), CaError> {
 
 fn read_cert(path: &Path) -> Result<Certificate, CaError> {
     let pem = fs::read_to_string(path).map_err(CaError::io(path))?;
-    Certificate::from_pem(pem.as_bytes()).map_err(|e| CaError::BadFile {
+    dojang_pki::pem::decode_as(pem.as_bytes(), "CERTIFICATE").map_err(|e| CaError::BadFile {
         path: path.to_path_buf(),
         what: format!("not a PEM certificate ({e})"),
     })
@@ -447,6 +447,23 @@ pub fn certificate_from_der(der: &[u8]) -> Result<Certificate, der::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The PEM that hung der 0.7's streaming reader (found by fuzzing): refused, promptly.
+    #[test]
+    fn a_certificate_file_with_a_short_pem_body_is_refused_not_hung() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("issuing.pem");
+        fs::write(&path, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+            .expect("write");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_cert(&path).map(|_| ()));
+        });
+        // A bound against the hang, not a speed limit.
+        let result = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("read returned");
+        let err = result.expect_err("refused");
+        assert!(err.to_string().contains("not a PEM certificate"), "{err}");
+    }
 
     fn names() -> CaNames {
         CaNames {

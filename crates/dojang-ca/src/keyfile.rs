@@ -7,7 +7,7 @@ use std::path::Path;
 
 use pkcs5::pbes2;
 use pkcs8::der::pem::LineEnding;
-use pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo, SecretDocument};
+use pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo};
 use zeroize::Zeroizing;
 
 use crate::error::CaError;
@@ -84,12 +84,12 @@ pub fn write(path: &Path, key: &SoftwareKey, passphrase: &Passphrase) -> Result<
 pub fn read(path: &Path, passphrase: &Passphrase) -> Result<SoftwareKey, CaError> {
     let text = Zeroizing::new(fs::read_to_string(path).map_err(CaError::io(path))?);
     let bad = |what: String| CaError::BadFile { path: path.to_path_buf(), what };
-    let (label, doc) =
-        SecretDocument::from_pem(&text).map_err(|e| bad(format!("not a PEM key file ({e})")))?;
-    if label != "ENCRYPTED PRIVATE KEY" {
-        return Err(bad(format!("PEM label is {label:?}, expected ENCRYPTED PRIVATE KEY")));
-    }
-    let enc = EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
+    // Read whole before its DER (dojang_pki::pem says why).
+    let der = Zeroizing::new(
+        dojang_pki::pem::decode(text.as_bytes(), &["ENCRYPTED PRIVATE KEY"])
+            .map_err(|e| bad(format!("not a PEM key file ({e})")))?,
+    );
+    let enc = EncryptedPrivateKeyInfo::try_from(der.as_slice())
         .map_err(|e| bad(format!("not an EncryptedPrivateKeyInfo ({e})")))?;
     let plain = enc
         .decrypt(passphrase.as_bytes())
@@ -105,6 +105,26 @@ mod tests {
     use super::*;
     use crate::key::Signer;
     use dojang_pki::KeyType;
+
+    // The PEM that hung der 0.7's streaming reader (found by fuzzing): refused, promptly.
+    #[test]
+    fn a_key_file_with_a_short_pem_body_is_refused_not_hung() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.pem");
+        std::fs::write(
+            &path,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .expect("write");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read(&path, &Passphrase::new("pw".into())).map(|_| ()));
+        });
+        // A bound against the hang, not a speed limit.
+        let result = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("read returned");
+        let err = result.expect_err("refused");
+        assert!(matches!(err, CaError::BadFile { .. }), "{err}");
+    }
 
     #[test]
     fn round_trip_and_wrong_passphrase() {

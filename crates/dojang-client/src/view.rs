@@ -523,8 +523,9 @@ pub struct StatusChanged {
 
 /// A certificate PEM as DER.
 pub fn pem_to_der(pem: &str, what: &str) -> Result<Vec<u8>, ClientError> {
-    use der::{DecodePem, Encode};
-    let cert = x509_cert::Certificate::from_pem(pem.trim().as_bytes())
+    use der::Encode;
+    // Read whole before its DER (dojang_pki::pem says why).
+    let cert: x509_cert::Certificate = dojang_pki::pem::decode_as(pem.as_bytes(), "CERTIFICATE")
         .map_err(|e| ClientError::BadResponse { what: what.to_string(), reason: e.to_string() })?;
     cert.to_der()
         .map_err(|e| ClientError::BadResponse { what: what.to_string(), reason: e.to_string() })
@@ -534,6 +535,19 @@ pub fn pem_to_der(pem: &str, what: &str) -> Result<Vec<u8>, ClientError> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    // The PEM that hung der 0.7's streaming reader (found by fuzzing), in an answer from a
+    // center: refused, promptly.
+    #[test]
+    fn a_certificate_answer_with_a_short_pem_body_is_refused_not_hung() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+            let _ = tx.send(pem_to_der(pem, "the certificate").is_err());
+        });
+        // A bound against the hang, not a speed limit.
+        assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).expect("returned"));
+    }
 
     #[test]
     fn steps_round_trip_and_unknown_ones_survive() {

@@ -4,6 +4,7 @@
 
 pub mod key;
 pub mod oid;
+pub mod pem;
 pub mod possession;
 pub mod revocation;
 pub mod serial;

@@ -97,15 +97,9 @@ const PEM_LABELS: [&str; 2] = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]
 fn parse(input: &[u8]) -> Result<CertReq, CsrError> {
     let trimmed = input.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") {
-        // The whole PEM is decoded first, then the DER: the streaming `from_pem` reader loops
-        // for ever on a body shorter than its first read (found by fuzz/csr).
-        let (label, der) =
-            der::pem::decode_vec(trimmed).map_err(|e| CsrError::Unreadable(e.to_string()))?;
-        if !PEM_LABELS.contains(&label) {
-            return Err(CsrError::Unreadable(format!(
-                "a PEM {label:?} where a CERTIFICATE REQUEST belongs"
-            )));
-        }
+        // The whole PEM is decoded first, then the DER (dojang_pki::pem says why).
+        let der = dojang_pki::pem::decode(trimmed, &PEM_LABELS)
+            .map_err(|e| CsrError::Unreadable(e.to_string()))?;
         CertReq::from_der(&der).map_err(|e| CsrError::Unreadable(e.to_string()))
     } else {
         CertReq::from_der(input).map_err(|e| CsrError::Unreadable(e.to_string()))

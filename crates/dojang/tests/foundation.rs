@@ -538,3 +538,35 @@ fn base64_decode_len(s: &str) -> usize {
     let pad = s.chars().rev().take_while(|c| *c == '=').count();
     s.trim().len() / 4 * 3 - pad
 }
+
+// The PEM that hung der 0.7's streaming reader (found by fuzzing), given to verify-vid:
+// refused with a clear error, promptly.
+#[test]
+fn verify_vid_refuses_a_short_pem_instead_of_hanging() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cert = dir.path().join("short.pem");
+    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+        .expect("write");
+    let mut child = std::process::Command::new(DOJANG)
+        .args(["ca", "verify-vid", "--cert"])
+        .arg(&cert)
+        .args(["--random", "AAAA"])
+        .env("DOJANG_HOLDER_RRN", HOLDER_RRN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dojang");
+    // A bound against the hang, not a speed limit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dojang ca verify-vid did not return on a short PEM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().expect("output");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("is not a certificate"), "{}", text(&o));
+}

@@ -207,10 +207,11 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
             }
             CaCommand::VerifyVid { cert, random, rrn_file } => {
                 let bytes = std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
-                let certificate = if bytes.starts_with(b"-----") {
-                    <x509_cert::Certificate as der::DecodePem>::from_pem(&bytes)
+                let certificate: x509_cert::Certificate = if bytes.starts_with(b"-----") {
+                    // Read whole before its DER (dojang_pki::pem says why).
+                    dojang_pki::pem::decode_as(&bytes, "CERTIFICATE").map_err(anyhow::Error::from)
                 } else {
-                    <x509_cert::Certificate as der::Decode>::from_der(&bytes)
+                    der::Decode::from_der(&bytes).map_err(anyhow::Error::from)
                 }
                 .with_context(|| format!("{} is not a certificate", cert.display()))?;
                 let r = decode_random(&random)?;
