@@ -82,6 +82,16 @@ impl Session {
         })
     }
 
+    /// The same customer and key, talking to the center at `base` from now on (a restored or
+    /// migrated center, another replica).
+    pub fn moved_to(mut self, base: &str) -> anyhow::Result<Session> {
+        self.clients = vec![Client::new(base)?];
+        self.turn = 0;
+        self.base = base.trim_end_matches('/').to_string();
+        self.inbox_seen = 0;
+        Ok(self)
+    }
+
     /// The client for the next request.
     fn client(&mut self) -> &Client {
         let i = self.turn % self.clients.len();

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod bulk;
 mod cert_login;
 mod certificates;
@@ -33,12 +34,13 @@ mod tx;
 
 pub use accounts::{Account, LedgerEntry, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditVerdict};
+pub use backup::{Backup, BackupWriter, KeptFile, BACKUP_FORMAT};
 pub use cert_login::{
     CertChallengeTake, LoginSession, NewRegistration, Registration, TakenCertChallenge,
 };
 pub use challenges::{Challenge, NewChallenge};
-pub use credentials::{OtpDeviceRecord, SecurityCardRecord};
 pub use copy::{CopyProgress, CopyReport, Fingerprint, Quiet};
+pub use credentials::{OtpDeviceRecord, SecurityCardRecord};
 pub use customers::{Customer, CustomerKind, NewCustomer};
 pub use error::StoreError;
 pub use financial::{FinancialHolder, FinancialKey, TakenSad};

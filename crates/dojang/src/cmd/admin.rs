@@ -8,6 +8,7 @@
 //!   unlock one after checking their identity (also clears security card, OTP and account
 //!   password locks).
 //! - `audit verify`: walks the hash-chained audit log; exit code 1 when it is broken.
+//! - `backup`, `restore`, `migrate`: the whole store copied whole (see `backup.rs`).
 //!
 //! Secrets (RRN, passwords) never come from the command line: from a `--from` JSON file, from
 //! environment variables, or from the terminal without echo.
@@ -49,6 +50,14 @@ pub enum AdminCommand {
     /// Staff accounts of the web page's staff console (직원 계정).
     #[command(subcommand)]
     Staff(super::staff::StaffCommand),
+    /// Copy the whole store, the CA's files and the vault into one new backup file (백업),
+    /// consistent even while the center serves.
+    Backup(super::backup::BackupArgs),
+    /// Restore a backup into an empty store and data directory (복원).
+    Restore(super::backup::RestoreArgs),
+    /// Copy the store from one database into another, empty one, e.g. from the embedded
+    /// SQLite file to PostgreSQL (`--from sqlite:PATH --to postgres://…`).
+    Migrate(super::backup::MigrateArgs),
 }
 
 #[derive(Subcommand)]
@@ -618,6 +627,9 @@ pub fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                 Ok(())
             }
             AdminCommand::Staff(c) => super::staff::run(c).await,
+            AdminCommand::Backup(args) => super::backup::backup(args).await,
+            AdminCommand::Restore(args) => super::backup::restore(args).await,
+            AdminCommand::Migrate(args) => super::backup::migrate(args).await,
             AdminCommand::Audit(AuditCommand::Verify { data }) => {
                 let config = common::load_config(&data.flags())?;
                 let store = common::open_store(&config).await?;
