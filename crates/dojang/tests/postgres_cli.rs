@@ -284,3 +284,61 @@ fn both_replicas_issue_at_once_without_a_duplicate_and_jobs_run_on_one() {
     );
     drop(staying);
 }
+
+/// `url` with query parameters added.
+fn with_query(url: &str, query: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{query}")
+}
+
+#[test]
+fn the_center_reaches_postgres_over_tls_and_refuses_a_server_it_cannot_verify() {
+    let Some(db) = TestDatabase::create() else { return };
+    let ca = std::env::var("DOJANG_TEST_POSTGRES_CA").expect("scripts/postgres names its CA");
+    let verified = with_query(&db.url, &format!("sslmode=verify-full&sslrootcert={ca}"));
+    let c = TestCenter::new();
+    let server = Replica(Some(serve_with(&c.data, &c.base, None, &["--database-url", &verified])));
+    let (root, _) = c.fetch_chain();
+    assert!(std::path::Path::new(&root).exists());
+    // Every connection the center holds is encrypted (the server's own view, through psql).
+    let ssl = psql(
+        &db.url,
+        "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s \
+         JOIN pg_stat_activity a USING (pid) WHERE a.datname = current_database() \
+         AND a.pid <> pg_backend_pid()",
+        c.dir.path(),
+    );
+    let (encrypted, all) = ssl.split_once('|').expect("two counts");
+    assert!(all != "0" && encrypted == all, "connections over TLS / all: {ssl}");
+    drop(server);
+
+    // A root that did not sign the server's certificate: refused, saying why, no password.
+    let other = c.path("other-ca.crt");
+    ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+            "-keyout",
+            &c.p("other-ca.key"),
+            "-out",
+            &other.display().to_string(),
+        ],
+        c.dir.path(),
+    );
+    let with_password = db.url.replacen("postgres://dojang@", "postgres://dojang:hunter2@", 1);
+    let wrong =
+        with_query(&with_password, &format!("sslmode=verify-full&sslrootcert={}", other.display()));
+    let o = c.dojang_env(&["admin", "audit", "verify"], &[("DOJANG_DATABASE_URL", &wrong)]);
+    assert!(!o.status.success(), "a server it cannot verify is refused");
+    let said = text(&o);
+    assert!(said.to_lowercase().contains("certificate"), "{said}");
+    assert!(!said.contains("hunter2"), "{said}");
+}
