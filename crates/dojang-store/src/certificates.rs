@@ -9,9 +9,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
-use crate::record::{
-    CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
-};
+use crate::record::{CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry};
 use crate::rows::{time_of as from_unix, unique_violation, unix};
 use crate::store::Store;
 use crate::tx::Tx;
@@ -20,7 +18,10 @@ fn serial_of(hex: &str) -> Result<Serial, StoreError> {
     Serial::from_str(hex).map_err(|_| StoreError::Corrupt(format!("serial {hex:?}")))
 }
 
-fn revocation_of(at: Option<i64>, reason: Option<i64>) -> Result<Option<Revocation>, StoreError> {
+pub(crate) fn revocation_of(
+    at: Option<i64>,
+    reason: Option<i64>,
+) -> Result<Option<Revocation>, StoreError> {
     match (at, reason) {
         (Some(at), Some(code)) => {
             let reason = u8::try_from(code)
@@ -243,21 +244,6 @@ impl Store {
         Ok(())
     }
 
-    /// The status of `serial`: what an OCSP answer needs, read fresh on every call so that a
-    /// revocation is in the very next answer.
-    pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {
-        let row =
-            sqlx::query("SELECT revoked_at, revocation_reason FROM certificates WHERE serial = $1")
-                .bind(serial.to_hex())
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some(row) = row else { return Ok(StatusOf::Unknown) };
-        Ok(match revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)? {
-            Some(r) => StatusOf::Revoked(r),
-            None => StatusOf::Good,
-        })
-    }
-
     /// Revokes `serial`. A certificate on hold (효력정지, certificateHold) may be revoked for
     /// good with another reason; one already revoked otherwise is refused with when and why.
     pub async fn revoke(
@@ -373,6 +359,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::StatusOf;
     use time::Duration;
 
     fn cert(serial: &str, now: OffsetDateTime) -> NewCertificate {

@@ -123,7 +123,7 @@ impl<T: Send + 'static> Member for Typed<T> {
 
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>) {
         let Typed { value, reply, .. } = *self;
-        let answer = outcome.and_then(|()| value.ok_or(StoreError::GroupCommitStopped));
+        let answer = outcome.and_then(|()| value.ok_or(StoreError::Stopped));
         // A caller that went away needs no answer; its work is committed all the same.
         let _ = reply.send(answer);
     }
@@ -146,7 +146,7 @@ impl Store {
         if self.group.enqueue(member) {
             tokio::spawn(commit_while_waiting(self.clone()));
         }
-        answered.await.map_err(|_| StoreError::GroupCommitStopped)?
+        answered.await.map_err(|_| StoreError::Stopped)?
     }
 }
 
@@ -171,7 +171,7 @@ impl Drop for Stopped {
         if self.armed {
             let mut q = self.group.lock();
             q.committing = false;
-            // Dropping a member drops its reply: its caller hears GroupCommitStopped.
+            // Dropping a member drops its reply: its caller hears Stopped.
             q.waiting.clear();
         }
     }

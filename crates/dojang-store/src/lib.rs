@@ -26,6 +26,7 @@ mod record;
 mod rows;
 mod sim_id_cards;
 mod staff;
+mod status_reads;
 mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -13,6 +13,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 use crate::error::StoreError;
 use crate::group_commit::GroupCommit;
+use crate::status_reads::StatusReads;
 
 /// Which database a [`Store`] runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,6 +38,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// Writers waiting to share the next transaction ([`Store::in_group_commit`]).
     pub(crate) group: Arc<GroupCommit>,
+    /// Status reads waiting to share the next query ([`Store::status`]).
+    pub(crate) status_reads: Arc<StatusReads>,
 }
 
 /// What every SQLite connection is set to: WAL lets readers (OCSP) run beside the writer;
@@ -93,7 +96,12 @@ impl Store {
             .await
             .map_err(|cause| StoreError::Open { place, cause })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Store { pool, backend: Backend::Sqlite, group: Arc::default() })
+        Ok(Store {
+            pool,
+            backend: Backend::Sqlite,
+            group: Arc::default(),
+            status_reads: Arc::default(),
+        })
     }
 
     /// Opens the PostgreSQL database at `url` and applies migrations. Several processes may
@@ -103,7 +111,12 @@ impl Store {
             .await
             .map_err(|cause| StoreError::Open { place: redact_url(url), cause })?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Store { pool, backend: Backend::Postgres, group: Arc::default() })
+        Ok(Store {
+            pool,
+            backend: Backend::Postgres,
+            group: Arc::default(),
+            status_reads: Arc::default(),
+        })
     }
 
     /// Which database this store runs on.
