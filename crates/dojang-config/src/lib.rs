@@ -4,6 +4,7 @@
 
 mod clock;
 mod passphrase;
+mod proxies;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use dojang_profile::{Catalog, PublicationUrls, SubjectRules};
 
 pub use clock::Clock;
 pub use passphrase::{PassphraseSource, ResolvedPassphrase};
+pub use proxies::TrustedProxies;
 
 /// The default data directory, relative to where the center is started.
 pub const DEFAULT_DATA_DIR: &str = "dojang-data";
@@ -45,6 +47,8 @@ pub enum ConfigError {
         "the database URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (given: {0})"
     )]
     DatabaseUrl(String),
+    #[error("trusted proxy {0:?} is neither an address (10.0.0.5) nor a range (10.0.0.0/8)")]
+    TrustedProxy(String),
 }
 
 /// The `[ca]` table.
@@ -144,6 +148,9 @@ struct FileConfig {
     identity: Option<toml::Table>,
     #[serde(default)]
     trusted_issuers: Vec<TrustedIssuer>,
+    /// Load balancers whose X-Forwarded-For names the client (addresses or ranges).
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
 }
 
 /// What the command line says; `None` leaves the lower layers' value.
@@ -192,6 +199,8 @@ pub struct Config {
     /// ([`Config::database_path`]): a PostgreSQL database that replicas share, or another
     /// SQLite file.
     pub database_url: Option<DatabaseUrl>,
+    /// Load balancers in front of the replicas, whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A database URL: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. It may
@@ -291,6 +300,10 @@ impl Config {
             .or(file.database_url)
             .map(|u| DatabaseUrl::parse(&u))
             .transpose()?;
+        let trusted_proxies = match env.get("DOJANG_TRUSTED_PROXIES") {
+            Some(list) => TrustedProxies::parse(list.split(','))?,
+            None => TrustedProxies::parse(file.trusted_proxies.iter().map(String::as_str))?,
+        };
         let base_dir = config_file.as_deref().and_then(Path::parent).map(Path::to_path_buf);
         let trusted_issuers = file
             .trusted_issuers
@@ -314,6 +327,7 @@ impl Config {
             identity_policy,
             trusted_issuers,
             database_url,
+            trusted_proxies,
         })
     }
 

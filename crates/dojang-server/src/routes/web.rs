@@ -26,6 +26,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use dojang_config::TrustedProxies;
 use dojang_pki::RevocationReason;
 use dojang_profile::ProductId;
 use dojang_store::{mask_rrns, Actor, AuditEvent, CertificateRecord, NewInquiry};
@@ -585,12 +586,20 @@ fn length_ok(s: &str, max: usize) -> bool {
     n >= 1 && n <= max
 }
 
-/// The peer's address, when the server was started with connection info (or a test mocks it).
-fn peer(extensions: &Extensions) -> Option<IpAddr> {
-    extensions
+/// The client's address: the peer's, when the server was started with connection info (or a
+/// test mocks it), or the one a trusted load balancer names in `X-Forwarded-For`.
+fn client_address(
+    extensions: &Extensions,
+    headers: &HeaderMap,
+    proxies: &TrustedProxies,
+) -> Option<IpAddr> {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0.ip()))
+        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0.ip()))?;
+    let forwarded: Vec<&str> =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    Some(proxies.client(peer, &forwarded))
 }
 
 /// The 429 answer: when to come back, and the telephone for what cannot wait.
@@ -627,6 +636,7 @@ async fn inquiry(
     State(c): State<Shared>,
     Extension(limit): Extension<Arc<RateLimit>>,
     extensions: Extensions,
+    headers: HeaderMap,
     Json(input): Json<InquiryInput>,
 ) -> Result<Response, Refusal> {
     if !input.agree {
@@ -666,7 +676,8 @@ async fn inquiry(
         return Err(Refusal::bad_input(*ko, *en));
     }
     // Only inquiries that would be stored count: a typing mistake costs nothing.
-    if let Err(retry) = limit.hit(Client::of(peer(&extensions)), Instant::now()) {
+    let client = client_address(&extensions, &headers, &c.config.trusted_proxies);
+    if let Err(retry) = limit.hit(Client::of(client), Instant::now()) {
         tracing::warn!(retry_after_s = retry.0.as_secs(), "inquiry refused: rate limit");
         return Ok(too_many_inquiries(retry.0));
     }
@@ -780,11 +791,24 @@ mod tests {
         from: Option<&str>,
         body: serde_json::Value,
     ) -> (StatusCode, HeaderMap, serde_json::Value) {
+        send_via(app, from, None, body).await
+    }
+
+    /// `send` with an `X-Forwarded-For` header.
+    async fn send_via(
+        app: &Router,
+        from: Option<&str>,
+        forwarded_for: Option<&str>,
+        body: serde_json::Value,
+    ) -> (StatusCode, HeaderMap, serde_json::Value) {
         use tower::ServiceExt;
         let mut req = Request::post("/api/v1/inquiries")
             .header(header::CONTENT_TYPE, "application/json")
             .body(axum::body::Body::from(body.to_string()))
             .unwrap();
+        if let Some(xff) = forwarded_for {
+            req.headers_mut().insert("x-forwarded-for", HeaderValue::from_str(xff).unwrap());
+        }
         if let Some(ip) = from {
             let addr: SocketAddr = format!("{ip}:50000").parse().unwrap();
             req.extensions_mut().insert(ConnectInfo(addr));
@@ -800,6 +824,41 @@ mod tests {
             "name": "홍길동", "contact": "010-1234-5678", "category": "renew",
             "title": format!("갱신 문의 {n}"), "body": "갱신 기간이 언제부터인가요?", "agree": true,
         })
+    }
+
+    #[tokio::test]
+    async fn behind_a_trusted_load_balancer_each_client_has_its_own_allowance() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("dojang.toml"), "trusted_proxies = [\"10.0.0.0/8\"]\n")
+            .unwrap();
+        let c = center(dir.path()).await;
+        let app = crate::router(c.clone());
+        let per = INQUIRY_QUOTA.per_client as usize;
+        for n in 0..per {
+            let (status, _, body) =
+                send_via(&app, Some("10.0.0.2"), Some("198.51.100.1"), question(n)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        // The same client through the balancer is counted as itself…
+        let (status, _, _) =
+            send_via(&app, Some("10.0.0.3"), Some("198.51.100.1"), question(9)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        // …while another client behind the same balancer is not affected, even one that sends
+        // a forged first hop.
+        let (status, _, _) =
+            send_via(&app, Some("10.0.0.2"), Some("198.51.100.1, 198.51.100.2"), question(10))
+                .await;
+        assert_eq!(status, StatusCode::CREATED);
+        // A header from a connection that is not the balancer is not believed.
+        for n in 0..per {
+            let (status, _, _) =
+                send_via(&app, Some("203.0.113.50"), Some(&format!("192.0.2.{n}")), question(n))
+                    .await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        let (status, _, _) =
+            send_via(&app, Some("203.0.113.50"), Some("192.0.2.200"), question(11)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "counted by its own address");
     }
 
     #[tokio::test]
