@@ -232,7 +232,7 @@ async fn alone(store: &Store, mut member: Box<dyn Member>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashSet;
     use std::sync::atomic::Ordering;
 
@@ -242,7 +242,7 @@ mod tests {
     use crate::record::NewCertificate;
     use crate::StoreError;
 
-    fn cert(serial: &Serial) -> NewCertificate {
+    pub(crate) fn cert(serial: &Serial) -> NewCertificate {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
         NewCertificate {
             serial: serial.clone(),
@@ -256,7 +256,7 @@ mod tests {
         }
     }
 
-    fn serial(n: usize) -> Serial {
+    pub(crate) fn serial(n: usize) -> Serial {
         format!("{:04X}", n + 1).parse().expect("serial")
     }
 
@@ -277,6 +277,22 @@ mod tests {
         })
         .await
         .expect("the writers queued");
+    }
+
+    /// Spawns `n` writers so that the first is taken alone by the committing task (held at the
+    /// write lock) and the other `n - 1` queue behind it; then lets them go.
+    async fn first_alone_then_together<T: Send + 'static>(
+        s: &crate::Store,
+        n: usize,
+        spawn: impl Fn(usize) -> tokio::task::JoinHandle<T>,
+    ) -> Vec<tokio::task::JoinHandle<T>> {
+        let holder = s.begin().await.expect("hold the write lock");
+        let mut tasks = vec![spawn(0)];
+        queued(s, 0).await;
+        tasks.extend((1..n).map(&spawn));
+        queued(s, n - 1).await;
+        drop(holder);
+        tasks
     }
 
     // Many issuances at once: every one answered Ok is in the store, each exactly once, and
@@ -313,18 +329,11 @@ mod tests {
         const N: usize = 50;
         let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
         let before = commits(s);
-        let holder = s.begin().await.expect("hold the write lock");
-        let spawn = |i: usize| {
+        let tasks = first_alone_then_together(s, N, |i| {
             let s = s.clone();
             tokio::spawn(async move { s.insert_certificate(&cert(&serial(i))).await })
-        };
-        // The first is taken by the committing task, which waits for the lock…
-        let mut tasks = vec![spawn(0)];
-        queued(s, 0).await;
-        // …while the others queue behind it.
-        tasks.extend((1..N).map(spawn));
-        queued(s, N - 1).await;
-        drop(holder);
+        })
+        .await;
         for t in tasks {
             t.await.expect("task").expect("insert");
         }
@@ -403,8 +412,8 @@ mod tests {
     crate::store_test!(async fn a_broken_shared_transaction_is_retried_one_by_one(s) {
         const N: usize = 12;
         let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
-        let holder = s.begin().await.expect("hold the write lock");
-        let spawn = |i: usize| {
+        let before = commits(s);
+        let tasks = first_alone_then_together(s, N, |i| {
             let s = s.clone();
             tokio::spawn(async move {
                 let c = cert(&serial(i));
@@ -425,13 +434,8 @@ mod tests {
                 })
                 .await
             })
-        };
-        let mut tasks = vec![spawn(0)];
-        queued(s, 0).await;
-        tasks.extend((1..N).map(spawn));
-        queued(s, N - 1).await;
-        let before = commits(s);
-        drop(holder);
+        })
+        .await;
         for (i, t) in tasks.into_iter().enumerate() {
             let result = t.await.expect("task");
             let stored = s.certificate(&serial(i)).await.expect("read").is_some();

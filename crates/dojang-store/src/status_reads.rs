@@ -168,29 +168,21 @@ async fn read(store: &Store, serials: &[&str]) -> Result<HashMap<String, StatusO
 #[cfg(test)]
 mod tests {
     use dojang_pki::RevocationReason;
-    use time::{Duration, OffsetDateTime};
+    use time::OffsetDateTime;
 
+    use crate::group_commit::tests::{cert as certificate, serial};
     use crate::record::{NewCertificate, Revocation};
     use crate::StatusOf;
 
-    fn cert(n: usize, now: OffsetDateTime) -> NewCertificate {
-        NewCertificate {
-            serial: format!("{:04X}", n + 1).parse().expect("serial"),
-            product: "personal-bank".into(),
-            subject: format!("cn=홍길동()00{n}"),
-            not_before: now,
-            not_after: now + Duration::days(730),
-            issued_at: now,
-            der: vec![0x30, 0x00],
-            customer_id: None,
-        }
+    fn cert(n: usize) -> NewCertificate {
+        certificate(&serial(n))
     }
 
     // Many reads at once, some asking for the same serial, some for serials never issued:
     // each gets its own serial's status.
     crate::store_test!(async fn reads_arriving_together_each_get_their_own_status(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
-        let certs: Vec<_> = (0..20).map(|n| cert(n, now)).collect();
+        let certs: Vec<_> = (0..20).map(cert).collect();
         s.bulk_insert_certificates(&certs).await.expect("insert");
         for c in certs.iter().step_by(3) {
             s.revoke(&c.serial, RevocationReason::KeyCompromise, now).await.expect("revoke");
@@ -198,7 +190,7 @@ mod tests {
         let reads: Vec<_> = (0..300)
             .map(|i| {
                 let s = s.clone();
-                let serial = cert(i % 25, now).serial;
+                let serial = cert(i % 25).serial;
                 tokio::spawn(async move { (i % 25, s.status(&serial).await.expect("status")) })
             })
             .collect();
@@ -219,7 +211,7 @@ mod tests {
     // returned says revoked.
     crate::store_test!(async fn a_read_asked_after_a_revocation_sees_it(s) {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
-        let c = cert(0, now);
+        let c = cert(0);
         s.insert_certificate(&c).await.expect("insert");
         // Background load of reads on the same serial, so that queries are in flight.
         let load: Vec<_> = (0..4)
