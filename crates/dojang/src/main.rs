@@ -39,6 +39,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    quiet_on_closed_output();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
@@ -57,4 +58,23 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `dojang cert list | head -1`: when the reader goes away, `println!` fails with a broken pipe
+/// and panics. That is not an error of ours; end quietly, as a Unix tool killed by SIGPIPE
+/// would, instead of printing a panic. Any other panic is reported as usual.
+fn quiet_on_closed_output() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        report(info);
+    }));
 }

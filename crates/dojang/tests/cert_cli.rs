@@ -430,3 +430,21 @@ fn damaged_files_are_named() {
     assert!(err.contains("signPri.key") && !err.contains("password is wrong"), "{err}");
     assert!(!err.contains(OLD_PW) && !err.contains(NEW_PW), "{err}");
 }
+
+#[test]
+fn output_cut_short_by_the_reader_ends_quietly_not_in_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let location = format!("removable:{}", dir.path().join("usb").display());
+    // The reader is gone before anything is written (`dojang cert list | head -0`).
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_dojang"))
+        .args(["cert", "list", "--location", &location])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run dojang");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(out.status.success(), "{:?}: {said}", out.status);
+}
