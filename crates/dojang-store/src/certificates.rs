@@ -162,7 +162,8 @@ impl Store {
     /// ([`Store::in_group_commit`]): the disk's flush rate does not bound the issuance rate.
     pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<(), StoreError> {
         let c = c.clone();
-        self.in_group_commit(move |tx| {
+        // One guarded INSERT: a refused serial undoes only itself.
+        self.in_group_commit_one_statement(move |tx| {
             let c = c.clone();
             Box::pin(async move { tx.insert_certificate(&c).await })
         })

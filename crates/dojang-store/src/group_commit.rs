@@ -102,6 +102,9 @@ trait Member: Send {
     fn run<'t>(&'t mut self, tx: &'t mut Tx) -> Work<'t, ()>;
     /// Answers the caller: the kept value once its transaction committed, or `Err`.
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
+    /// The work is one statement whose failure undoes only itself (on PostgreSQL, a
+    /// [`Tx::guarded`] one): it needs no savepoint of its own, which saves two round trips.
+    fn one_statement(&self) -> bool;
 }
 
 type Job<T> = Box<dyn for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync>;
@@ -110,6 +113,7 @@ struct Typed<T> {
     job: Job<T>,
     value: Option<T>,
     reply: oneshot::Sender<Result<T, StoreError>>,
+    one_statement: bool,
 }
 
 impl<T: Send + 'static> Member for Typed<T> {
@@ -127,6 +131,10 @@ impl<T: Send + 'static> Member for Typed<T> {
         // A caller that went away needs no answer; its work is committed all the same.
         let _ = reply.send(answer);
     }
+
+    fn one_statement(&self) -> bool {
+        self.one_statement
+    }
 }
 
 impl Store {
@@ -141,8 +149,26 @@ impl Store {
         T: Send + 'static,
         F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
     {
+        self.join_group(work, false).await
+    }
+
+    /// [`Store::in_group_commit`] for work that is one statement whose failure undoes only
+    /// itself (a [`Tx::guarded`] one on PostgreSQL), so that it needs no savepoint of its own.
+    pub(crate) async fn in_group_commit_one_statement<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
+    {
+        self.join_group(work, true).await
+    }
+
+    async fn join_group<T, F>(&self, work: F, one_statement: bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
+    {
         let (reply, answered) = oneshot::channel();
-        let member = Box::new(Typed { job: Box::new(work), value: None, reply });
+        let member = Box::new(Typed { job: Box::new(work), value: None, reply, one_statement });
         if self.group.enqueue(member) {
             tokio::spawn(commit_while_waiting(self.clone()));
         }
@@ -205,6 +231,10 @@ async fn together(
     let mut tx = store.begin().await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for member in batch.iter_mut() {
+        if member.one_statement() {
+            outcomes.push(member.run(&mut tx).await);
+            continue;
+        }
         tx.inner.execute("SAVEPOINT dojang_member").await?;
         let outcome = member.run(&mut tx).await;
         if outcome.is_err() {
