@@ -154,6 +154,27 @@ pub async fn postgres() -> Option<TestStore> {
     Some(TestStore { store, _place: Place::Database(db) })
 }
 
+/// A fixed moment for tests (2027-01-15).
+pub fn t0() -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
+}
+
+/// A person to enrol in a test: `banking_id`, and an RRN lookup hash of `lookup` bytes.
+pub fn person(banking_id: &str, lookup: u8) -> crate::NewCustomer {
+    crate::NewCustomer {
+        kind: crate::CustomerKind::Person,
+        name: "홍길동".into(),
+        rrn_lookup: Some([lookup; 32]),
+        rrn_sealed: Some(vec![1, 2, 3]),
+        business_number: None,
+        phone: "010-1234-5678".into(),
+        email: "hong@example.com".into(),
+        address: "서울".into(),
+        banking_id: banking_id.into(),
+        banking_password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
 /// Defines a storage test that runs on both backends, as `<name>::sqlite` and
 /// `<name>::postgres`; the body sees the store as `&Store` under the name given.
 ///

@@ -2,29 +2,9 @@
 //! counters and locks, one-time challenges, and the simulated inbox.
 
 use dojang_store::store_test;
-use dojang_store::{
-    Channel, CustomerKind, Lockable, NewAccount, NewChallenge, NewCustomer, Store, StoreError,
-};
-use time::{Duration, OffsetDateTime};
-
-fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
-
-fn person(banking_id: &str, lookup: u8) -> NewCustomer {
-    NewCustomer {
-        kind: CustomerKind::Person,
-        name: "홍길동".into(),
-        rrn_lookup: Some([lookup; 32]),
-        rrn_sealed: Some(vec![1, 2, 3]),
-        business_number: None,
-        phone: "010-1234-5678".into(),
-        email: "hong@example.com".into(),
-        address: "서울".into(),
-        banking_id: banking_id.into(),
-        banking_password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-    }
-}
+use dojang_store::testing::{person, t0};
+use dojang_store::{Channel, Lockable, NewAccount, NewChallenge, Store, StoreError};
+use time::Duration;
 
 async fn with_customer(s: &Store) -> i64 {
     let mut tx = s.begin().await.expect("begin");

@@ -3,31 +3,11 @@
 //! data is never written over.
 
 use dojang_pki::{RevocationReason, Serial};
-use dojang_store::testing;
+use dojang_store::testing::{self, person, t0};
 use dojang_store::{
-    Actor, AuditEvent, AuditVerdict, CustomerKind, NewAccount, NewCertificate, NewCustomer, Quiet,
-    Store, StoreError,
+    Actor, AuditEvent, AuditVerdict, NewAccount, NewCertificate, Quiet, Store, StoreError,
 };
-use time::{Duration, OffsetDateTime};
-
-fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
-
-fn person(banking_id: &str, lookup: u8) -> NewCustomer {
-    NewCustomer {
-        kind: CustomerKind::Person,
-        name: "홍길동".into(),
-        rrn_lookup: Some([lookup; 32]),
-        rrn_sealed: Some(vec![lookup, 2, 3]),
-        business_number: None,
-        phone: "010-1234-5678".into(),
-        email: format!("{banking_id}@example.com"),
-        address: "서울특별시 중구".into(),
-        banking_id: banking_id.into(),
-        banking_password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-    }
-}
+use time::Duration;
 
 /// A store with customers (accounts opened in an order that is not their numbers' order), a
 /// ledger, certificates with one revoked, and an audit chain.
