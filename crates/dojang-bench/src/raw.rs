@@ -105,7 +105,7 @@ pub fn prepare_for(
 }
 
 /// Durable writes per second in `dir`: 4 KiB appended and `fdatasync`ed, one after another —
-/// the ceiling of one commit per certificate.
+/// the ceiling one commit per certificate would have (group commit shares one among many).
 pub fn fsync_rate(dir: &std::path::Path, duration: Duration) -> anyhow::Result<f64> {
     use std::io::Write as _;
     let path = dir.join("fsync-probe");

@@ -35,6 +35,9 @@ pub struct Options {
     pub clients: usize,
     /// Connections of the OCSP load.
     pub connections: usize,
+    /// Tasks issuing in-process at once: the requests a busy center has in hand together,
+    /// which group commit lets share a commit.
+    pub issuers: usize,
     /// Certificates in the store at size, and how many of them revoked (the CRL).
     pub certificates: u64,
     pub revoked: u64,
@@ -54,6 +57,7 @@ impl Options {
             cores,
             clients: cores * 4,
             connections: cores * 8,
+            issuers: cores * 16,
             certificates: 1_000_000,
             revoked: 100_000,
             keep: false,
@@ -107,6 +111,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
             ("each timed run".into(), seconds(opts.duration)),
             ("clients (flows, logins)".into(), opts.clients.to_string()),
             ("OCSP load connections".into(), opts.connections.to_string()),
+            ("in-process issuers (tasks)".into(), opts.issuers.to_string()),
             (
                 "OCSP load generator".into(),
                 format!(
@@ -158,7 +163,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
     report.rows.push(sign_row(opts, "RSA-2048 CA", &center, &csrs, speed_ref("rsa2048", rsa))?);
     let fsyncs = raw::fsync_rate(&rsa_dir, Duration::from_secs(1))?;
     report.notes.push(format!(
-        "the data directory's disk takes {fsyncs:.0} durable writes per second (4 KiB + fdatasync, one after another): with one commit per certificate that is the in-process issuance ceiling"
+        "the data directory's disk takes {fsyncs:.0} durable writes per second (4 KiB + fdatasync, one after another): one commit per certificate could go no faster; group commit shares one commit among the certificates issued together"
     ));
     let p256_dir = work_dir.join("center-p256");
     server::configure(&p256_dir, server::free_port()?)?;
@@ -382,11 +387,11 @@ fn raw_row(
         "certs",
     );
     let (n, secs) =
-        runtime.block_on(raw::issue_for(center, csrs, opts.cores * 4, opts.duration, counter))?;
+        runtime.block_on(raw::issue_for(center, csrs, opts.issuers, opts.duration, counter))?;
     let _ = bar.join();
     Ok(Row {
         section: "issuance",
-        what: format!("{label}: CSR → durably stored certificate, in-process (RA checks, CA signature, SQLite commit; no HTTP)"),
+        what: format!("{label}: CSR → durably stored certificate, in-process (RA checks, CA signature, SQLite group commit; no HTTP)"),
         value: n as f64 / secs,
         unit: "certs/s",
         reference: Some(reference),

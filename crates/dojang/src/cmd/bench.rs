@@ -37,6 +37,9 @@ pub struct BenchArgs {
     /// Connections of the OCSP load (default 8 per core).
     #[arg(long, value_name = "N")]
     connections: Option<usize>,
+    /// Tasks issuing in-process at once (default 16 per core).
+    #[arg(long, value_name = "N")]
+    issuers: Option<usize>,
     /// Keep the data directories under DIR/work.
     #[arg(long)]
     keep: bool,
@@ -92,6 +95,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if let Some(n) = args.clients {
         opts.clients = n.max(1);
+    }
+    if let Some(n) = args.issuers {
+        opts.issuers = n.max(1);
     }
     if let Some(n) = args.connections {
         opts.connections = n.max(1);
