@@ -325,6 +325,37 @@ pub(crate) mod tests {
         tasks
     }
 
+    /// A member that stores certificate `i` and then, when `fails`, fails — when `breaks`, after
+    /// taking away the savepoint its failure would be rolled back to (alone, it then fails on the
+    /// savepoint that is not there).
+    fn insert_then(
+        s: &crate::Store,
+        i: usize,
+        fails: bool,
+        breaks: bool,
+    ) -> tokio::task::JoinHandle<Result<usize, StoreError>> {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let c = cert(&serial(i));
+            s.in_group_commit(move |tx| {
+                let c = c.clone();
+                Box::pin(async move {
+                    tx.insert_certificate(&c).await?;
+                    if breaks {
+                        sqlx::query("RELEASE SAVEPOINT dojang_member")
+                            .execute(&mut *tx.inner)
+                            .await?;
+                    }
+                    if fails {
+                        return Err(StoreError::NotSuspended(c.serial));
+                    }
+                    Ok(i)
+                })
+            })
+            .await
+        })
+    }
+
     // Many issuances at once: every one answered Ok is in the store, each exactly once, and
     // visible to any other connection as soon as its answer arrives.
     crate::store_test!(async fn concurrent_inserts_are_all_kept_and_share_commits(s) {
@@ -404,25 +435,7 @@ pub(crate) mod tests {
     // savepoint), the members around it keep theirs.
     crate::store_test!(async fn a_failing_member_leaves_no_half_of_its_work(s) {
         const N: usize = 30;
-        let tasks: Vec<_> = (0..N)
-            .map(|i| {
-                let s = s.clone();
-                tokio::spawn(async move {
-                    let c = cert(&serial(i));
-                    s.in_group_commit(move |tx| {
-                        let c = c.clone();
-                        Box::pin(async move {
-                            tx.insert_certificate(&c).await?;
-                            if i % 3 == 0 {
-                                return Err(StoreError::NotSuspended(c.serial));
-                            }
-                            Ok(i)
-                        })
-                    })
-                    .await
-                })
-            })
-            .collect();
+        let tasks: Vec<_> = (0..N).map(|i| insert_then(s, i, i % 3 == 0, false)).collect();
         for (i, t) in tasks.into_iter().enumerate() {
             let result = t.await.expect("task");
             let stored = s.certificate(&serial(i)).await.expect("read").is_some();
@@ -443,29 +456,7 @@ pub(crate) mod tests {
         const N: usize = 12;
         let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
         let before = commits(s);
-        let tasks = first_alone_then_together(s, N, |i| {
-            let s = s.clone();
-            tokio::spawn(async move {
-                let c = cert(&serial(i));
-                s.in_group_commit(move |tx| {
-                    let c = c.clone();
-                    Box::pin(async move {
-                        tx.insert_certificate(&c).await?;
-                        if i == 5 {
-                            // Takes away the savepoint its failure would be rolled back to
-                            // (and, alone, fails on the savepoint that is not there).
-                            sqlx::query("RELEASE SAVEPOINT dojang_member")
-                                .execute(&mut *tx.inner)
-                                .await?;
-                            return Err(StoreError::NotSuspended(c.serial));
-                        }
-                        Ok(())
-                    })
-                })
-                .await
-            })
-        })
-        .await;
+        let tasks = first_alone_then_together(s, N, |i| insert_then(s, i, i == 5, i == 5)).await;
         for (i, t) in tasks.into_iter().enumerate() {
             let result = t.await.expect("task");
             let stored = s.certificate(&serial(i)).await.expect("read").is_some();
