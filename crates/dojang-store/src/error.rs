@@ -36,7 +36,9 @@ pub enum StoreError {
     /// A whole-store copy (backup, restore, migrate) that cannot be made as asked.
     #[error("copying the store: {0}")]
     Copy(String),
-    #[error("the store stopped before this was carried out (the server is shutting down); try again")]
+    #[error(
+        "the store stopped before this was carried out (the server is shutting down); try again"
+    )]
     Stopped,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
