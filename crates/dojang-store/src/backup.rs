@@ -142,7 +142,14 @@ impl Backup {
                 path.display()
             ))
         };
-        let store = Store::open_sqlite(&working).await.map_err(|_| not_a_backup())?;
+        let store = Store::open_sqlite(&working).await.map_err(|e| match e {
+            // A store of another schema: most likely a newer dojang made it.
+            StoreError::Migrate(why) => StoreError::Copy(format!(
+                "{} was made by another version of dojang ({why}); restore it with that version",
+                path.display()
+            )),
+            _ => not_a_backup(),
+        })?;
         let format: Option<String> =
             sqlx::query_scalar("SELECT value FROM backup_info WHERE key = 'format'")
                 .fetch_optional(&store.pool)

@@ -163,6 +163,16 @@ fn a_backup_taken_while_serving_restores_every_row_and_the_center_goes_on() {
     assert!(text(&o).contains("another center"), "{}", text(&o));
     assert_eq!(std::fs::read(other.data.join("ca/root.key")).expect("key"), key_before);
 
+    // A backup from a newer dojang (a migration this one does not know) is named as such.
+    let newer = a.path("newer.backup");
+    std::fs::copy(&backup, &newer).expect("copy");
+    let script = "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute(\"insert into _sqlx_migrations (version, description, success, checksum, execution_time) values (9999, 'from the future', 1, x'00', 0)\")\nc.commit()";
+    ok("python3", &["-c", script, &newer.display().to_string()], a.dir.path());
+    let fresh = TestCenter::new();
+    let o = fresh.dojang(&["admin", "restore", "--from", &newer.display().to_string()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("another version of dojang"), "{}", text(&o));
+
     // Not a backup at all.
     let junk = a.path("junk.backup");
     std::fs::write(&junk, "not a database").expect("junk");
