@@ -49,16 +49,7 @@ mod tests {
     use time::Duration;
 
     fn cert(n: u32, now: OffsetDateTime) -> NewCertificate {
-        NewCertificate {
-            serial: format!("{:08X}", n + 1).parse().expect("serial"),
-            product: "personal-bank".into(),
-            subject: format!("cn=고객{n}()0011234567890123"),
-            not_before: now,
-            not_after: now + Duration::days(730),
-            issued_at: now,
-            der: vec![0x30, 0x00],
-            customer_id: None,
-        }
+        crate::testing::certificate(&format!("{:08X}", n + 1).parse().expect("serial"), now)
     }
 
     crate::store_test!(async fn a_batch_lands_whole_or_not_at_all(s) {

@@ -364,16 +364,7 @@ mod tests {
     use time::Duration;
 
     fn cert(serial: &str, now: OffsetDateTime) -> NewCertificate {
-        NewCertificate {
-            serial: serial.parse().expect("serial"),
-            product: "personal-bank".into(),
-            subject: "cn=홍길동()0011234567890123".into(),
-            not_before: now,
-            not_after: now + Duration::days(730),
-            issued_at: now,
-            der: vec![0x30, 0x00],
-            customer_id: None,
-        }
+        crate::testing::certificate(&serial.parse().expect("serial"), now)
     }
 
     crate::store_test!(async fn insert_read_and_refuse_a_duplicate_serial(s) {

@@ -267,23 +267,12 @@ pub(crate) mod tests {
     use std::sync::atomic::Ordering;
 
     use dojang_pki::Serial;
-    use time::{Duration, OffsetDateTime};
 
     use crate::record::NewCertificate;
     use crate::StoreError;
 
     pub(crate) fn cert(serial: &Serial) -> NewCertificate {
-        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
-        NewCertificate {
-            serial: serial.clone(),
-            product: "personal-bank".into(),
-            subject: format!("cn=홍길동()00{}", serial.to_hex()),
-            not_before: now,
-            not_after: now + Duration::days(730),
-            issued_at: now,
-            der: serial.to_hex().into_bytes(),
-            customer_id: None,
-        }
+        crate::testing::certificate(serial, crate::testing::t0())
     }
 
     pub(crate) fn serial(n: usize) -> Serial {

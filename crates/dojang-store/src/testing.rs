@@ -175,6 +175,23 @@ pub fn person(banking_id: &str, lookup: u8) -> crate::NewCustomer {
     }
 }
 
+/// A certificate to store in a test: `serial`, issued at `now` for two years, to no customer.
+pub fn certificate(
+    serial: &dojang_pki::Serial,
+    now: time::OffsetDateTime,
+) -> crate::NewCertificate {
+    crate::NewCertificate {
+        serial: serial.clone(),
+        product: "personal-bank".into(),
+        subject: "cn=홍길동()0011234567890123".into(),
+        not_before: now,
+        not_after: now + time::Duration::days(730),
+        issued_at: now,
+        der: vec![0x30, 0x00],
+        customer_id: None,
+    }
+}
+
 /// Defines a storage test that runs on both backends, as `<name>::sqlite` and
 /// `<name>::postgres`; the body sees the store as `&Store` under the name given.
 ///

@@ -32,14 +32,10 @@ async fn populate(s: &Store) -> (i64, Vec<Serial>) {
     for i in 0..25 {
         let serial = Serial::random(&mut rng);
         s.insert_certificate(&NewCertificate {
-            serial: serial.clone(),
-            product: "personal-banking".into(),
             subject: format!("cn=홍길동()00{i},ou=WOORI,ou=personal4IB,o=yessign,c=kr"),
-            not_before: t0(),
-            not_after: t0() + Duration::days(365),
-            issued_at: t0(),
             der: vec![0x30, 0x82, i as u8, 0xA5],
             customer_id: Some(first),
+            ..testing::certificate(&serial, t0())
         })
         .await
         .expect("certificate");
