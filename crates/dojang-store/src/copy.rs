@@ -136,22 +136,23 @@ impl Store {
         dest: &Store,
         progress: &mut dyn CopyProgress,
     ) -> Result<CopyReport, StoreError> {
-        if let Some(table) = dest.holds_data().await? {
-            return Err(StoreError::Copy(format!(
-                "the destination already holds data (table {table} is not empty); copy into a \
-                 new, empty database"
-            )));
-        }
+        let dest_tables = {
+            let mut conn = dest.pool.acquire().await?;
+            let tables = read_schema(&mut conn, dest.backend).await?;
+            if let Some(table) = first_table_with_data(&mut conn, &tables).await? {
+                return Err(StoreError::Copy(format!(
+                    "the destination already holds data (table {table} is not empty); copy into \
+                     a new, empty database"
+                )));
+            }
+            tables
+        };
         let mut src = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             // One snapshot for the whole read, and a promise not to write.
             src.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
         }
         let tables = read_schema(&mut src, self.backend).await?;
-        let dest_tables = {
-            let mut conn = dest.pool.acquire().await?;
-            read_schema(&mut conn, dest.backend).await?
-        };
         let plan = plan_copy(&tables, &dest_tables)?;
 
         let mut out = dest.pool.begin().await?;
@@ -177,8 +178,7 @@ impl Store {
 
         // Read back what was committed: the same rows, table by table.
         let mut conn = dest.pool.acquire().await?;
-        for (table, expected) in &report.tables {
-            let Some(t) = plan.iter().find(|t| &t.name == table) else { continue };
+        for (t, (table, expected)) in plan.iter().zip(&report.tables) {
             let got = fingerprint_table(&mut conn, dest.backend, t).await?;
             if got != *expected {
                 return Err(StoreError::Copy(format!(
@@ -196,15 +196,7 @@ impl Store {
     pub async fn holds_data(&self) -> Result<Option<String>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let tables = read_schema(&mut conn, self.backend).await?;
-        for t in tables.iter().map(|t| &t.table).filter(|t| !SEEDED.contains(&t.name.as_str())) {
-            let any: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {} LIMIT 1", t.name))
-                .fetch_optional(&mut *conn)
-                .await?;
-            if any.is_some() {
-                return Ok(Some(t.name.clone()));
-            }
-        }
-        Ok(None)
+        first_table_with_data(&mut conn, &tables).await
     }
 
     /// Every table's [`Fingerprint`], over the columns both backends share (SQLite's implicit
@@ -222,6 +214,22 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The first of `tables` holding rows beyond the migrations' seed rows.
+async fn first_table_with_data(
+    conn: &mut AnyConnection,
+    tables: &[TableWithKeys],
+) -> Result<Option<String>, StoreError> {
+    for t in tables.iter().map(|t| &t.table).filter(|t| !SEEDED.contains(&t.name.as_str())) {
+        let any: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {} LIMIT 1", t.name))
+            .fetch_optional(&mut *conn)
+            .await?;
+        if any.is_some() {
+            return Ok(Some(t.name.clone()));
+        }
+    }
+    Ok(None)
 }
 
 /// PostgreSQL's stand-in for SQLite's implicit rowid (accounts, challenges): the order rows
@@ -356,14 +364,22 @@ fn kind_of(declared: &str) -> Option<Kind> {
     }
 }
 
-fn select_sql(table: &Table, backend: Backend, with_order_column: bool) -> String {
+/// Reads `table`'s columns in the order the rows were made: SQLite's rowid, or PostgreSQL's
+/// order column where the table has one.
+fn select_sql(table: &Table, backend: Backend) -> String {
     let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let has_order_column = table.columns.iter().any(|c| is_order_column(&c.name));
     let order = match backend {
         Backend::Sqlite => " ORDER BY rowid",
-        Backend::Postgres if with_order_column => " ORDER BY rowid",
+        Backend::Postgres if has_order_column => " ORDER BY rowid",
         Backend::Postgres => "",
     };
     format!("SELECT {} FROM {}{order}", columns.join(", "), table.name)
+}
+
+/// One row of `table` as values of its columns' kinds.
+fn read_row(row: &sqlx::any::AnyRow, table: &Table) -> Result<Vec<Value>, StoreError> {
+    table.columns.iter().enumerate().map(|(i, c)| read_value(row, i, c.kind)).collect()
 }
 
 fn read_value(row: &sqlx::any::AnyRow, i: usize, kind: Kind) -> Result<Value, StoreError> {
@@ -398,8 +414,7 @@ async fn copy_table(
     table: &Table,
     progress: &mut dyn CopyProgress,
 ) -> Result<Fingerprint, StoreError> {
-    let has_order = table.columns.iter().any(|c| is_order_column(&c.name));
-    let select = select_sql(table, src_backend, has_order);
+    let select = select_sql(table, src_backend);
     let width = table.columns.len().max(1);
     let per_insert = (PARAMETERS_PER_INSERT / width).max(1);
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -407,10 +422,7 @@ async fn copy_table(
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_insert);
     let mut rows = sqlx::query(&select).fetch(&mut **src);
     while let Some(row) = rows.try_next().await? {
-        let mut values = Vec::with_capacity(width);
-        for (i, c) in table.columns.iter().enumerate() {
-            values.push(read_value(&row, i, c.kind)?);
-        }
+        let values = read_row(&row, table)?;
         fingerprint.add(&values);
         batch.push(values);
         if batch.len() == per_insert {
@@ -461,16 +473,11 @@ async fn fingerprint_table(
     backend: Backend,
     table: &Table,
 ) -> Result<Fingerprint, StoreError> {
-    let has_order = table.columns.iter().any(|c| is_order_column(&c.name));
-    let select = select_sql(table, backend, has_order);
+    let select = select_sql(table, backend);
     let mut fingerprint = Fingerprint::default();
     let mut rows = sqlx::query(&select).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
-        let mut values = Vec::with_capacity(table.columns.len());
-        for (i, c) in table.columns.iter().enumerate() {
-            values.push(read_value(&row, i, c.kind)?);
-        }
-        fingerprint.add(&values);
+        fingerprint.add(&read_row(&row, table)?);
     }
     Ok(fingerprint)
 }
