@@ -118,7 +118,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         bail!(
             "the store at {} already holds data (table {table} is not empty); restore into a new, \
              empty database (another --data directory or --database-url)",
-            where_store(&config)
+            common::shown_store(&config)
         );
     }
     let report = backup.store().copy_into(&store, &mut Bar::new()).await?;
@@ -126,7 +126,11 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let audit = store.verify_audit().await?;
     store.close().await;
 
-    println!("restored (복원 완료) from {} into {}", args.from.display(), where_store(&config));
+    println!(
+        "restored (복원 완료) from {} into {}",
+        args.from.display(),
+        common::shown_store(&config)
+    );
     for (key, value) in backup.info().await? {
         if key != "format" {
             println!("backup {key:<6}{value}");
@@ -208,13 +212,6 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let path = rest.split('?').next().unwrap_or(rest);
     Some(PathBuf::from(path))
-}
-
-fn where_store(config: &dojang_config::Config) -> String {
-    match &config.database_url {
-        Some(url) => dojang_store::redact_url(url.expose()),
-        None => config.database_path().display().to_string(),
-    }
 }
 
 /// The files of the data directory a center cannot run without: the CA's (`ca/`) and the vault.

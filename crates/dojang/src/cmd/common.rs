@@ -50,6 +50,15 @@ pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, Pas
     Ok((center, opening, source))
 }
 
+/// Where the center's store is, fit to print: the database URL without its password, or the
+/// SQLite file in the data directory.
+pub fn shown_store(config: &Config) -> String {
+    match &config.database_url {
+        Some(url) => dojang_store::redact_url(url.expose()),
+        None => config.database_path().display().to_string(),
+    }
+}
+
 /// Opens only the store, for commands that need no CA key. Refuses to make a new, empty
 /// database: a mistyped --data should be an error, not a silent empty center.
 pub async fn open_store(config: &Config) -> anyhow::Result<dojang_store::Store> {

@@ -37,11 +37,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("dojang 인증센터가 시작되었습니다 (the certificate center is running).");
         println!("  열기 / open:     http://{listen}/");
         println!("  데이터 / data:   {}", data.display());
-        let store = match &center.config.database_url {
-            Some(url) => format!("{} ({})", dojang_store::redact_url(url.expose()), center.store.backend().name()),
-            None => format!("{} (SQLite)", center.config.database_path().display()),
-        };
-        println!("  저장소 / store:  {store}");
+        let store = common::shown_store(&center.config);
+        println!("  저장소 / store:  {store} ({})", center.store.backend().name());
         println!("  인증기관 / CA:   {}{}", center.config.ca_dir().display(), if opening.ca_created { " (새로 만듦 / created now)" } else { "" });
         if center.config.base_url != format!("http://{listen}") {
             println!("  공개 주소 / public base URL: {}", center.config.base_url);
