@@ -13,6 +13,7 @@ mod challenges;
 mod copy;
 mod credentials;
 mod customers;
+mod direct_reads;
 mod error;
 mod events;
 mod financial;

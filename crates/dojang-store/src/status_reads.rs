@@ -4,6 +4,9 @@
 //! and back). So the serials asked for at the same moment are read by one
 //! `SELECT … WHERE serial IN (…)`.
 //!
+//! On SQLite a read is first tried on the caller's own thread ([`crate::direct_reads`]); the
+//! queue below serves PostgreSQL and whatever that path cannot answer.
+//!
 //! Freshness is kept: a read joins only a query not yet sent, so every answer was read after
 //! it was asked for — a revocation committed by any process (another replica, `dojang ca
 //! revoke`) before the request arrived is in its answer, exactly as with a query of its own.
@@ -84,8 +87,12 @@ impl Store {
     /// The status of `serial`: what an OCSP answer needs, read after this call began (never
     /// from a cache), so that a revocation committed by any process is in the very next answer.
     pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {
+        let hex = serial.to_hex();
+        if let Some(status) = self.direct.as_ref().and_then(|d| d.status(&hex)) {
+            return Ok(status);
+        }
         let (reply, answered) = oneshot::channel();
-        if self.status_reads.enqueue(serial.to_hex(), reply) {
+        if self.status_reads.enqueue(hex, reply) {
             tokio::spawn(read_while_waiting(self.clone()));
         }
         answered.await.map_err(|_| StoreError::Stopped)?

@@ -11,6 +11,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+use crate::direct_reads::DirectReads;
 use crate::error::StoreError;
 use crate::group_commit::GroupCommit;
 use crate::status_reads::StatusReads;
@@ -40,6 +41,8 @@ pub struct Store {
     pub(crate) group: Arc<GroupCommit>,
     /// Status reads waiting to share the next query ([`Store::status`]).
     pub(crate) status_reads: Arc<StatusReads>,
+    /// SQLite only: status reads answered on the caller's thread ([`DirectReads`]).
+    pub(crate) direct: Option<Arc<DirectReads>>,
 }
 
 /// What every SQLite connection is set to: WAL lets readers (OCSP) run beside the writer;
@@ -91,7 +94,7 @@ impl Store {
         let absolute = std::path::absolute(path)
             .map_err(|e| StoreError::Open { place: place.clone(), cause: sqlx::Error::Io(e) })?;
         let url =
-            SqliteConnectOptions::new().filename(absolute).create_if_missing(true).to_url_lossy();
+            SqliteConnectOptions::new().filename(&absolute).create_if_missing(true).to_url_lossy();
         let pool = pool(url.as_str(), SQLITE_CONNECTIONS, SQLITE_SETUP)
             .await
             .map_err(|cause| StoreError::Open { place, cause })?;
@@ -101,6 +104,7 @@ impl Store {
             backend: Backend::Sqlite,
             group: Arc::default(),
             status_reads: Arc::default(),
+            direct: Some(Arc::new(DirectReads::new(absolute))),
         })
     }
 
@@ -116,6 +120,7 @@ impl Store {
             backend: Backend::Postgres,
             group: Arc::default(),
             status_reads: Arc::default(),
+            direct: None,
         })
     }
 
