@@ -3,7 +3,6 @@
 //! its own (`dojang bench ocsp-load`), so that the responder measured is not sharing an
 //! address space — nor an allocator or a scheduler queue — with its client.
 
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -64,76 +63,174 @@ pub fn summarize(mut micros: Vec<u32>, errors: u64, seconds: f64) -> LoadResult 
 
 /// Runs the load in this process, `check` judging each answer's body. `progress` counts
 /// answered requests as they come.
+///
+/// Every connection is a task on one thread (hyper's HTTP/1 client on a current-thread
+/// runtime): like wrk, the generator spends little of a machine it shares with the responder
+/// it measures, and the same client measures OpenSSL's responder, so the ratio stays fair.
 pub fn run(
     spec: &LoadSpec,
     check: fn(&[u8]) -> bool,
     progress: Option<Arc<AtomicU64>>,
 ) -> LoadResult {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let mut failed = summarize(Vec::new(), 1, 0.0);
+            failed.first_error = Some(format!("starting the load's runtime: {e}"));
+            return failed;
+        }
+    };
+    runtime.block_on(run_connections(spec, check, progress))
+}
+
+async fn run_connections(
+    spec: &LoadSpec,
+    check: fn(&[u8]) -> bool,
+    progress: Option<Arc<AtomicU64>>,
+) -> LoadResult {
+    let target = match Target::of(&spec.url) {
+        Ok(t) => Arc::new(t),
+        Err(e) => {
+            let mut failed = summarize(Vec::new(), 1, 0.0);
+            failed.first_error = Some(e.to_string());
+            return failed;
+        }
+    };
+    let body = bytes::Bytes::from(spec.body.clone());
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
-    let threads: Vec<_> = (0..spec.connections.max(1))
+    let tasks: Vec<_> = (0..spec.connections.max(1))
         .map(|_| {
-            let spec = spec.clone();
-            let stop = stop.clone();
-            let progress = progress.clone();
-            std::thread::spawn(move || {
-                let agent = ureq::AgentBuilder::new()
-                    .timeout(Duration::from_secs(30))
-                    .max_idle_connections_per_host(1)
-                    .build();
-                let mut micros: Vec<u32> = Vec::new();
-                let (mut errors, mut first_error) = (0u64, None);
-                let mut body = Vec::with_capacity(4096);
-                while !stop.load(Ordering::Relaxed) {
-                    let t0 = Instant::now();
-                    let mut req =
-                        agent.post(&spec.url).set("Content-Type", "application/ocsp-request");
-                    if spec.close {
-                        req = req.set("Connection", "close");
-                    }
-                    body.clear();
-                    let outcome =
-                        req.send_bytes(&spec.body).map_err(|e| e.to_string()).and_then(|r| {
-                            r.into_reader().read_to_end(&mut body).map_err(|e| e.to_string())
-                        });
-                    match outcome {
-                        Ok(_) if check(&body) => {
-                            micros
-                                .push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
-                            if let Some(p) = &progress {
-                                p.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                        Ok(_) => {
-                            errors += 1;
-                            first_error.get_or_insert_with(|| {
-                                "an answer that is not a successful OCSP response".to_string()
-                            });
-                        }
-                        Err(e) => {
-                            errors += 1;
-                            first_error.get_or_insert(e);
-                        }
-                    }
-                }
-                (micros, errors, first_error)
-            })
+            let one = Connection {
+                target: target.clone(),
+                body: body.clone(),
+                close: spec.close,
+                check,
+                progress: progress.clone(),
+                stop: stop.clone(),
+            };
+            tokio::spawn(one.run())
         })
         .collect();
-    std::thread::sleep(spec.duration);
+    tokio::time::sleep(spec.duration).await;
     stop.store(true, Ordering::Relaxed);
     let seconds = start.elapsed().as_secs_f64();
     let (mut all, mut errors, mut first_error) = (Vec::new(), 0, None);
-    for t in threads {
-        if let Ok((m, e, f)) = t.join() {
-            all.extend(m);
-            errors += e;
-            first_error = first_error.or(f);
+    for t in tasks {
+        if let Ok(seen) = t.await {
+            all.extend(seen.micros);
+            errors += seen.errors;
+            first_error = first_error.or(seen.first_error);
         }
     }
     let mut result = summarize(all, errors, seconds);
     result.first_error = first_error;
     result
+}
+
+/// Where the requests go: the address to connect to, and the Host and path to send.
+struct Target {
+    address: String,
+    host: String,
+    path: hyper::Uri,
+}
+
+impl Target {
+    fn of(url: &str) -> anyhow::Result<Target> {
+        let uri: hyper::Uri = url.parse().with_context(|| format!("{url} is not a URL"))?;
+        anyhow::ensure!(uri.scheme_str() == Some("http"), "the load speaks plain HTTP: {url}");
+        let authority = uri.authority().with_context(|| format!("{url} names no host"))?;
+        let address = format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80));
+        let path = uri.path_and_query().map_or("/", |p| p.as_str()).parse()?;
+        Ok(Target { address, host: authority.as_str().to_string(), path })
+    }
+}
+
+/// One connection's loop: a request, its answer read whole and checked, again until stopped.
+struct Connection {
+    target: Arc<Target>,
+    body: bytes::Bytes,
+    close: bool,
+    check: fn(&[u8]) -> bool,
+    progress: Option<Arc<AtomicU64>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// What one connection saw.
+struct Seen {
+    micros: Vec<u32>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
+
+impl Connection {
+    async fn run(self) -> Seen {
+        let mut seen = Seen { micros: Vec::new(), errors: 0, first_error: None };
+        let mut open: Option<Sender> = None;
+        while !self.stop.load(Ordering::Relaxed) {
+            let t0 = Instant::now();
+            match self.exchange(&mut open).await {
+                Ok(answer) if (self.check)(&answer) => {
+                    seen.micros.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    if let Some(p) = &self.progress {
+                        p.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Ok(_) => {
+                    seen.errors += 1;
+                    seen.first_error.get_or_insert_with(|| {
+                        "an answer that is not a successful OCSP response".to_string()
+                    });
+                }
+                Err(e) => {
+                    open = None;
+                    seen.errors += 1;
+                    seen.first_error.get_or_insert(format!("{e:#}"));
+                }
+            }
+            if self.close {
+                open = None;
+            }
+        }
+        seen
+    }
+
+    /// One request and its whole answer, on the open connection or a new one.
+    async fn exchange(&self, open: &mut Option<Sender>) -> anyhow::Result<bytes::Bytes> {
+        use http_body_util::BodyExt as _;
+        let sender = match open {
+            Some(s) if !s.is_closed() => s,
+            _ => open.insert(self.connect().await?),
+        };
+        sender.ready().await.context("the connection closed")?;
+        let mut req = hyper::Request::post(self.target.path.clone())
+            .header(hyper::header::HOST, &self.target.host)
+            .header(hyper::header::CONTENT_TYPE, "application/ocsp-request");
+        if self.close {
+            req = req.header(hyper::header::CONNECTION, "close");
+        }
+        let req = req.body(http_body_util::Full::new(self.body.clone()))?;
+        let resp = sender.send_request(req).await.context("sending the request")?;
+        let status = resp.status();
+        let answer = resp.into_body().collect().await.context("reading the answer")?.to_bytes();
+        anyhow::ensure!(status.is_success(), "HTTP {status}");
+        Ok(answer)
+    }
+
+    async fn connect(&self) -> anyhow::Result<Sender> {
+        let stream = tokio::net::TcpStream::connect(&self.target.address)
+            .await
+            .with_context(|| format!("connecting to {}", self.target.address))?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        // The connection is driven by a task of its own; it ends when the sender is dropped
+        // or the server closes.
+        tokio::spawn(conn);
+        Ok(sender)
+    }
 }
 
 /// Which load generator.
