@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::error::StoreError;
 use crate::record::{CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry};
-use crate::rows::{time_of as from_unix, unique_violation, unix};
+use crate::rows::{time_of as from_unix, unix};
 use crate::store::Store;
 use crate::tx::Tx;
 
@@ -51,35 +51,83 @@ fn certificate_of(row: &AnyRow) -> Result<CertificateRecord, StoreError> {
     })
 }
 
+/// A new certificate's row: its columns, in the order [`bind_certificate`] binds them.
+const INSERT_COLUMNS: &str = "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der, customer_id) VALUES ";
+const INSERT_ARITY: usize = 8;
+
+fn bind_certificate<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    c: &'q NewCertificate,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(c.serial.to_hex())
+        .bind(&c.product)
+        .bind(&c.subject)
+        .bind(unix(c.not_before))
+        .bind(unix(c.not_after))
+        .bind(unix(c.issued_at))
+        .bind(&c.der)
+        .bind(c.customer_id)
+}
+
+/// `INSERT … VALUES ($1, …, $8), ($9, …, $16), …` for `rows` certificates, keeping those whose
+/// serial is taken out (and naming the serials it stored).
+fn insert_many_sql(rows: usize) -> String {
+    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * 48 + 64);
+    sql.push_str(INSERT_COLUMNS);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for i in 0..INSERT_ARITY {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * INSERT_ARITY + i + 1));
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (serial) DO NOTHING RETURNING serial");
+    sql
+}
+
 impl Tx {
     /// Stores a newly issued certificate inside this transaction.
     pub async fn insert_certificate(&mut self, c: &NewCertificate) -> Result<(), StoreError> {
-        let result = self
+        let [outcome] =
+            self.insert_certificates(&[c]).await?.try_into().map_err(|outcomes: Vec<_>| {
+                StoreError::Corrupt(format!("{} answers for one row", outcomes.len()))
+            })?;
+        outcome
+    }
+
+    /// Stores `certs` inside this transaction in one statement — one round trip to the
+    /// database however many there are — and answers each: a serial already taken (in the table,
+    /// or by an earlier one of `certs`) is that certificate's [`StoreError::DuplicateSerial`]
+    /// and stores nothing of it, the others are stored. `Err` when the statement itself failed
+    /// (another constraint, the connection); then none is stored and the transaction is still
+    /// usable, so the caller can store them one by one to learn whose fault it was.
+    pub(crate) async fn insert_certificates(
+        &mut self,
+        certs: &[&NewCertificate],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let sql = insert_many_sql(certs.len());
+        let stored: Vec<String> = self
             .guarded(async |conn| {
-                sqlx::query(
-                    "INSERT INTO certificates (serial, product, subject, not_before, not_after, issued_at, der, customer_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(c.serial.to_hex())
-                .bind(&c.product)
-                .bind(&c.subject)
-                .bind(unix(c.not_before))
-                .bind(unix(c.not_after))
-                .bind(unix(c.issued_at))
-                .bind(&c.der)
-                .bind(c.customer_id)
-                .execute(conn)
-                .await
+                let query = certs.iter().fold(sqlx::query(&sql), |q, c| bind_certificate(q, c));
+                let rows = query.fetch_all(conn).await?;
+                rows.iter().map(|row| row.try_get::<String, _>("serial")).collect()
             })
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // The serial is the only unique key of the table.
-            Err(e) if unique_violation(&e).is_some() => {
-                Err(StoreError::DuplicateSerial(c.serial.clone()))
-            }
-            Err(e) => Err(e.into()),
-        }
+            .await?;
+        let mut stored: std::collections::HashSet<String> = stored.into_iter().collect();
+        Ok(certs
+            .iter()
+            .map(|c| match stored.remove(&c.serial.to_hex()) {
+                true => Ok(()),
+                false => Err(StoreError::DuplicateSerial(c.serial.clone())),
+            })
+            .collect())
     }
 
     async fn bump_status_generation(&mut self) -> Result<(), StoreError> {
@@ -161,13 +209,7 @@ impl Store {
     /// serial and sign again. Certificates stored at the same moment share one commit
     /// ([`Store::in_group_commit`]): the disk's flush rate does not bound the issuance rate.
     pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<(), StoreError> {
-        let c = c.clone();
-        // One guarded INSERT: a refused serial undoes only itself.
-        self.in_group_commit_one_statement(move |tx| {
-            let c = c.clone();
-            Box::pin(async move { tx.insert_certificate(&c).await })
-        })
-        .await
+        self.insert_in_group(c.clone()).await
     }
 
     /// The certificate with `serial`, if it was issued here.

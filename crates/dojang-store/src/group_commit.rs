@@ -8,6 +8,12 @@
 //! too low) undoes only that member's work — and commits once. Each caller is answered only
 //! after that commit has returned: a certificate handed out is a certificate kept.
 //!
+//! Members that only store a certificate (issuance) need no savepoint: their rows go into the
+//! table in one statement for the whole batch, which skips a serial already taken and names the
+//! rows it stored, so each member still hears of its own duplicate alone. Every statement is a
+//! round trip to the database (for SQLite, a hand-off to its connection's thread and back), so
+//! a batch of certificates costs three round trips instead of one per certificate and two more.
+//!
 //! If the shared transaction itself fails (its begin, a savepoint, or the commit), nobody's
 //! answer is taken from it: every member runs again alone, in a transaction of its own, and is
 //! answered from that. A member's work is therefore a `Fn`, run at most twice, touching nothing
@@ -27,6 +33,7 @@ use sqlx::Executor;
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
+use crate::record::NewCertificate;
 use crate::store::Store;
 use crate::tx::Tx;
 
@@ -102,9 +109,11 @@ trait Member: Send {
     fn run<'t>(&'t mut self, tx: &'t mut Tx) -> Work<'t, ()>;
     /// Answers the caller: the kept value once its transaction committed, or `Err`.
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
-    /// The work is one statement whose failure undoes only itself (on PostgreSQL, a
-    /// [`Tx::guarded`] one): it needs no savepoint of its own, which saves two round trips.
-    fn one_statement(&self) -> bool;
+    /// The certificate, when storing it is all the work: then the member needs no savepoint
+    /// (the insert undoes only itself), and it shares one INSERT with the batch's others.
+    fn certificate(&self) -> Option<&NewCertificate> {
+        None
+    }
 }
 
 type Job<T> = Box<dyn for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync>;
@@ -113,7 +122,6 @@ struct Typed<T> {
     job: Job<T>,
     value: Option<T>,
     reply: oneshot::Sender<Result<T, StoreError>>,
-    one_statement: bool,
 }
 
 impl<T: Send + 'static> Member for Typed<T> {
@@ -131,9 +139,26 @@ impl<T: Send + 'static> Member for Typed<T> {
         // A caller that went away needs no answer; its work is committed all the same.
         let _ = reply.send(answer);
     }
+}
 
-    fn one_statement(&self) -> bool {
-        self.one_statement
+/// A member that stores one newly issued certificate.
+struct Insert {
+    certificate: NewCertificate,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+impl Member for Insert {
+    fn run<'t>(&'t mut self, tx: &'t mut Tx) -> Work<'t, ()> {
+        Box::pin(tx.insert_certificate(&self.certificate))
+    }
+
+    fn answer(self: Box<Self>, outcome: Result<(), StoreError>) {
+        // A caller that went away needs no answer; its certificate is kept all the same.
+        let _ = self.reply.send(outcome);
+    }
+
+    fn certificate(&self) -> Option<&NewCertificate> {
+        Some(&self.certificate)
     }
 }
 
@@ -149,30 +174,25 @@ impl Store {
         T: Send + 'static,
         F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
     {
-        self.join_group(work, false).await
-    }
-
-    /// [`Store::in_group_commit`] for work that is one statement whose failure undoes only
-    /// itself (a [`Tx::guarded`] one on PostgreSQL), so that it needs no savepoint of its own.
-    pub(crate) async fn in_group_commit_one_statement<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
-    {
-        self.join_group(work, true).await
-    }
-
-    async fn join_group<T, F>(&self, work: F, one_statement: bool) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
-    {
         let (reply, answered) = oneshot::channel();
-        let member = Box::new(Typed { job: Box::new(work), value: None, reply, one_statement });
+        self.join_group(Box::new(Typed { job: Box::new(work), value: None, reply }));
+        answered.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// Stores `certificate` in the next shared transaction (see [`Store::insert_certificate`]).
+    pub(crate) async fn insert_in_group(
+        &self,
+        certificate: NewCertificate,
+    ) -> Result<(), StoreError> {
+        let (reply, answered) = oneshot::channel();
+        self.join_group(Box::new(Insert { certificate, reply }));
+        answered.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    fn join_group(&self, member: Box<dyn Member>) {
         if self.group.enqueue(member) {
             tokio::spawn(commit_while_waiting(self.clone()));
         }
-        answered.await.map_err(|_| StoreError::Stopped)?
     }
 }
 
@@ -222,30 +242,58 @@ async fn commit(store: &Store, mut batch: Vec<Box<dyn Member>>) {
     }
 }
 
-/// One transaction for all of `batch`, a savepoint around each member. `Err` when the shared
-/// transaction failed, which decides nothing for any member.
+/// One transaction for all of `batch`: the certificates in one INSERT, a savepoint around each
+/// other member. `Err` when the shared transaction failed, which decides nothing for any member.
 async fn together(
     store: &Store,
     batch: &mut [Box<dyn Member>],
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut tx = store.begin().await?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for member in batch.iter_mut() {
-        if member.one_statement() {
-            outcomes.push(member.run(&mut tx).await);
+    let mut outcomes = insert_certificates(&mut tx, batch).await;
+    for (member, outcome) in batch.iter_mut().zip(outcomes.iter_mut()) {
+        if outcome.is_some() {
+            continue;
+        }
+        if member.certificate().is_some() {
+            // Its row alone: the shared INSERT failed, and this finds whose row it was.
+            *outcome = Some(member.run(&mut tx).await);
             continue;
         }
         tx.inner.execute("SAVEPOINT dojang_member").await?;
-        let outcome = member.run(&mut tx).await;
-        if outcome.is_err() {
+        let result = member.run(&mut tx).await;
+        if result.is_err() {
             tx.inner.execute("ROLLBACK TO SAVEPOINT dojang_member").await?;
         }
         tx.inner.execute("RELEASE SAVEPOINT dojang_member").await?;
-        outcomes.push(outcome);
+        *outcome = Some(result);
     }
     tx.commit().await?;
     store.group.committed(batch.len());
-    Ok(outcomes)
+    Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StoreError::Stopped))).collect())
+}
+
+/// Stores the certificates of `batch`'s insert members in one statement; returns the outcome of
+/// each member it decided (`None` for the others). If the statement failed (a row breaking
+/// another constraint), it stored nothing and decided nothing: each is stored alone after it.
+async fn insert_certificates(
+    tx: &mut Tx,
+    batch: &mut [Box<dyn Member>],
+) -> Vec<Option<Result<(), StoreError>>> {
+    let certificates: Vec<&NewCertificate> = batch.iter().filter_map(|m| m.certificate()).collect();
+    let mut decided = match certificates.is_empty() {
+        true => None,
+        false => match tx.insert_certificates(&certificates).await {
+            Ok(outcomes) => Some(outcomes.into_iter()),
+            Err(e) => {
+                tracing::debug!(rows = certificates.len(), error = %e, "a shared INSERT failed; each row is stored alone");
+                None
+            }
+        },
+    };
+    batch
+        .iter()
+        .map(|m| m.certificate().and_then(|_| decided.as_mut().and_then(Iterator::next)))
+        .collect()
 }
 
 /// `member` in a transaction of its own, as a writer without a group would do it.
@@ -437,6 +485,45 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(s.certificate_count().await.expect("count"), (N - N / 3) as i64);
+    });
+
+    // Certificates stored together share one INSERT. Two of them with the same new serial:
+    // the first is kept, the second alone hears its serial was taken. One naming a customer
+    // who does not exist fails the shared INSERT: every row is then stored alone, in the same
+    // transaction, so that only that one fails.
+    crate::store_test!(async fn each_certificate_of_a_shared_insert_gets_its_own_answer(s) {
+        const N: usize = 10;
+        let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
+        for stranger in [None, Some(4)] {
+            let before = commits(s);
+            let base = stranger.map_or(0, |_| 100);
+            let tasks = first_alone_then_together(s, N, |i| {
+                let s = s.clone();
+                // Members 6 and 7 ask for the same serial.
+                let mut c = cert(&serial(base + if i == 7 { 6 } else { i }));
+                if Some(i) == stranger {
+                    c.customer_id = Some(424_242);
+                }
+                tokio::spawn(async move { s.insert_certificate(&c).await })
+            })
+            .await;
+            for (i, t) in tasks.into_iter().enumerate() {
+                let result = t.await.expect("task");
+                match i {
+                    7 => assert!(matches!(result, Err(StoreError::DuplicateSerial(_))), "{result:?}"),
+                    i if Some(i) == stranger => {
+                        assert!(result.is_err(), "{i}: {result:?}");
+                        assert!(s.certificate(&serial(base + i)).await.expect("read").is_none());
+                    }
+                    i => {
+                        result.unwrap_or_else(|e| panic!("{i}: {e}"));
+                        assert!(s.certificate(&serial(base + i)).await.expect("read").is_some());
+                    }
+                }
+            }
+            assert_eq!(commits(s) - before, 2, "one alone, then the others together");
+        }
+        assert_eq!(s.certificate_count().await.expect("count"), 2 * (N as i64 - 1) - 1);
     });
 
     // A member that breaks the shared transaction itself: the transaction decides
