@@ -2,7 +2,8 @@
 //! flow (terms, identification, product, ARS, payment, security card, confirm, CSR) through
 //! `dojang-client`, and certificate login (challenge, signature, verification).
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use base64::Engine as _;
@@ -25,6 +26,79 @@ pub struct Session {
     agent: ureq::Agent,
     base: String,
     inbox_seen: i64,
+    /// Where this session's flows spent their time, step by step.
+    pub times: StepTimes,
+}
+
+/// An issue flow waiting at its CSR step, and the CSR made for it.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub flow: String,
+    pub csr_pem: String,
+}
+
+/// Time spent per step as the client saw it (the request and the wait for its answer): what
+/// bounds a flow.
+#[derive(Clone, Debug, Default)]
+pub struct StepTimes(BTreeMap<String, (u64, Duration)>);
+
+impl StepTimes {
+    fn add(&mut self, step: &str, began: Instant) {
+        let e = self.0.entry(step.to_string()).or_default();
+        e.0 += 1;
+        e.1 += began.elapsed();
+    }
+
+    /// Another session's times added to these.
+    pub fn merge(&mut self, other: &StepTimes) {
+        for (step, (n, d)) in &other.0 {
+            let e = self.0.entry(step.clone()).or_default();
+            e.0 += n;
+            e.1 += *d;
+        }
+    }
+
+    /// `step mean ms (share of the total)`, the costliest first.
+    pub fn summary(&self) -> String {
+        let total: f64 = self.0.values().map(|(_, d)| d.as_secs_f64()).sum();
+        let mut steps: Vec<_> = self.0.iter().collect();
+        steps.sort_by_key(|(_, (_, d))| std::cmp::Reverse(*d));
+        steps
+            .iter()
+            .map(|(step, (n, d))| {
+                format!(
+                    "{step} {:.1} ms ({:.0} %)",
+                    d.as_secs_f64() * 1000.0 / (*n).max(1) as f64,
+                    100.0 * d.as_secs_f64() / total.max(f64::EPSILON)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Submits a prepared flow's CSR (`POST /api/v1/flows/{id}/csr`) and returns the certificate
+/// the center answered with once it was stored — read as an X.509 certificate whose serial is
+/// the one the center names.
+pub fn submit_csr(client: &Client, prepared: &Prepared) -> anyhow::Result<Held> {
+    let v = client.step(&prepared.flow, &Step::Csr, Input::Csr { pem: &prepared.csr_pem })?;
+    if !v.finished {
+        bail!("the flow did not finish with its CSR step");
+    }
+    let issued: view::Issued = v.output_as("the certificate")?;
+    let certificate: x509_cert::Certificate =
+        dojang_pki::pem::decode_as(issued.certificate_pem.as_bytes(), "CERTIFICATE")
+            .context("the issued certificate")?;
+    let serial = dojang_pki::Serial::from_x509(&certificate.tbs_certificate.serial_number)
+        .context("the issued certificate's serial")?;
+    if serial.to_hex() != issued.serial {
+        bail!("the certificate's serial {serial} is not the {} the center named", issued.serial);
+    }
+    Ok(Held {
+        serial: issued.serial.clone(),
+        certificate_der: der::Encode::to_der(&certificate)?,
+        random_num: issued.random_num()?.map(|r| r.to_vec()).unwrap_or_default(),
+    })
 }
 
 /// A certificate the flow issued, with what login needs.
@@ -79,6 +153,7 @@ impl Session {
             agent,
             base: base.trim_end_matches('/').to_string(),
             inbox_seen: 0,
+            times: StepTimes::default(),
         })
     }
 
@@ -118,13 +193,28 @@ impl Session {
 
     /// [`issue`](Self::issue) for another product (a paid one charges the account).
     pub fn issue_product(&mut self, product: &str) -> anyhow::Result<Held> {
+        let prepared = self.prepare(product)?;
+        let client = self.client().clone();
+        submit_csr(&client, &prepared)
+    }
+
+    /// Runs an issue flow up to its CSR step — every identity check real — and makes the CSR
+    /// for the subject the center named in the confirm step's summary. The flow waits at the
+    /// center for [`submit_csr`] (for as long as a flow may sit idle).
+    pub fn prepare(&mut self, product: &str) -> anyhow::Result<Prepared> {
+        let began = Instant::now();
         let mut v = self.client().start(FlowKind::Issue, None)?;
+        self.times.add("start", began);
         let accepted: Vec<String> = v.terms().into_iter().map(|t| t.id).collect();
         let mut subject: Option<String> = None;
         let c = self.customer.clone();
-        while !v.finished {
+        loop {
+            if v.finished {
+                bail!("the flow finished before its CSR step");
+            }
             let step = v.next_step().cloned().context("the flow names no next step")?;
             let id = v.id.clone();
+            let began = Instant::now();
             v = match &step {
                 Step::Terms => {
                     self.client().step(&id, &step, Input::Terms { accepted: &accepted })?
@@ -172,19 +262,16 @@ impl Session {
                 }
                 Step::Csr => {
                     let subject = subject.as_deref().context("no subject before the CSR")?;
+                    let began = Instant::now();
                     let req = csr::build(csr::parse_openssl_subject(subject)?, &self.key)?;
-                    let pem = csr::to_pem(&req)?;
-                    self.client().step(&id, &step, Input::Csr { pem: &pem })?
+                    let csr_pem = csr::to_pem(&req)?;
+                    self.times.add("CSR made (client)", began);
+                    return Ok(Prepared { flow: id, csr_pem });
                 }
                 other => bail!("the bench does not answer the step {other}"),
             };
+            self.times.add(step.name(), began);
         }
-        let issued: view::Issued = v.output_as("the certificate")?;
-        Ok(Held {
-            serial: issued.serial.clone(),
-            certificate_der: issued.certificate_der()?,
-            random_num: issued.random_num()?.map(|r| r.to_vec()).unwrap_or_default(),
-        })
     }
 
     /// Logs in with `held` (인증서 로그인): a challenge, the key's signature over it, the

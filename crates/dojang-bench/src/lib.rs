@@ -6,6 +6,7 @@
 //! of certificate login over HTTP, OCSP requests, the load generator.
 #![forbid(unsafe_code)]
 
+pub mod csr_step;
 pub mod customers;
 pub mod flow;
 pub mod load;

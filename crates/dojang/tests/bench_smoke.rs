@@ -1,5 +1,6 @@
 //! `dojang bench --quick` with tiny sizes: every phase runs once (OpenSSL references, issuance
-//! in-process and over HTTP, login, OCSP against `openssl ocsp`, the store at size) and the
+//! in-process and over HTTP — a few flows prepared to their CSR step for each CA, then their
+//! CSRs —, whole issue flows, login, OCSP against `openssl ocsp`, the store at size) and the
 //! table, the JSON and the PNG chart are written. No figure is judged: benchmarks are not
 //! tests.
 
@@ -28,15 +29,25 @@ fn a_quick_bench_writes_its_table_and_chart() {
             "2",
             "--connections",
             "2",
+            "--csr-flows",
+            "3",
             "--out",
             &out.display().to_string(),
         ],
         dir.path(),
     );
     let table = std::fs::read_to_string(out.join("bench.txt")).expect("bench.txt");
-    for row in
-        ["[issuance]", "[login]", "[ocsp]", "[scale]", "openssl speed rsa2048", "openssl ocsp"]
-    {
+    for row in [
+        "[issuance]",
+        "over HTTP (the issue flow's CSR step",
+        "[flow]",
+        "[login]",
+        "[ocsp]",
+        "[scale]",
+        "openssl speed rsa2048",
+        "openssl speed ecdsap256",
+        "openssl ocsp",
+    ] {
         assert!(table.contains(row), "no {row:?} in the table:\n{table}");
     }
     assert!(
@@ -52,5 +63,14 @@ fn a_quick_bench_writes_its_table_and_chart() {
         serde_json::from_slice(&std::fs::read(out.join("bench.json")).expect("bench.json"))
             .expect("JSON");
     assert!(json["rows"].as_array().is_some_and(|r| r.len() >= 10), "{json}");
+    // Both CAs' CSR-step rows are there and counted certificates (no speed is judged).
+    let over_http: Vec<&serde_json::Value> = json["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["what"].as_str().is_some_and(|w| w.contains("the issue flow's CSR step")))
+        .collect();
+    assert_eq!(over_http.len(), 2, "{json}");
+    assert!(over_http.iter().all(|r| r["value"].as_f64().is_some_and(|v| v > 0.0)), "{json}");
     assert!(!out.join("work").exists(), "the work directory is left behind");
 }

@@ -37,9 +37,14 @@ pub struct BenchArgs {
     /// Connections of the OCSP load (default 8 per core).
     #[arg(long, value_name = "N")]
     connections: Option<usize>,
-    /// Tasks issuing in-process at once (default 16 per core).
+    /// Requests in hand at once: tasks issuing in-process, and clients submitting CSRs over
+    /// HTTP (default 16 per core).
     #[arg(long, value_name = "N")]
     issuers: Option<usize>,
+    /// Issue flows run up to their CSR step (untimed, every identity check real) for each CA's
+    /// issuance-over-HTTP row (default 1000, or 400 with --quick; 0 leaves those rows out).
+    #[arg(long, value_name = "N")]
+    csr_flows: Option<usize>,
     /// Keep the data directories under DIR/work.
     #[arg(long)]
     keep: bool,
@@ -98,6 +103,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if let Some(n) = args.issuers {
         opts.issuers = n.max(1);
+    }
+    if let Some(n) = args.csr_flows {
+        opts.csr_flows = n;
     }
     if let Some(n) = args.connections {
         opts.connections = n.max(1);
