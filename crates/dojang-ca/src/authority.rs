@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use const_oid::db::rfc4519;
 use der::asn1::BitString;
-use der::{Decode, Encode, EncodePem};
+use der::{Decode, Encode, EncodePem, Header, Tag};
 use dojang_pki::{KeyType, Serial};
 use dojang_profile::tbs::{self, CaCertRequest, IssuerInfo};
 use dojang_profile::{name, PublicationUrls};
@@ -137,13 +137,33 @@ impl Authority {
     }
 
     fn sign_certificate(&self, tbs: TbsCertificate) -> Result<Certificate, CaError> {
-        let sig = self.key.sign(&tbs.to_der()?)?;
-        Ok(Certificate {
+        Ok(self.sign_certificate_encoded(tbs)?.certificate)
+    }
+
+    /// Signs `tbs`, and encodes the certificate from the very bytes signed: the TBS is most of
+    /// a certificate, and encoding it a second time would cost as much as the first.
+    fn sign_certificate_encoded(&self, tbs: TbsCertificate) -> Result<Signed, CaError> {
+        let mut body = tbs.to_der()?;
+        let sig = self.key.sign(&body)?;
+        let certificate = Certificate {
             tbs_certificate: tbs,
             signature_algorithm: self.key.signature_algorithm(),
             signature: BitString::from_bytes(&sig)?,
-        })
+        };
+        certificate.signature_algorithm.encode_to_vec(&mut body)?;
+        certificate.signature.encode_to_vec(&mut body)?;
+        let mut der = Vec::with_capacity(body.len() + 4);
+        Header::new(Tag::Sequence, body.len())?.encode_to_vec(&mut der)?;
+        der.extend_from_slice(&body);
+        Ok(Signed { certificate, der })
     }
+}
+
+/// A certificate just signed, with its DER.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    pub certificate: Certificate,
+    pub der: Vec<u8>,
 }
 
 /// The result of opening the CA directory.
@@ -372,6 +392,12 @@ impl CertificateAuthority {
     /// Signs a customer's certificate with the issuing CA. The TBS must name this CA as its
     /// issuer and signature algorithm, and must not make a CA.
     pub fn issue(&self, tbs: TbsCertificate) -> Result<Certificate, CaError> {
+        Ok(self.issue_encoded(tbs)?.certificate)
+    }
+
+    /// [`CertificateAuthority::issue`], with the certificate's DER (made without encoding the
+    /// TBS twice).
+    pub fn issue_encoded(&self, tbs: TbsCertificate) -> Result<Signed, CaError> {
         if tbs.issuer != self.issuing.info.name {
             return Err(CaError::Refused("the certificate names another issuer".into()));
         }
@@ -387,7 +413,7 @@ impl CertificateAuthority {
                 ));
             }
         }
-        self.issuing.sign_certificate(tbs)
+        self.issuing.sign_certificate_encoded(tbs)
     }
 
     /// Signs a CRL with the CA `scope` names; the TBS must name that CA as issuer.
@@ -472,6 +498,53 @@ mod tests {
             issuing_cn: "dojangCA Class 1".into(),
             key_type: KeyType::EcdsaP256,
         }
+    }
+
+    // The DER made from the bytes signed is the certificate's own encoding, and its signature
+    // verifies under the issuing CA's key.
+    #[test]
+    fn an_issued_certificate_is_encoded_as_signed() {
+        use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let pass = Passphrase::new("pass".into());
+        let urls = PublicationUrls::new("http://127.0.0.1:8080");
+        let now = OffsetDateTime::now_utc();
+        let opened = CertificateAuthority::open_or_create(
+            &tmp.path().join("ca"),
+            &KeyHome::files(&pass),
+            &names(),
+            &urls,
+            now,
+        )
+        .expect("create");
+        let catalog = dojang_profile::Catalog::defaults();
+        let customer = SoftwareKey::generate(KeyType::EcdsaP256).expect("key");
+        let tbs = tbs::leaf(
+            tbs::LeafRequest {
+                product: catalog.get(dojang_profile::ProductId::PersonalBank),
+                subject: ca_name(&names(), "personal4IB", "홍길동()0011234567890123")
+                    .expect("name"),
+                public_key: customer.public_key().clone(),
+                serial: &Serial::random(&mut rand::thread_rng()),
+                not_before: now,
+                not_after: now + Duration::days(365),
+                subject_alt_name: None,
+            },
+            opened.ca.issuing_info(),
+            &urls,
+        )
+        .expect("tbs");
+        let signed = opened.ca.issue_encoded(tbs).expect("issue");
+        assert_eq!(signed.der, signed.certificate.to_der().expect("encode"));
+        assert_eq!(Certificate::from_der(&signed.der).expect("decode"), signed.certificate);
+        let issuing =
+            opened.ca.issuing_certificate().tbs_certificate.subject_public_key_info.clone();
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, issuing.subject_public_key.raw_bytes())
+            .verify(
+                &signed.certificate.tbs_certificate.to_der().expect("tbs"),
+                signed.certificate.signature.raw_bytes(),
+            )
+            .expect("the signature verifies");
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod hsm;
 pub mod key;
 pub mod keyfile;
 
-pub use authority::{CaNames, CertificateAuthority, CrlScope, KeyHome, Opened};
+pub use authority::{CaNames, CertificateAuthority, CrlScope, KeyHome, Opened, Signed};
 pub use error::CaError;
 pub use hsm::{Hsm, HsmConfig};
 pub use key::{Signer, SoftwareKey};

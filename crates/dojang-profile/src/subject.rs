@@ -80,24 +80,24 @@ impl SubjectRules {
         for (i, (rdn, (oid, label, value))) in subject.0.iter().zip(expected.iter()).enumerate() {
             let [atv] = rdn.0.as_slice() else { return Err(SubjectError::MultiValued) };
             let text = attr_string(&atv.value).ok_or(SubjectError::NotText)?;
-            let found = format!("{}={}", short_name(&atv.oid), text);
-            let want = match value {
-                Some(v) if *oid == rfc4519::C => format!("c={v}"),
-                Some(v) => format!("{label}={v}"),
-                None => (*label).to_string(),
-            };
-            if atv.oid != *oid {
-                return Err(SubjectError::Attribute { position: i + 1, expected: want, found });
+            let fits = atv.oid == *oid
+                && match value {
+                    Some(v) if *oid == rfc4519::C => text.eq_ignore_ascii_case(v),
+                    Some(v) => text == *v,
+                    None => true,
+                };
+            if !fits {
+                // Said only when refused: a subject that fits costs no text.
+                let expected = match value {
+                    Some(v) if *oid == rfc4519::C => format!("c={v}"),
+                    Some(v) => format!("{label}={v}"),
+                    None => (*label).to_string(),
+                };
+                let found = format!("{}={}", short_name(&atv.oid), text);
+                return Err(SubjectError::Attribute { position: i + 1, expected, found });
             }
-            match value {
-                Some(v) if *oid == rfc4519::C && !text.eq_ignore_ascii_case(v) => {
-                    return Err(SubjectError::Attribute { position: i + 1, expected: want, found })
-                }
-                Some(v) if *oid != rfc4519::C && text != *v => {
-                    return Err(SubjectError::Attribute { position: i + 1, expected: want, found })
-                }
-                Some(_) => {}
-                None => cn = text,
+            if value.is_none() {
+                cn = text;
             }
         }
         check_common_name(&cn)

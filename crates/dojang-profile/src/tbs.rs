@@ -89,32 +89,69 @@ pub fn leaf(
     issuer: &IssuerInfo,
     urls: &PublicationUrls,
 ) -> Result<TbsCertificate, ProfileError> {
-    if req.not_after > issuer.not_after {
-        return Err(ProfileError::OutlivesIssuer {
-            requested: req.not_after,
-            ca_end: issuer.not_after,
-        });
+    LeafTemplate::new(issuer, urls)?.leaf(req)
+}
+
+/// What every customer's certificate of one issuing CA at one center says alike, encoded once:
+/// the issuer, and the extensions that do not depend on the customer (the RA lays out thousands
+/// of certificates a second from one of these).
+#[derive(Clone, Debug)]
+pub struct LeafTemplate {
+    issuer: IssuerInfo,
+    basic_constraints: Extension,
+    key_usage: Extension,
+    authority_key_identifier: Extension,
+    crl_distribution_point: Extension,
+    authority_info_access: Extension,
+    cps: String,
+}
+
+impl LeafTemplate {
+    pub fn new(issuer: &IssuerInfo, urls: &PublicationUrls) -> Result<Self, ProfileError> {
+        Ok(LeafTemplate {
+            issuer: issuer.clone(),
+            basic_constraints: ext::basic_constraints(false, None)?,
+            key_usage: ext::key_usage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)?,
+            authority_key_identifier: ext::authority_key_identifier(&issuer.key_id)?,
+            crl_distribution_point: ext::crl_distribution_point(&urls.issuing_crl())?,
+            authority_info_access: ext::authority_info_access(
+                Some(&urls.ocsp()),
+                &urls.issuing_ca_cert(),
+            )?,
+            cps: urls.cps(),
+        })
     }
-    let validity = validity(req.not_before, req.not_after)?;
-    let mut extensions = vec![
-        ext::basic_constraints(false, None)?,
-        ext::key_usage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)?,
-        ext::subject_key_identifier(&ext::key_identifier(&req.public_key))?,
-        ext::authority_key_identifier(&issuer.key_id)?,
-        ext::certificate_policy(req.product.policy_oid, &urls.cps())?,
-        ext::crl_distribution_point(&urls.issuing_crl())?,
-        ext::authority_info_access(Some(&urls.ocsp()), &urls.issuing_ca_cert())?,
-    ];
-    extensions.extend(req.subject_alt_name);
-    Ok(tbs(
-        req.serial,
-        issuer.name.clone(),
-        issuer.signature_algorithm.clone(),
-        validity,
-        req.subject,
-        req.public_key,
-        extensions,
-    ))
+
+    /// The TBS of [`leaf`].
+    pub fn leaf(&self, req: LeafRequest<'_>) -> Result<TbsCertificate, ProfileError> {
+        if req.not_after > self.issuer.not_after {
+            return Err(ProfileError::OutlivesIssuer {
+                requested: req.not_after,
+                ca_end: self.issuer.not_after,
+            });
+        }
+        let validity = validity(req.not_before, req.not_after)?;
+        let mut extensions = Vec::with_capacity(8);
+        extensions.extend([
+            self.basic_constraints.clone(),
+            self.key_usage.clone(),
+            ext::subject_key_identifier(&ext::key_identifier(&req.public_key))?,
+            self.authority_key_identifier.clone(),
+            ext::certificate_policy(req.product.policy_oid, &self.cps)?,
+            self.crl_distribution_point.clone(),
+            self.authority_info_access.clone(),
+        ]);
+        extensions.extend(req.subject_alt_name);
+        Ok(tbs(
+            req.serial,
+            self.issuer.name.clone(),
+            self.issuer.signature_algorithm.clone(),
+            validity,
+            req.subject,
+            req.public_key,
+            extensions,
+        ))
+    }
 }
 
 /// Common inputs of the CA's own certificates.

@@ -1,12 +1,14 @@
 //! Certificate signing requests (PKCS#10, RFC 2986): parsed, their self-signature checked
 //! (proof that the requester holds the private key), their key judged.
 
+use std::borrow::Cow;
+
 use aws_lc_rs::signature::{
     UnparsedPublicKey, VerificationAlgorithm, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256,
     RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
 };
 use der::asn1::{ObjectIdentifier, UintRef};
-use der::{Decode, Encode, Sequence};
+use der::{Decode, Header, Reader, Sequence, SliceReader, Tag};
 use dojang_pki::{oid, KeyType};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::name::Name;
@@ -94,21 +96,31 @@ pub fn check_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType, CsrError> 
 /// The PEM labels a CSR is found under (RFC 7468 §7, and the older one some tools write).
 const PEM_LABELS: [&str; 2] = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 
-fn parse(input: &[u8]) -> Result<CertReq, CsrError> {
+/// The CSR's DER: the input itself, or the PEM's body decoded.
+fn der_of(input: &[u8]) -> Result<Cow<'_, [u8]>, CsrError> {
     let trimmed = input.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") {
         // The whole PEM is decoded first, then the DER (dojang_pki::pem says why).
         let der = dojang_pki::pem::decode(trimmed, &PEM_LABELS)
             .map_err(|e| CsrError::Unreadable(e.to_string()))?;
-        CertReq::from_der(&der).map_err(|e| CsrError::Unreadable(e.to_string()))
+        Ok(Cow::Owned(der))
     } else {
-        CertReq::from_der(input).map_err(|e| CsrError::Unreadable(e.to_string()))
+        Ok(Cow::Borrowed(input))
     }
+}
+
+/// The bytes the requester signed: the CertificationRequestInfo as it stands in `der` (a CSR
+/// that decoded), so that the signature is checked over what was sent, not over our encoding.
+fn signed_part(der: &[u8]) -> der::Result<&[u8]> {
+    let mut reader = SliceReader::new(der)?;
+    Header::decode(&mut reader)?.tag.assert_eq(Tag::Sequence)?;
+    reader.tlv_bytes()
 }
 
 /// Reads a CSR (PEM or DER), checks its key and verifies its self-signature.
 pub fn check(input: &[u8]) -> Result<CheckedCsr, CsrError> {
-    let req = parse(input)?;
+    let der = der_of(input)?;
+    let req = CertReq::from_der(&der).map_err(|e| CsrError::Unreadable(e.to_string()))?;
     let version = req.info.version as u8;
     if version != 0 {
         return Err(CsrError::Version(version));
@@ -122,10 +134,10 @@ pub fn check(input: &[u8]) -> Result<CheckedCsr, CsrError> {
         (KeyType::EcdsaP256, o) if o == oid::ECDSA_WITH_SHA256 => &ECDSA_P256_SHA256_ASN1,
         (_, o) => return Err(CsrError::SignatureAlgorithm(o.to_string())),
     };
-    let signed = req.info.to_der().map_err(|e| CsrError::Unreadable(e.to_string()))?;
+    let signed = signed_part(&der).map_err(|e| CsrError::Unreadable(e.to_string()))?;
     let signature = req.signature.as_bytes().ok_or(CsrError::BadSignature)?;
     UnparsedPublicKey::new(alg, req.info.public_key.subject_public_key.raw_bytes())
-        .verify(&signed, signature)
+        .verify(signed, signature)
         .map_err(|_| CsrError::BadSignature)?;
     Ok(CheckedCsr { subject: req.info.subject, public_key: req.info.public_key, key_type })
 }
@@ -143,6 +155,38 @@ mod tests {
             &[0x30, 0x82, 0xff, 0xff],
         ] {
             assert!(matches!(check(input), Err(CsrError::Unreadable(_))), "{input:?}");
+        }
+    }
+
+    // A CSR made by OpenSSL verifies, as DER and as PEM; one letter of its subject changed, the
+    // signature no longer covers what was sent.
+    #[test]
+    fn an_openssl_csr_verifies_and_an_altered_one_does_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (key, want) in [
+            (&["-newkey", "rsa:2048"][..], KeyType::Rsa2048),
+            (&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"][..], KeyType::EcdsaP256),
+        ] {
+            let out = dir.path().join("req.der");
+            let status = std::process::Command::new("openssl")
+                .args(["req", "-new", "-nodes", "-subj", "/C=KR/O=dojang/CN=hong", "-outform"])
+                .args(["DER", "-keyout"])
+                .arg(dir.path().join("key.pem"))
+                .args(key)
+                .arg("-out")
+                .arg(&out)
+                .status()
+                .expect("openssl runs (scripts/install-test-deps installs it)");
+            assert!(status.success());
+            let mut der = std::fs::read(&out).expect("the CSR");
+            assert_eq!(check(&der).expect("verifies").key_type, want);
+            let pem =
+                der::pem::encode_string("CERTIFICATE REQUEST", der::pem::LineEnding::LF, &der)
+                    .expect("PEM");
+            assert_eq!(check(pem.as_bytes()).expect("verifies as PEM").key_type, want);
+            let at = der.windows(4).position(|w| w == b"hong").expect("the CN") + 3;
+            der[at] = b'e';
+            assert_eq!(check(&der).expect_err("altered"), CsrError::BadSignature);
         }
     }
 

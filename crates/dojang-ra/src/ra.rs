@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use der::pem::LineEnding;
-use der::{Encode, EncodePem};
+use der::EncodePem;
 use dojang_ca::CertificateAuthority;
 use dojang_pki::{RevocationReason, Serial};
 use dojang_profile::subject::Holder;
-use dojang_profile::tbs::{self, LeafRequest};
+use dojang_profile::tbs::{self, LeafRequest, LeafTemplate};
 use dojang_profile::{name, Catalog, ProductId, PublicationUrls, SubjectRules};
 use dojang_store::{CertificateRecord, NewCertificate, Store, StoreError};
 use time::{Duration, OffsetDateTime};
@@ -73,6 +73,10 @@ pub struct RegistrationAuthority {
     catalog: Catalog,
     rules: SubjectRules,
     urls: PublicationUrls,
+    /// The issuer and the extensions every customer's certificate shares, encoded once. `None`
+    /// when they cannot be encoded (a URL that is not ASCII): then every issuance lays them out
+    /// itself and says why it fails.
+    leaf: Option<LeafTemplate>,
 }
 
 /// Whole seconds: certificates carry no fractions, and the store keeps what the certificate says.
@@ -88,7 +92,8 @@ impl RegistrationAuthority {
         rules: SubjectRules,
         urls: PublicationUrls,
     ) -> Self {
-        RegistrationAuthority { ca, store, catalog, rules, urls }
+        let leaf = LeafTemplate::new(ca.issuing_info(), &urls).ok();
+        RegistrationAuthority { ca, store, catalog, rules, urls, leaf }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -134,21 +139,20 @@ impl RegistrationAuthority {
         );
         let subject = name::korean_text(&checked.subject);
         let serial = Serial::random(&mut rand::thread_rng());
-        let tbs = tbs::leaf(
-            LeafRequest {
-                product,
-                subject: checked.subject,
-                public_key: checked.public_key,
-                serial: &serial,
-                not_before,
-                not_after,
-                subject_alt_name: req.subject_alt_name.clone(),
-            },
-            self.ca.issuing_info(),
-            &self.urls,
-        )?;
-        let certificate = self.ca.issue(tbs)?;
-        let der = certificate.to_der()?;
+        let leaf = LeafRequest {
+            product,
+            subject: checked.subject,
+            public_key: checked.public_key,
+            serial: &serial,
+            not_before,
+            not_after,
+            subject_alt_name: req.subject_alt_name.clone(),
+        };
+        let tbs = match &self.leaf {
+            Some(template) => template.leaf(leaf)?,
+            None => tbs::leaf(leaf, self.ca.issuing_info(), &self.urls)?,
+        };
+        let dojang_ca::Signed { certificate, der } = self.ca.issue_encoded(tbs)?;
         let record = NewCertificate {
             serial: serial.clone(),
             product: product.id.to_string(),
