@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use der::asn1::{Null, OctetString};
 use der::{Decode, Encode};
 use dojang_ca::CertificateAuthority;
@@ -38,7 +39,8 @@ const MAX_KEPT: usize = 16_384;
 struct Kept {
     statuses: Vec<CertStatus>,
     produced: OffsetDateTime,
-    der: Vec<u8>,
+    /// Shared, not copied, with every request it answers.
+    der: Bytes,
 }
 
 /// How the issuing CA is identified in a CertID, per hash algorithm.
@@ -68,10 +70,10 @@ pub enum Outcome {
     InternalError,
 }
 
-fn unsuccessful(status: OcspResponseStatus) -> Vec<u8> {
+fn unsuccessful(status: OcspResponseStatus) -> Bytes {
     let resp = OcspResponse { response_status: status, response_bytes: None };
     // Encoding a one-field enum cannot fail; the fallback is the same DER written by hand.
-    resp.to_der().unwrap_or_else(|_| vec![0x30, 0x03, 0x0a, 0x01, status as u8])
+    resp.to_der().unwrap_or_else(|_| vec![0x30, 0x03, 0x0a, 0x01, status as u8]).into()
 }
 
 impl Responder {
@@ -127,7 +129,7 @@ impl Responder {
     }
 
     /// Answers one DER-encoded OCSP request.
-    pub async fn respond(&self, request: &[u8], now: OffsetDateTime) -> (Vec<u8>, Outcome) {
+    pub async fn respond(&self, request: &[u8], now: OffsetDateTime) -> (Bytes, Outcome) {
         let Ok(req) = OcspRequest::from_der(request) else {
             return (unsuccessful(OcspResponseStatus::MalformedRequest), Outcome::Malformed);
         };
@@ -162,7 +164,7 @@ impl Responder {
         req: &OcspRequest,
         nonce: Option<Extension>,
         now: OffsetDateTime,
-    ) -> Result<Vec<u8>, StatusError> {
+    ) -> Result<Bytes, StatusError> {
         let mut statuses = Vec::with_capacity(req.tbs_request.request_list.len());
         for r in &req.tbs_request.request_list {
             statuses.push(self.status_of(&r.req_cert, now).await?);
@@ -201,9 +203,9 @@ impl Responder {
                 response: OctetString::new(basic.to_der()?)?,
             }),
         };
-        let der = resp.to_der()?;
+        let der = Bytes::from(resp.to_der()?);
         if reusable {
-            self.keep(request, statuses, now, &der);
+            self.keep(request, statuses, now, der.clone());
         }
         Ok(der)
     }
@@ -214,19 +216,19 @@ impl Responder {
         request: &[u8],
         statuses: &[CertStatus],
         now: OffsetDateTime,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<Bytes> {
         let kept = self.kept.lock().ok()?;
         let k = kept.get(request)?;
         let fresh = k.produced <= now && now - k.produced < REUSE;
         (fresh && k.statuses == statuses).then(|| k.der.clone())
     }
 
-    fn keep(&self, request: &[u8], statuses: Vec<CertStatus>, now: OffsetDateTime, der: &[u8]) {
+    fn keep(&self, request: &[u8], statuses: Vec<CertStatus>, now: OffsetDateTime, der: Bytes) {
         if let Ok(mut kept) = self.kept.lock() {
             if kept.len() >= MAX_KEPT {
                 kept.clear();
             }
-            kept.insert(request.to_vec(), Kept { statuses, produced: now, der: der.to_vec() });
+            kept.insert(request.to_vec(), Kept { statuses, produced: now, der });
         }
     }
 }

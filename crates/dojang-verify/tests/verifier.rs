@@ -214,7 +214,7 @@ async fn ocsp_answers_are_checked_and_read() {
     assert!(e.contains("nonce"), "{e}");
 
     // A tampered answer does not verify.
-    let mut bad = der.clone();
+    let mut bad = der.to_vec();
     let n = bad.len();
     bad[n / 2] ^= 0x01;
     assert!(ocsp::check_response(&bad, &q, &issuer, f.now).is_err());

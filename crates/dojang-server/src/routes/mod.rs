@@ -177,7 +177,7 @@ fn count_ocsp(outcome: dojang_status::Outcome) {
     metrics::counter!("dojang_ocsp_responses_total", "outcome" => label).increment(1);
 }
 
-fn ocsp_response(der: Vec<u8>) -> Response {
+fn ocsp_response(der: Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/ocsp-response"),
