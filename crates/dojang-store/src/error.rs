@@ -40,6 +40,9 @@ pub enum StoreError {
         "the store stopped before this was carried out (the server is shutting down); try again"
     )]
     Stopped,
+    /// No turn to write came within the time a writer waits (other changes held the store).
+    #[error("the store was busy with other changes for 10 seconds; try again in a moment")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

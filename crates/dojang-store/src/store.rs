@@ -43,6 +43,9 @@ pub struct Store {
     pub(crate) status_reads: Arc<StatusReads>,
     /// SQLite only: status reads answered on the caller's thread ([`DirectReads`]).
     pub(crate) direct: Option<Arc<DirectReads>>,
+    /// SQLite only: this process's writers queue here for their turn at the write lock
+    /// ([`Store::begin`]) instead of in SQLite's busy handler, which sleeps up to 100 ms a try.
+    pub(crate) writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// What every SQLite connection is set to: WAL lets readers (OCSP) run beside the writer;
@@ -105,6 +108,7 @@ impl Store {
             group: Arc::default(),
             status_reads: Arc::default(),
             direct: Some(Arc::new(DirectReads::new(absolute))),
+            writers: Some(Arc::default()),
         })
     }
 
@@ -121,6 +125,7 @@ impl Store {
             group: Arc::default(),
             status_reads: Arc::default(),
             direct: None,
+            writers: None,
         })
     }
 
