@@ -184,7 +184,7 @@ impl RegistrationAuthority {
         now: OffsetDateTime,
     ) -> Result<Issued, RaError> {
         for _ in 0..SERIAL_TRIES {
-            let prepared = self.prepare_beside_the_runtime(&req, now)?;
+            let prepared = self.prepare(&req, now)?;
             match self.store.insert_certificate(&prepared.record).await {
                 Ok(()) => {
                     tracing::info!(serial = %prepared.issued.serial, product = %prepared.issued.product, "certificate issued");
@@ -195,24 +195,6 @@ impl RegistrationAuthority {
             }
         }
         Err(RaError::SerialExhausted)
-    }
-
-    /// [`RegistrationAuthority::prepare`] from async code. Checking and signing is a third of a
-    /// millisecond of CPU (RSA); on a multi-threaded runtime the worker hands its other tasks to
-    /// another thread first, so that they — above all the group commit's, which each store
-    /// call wakes — are not held up behind the signature.
-    fn prepare_beside_the_runtime(
-        &self,
-        req: &IssueRequest<'_>,
-        now: OffsetDateTime,
-    ) -> Result<Prepared, RaError> {
-        use tokio::runtime::{Handle, RuntimeFlavor};
-        match Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(RuntimeFlavor::MultiThread) => {
-                tokio::task::block_in_place(|| self.prepare(req, now))
-            }
-            _ => self.prepare(req, now),
-        }
     }
 
     /// How many fresh serials a caller storing [`Prepared`] itself should try.
