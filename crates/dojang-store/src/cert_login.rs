@@ -102,6 +102,7 @@ impl Store {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query(
             "INSERT INTO cert_challenges (id, purpose, nonce, customer_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -154,6 +155,7 @@ impl Store {
         purpose: &str,
         now: OffsetDateTime,
     ) -> Result<CertChallengeTake, StoreError> {
+        let _turn = self.turn().await?;
         let row = sqlx::query(
             "UPDATE cert_challenges SET used_at = $1 WHERE id = $2 AND purpose = $3 AND used_at IS NULL
              RETURNING nonce, customer_id, expires_at",
@@ -189,6 +191,7 @@ impl Store {
 
     /// Forgets challenges and sessions that ended before `before`.
     pub async fn purge_cert_login(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let _turn = self.turn().await?;
         let a = sqlx::query("DELETE FROM cert_challenges WHERE expires_at < $1")
             .bind(unix(before))
             .execute(&self.pool)
@@ -258,6 +261,7 @@ impl Store {
 
     /// Ends one session (logout, or its certificate is no longer good).
     pub async fn end_login_session(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        let _turn = self.turn().await?;
         let done = sqlx::query("DELETE FROM login_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)

@@ -119,6 +119,7 @@ impl Store {
     /// Removes challenges that expired before `before` (housekeeping; they can no longer be
     /// answered anyway). Returns how many.
     pub async fn purge_challenges(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let _turn = self.turn().await?;
         let done = sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
             .bind(unix(before))
             .execute(&self.pool)

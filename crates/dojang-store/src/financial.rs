@@ -184,6 +184,7 @@ impl Store {
         limit: u32,
         now: OffsetDateTime,
     ) -> Result<Option<u32>, StoreError> {
+        let _turn = self.turn().await?;
         let row = sqlx::query(
             "UPDATE financial_holders SET failed_pins = failed_pins + 1, updated_at = $1
              WHERE customer_id = $2 AND locked_at IS NULL AND failed_pins < $3
@@ -206,6 +207,7 @@ impl Store {
         limit: u32,
         now: OffsetDateTime,
     ) -> Result<u32, StoreError> {
+        let _turn = self.turn().await?;
         let row = sqlx::query(
             "UPDATE financial_holders SET
                locked_at = CASE WHEN failed_pins >= $1 THEN COALESCE(locked_at, $2) ELSE locked_at END,
@@ -223,6 +225,7 @@ impl Store {
 
     /// A right PIN clears the count (never a lock: only re-verification does).
     pub async fn financial_pin_passed(&self, customer_id: i64) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query(
             "UPDATE financial_holders SET failed_pins = 0 WHERE customer_id = $1 AND locked_at IS NULL",
         )
@@ -261,6 +264,7 @@ impl Store {
         customer_id: i64,
         on: bool,
     ) -> Result<bool, StoreError> {
+        let _turn = self.turn().await?;
         let done = sqlx::query(
             "UPDATE financial_keys SET auto_renew = $1 WHERE serial = $2 AND customer_id = $3",
         )
@@ -301,6 +305,7 @@ impl Store {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query("DELETE FROM csc_sessions WHERE expires_at <= $1")
             .bind(unix(now))
             .execute(&self.pool)
@@ -335,6 +340,7 @@ impl Store {
 
     /// Ends a session (CSC auth/revoke).
     pub async fn end_csc_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query("DELETE FROM csc_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
@@ -355,6 +361,7 @@ impl Store {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         // Used and expired activations are of no use: their keys are gone already or now.
+        let _turn = self.turn().await?;
         sqlx::query("DELETE FROM csc_sads WHERE expires_at <= $1 OR used_at IS NOT NULL")
             .bind(unix(now))
             .execute(&self.pool)

@@ -55,6 +55,7 @@ impl Store {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query(
             "INSERT INTO flows (id, kind, state, created_at, updated_at, expires_at, version) VALUES ($1, $2, $3, $4, $5, $6, 1)",
         )

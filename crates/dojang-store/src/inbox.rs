@@ -105,6 +105,7 @@ impl Store {
         body: &str,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
+        let _turn = self.turn().await?;
         Ok(sqlx::query_scalar(INSERT)
             .bind(channel.as_str())
             .bind(inbox_address(address))

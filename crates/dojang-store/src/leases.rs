@@ -22,6 +22,7 @@ impl Store {
         life: Duration,
     ) -> Result<bool, StoreError> {
         // One statement, so two replicas racing for a free lease cannot both win it.
+        let _turn = self.turn().await?;
         let taken = sqlx::query(
             "INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
@@ -39,6 +40,7 @@ impl Store {
 
     /// Gives the lease up (a replica stopping), so another takes it at its next round.
     pub async fn release_lease(&self, job: &str, holder: &str) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query("DELETE FROM job_leases WHERE job = $1 AND holder = $2")
             .bind(job)
             .bind(holder)

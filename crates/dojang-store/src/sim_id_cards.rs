@@ -30,6 +30,7 @@ impl Store {
         card: &SimIdCard,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query(
             "INSERT INTO sim_id_cards (kind, number_hash, holder_name, issue_date, status, registered_at)
              VALUES ($1, $2, $3, $4, $5, $6)

@@ -235,6 +235,7 @@ impl Store {
             self.end_staff_session(token_hash).await?;
             return Ok(None);
         }
+        let _turn = self.turn().await?;
         sqlx::query("UPDATE staff_sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(unix(now))
             .bind(token_hash.as_slice())
@@ -250,6 +251,7 @@ impl Store {
 
     /// Ends a session (sign-out, or found dead).
     pub async fn end_staff_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
             .bind(token_hash.as_slice())
             .execute(&self.pool)
@@ -263,6 +265,7 @@ impl Store {
         now: OffsetDateTime,
         idle_before: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        let _turn = self.turn().await?;
         let done =
             sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen <= $2")
                 .bind(unix(now))

@@ -181,6 +181,7 @@ impl Store {
         &self,
         t: &NewTransfer<'_>,
     ) -> Result<Result<(), TransferClash>, StoreError> {
+        let _turn = self.turn().await?;
         let done = sqlx::query(
             "INSERT INTO transfers (id, code, receiver_token, state, round, receiver_message,
                  max_attempts, created_at, expires_at)
@@ -233,6 +234,7 @@ impl Store {
         o: &NewOffer<'_>,
         now: OffsetDateTime,
     ) -> Result<Result<u32, OfferRefused>, StoreError> {
+        let _turn = self.turn().await?;
         let taken: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE transfers SET state = 'offered', attempts = attempts + 1, attempt_token = $1,
                  sender_message = $2, sender_confirm = $3, sealed = $4

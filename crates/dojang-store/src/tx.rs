@@ -54,14 +54,7 @@ pub struct Tx {
 impl Store {
     /// Begins a write transaction, holding the store's one write lock until it ends.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let turn = match &self.writers {
-            Some(writers) => Some(
-                tokio::time::timeout(TURN_TIMEOUT, Arc::clone(writers).lock_owned())
-                    .await
-                    .map_err(|_| StoreError::Busy)?,
-            ),
-            None => None,
-        };
+        let turn = self.turn().await?;
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
@@ -74,6 +67,21 @@ impl Store {
             }
         };
         Ok(Tx { inner, backend: self.backend, _turn: turn })
+    }
+}
+
+impl Store {
+    /// This process's turn to write, for a single statement outside a [`Tx`] too: on SQLite
+    /// the writers queue here rather than sleep in the busy handler; `None` on PostgreSQL,
+    /// whose lock waits already queue.
+    pub(crate) async fn turn(&self) -> Result<Option<OwnedMutexGuard<()>>, StoreError> {
+        match &self.writers {
+            Some(writers) => tokio::time::timeout(TURN_TIMEOUT, Arc::clone(writers).lock_owned())
+                .await
+                .map(Some)
+                .map_err(|_| StoreError::Busy),
+            None => Ok(None),
+        }
     }
 }
 
