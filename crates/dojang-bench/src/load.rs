@@ -64,15 +64,22 @@ pub fn summarize(mut micros: Vec<u32>, errors: u64, seconds: f64) -> LoadResult 
 /// Runs the load in this process, `check` judging each answer's body. `progress` counts
 /// answered requests as they come.
 ///
-/// Every connection is a task on one thread (hyper's HTTP/1 client on a current-thread
-/// runtime): like wrk, the generator spends little of a machine it shares with the responder
-/// it measures, and the same client measures OpenSSL's responder, so the ratio stays fair.
+/// Every connection is a task (hyper's HTTP/1 client on a runtime of one thread per core): like
+/// wrk, the generator spends little of a machine it shares with the responder it measures, and
+/// the same client measures OpenSSL's responder, so the ratio stays fair.
 pub fn run(
     spec: &LoadSpec,
     check: fn(&[u8]) -> bool,
     progress: Option<Arc<AtomicU64>>,
 ) -> LoadResult {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // One thread per core, as wrk is run: a single thread could not keep a faster responder
+    // busy, and more would only take turns with it.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             let mut failed = summarize(Vec::new(), 1, 0.0);
