@@ -267,6 +267,7 @@ impl Store {
         channel: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
+        let _turn = self.turn().await?;
         let done = sqlx::query(
             "INSERT INTO reminders (serial, sent_at, channel) VALUES ($1, $2, $3) ON CONFLICT (serial) DO NOTHING",
         )
@@ -280,6 +281,7 @@ impl Store {
 
     /// Gives a claim back when the reminder could not be sent, so that a later run retries.
     pub async fn release_reminder(&self, serial: &Serial) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
         sqlx::query("DELETE FROM reminders WHERE serial = $1")
             .bind(serial.to_hex())
             .execute(&self.pool)
@@ -340,6 +342,7 @@ impl Store {
 
     /// The next CRL number of `scope`, handed out once (1, 2, 3, …).
     pub async fn next_crl_number(&self, scope: &str) -> Result<u64, StoreError> {
+        let _turn = self.turn().await?;
         let n: i64 = sqlx::query_scalar(
             "INSERT INTO crl_numbers (scope, last_number) VALUES ($1, 1)
              ON CONFLICT (scope) DO UPDATE SET last_number = crl_numbers.last_number + 1
@@ -355,6 +358,7 @@ impl Store {
     pub async fn save_crl(&self, scope: &str, crl: &CrlRecord) -> Result<(), StoreError> {
         let number =
             i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
+        let _turn = self.turn().await?;
         sqlx::query(
             "INSERT INTO crls (scope, number, this_update, next_update, generation, der)
              VALUES ($1, $2, $3, $4, $5, $6)
