@@ -9,11 +9,12 @@
 //! replica queues on it, and it is released by the commit or rollback itself, so a crashed
 //! replica never leaves it held. Reads outside a `Tx` (OCSP, status) never wait for it.
 //!
-//! Within one process, SQLite writers first queue on an async mutex ([`Store::begin`]): SQLite's
+//! Within one process, SQLite writers first queue on an async mutex ([`Store::turn`]): SQLite's
 //! own busy handler makes a waiting connection sleep and retry (1, 2, 5 … up to 100 ms a try),
-//! so under concurrent flows most of a step's time went to sleeping while the lock stood free.
-//! The queue hands the turn over the moment the previous transaction ends; the database lock
-//! still guards against other processes (`dojang admin`, `dojang ca revoke`).
+//! and a perf trace under concurrent flows found the store's threads asleep in it most of the
+//! time, the lock often free meanwhile. The queue hands the turn over the moment the previous
+//! writer ends; the database lock still guards against other processes (`dojang admin`,
+//! `dojang ca revoke`).
 //!
 //! Why not SERIALIZABLE with retries: a `Tx` spans work between its statements (the RA signs,
 //! the vault seals) and its callers are not written to run twice; a serialization failure at
@@ -47,7 +48,8 @@ pub struct Tx {
     pub(crate) inner: Transaction<'static, Any>,
     backend: Backend,
     /// This process's write turn (SQLite), given back when the transaction ends. Declared
-    /// after `inner` so that it is released only after the transaction is.
+    /// after `inner` so that it is dropped after it (a dropped transaction's rollback is only
+    /// queued on its connection; the next writer's `BEGIN IMMEDIATE` waits for it in SQLite).
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
@@ -68,9 +70,7 @@ impl Store {
         };
         Ok(Tx { inner, backend: self.backend, _turn: turn })
     }
-}
 
-impl Store {
     /// This process's turn to write, for a single statement outside a [`Tx`] too: on SQLite
     /// the writers queue here rather than sleep in the busy handler; `None` on PostgreSQL,
     /// whose lock waits already queue.
