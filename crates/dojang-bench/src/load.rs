@@ -170,6 +170,9 @@ struct Seen {
     first_error: Option<String>,
 }
 
+/// How long one request may wait for its whole answer.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
 
 impl Connection {
@@ -178,7 +181,11 @@ impl Connection {
         let mut open: Option<Sender> = None;
         while !self.stop.load(Ordering::Relaxed) {
             let t0 = Instant::now();
-            match self.exchange(&mut open).await {
+            // A responder that stops answering is an error, not a bench that never ends.
+            let answered = tokio::time::timeout(ANSWER_TIMEOUT, self.exchange(&mut open))
+                .await
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {ANSWER_TIMEOUT:?}")));
+            match answered {
                 Ok(answer) if (self.check)(&answer) => {
                     seen.micros.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
                     if let Some(p) = &self.progress {
