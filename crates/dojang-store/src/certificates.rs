@@ -9,7 +9,9 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
-use crate::record::{CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry};
+use crate::record::{
+    CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
+};
 use crate::rows::{time_of as from_unix, unix};
 use crate::store::Store;
 use crate::tx::Tx;
@@ -32,6 +34,14 @@ pub(crate) fn revocation_of(
         }
         _ => Ok(None),
     }
+}
+
+/// A stored certificate's status from its revocation columns (what OCSP answers).
+pub(crate) fn status_of(at: Option<i64>, reason: Option<i64>) -> Result<StatusOf, StoreError> {
+    Ok(match revocation_of(at, reason)? {
+        Some(r) => StatusOf::Revoked(r),
+        None => StatusOf::Good,
+    })
 }
 
 /// The columns [`certificate_of`] reads.

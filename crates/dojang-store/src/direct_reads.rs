@@ -17,7 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::certificates::revocation_of;
+use crate::certificates::status_of;
 use crate::record::StatusOf;
 
 const STATUS_SQL: &str = "SELECT revoked_at, revocation_reason FROM certificates WHERE serial = ?1";
@@ -67,49 +67,26 @@ impl DirectReads {
                 }
             },
         };
-        let read = read(&conn, hex);
-        match read {
-            Ok(status) => {
-                self.idle().push(conn);
-                Some(status)
-            }
+        let row = match read(&conn, hex) {
+            Ok(row) => row,
             // A connection that failed is dropped, not reused: the next read opens afresh.
             Err(e) => {
                 tracing::debug!(error = %e, "direct status read failed; using the pool");
-                None
+                return None;
             }
+        };
+        self.idle().push(conn);
+        match row {
+            None => Some(StatusOf::Unknown),
+            // A revocation that does not read back is reported by the pool's read, as corrupt.
+            Some((at, reason)) => status_of(at, reason).ok(),
         }
     }
 }
 
-#[derive(Debug)]
-enum ReadError {
-    Sqlite(rusqlite::Error),
-    Corrupt,
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Sqlite(e) => e.fmt(f),
-            ReadError::Corrupt => f.write_str("a stored revocation does not read back"),
-        }
-    }
-}
-
-fn read(conn: &Connection, hex: &str) -> Result<StatusOf, ReadError> {
-    let mut stmt = conn.prepare_cached(STATUS_SQL).map_err(ReadError::Sqlite)?;
-    let row = stmt
-        .query_row([hex], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)))
-        .optional()
-        .map_err(ReadError::Sqlite)?;
-    Ok(match row {
-        None => StatusOf::Unknown,
-        Some((at, reason)) => match revocation_of(at, reason).map_err(|_| ReadError::Corrupt)? {
-            Some(r) => StatusOf::Revoked(r),
-            None => StatusOf::Good,
-        },
-    })
+/// The revocation columns (time, reason) of the certificate with serial `hex`, if there is one.
+fn read(conn: &Connection, hex: &str) -> rusqlite::Result<Option<(Option<i64>, Option<i64>)>> {
+    conn.prepare_cached(STATUS_SQL)?.query_row([hex], |r| Ok((r.get(0)?, r.get(1)?))).optional()
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use dojang_pki::Serial;
 use sqlx::Row;
 use tokio::sync::oneshot;
 
-use crate::certificates::revocation_of;
+use crate::certificates::status_of;
 use crate::error::StoreError;
 use crate::record::StatusOf;
 use crate::store::Store;
@@ -161,12 +161,7 @@ async fn read(store: &Store, serials: &[&str]) -> Result<HashMap<String, StatusO
     rows.iter()
         .map(|row| {
             let serial: String = row.try_get("serial")?;
-            let status =
-                match revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
-                {
-                    Some(r) => StatusOf::Revoked(r),
-                    None => StatusOf::Good,
-                };
+            let status = status_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?;
             Ok((serial, status))
         })
         .collect()

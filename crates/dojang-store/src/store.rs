@@ -44,7 +44,7 @@ pub struct Store {
     /// SQLite only: status reads answered on the caller's thread ([`DirectReads`]).
     pub(crate) direct: Option<Arc<DirectReads>>,
     /// SQLite only: this process's writers queue here for their turn at the write lock
-    /// ([`Store::begin`]) instead of in SQLite's busy handler, which sleeps up to 100 ms a try.
+    /// ([`Store::turn`]) instead of in SQLite's busy handler, which sleeps up to 100 ms a try.
     pub(crate) writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
