@@ -86,9 +86,9 @@ pub fn submit_csr(client: &Client, prepared: &Prepared) -> anyhow::Result<Held> 
         bail!("the flow did not finish with its CSR step");
     }
     let issued: view::Issued = v.output_as("the certificate")?;
-    let certificate: x509_cert::Certificate =
-        dojang_pki::pem::decode_as(issued.certificate_pem.as_bytes(), "CERTIFICATE")
-            .context("the issued certificate")?;
+    let certificate_der = issued.certificate_der()?;
+    let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate_der)
+        .context("the issued certificate")?;
     let serial = dojang_pki::Serial::from_x509(&certificate.tbs_certificate.serial_number)
         .context("the issued certificate's serial")?;
     if serial.to_hex() != issued.serial {
@@ -96,7 +96,7 @@ pub fn submit_csr(client: &Client, prepared: &Prepared) -> anyhow::Result<Held> 
     }
     Ok(Held {
         serial: issued.serial.clone(),
-        certificate_der: der::Encode::to_der(&certificate)?,
+        certificate_der,
         random_num: issued.random_num()?.map(|r| r.to_vec()).unwrap_or_default(),
     })
 }
