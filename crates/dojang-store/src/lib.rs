@@ -33,6 +33,7 @@ mod store;
 pub mod testing;
 mod transfers;
 mod tx;
+mod wal_stamp;
 
 pub use accounts::{Account, LedgerEntry, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditVerdict};
