@@ -123,24 +123,24 @@ async fn post(
     flow_id: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<LedgerEntry, StoreError> {
-    let balance: Option<i64> = sqlx::query_scalar("SELECT balance FROM accounts WHERE number = $1")
-        .bind(number)
-        .fetch_optional(&mut *c)
-        .await?;
-    let Some(balance) = balance else { return Err(StoreError::NoSuchAccount(number.to_string())) };
-    let after = balance.checked_add(amount).ok_or(StoreError::InvalidAmount(amount))?;
-    if after < 0 {
-        return Err(StoreError::InsufficientFunds {
-            account: number.to_string(),
-            balance,
-            needed: amount.saturating_neg(),
-        });
-    }
-    sqlx::query("UPDATE accounts SET balance = $1 WHERE number = $2")
-        .bind(after)
-        .bind(number)
-        .execute(&mut *c)
-        .await?;
+    // The balance moves in one statement that also checks it: the bounds keep the sum inside
+    // i64 and a debit from going below zero. Only when it refuses is the balance read, to say why.
+    let (low, high) = match amount {
+        a if a < 0 => (a.saturating_neg(), i64::MAX),
+        a => (i64::MIN, i64::MAX - a),
+    };
+    let after: Option<i64> = sqlx::query_scalar(
+        "UPDATE accounts SET balance = balance + $1 WHERE number = $2 AND balance >= $3 AND balance <= $4 RETURNING balance",
+    )
+    .bind(amount)
+    .bind(number)
+    .bind(low)
+    .bind(high)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(after) = after else {
+        return Err(refusal(c, number, amount).await);
+    };
     let row = sqlx::query(&format!(
         "INSERT INTO ledger (account_number, amount, balance_after, memo, flow_id, at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {LEDGER_COLUMNS}"
@@ -154,6 +154,27 @@ async fn post(
     .fetch_one(&mut *c)
     .await?;
     entry_of(&row)
+}
+
+/// Why [`post`] moved nothing: no such account, a debit larger than the balance, or a sum
+/// beyond what a balance holds.
+async fn refusal(c: &mut Conn, number: &str, amount: i64) -> StoreError {
+    let read = sqlx::query_scalar::<_, i64>("SELECT balance FROM accounts WHERE number = $1")
+        .bind(number)
+        .fetch_optional(&mut *c)
+        .await;
+    match read {
+        Err(e) => e.into(),
+        Ok(None) => StoreError::NoSuchAccount(number.to_string()),
+        Ok(Some(balance)) => match balance.checked_add(amount) {
+            Some(after) if after < 0 => StoreError::InsufficientFunds {
+                account: number.to_string(),
+                balance,
+                needed: amount.saturating_neg(),
+            },
+            _ => StoreError::InvalidAmount(amount),
+        },
+    }
 }
 
 impl Store {

@@ -83,23 +83,10 @@ fn bind_certificate<'q>(
 /// `INSERT … VALUES ($1, …, $8), ($9, …, $16), …` for `rows` certificates, keeping those whose
 /// serial is taken out (and naming the serials it stored).
 fn insert_many_sql(rows: usize) -> String {
-    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * 48 + 64);
-    sql.push_str(INSERT_COLUMNS);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for i in 0..INSERT_ARITY {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * INSERT_ARITY + i + 1));
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (serial) DO NOTHING RETURNING serial");
-    sql
+    format!(
+        "{INSERT_COLUMNS}{} ON CONFLICT (serial) DO NOTHING RETURNING serial",
+        crate::rows::values_list(INSERT_ARITY, rows)
+    )
 }
 
 impl Tx {

@@ -29,7 +29,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use sqlx::Executor;
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
@@ -259,12 +258,11 @@ async fn together(
             *outcome = Some(member.run(&mut tx).await);
             continue;
         }
-        tx.inner.execute("SAVEPOINT dojang_member").await?;
+        let savepoint = tx.savepoint().await?;
         let result = member.run(&mut tx).await;
         if result.is_err() {
-            tx.inner.execute("ROLLBACK TO SAVEPOINT dojang_member").await?;
+            tx.roll_back_to(&savepoint).await?;
         }
-        tx.inner.execute("RELEASE SAVEPOINT dojang_member").await?;
         *outcome = Some(result);
     }
     tx.commit().await?;
@@ -379,7 +377,8 @@ pub(crate) mod tests {
                 Box::pin(async move {
                     tx.insert_certificate(&c).await?;
                     if breaks {
-                        sqlx::query("RELEASE SAVEPOINT dojang_member")
+                        // The batch's first savepoint, and with it every later one.
+                        sqlx::query("RELEASE SAVEPOINT dojang_member_1")
                             .execute(&mut *tx.inner)
                             .await?;
                     }
@@ -485,6 +484,54 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(s.certificate_count().await.expect("count"), (N - N / 3) as i64);
+    });
+
+    // Audit entries are chained in memory and written at commit: a member that fails after
+    // appending takes its entries with it, the others' entries are all there, numbered without
+    // a gap, and the chain (head included) verifies.
+    crate::store_test!(async fn a_failing_member_takes_its_audit_entries_with_it(s) {
+        const N: usize = 24;
+        let entries_before = s.audit_entries(0, 10_000).await.expect("list").len();
+        let tasks: Vec<_> = (0..N)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.in_group_commit(move |tx| {
+                        Box::pin(async move {
+                            for part in ["a", "b"] {
+                                let event = crate::AuditEvent::new(
+                                    crate::Actor::System,
+                                    "test.step",
+                                    format!("member:{i}:{part}"),
+                                    serde_json::json!({ "i": i }),
+                                );
+                                tx.audit(&event, crate::testing::t0()).await?;
+                            }
+                            if i % 3 == 0 {
+                                return Err(StoreError::NotSuspended(serial(i)));
+                            }
+                            Ok(i)
+                        })
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for (i, t) in tasks.into_iter().enumerate() {
+            assert_eq!(t.await.expect("task").is_ok(), i % 3 != 0, "{i}");
+        }
+        let entries = s.audit_entries(0, 10_000).await.expect("list");
+        let ours: Vec<_> = entries[entries_before..].iter().map(|e| e.subject.clone()).collect();
+        assert_eq!(ours.len(), 2 * (N - N / 3));
+        for i in 0..N {
+            let kept = ours.contains(&format!("member:{i}:a"))
+                && ours.contains(&format!("member:{i}:b"));
+            assert_eq!(kept, i % 3 != 0, "{i}");
+        }
+        assert!(matches!(
+            s.verify_audit().await.expect("verify"),
+            crate::AuditVerdict::Intact { .. }
+        ));
     });
 
     // Certificates stored together share one INSERT. Two of them with the same new serial:

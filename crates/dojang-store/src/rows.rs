@@ -17,6 +17,24 @@ pub(crate) fn time_of(s: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp(s).map_err(|_| StoreError::Corrupt(format!("time {s}")))
 }
 
+/// `($1, …, $arity), ($arity+1, …), …` for `rows` rows: the VALUES list of a multi-row
+/// INSERT, numbered the way both backends read it.
+pub(crate) fn values_list(arity: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(rows * arity * 6);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for i in 0..arity {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * arity + i + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 pub(crate) fn opt_time(s: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
     s.map(time_of).transpose()
 }

@@ -10,7 +10,8 @@
 //! Freshness is kept: a read joins only a query not yet sent, so every answer was read after
 //! it was asked for — a revocation committed by any process (another replica, `dojang ca
 //! revoke`) before the request arrived is in its answer, exactly as with a query of its own.
-//! Nothing is cached between queries.
+//! Nothing is kept between these queries (the direct path keeps answers only while the
+//! database provably has not changed: see [`crate::wal_stamp`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -84,8 +85,9 @@ impl StatusReads {
 }
 
 impl Store {
-    /// The status of `serial`: what an OCSP answer needs, read after this call began (never
-    /// from a cache), so that a revocation committed by any process is in the very next answer.
+    /// The status of `serial`: what an OCSP answer needs, as the database stands after this call
+    /// began — read then, or an answer read earlier while the database has provably not changed
+    /// since — so that a revocation committed by any process is in the very next answer.
     pub async fn status(&self, serial: &Serial) -> Result<StatusOf, StoreError> {
         let hex = serial.to_hex();
         if let Some(status) = self.direct.as_ref().and_then(|d| d.status(&hex)) {

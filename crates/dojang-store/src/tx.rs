@@ -31,6 +31,7 @@ use std::time::Duration;
 use sqlx::{Any, Executor, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
+use crate::audit::{AuditTail, TailMark};
 use crate::error::StoreError;
 use crate::rows::Conn;
 use crate::store::{Backend, Store};
@@ -47,6 +48,10 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Tx {
     pub(crate) inner: Transaction<'static, Any>,
     backend: Backend,
+    /// Audit entries appended so far, written just before COMMIT.
+    pub(crate) audit: AuditTail,
+    /// Savepoints taken ([`Tx::savepoint`]), to name each one apart.
+    savepoints: u32,
     /// This process's write turn (SQLite), given back when the transaction ends. Declared
     /// after `inner` so that it is dropped after it (a dropped transaction's rollback is only
     /// queued on its connection; the next writer's `BEGIN IMMEDIATE` waits for it in SQLite).
@@ -68,7 +73,13 @@ impl Store {
                 inner
             }
         };
-        Ok(Tx { inner, backend: self.backend, _turn: turn })
+        Ok(Tx {
+            inner,
+            backend: self.backend,
+            audit: AuditTail::default(),
+            savepoints: 0,
+            _turn: turn,
+        })
     }
 
     /// This process's turn to write, for a single statement outside a [`Tx`] too: on SQLite
@@ -108,9 +119,39 @@ impl Tx {
 
     /// Makes every change durable (SQLite runs with `synchronous=FULL`; PostgreSQL's commit
     /// waits for its WAL flush unless the server was configured otherwise).
-    pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.inner.commit().await?)
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let written = self.write_audit().await?;
+        self.inner.commit().await?;
+        for (action, detail) in &written {
+            crate::events::count(action, detail);
+        }
+        Ok(())
     }
+
+    /// Marks where the transaction stands, so that [`Tx::roll_back_to`] can undo what follows
+    /// and nothing before it (one member of a group commit). Each savepoint has a name of its
+    /// own and is not released: the commit ends them all, and a rollback can only ever reach
+    /// the savepoint it was given, never an earlier member's of the same name.
+    pub(crate) async fn savepoint(&mut self) -> Result<Savepoint, StoreError> {
+        self.savepoints += 1;
+        let name = format!("dojang_member_{}", self.savepoints);
+        self.inner.execute(format!("SAVEPOINT {name}").as_str()).await?;
+        Ok(Savepoint { name, audit: self.audit.mark() })
+    }
+
+    /// Undoes everything since `savepoint`, audit entries included; the transaction goes on.
+    pub(crate) async fn roll_back_to(&mut self, savepoint: &Savepoint) -> Result<(), StoreError> {
+        let sql = format!("ROLLBACK TO SAVEPOINT {}", savepoint.name);
+        self.inner.execute(sql.as_str()).await?;
+        self.audit.roll_back_to(savepoint.audit);
+        Ok(())
+    }
+}
+
+/// A point inside a [`Tx`] to roll back to.
+pub(crate) struct Savepoint {
+    name: String,
+    audit: TailMark,
 }
 
 #[cfg(test)]

@@ -66,6 +66,11 @@ store_test!(async fn money_never_goes_below_zero_and_the_ledger_adds_up(s) {
         tx.credit("999", 1, "x", None, t0()).await,
         Err(StoreError::NoSuchAccount(_))
     ));
+    // A sum no balance can hold is refused, not wrapped or turned into a float.
+    assert!(matches!(
+        tx.credit("123456789012", i64::MAX, "x", None, t0()).await,
+        Err(StoreError::InvalidAmount(i64::MAX))
+    ));
     tx.credit("123456789012", 1, "도장 1234", Some("flow-3"), t0()).await.expect("one won");
     tx.commit().await.expect("commit");
 
