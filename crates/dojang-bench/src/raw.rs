@@ -31,7 +31,7 @@ pub fn csrs(center: &Center, count: usize) -> anyhow::Result<Vec<String>> {
 /// The operator's request for a personal-bank certificate from `csr` (as `dojang ca issue`).
 pub fn request(csr: &str) -> IssueRequest<'_> {
     IssueRequest {
-        csr: csr.as_bytes(),
+        csr: csr.as_bytes().into(),
         product: ProductId::PersonalBank,
         not_after: None,
         subject_alt_name: None,

@@ -119,6 +119,23 @@ impl Finishing {
 }
 
 impl Flows {
+    /// The RA's work for one certificate (the CSR's signature checked, the certificate signed)
+    /// on the blocking pool. A signature is long CPU work that tokio cannot preempt: run in a
+    /// request's task it holds its worker thread, and every task queued there waits — among
+    /// them the group commit's, once per round trip to the database. The kernel can preempt a
+    /// blocking thread, so the commit goes on while certificates are signed.
+    pub(crate) async fn prepare(
+        &self,
+        request: &IssueRequest<'static>,
+        now: OffsetDateTime,
+    ) -> Result<dojang_ra::Prepared, FlowError> {
+        let (ra, request) = (std::sync::Arc::clone(&self.ra), request.clone());
+        tokio::task::spawn_blocking(move || ra.prepare(&request, now))
+            .await
+            .map_err(FlowError::internal)?
+            .map_err(|e| FlowError::Ra(e.to_string()))
+    }
+
     /// The VID for a person's certificate: identifyData with the real name and
     /// H(H(RRN ‖ R)), R drawn now. Returns the subjectAltName and R (which goes back to the
     /// customer's software, into signPri.key).
@@ -183,7 +200,7 @@ impl Flows {
             _ => None,
         };
         let request = IssueRequest {
-            csr: &csr_bytes,
+            csr: csr_bytes.into(),
             product,
             not_after,
             subject_alt_name: san,
@@ -200,8 +217,7 @@ impl Flows {
         let actor = Actor::Customer(customer.id);
 
         for _ in 0..dojang_ra::RegistrationAuthority::SERIAL_TRIES {
-            let prepared =
-                self.ra.prepare(&request, now).map_err(|e| FlowError::Ra(e.to_string()))?;
+            let prepared = self.prepare(&request, now).await?;
             let issued = &prepared.issued;
             let output = json!({
                 "serial": issued.serial.to_hex(),

@@ -22,10 +22,12 @@ use crate::error::RaError;
 /// already astronomically unlikely; the loop exists so a collision is handled, not assumed away.
 const SERIAL_TRIES: usize = 4;
 
-/// A request for a certificate.
+/// A request for a certificate. The CSR may be borrowed, or owned so that the request can go
+/// to another thread (`IssueRequest<'static>`).
+#[derive(Clone, Debug)]
 pub struct IssueRequest<'a> {
     /// The CSR, PEM or DER.
-    pub csr: &'a [u8],
+    pub csr: std::borrow::Cow<'a, [u8]>,
     pub product: ProductId,
     /// The end of validity when it is fixed by the flow (a reissue keeps the old end); otherwise
     /// the product's validity from now.
@@ -111,7 +113,7 @@ impl RegistrationAuthority {
         now: OffsetDateTime,
     ) -> Result<Prepared, RaError> {
         let product = self.catalog.get(req.product);
-        let checked = csr::check(req.csr)?;
+        let checked = csr::check(&req.csr)?;
         if !product.key_types.contains(&checked.key_type) {
             return Err(RaError::KeyTypeNotAllowed {
                 product: product.id.to_string(),

@@ -103,7 +103,7 @@ impl Flows {
         };
         let kept = keys::kept_form(&pkcs8, random_num.as_deref()).map_err(FlowError::internal)?;
         let request = IssueRequest {
-            csr: &csr,
+            csr: csr.into(),
             product: ProductId::Financial,
             not_after: None,
             subject_alt_name: san,
@@ -113,8 +113,7 @@ impl Flows {
         state.position = state.plan.len();
         let actor = Actor::Customer(customer.id);
         for _ in 0..dojang_ra::RegistrationAuthority::SERIAL_TRIES {
-            let prepared =
-                self.ra.prepare(&request, now).map_err(|e| FlowError::Ra(e.to_string()))?;
+            let prepared = self.prepare(&request, now).await?;
             let issued = &prepared.issued;
             let serial_hex = issued.serial.to_hex();
             let wrapped = custody::wrap_for_holder(

@@ -69,7 +69,7 @@ async fn renew_one(
     };
     let kept = keys::kept_form(&pkcs8, random_num.as_deref()).map_err(FlowError::internal)?;
     let request = IssueRequest {
-        csr: &csr,
+        csr: csr.into(),
         product: ProductId::Financial,
         not_after: None,
         subject_alt_name: san,
@@ -77,7 +77,7 @@ async fn renew_one(
         customer_id: Some(customer.id),
     };
     for _ in 0..dojang_ra::RegistrationAuthority::SERIAL_TRIES {
-        let prepared = flows.ra.prepare(&request, now).map_err(|e| FlowError::Ra(e.to_string()))?;
+        let prepared = flows.prepare(&request, now).await?;
         let issued = &prepared.issued;
         let serial_hex = issued.serial.to_hex();
         let wrapped = custody::wrap_for_holder(

@@ -176,7 +176,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                     .ra
                     .issue(
                         IssueRequest {
-                            csr: &csr_bytes,
+                            csr: csr_bytes.as_slice().into(),
                             product,
                             not_after: None,
                             subject_alt_name: san,
