@@ -24,9 +24,11 @@ pub async fn serve(
     let app = router(center.clone());
     // After the router: it installs the metrics recorder the jobs' gauges go to.
     let jobs = jobs::Jobs::start(center);
+    let upkeep = tokio::spawn(metrics::upkeep());
     // The peer's address goes with each request: the inquiry limit counts per client.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     jobs.stop().await;
+    upkeep.abort();
     result
 }

@@ -6,13 +6,15 @@
 //! Routes are labelled by their pattern (`/api/v1/flows/{id}/{step}`), never by the raw path,
 //! so a scanner cannot blow up the number of series.
 
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets for requests: OCSP answers in a millisecond, issuance in tens of them,
@@ -79,21 +81,91 @@ fn describe() {
     );
 }
 
+/// The series one request is counted in.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+struct Series {
+    route: &'static str,
+    method: &'static str,
+    status: u16,
+}
+
+/// Handles of the series seen so far, so a request is counted without building label strings
+/// and looking them up in the registry each time (the OCSP route answers tens of thousands a
+/// second). Bounded: routes are the router's patterns, methods the standard ones.
+static SERIES: OnceLock<RwLock<HashMap<Series, (Counter, Histogram)>>> = OnceLock::new();
+/// Route patterns, each kept once for the life of the process (there are as many as routes).
+static ROUTES: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
+
+fn route_name(pattern: &str) -> &'static str {
+    let routes = ROUTES.get_or_init(Default::default);
+    if let Some(kept) = routes.read().unwrap_or_else(|p| p.into_inner()).get(pattern) {
+        return kept;
+    }
+    let mut routes = routes.write().unwrap_or_else(|p| p.into_inner());
+    match routes.get(pattern) {
+        Some(kept) => kept,
+        None => {
+            let kept: &'static str = Box::leak(pattern.to_owned().into_boxed_str());
+            routes.insert(kept);
+            kept
+        }
+    }
+}
+
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        // Others are not served; one label keeps a scanner from adding series.
+        _ => "other",
+    }
+}
+
+fn handles(series: Series) -> (Counter, Histogram) {
+    let all = SERIES.get_or_init(Default::default);
+    if let Some(h) = all.read().unwrap_or_else(|p| p.into_inner()).get(&series) {
+        return h.clone();
+    }
+    let made = (
+        metrics::counter!("dojang_http_requests_total", "route" => series.route, "method" => series.method, "status" => series.status.to_string()),
+        metrics::histogram!("dojang_http_request_duration_seconds", "route" => series.route),
+    );
+    all.write().unwrap_or_else(|p| p.into_inner()).insert(series, made.clone());
+    made
+}
+
 /// Counts and times every request by its route pattern.
 pub async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
-    let method = req.method().as_str().to_string();
+    let route =
+        req.extensions().get::<MatchedPath>().map_or("unmatched", |m| route_name(m.as_str()));
+    let method = method_name(req.method());
     let started = Instant::now();
     let response = next.run(req).await;
-    let status = response.status().as_u16().to_string();
-    metrics::histogram!("dojang_http_request_duration_seconds", "route" => route.clone())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("dojang_http_requests_total", "route" => route, "method" => method, "status" => status)
-        .increment(1);
+    let (count, time) = handles(Series { route, method, status: response.status().as_u16() });
+    time.record(started.elapsed().as_secs_f64());
+    count.increment(1);
     response
+}
+
+/// How often the recorder folds the histogram samples recorded since into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds histogram samples into their buckets every few seconds, for as long as the server
+/// runs. The exporter keeps each sample until upkeep runs, which it does on its own only when
+/// scraped: a center nobody scrapes would otherwise hold every request's latency in memory.
+pub(crate) async fn upkeep() {
+    let Some(h) = handle() else { return };
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        h.run_upkeep();
+    }
 }
 
 /// `GET /metrics`.
@@ -109,5 +181,20 @@ pub async fn serve() -> Response {
             "metrics are off in this process: another metrics recorder was installed first\n",
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_is_kept_once_and_odd_methods_share_one_label() {
+        let a = route_name("/api/v1/flows/{id}/{step}");
+        let b = route_name(&String::from("/api/v1/flows/{id}/{step}"));
+        assert!(std::ptr::eq(a, b));
+        assert_eq!(method_name(&Method::POST), "POST");
+        assert_eq!(method_name(&Method::from_bytes(b"PROPFIND").unwrap()), "other");
     }
 }
