@@ -35,14 +35,36 @@ pub fn router(center: Shared) -> Router {
     // Installed before the first request, so nothing is counted into the void.
     crate::metrics::handle();
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(crate::metrics::serve))
+        .merge(relying_parties())
+        .merge(application(center.clone()))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .with_state(center)
+}
+
+/// What relying parties' software fetches (RFC 5280 §4.2.1.13 / §4.2.2.1, RFC 6960): public
+/// artefacts in binary formats, never a document a browser renders, so the page's headers
+/// (frame, opener and resource policies, CSP) have nothing to protect here — and a
+/// `cross-origin-resource-policy: same-origin` would stop a browser-based verifier on another
+/// site from fetching a CRL at all. `nosniff` stays: nothing here may be taken for HTML.
+fn relying_parties() -> Router<Shared> {
+    Router::new()
         .route("/ca/root.crt", get(root_cert))
         .route("/ca/issuing.crt", get(issuing_cert))
         .route("/crl/issuing.crl", get(issuing_crl))
         .route("/crl/root.crl", get(root_crl))
         .route("/ocsp", post(ocsp_post).layer(DefaultBodyLimit::max(OCSP_BODY_LIMIT)))
         .route("/ocsp/{*request}", get(ocsp_get))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+/// The page, the JSON API and the operator's endpoints, behind the page's guard and headers.
+fn application(center: Shared) -> Router<Shared> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::serve))
         .route("/api/v1/products", get(products))
         .route("/api/v1/certificates/{serial}", get(certificate))
         .route("/api/openapi.json", get(openapi))
@@ -54,8 +76,7 @@ pub fn router(center: Shared) -> Router {
         .merge(login::router())
         .merge(transfer::router())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(crate::metrics::track))
-        .layer(axum::middleware::from_fn_with_state(center.clone(), web::guard))
+        .layer(axum::middleware::from_fn_with_state(center, web::guard))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -70,7 +91,6 @@ pub fn router(center: Shared) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .with_state(center)
 }
 
 /// A JSON error: a stable code for programs, a sentence for people.

@@ -287,14 +287,14 @@ fn same_site(origin: &str, host: Option<&str>, base_url: &str) -> bool {
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
 }
 
-/// Every request passes here (see the module comment): cross-site state changes and non-JSON
+/// Every request to the page and the API passes here (see the module comment; relying parties'
+/// endpoints do not, see `routes::relying_parties`): cross-site state changes and non-JSON
 /// API changes are refused; API answers are not stored by caches; every answer tells the
 /// browser not to frame it or share its window.
 pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
+    let api = req.uri().path().starts_with("/api/");
     let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    // OCSP requests come from relying parties' software, not from this page.
-    if changes && !path.starts_with("/ocsp") {
+    if changes {
         let h = req.headers();
         let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
@@ -302,6 +302,7 @@ pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Respons
         let cross_site = matches!(fetch_site, Some("cross-site") | Some("same-site"))
             || origin.is_some_and(|o| !same_site(o, host, &c.config.base_url));
         if cross_site {
+            let path = req.uri().path();
             tracing::warn!(path, origin, fetch_site, "cross-site state change refused");
             return Refusal::new(
                 StatusCode::FORBIDDEN,
@@ -315,7 +316,7 @@ pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Respons
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
-        if path.starts_with("/api/") && !json {
+        if api && !json {
             return Refusal::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "json_required",
@@ -327,7 +328,7 @@ pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Respons
     }
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    if path.starts_with("/api/") && !h.contains_key(header::CACHE_CONTROL) {
+    if api && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -771,7 +772,7 @@ mod tests {
     }
 
     /// A real center on a temporary data directory (its CA made on the spot).
-    async fn center(dir: &std::path::Path) -> Shared {
+    pub(super) async fn center(dir: &std::path::Path) -> Shared {
         struct NoEnv;
         impl dojang_config::Env for NoEnv {
             fn get(&self, _: &str) -> Option<String> {
@@ -930,5 +931,56 @@ mod tests {
             .as_object()
             .unwrap()
             .contains_key("429"));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod header_tests {
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn headers_of(app: &Router, req: Request) -> (StatusCode, HeaderMap) {
+        let res = app.clone().oneshot(req).await.unwrap();
+        (res.status(), res.headers().clone())
+    }
+
+    // The page and the API carry the page's protections; what relying parties fetch (CA
+    // certificates, CRLs, OCSP) carries `nosniff` and its own caching rule, and none of the
+    // page's policies — a CRL must stay fetchable from another site.
+    #[tokio::test]
+    async fn the_pages_headers_stay_on_the_page_and_the_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::router(tests::center(dir.path()).await);
+        for path in ["/", "/api/v1/products", "/no-such-page"] {
+            let (_, h) =
+                headers_of(&app, Request::get(path).body(Default::default()).unwrap()).await;
+            for name in [
+                "x-frame-options",
+                "cross-origin-resource-policy",
+                "content-security-policy",
+                "x-content-type-options",
+                "referrer-policy",
+            ] {
+                assert!(h.contains_key(name), "{path} lacks {name}");
+            }
+        }
+        let ocsp = Request::post("/ocsp")
+            .header(header::CONTENT_TYPE, "application/ocsp-request")
+            .body(axum::body::Body::from(vec![0x30, 0x00]))
+            .unwrap();
+        let crl = Request::get("/crl/issuing.crl").body(Default::default()).unwrap();
+        let root = Request::get("/ca/root.crt").body(Default::default()).unwrap();
+        for (what, req) in [("OCSP", ocsp), ("CRL", crl), ("root", root)] {
+            let (status, h) = headers_of(&app, req).await;
+            assert_eq!(status, StatusCode::OK, "{what}");
+            assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+            for name in
+                ["x-frame-options", "cross-origin-resource-policy", "content-security-policy"]
+            {
+                assert!(!h.contains_key(name), "{what} carries {name}");
+            }
+        }
     }
 }
