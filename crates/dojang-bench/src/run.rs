@@ -407,11 +407,13 @@ fn csr_rows(
     centers: [(&str, &str, &[Customer], Reference); 2],
     notes: &mut Vec<String>,
 ) -> anyhow::Result<[Row; 2]> {
-    let bar = progress::counted("flows to their CSR step", 2 * opts.csr_flows as u64, "flows");
+    let per_center = opts.csr_flows + opts.issuers;
+    let bar = progress::counted("flows to their CSR step", 2 * per_center as u64, "flows");
     let prepared = std::thread::scope(|scope| {
         let preparing = centers.each_ref().map(|(_, base, people, _)| {
             let bar = &bar;
-            scope.spawn(move || csr_step::prepare(base, people, opts.csr_flows, bar))
+            // One flow more per client, for the warm-up of `csr_step::submit`.
+            scope.spawn(move || csr_step::prepare(base, people, per_center, bar))
         });
         preparing.map(|p| p.join().map_err(|_| anyhow::anyhow!("a preparation panicked"))?)
     });
@@ -428,7 +430,7 @@ fn csr_rows(
             &format!("CSR step over HTTP, {label}"),
         )?;
         notes.push(format!(
-            "{label} over HTTP: {n} certificates stored and returned in {secs:.2} s by {} clients (each answer read as a certificate)",
+            "{label} over HTTP: {n} certificates stored and returned in {secs:.2} s by {} clients (each answer read as a certificate), after one untimed CSR step per client as a warm-up",
             opts.issuers
         ));
         rows.push(Row {

@@ -53,6 +53,9 @@ pub struct Flows {
     pub(crate) rules: SubjectRules,
     pub(crate) policy: Policy,
     pub(crate) settings: FlowSettings,
+    /// Certificates being signed at once: one per core. More would only share the cores, each
+    /// on a blocking thread of its own.
+    pub(crate) signers: tokio::sync::Semaphore,
 }
 
 /// What one step did.
@@ -147,7 +150,9 @@ impl Flows {
         policy: Policy,
         settings: FlowSettings,
     ) -> Self {
-        Flows { store, ra, ca, identity, vault, catalog, rules, policy, settings }
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let signers = tokio::sync::Semaphore::new(cores);
+        Flows { store, ra, ca, identity, vault, catalog, rules, policy, settings, signers }
     }
 
     /// The plan of a flow, from its kind, method and (once known) product.

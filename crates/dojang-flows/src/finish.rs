@@ -123,12 +123,14 @@ impl Flows {
     /// on the blocking pool. A signature is long CPU work that tokio cannot preempt: run in a
     /// request's task it holds its worker thread, and every task queued there waits — among
     /// them the group commit's, once per round trip to the database. The kernel can preempt a
-    /// blocking thread, so the commit goes on while certificates are signed.
+    /// blocking thread, so the commit goes on while certificates are signed. At most one
+    /// signature per core is under way ([`Flows::signers`]); the others wait their turn here.
     pub(crate) async fn prepare(
         &self,
         request: &IssueRequest<'static>,
         now: OffsetDateTime,
     ) -> Result<dojang_ra::Prepared, FlowError> {
+        let _turn = self.signers.acquire().await.map_err(FlowError::internal)?;
         let (ra, request) = (std::sync::Arc::clone(&self.ra), request.clone());
         tokio::task::spawn_blocking(move || ra.prepare(&request, now))
             .await
