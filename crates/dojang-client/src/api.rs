@@ -4,6 +4,7 @@
 //! must not be sent twice blindly (the center would refuse the replay anyway); the caller
 //! reads the flow again with [`Client::view`] instead.
 
+use std::io::Read as _;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -17,6 +18,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A step's whole exchange; signing a certificate takes milliseconds, an ARS call's start a
 /// few seconds at most.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest JSON answer read: a flow's answer with its certificates is a few kilobytes.
+const MAX_ANSWER: u64 = 16 << 20;
 
 /// A client of one center.
 #[derive(Clone)]
@@ -209,12 +212,26 @@ impl Client {
         self.read(what, Ok(resp)).map(Some)
     }
 
+    /// The answer's JSON. The body is read whole, then parsed: parsing from the socket's
+    /// reader goes a byte at a time through `io::Read`, several times the cost for the
+    /// certificate-sized answers of the flows. An answer larger than any the center gives is
+    /// refused rather than read into memory.
     fn read<T: DeserializeOwned>(
         &self,
         what: &str,
         resp: Result<ureq::Response, ClientError>,
     ) -> Result<T, ClientError> {
-        resp?.into_json::<T>().map_err(|e| self.unreadable(what, e.to_string()))
+        let mut body = Vec::new();
+        resp?
+            .into_reader()
+            .take(MAX_ANSWER + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| self.unreadable(what, e.to_string()))?;
+        if body.len() as u64 > MAX_ANSWER {
+            let limit = MAX_ANSWER >> 20;
+            return Err(self.unreadable(what, format!("the answer is larger than {limit} MiB")));
+        }
+        serde_json::from_slice(&body).map_err(|e| self.unreadable(what, e.to_string()))
     }
 }
 
@@ -275,6 +292,15 @@ mod tests {
         let request = server.join().unwrap();
         assert!(request.starts_with(&format!("POST /api/v1/flows/{id}/payment ")), "{request}");
         assert!(request.contains(r#"{"account":"111-22-333333","password":"0000"}"#));
+    }
+
+    #[test]
+    fn an_answer_larger_than_any_the_center_gives_is_refused_not_read() {
+        let huge: &'static str = Box::leak(format!("[{}0]", "0,".repeat(9 << 20)).into_boxed_str());
+        let (base, _server) = one_shot(200, huge);
+        let client = Client::new(&base).unwrap();
+        let err = client.terms().unwrap_err().to_string();
+        assert!(err.contains("larger than 16 MiB"), "{err}");
     }
 
     #[test]
