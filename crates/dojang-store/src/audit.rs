@@ -141,8 +141,6 @@ struct Appended {
 pub(crate) struct AuditTail {
     /// The chain's end as this transaction has made it; `None` until its first entry.
     head: Option<Link>,
-    /// The stored head, to know whether it must move at commit.
-    stored: Option<Link>,
     entries: Vec<Appended>,
 }
 
@@ -183,9 +181,7 @@ impl Tx {
                     .fetch_one(&mut *self.inner)
                     .await?;
                 let seq: i64 = row.try_get("seq")?;
-                let link = Link { seq, hash: hash32(row.try_get("hash")?, seq)? };
-                self.audit.stored = Some(link);
-                link
+                Link { seq, hash: hash32(row.try_get("hash")?, seq)? }
             }
         };
         let seq = prev.seq + 1;
@@ -232,13 +228,13 @@ impl Tx {
             });
             query.execute(&mut *self.inner).await?;
         }
-        if let Some(head) = self.audit.head.filter(|h| Some(*h) != self.audit.stored) {
+        // The head moves to the last entry written (none: it stays where it was read).
+        if let Some(last) = entries.last() {
             sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(head.seq)
-                .bind(head.hash.as_slice())
+                .bind(last.link.seq)
+                .bind(last.link.hash.as_slice())
                 .execute(&mut *self.inner)
                 .await?;
-            self.audit.stored = Some(head);
         }
         Ok(entries.into_iter().map(|e| (e.action, e.fields)).collect())
     }
