@@ -5,12 +5,10 @@
 
 use std::fmt;
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
-use crate::rows::{count, opt_time, time_of, unique_violation, unix, Conn};
+use crate::rows::{count, opt_time, time_of, unique_violation, unix, Columns, Conn};
 use crate::store::Store;
 use crate::tx::Tx;
 
@@ -113,27 +111,26 @@ impl fmt::Debug for Customer {
 const COLUMNS: &str = "id, kind, name, rrn_lookup, rrn_sealed, business_number, phone, email, \
     address, banking_id, banking_password, banking_failures, locked_at, lock_reason, created_at";
 
-fn customer_of(r: &AnyRow) -> Result<Customer, StoreError> {
+fn customer_of(r: &impl Columns) -> Result<Customer, StoreError> {
     Ok(Customer {
-        id: r.try_get("id")?,
-        kind: CustomerKind::parse(r.try_get("kind")?)?,
-        name: r.try_get("name")?,
-        rrn_lookup: r.try_get("rrn_lookup")?,
-        rrn_sealed: r.try_get("rrn_sealed")?,
-        business_number: r.try_get("business_number")?,
-        phone: r.try_get("phone")?,
-        email: r.try_get("email")?,
-        address: r.try_get("address")?,
-        banking_id: r.try_get("banking_id")?,
-        banking_password_hash: r.try_get("banking_password")?,
-        banking_failures: count(r.try_get("banking_failures")?),
-        locked_at: opt_time(r.try_get("locked_at")?)?,
-        lock_reason: r.try_get("lock_reason")?,
-        created_at: time_of(r.try_get("created_at")?)?,
+        id: r.get("id")?,
+        kind: CustomerKind::parse(&r.get::<String>("kind")?)?,
+        name: r.get("name")?,
+        rrn_lookup: r.get("rrn_lookup")?,
+        rrn_sealed: r.get("rrn_sealed")?,
+        business_number: r.get("business_number")?,
+        phone: r.get("phone")?,
+        email: r.get("email")?,
+        address: r.get("address")?,
+        banking_id: r.get("banking_id")?,
+        banking_password_hash: r.get("banking_password")?,
+        banking_failures: count(r.get("banking_failures")?),
+        locked_at: opt_time(r.get("locked_at")?)?,
+        lock_reason: r.get("lock_reason")?,
+        created_at: time_of(r.get("created_at")?)?,
     })
 }
 
-/// Which customer to read.
 enum By<'a> {
     Id(i64),
     BankingId(&'a str),
@@ -200,7 +197,15 @@ fn duplicate(e: sqlx::Error) -> StoreError {
 
 impl Store {
     /// The customer with `id`.
+    /// The customer with `id`, read on the caller's thread where the store allows it
+    /// (SQLite): every step of a flow after identification reads its customer.
     pub async fn customer(&self, id: i64) -> Result<Option<Customer>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM customers WHERE id = $1");
+        if let Some(found) =
+            self.direct.as_ref().and_then(|d| d.row(&sql, [id], |r| customer_of(r)))
+        {
+            return Ok(found);
+        }
         fetch(&mut *self.pool.acquire().await?, By::Id(id)).await
     }
 

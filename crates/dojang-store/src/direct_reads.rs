@@ -1,4 +1,5 @@
-//! Status reads on SQLite straight from the caller's thread. Through sqlx every query is a
+//! Reads on SQLite straight from the caller's thread: certificate status (OCSP), and the flow
+//! and customer every flow step starts with. Through sqlx every query is a
 //! round trip to the connection's own worker thread: a channel send, a wake-up, a reply and
 //! another wake-up — for OCSP, where the lookup itself is one primary-key probe of a few
 //! microseconds, those hand-offs were most of the server's time (perf: futex waits and
@@ -25,6 +26,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::certificates::status_of;
+use crate::error::StoreError;
 use crate::record::StatusOf;
 use crate::wal_stamp::{Stamp, WalStamp};
 
@@ -102,31 +104,64 @@ impl DirectReads {
     }
 
     fn read_sqlite(&self, hex: &str) -> Option<StatusOf> {
+        match self.with_connection(|conn| read(conn, hex))? {
+            None => Some(StatusOf::Unknown),
+            // A revocation that does not read back is reported by the pool's read, as corrupt.
+            Some((at, reason)) => status_of(at, reason).ok(),
+        }
+    }
+
+    /// The row `sql` finds with `params` (at most one: a lookup by key), mapped by `map`;
+    /// `None` when this path could not read it or `map` refused it (the caller asks the pool
+    /// instead, which reports the error properly). Nothing is kept: every call reads.
+    pub(crate) fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+    ) -> Option<Option<T>> {
+        let found = self.with_connection(|conn| {
+            let mut statement = conn.prepare_cached(sql)?;
+            let mut rows = statement.query(params)?;
+            Ok(rows.next()?.map(map))
+        })?;
+        match found {
+            None => Some(None),
+            Some(Ok(value)) => Some(Some(value)),
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "a direct read could not be mapped; using the pool");
+                None
+            }
+        }
+    }
+
+    /// Runs `read` on an idle read-only connection (opening one if none is idle); `None` when
+    /// that failed.
+    fn with_connection<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
         let taken = self.idle().pop();
         let conn = match taken {
             Some(c) => c,
             None => match self.connect() {
                 Ok(c) => c,
                 Err(e) => {
-                    tracing::debug!(error = %e, "direct status read unavailable; using the pool");
+                    tracing::debug!(error = %e, "direct read unavailable; using the pool");
                     return None;
                 }
             },
         };
-        let row = match read(&conn, hex) {
-            Ok(row) => row,
+        let value = match read(&conn) {
+            Ok(value) => value,
             // A connection that failed is dropped, not reused: the next read opens afresh.
             Err(e) => {
-                tracing::debug!(error = %e, "direct status read failed; using the pool");
+                tracing::debug!(error = %e, "direct read failed; using the pool");
                 return None;
             }
         };
         self.idle().push(conn);
-        match row {
-            None => Some(StatusOf::Unknown),
-            // A revocation that does not read back is reported by the pool's read, as corrupt.
-            Some((at, reason)) => status_of(at, reason).ok(),
-        }
+        Some(value)
     }
 }
 
@@ -206,6 +241,27 @@ mod tests {
         assert_eq!(reads.status("0B22"), Some(StatusOf::Unknown));
         // The connection went back for the next caller instead of a new one each time.
         assert_eq!(reads.idle().len(), 1);
+    }
+
+    // A flow read in place sees each step another connection committed, and maps as the pool's
+    // read does; a row the mapper refuses gives way to the pool (`None`), not a wrong answer.
+    #[tokio::test]
+    async fn a_flow_read_in_place_sees_its_last_step() {
+        let s = crate::testing::sqlite().await;
+        let reads = reads(&s);
+        let id = "0123456789abcdef0123456789abcdef";
+        let later = t0() + time::Duration::minutes(10);
+        s.create_flow(id, "issue", "{}", t0(), later).await.expect("create");
+        assert!(s.advance_flow(id, 1, "{\"step\":2}", None, t0(), later).await.expect("step"));
+        let sql = "SELECT id, kind, state, customer_id, created_at, updated_at, expires_at, \
+            version, finished_at FROM flows WHERE id = $1";
+        let direct = reads.row(sql, [id], |r| crate::flows::record(r)).expect("read in place");
+        assert_eq!(direct, s.flow(id).await.expect("read"));
+        let flow = direct.expect("the flow");
+        assert_eq!((flow.version, flow.state.as_str()), (2, "{\"step\":2}"));
+        let refused = reads.row(sql, [id], |_| Err::<(), _>(StoreError::Corrupt("test".into())));
+        assert!(refused.is_none());
+        assert_eq!(reads.row(sql, ["no such flow"], |r| crate::flows::record(r)), Some(None));
     }
 
     // A path this reader cannot open gives way to the pool instead of an error.

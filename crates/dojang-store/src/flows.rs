@@ -1,10 +1,10 @@
 //! Flows as rows: each step is a compare-and-swap on `version`, so a replayed or concurrent
 //! step finds the version moved and changes nothing.
 
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
+use crate::rows::Columns;
 use crate::store::Store;
 use crate::tx::Tx;
 
@@ -28,17 +28,17 @@ fn time_of(secs: i64) -> Result<OffsetDateTime, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("flow time {secs}")))
 }
 
-fn record(row: &sqlx::any::AnyRow) -> Result<FlowRecord, StoreError> {
+pub(crate) fn record(row: &impl Columns) -> Result<FlowRecord, StoreError> {
     Ok(FlowRecord {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        state: row.try_get("state")?,
-        customer_id: row.try_get("customer_id")?,
-        created_at: time_of(row.try_get("created_at")?)?,
-        updated_at: time_of(row.try_get("updated_at")?)?,
-        expires_at: time_of(row.try_get("expires_at")?)?,
-        version: row.try_get("version")?,
-        finished_at: row.try_get::<Option<i64>, _>("finished_at")?.map(time_of).transpose()?,
+        id: row.get("id")?,
+        kind: row.get("kind")?,
+        state: row.get("state")?,
+        customer_id: row.get("customer_id")?,
+        created_at: time_of(row.get("created_at")?)?,
+        updated_at: time_of(row.get("updated_at")?)?,
+        expires_at: time_of(row.get("expires_at")?)?,
+        version: row.get("version")?,
+        finished_at: row.get::<Option<i64>>("finished_at")?.map(time_of).transpose()?,
     })
 }
 
@@ -70,11 +70,14 @@ impl Store {
         Ok(())
     }
 
+    /// The flow `id`, read on the caller's thread where the store allows it (SQLite): every
+    /// step of every flow starts here.
     pub async fn flow(&self, id: &str) -> Result<Option<FlowRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM flows WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let sql = format!("SELECT {COLUMNS} FROM flows WHERE id = $1");
+        if let Some(found) = self.direct.as_ref().and_then(|d| d.row(&sql, [id], |r| record(r))) {
+            return Ok(found);
+        }
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(record).transpose()
     }
 

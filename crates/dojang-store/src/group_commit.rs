@@ -14,10 +14,14 @@
 //! round trip to the database (for SQLite, a hand-off to its connection's thread and back), so
 //! a batch of certificates costs three round trips instead of one per certificate and two more.
 //!
+//! A savepoint is one more round trip per member, and a member is almost never refused, so a
+//! batch first runs without them: if a member is refused after all, that transaction is rolled
+//! back whole and the batch runs again, a savepoint around each member.
+//!
 //! If the shared transaction itself fails (its begin, a savepoint, or the commit), nobody's
 //! answer is taken from it: every member runs again alone, in a transaction of its own, and is
-//! answered from that. A member's work is therefore a `Fn`, run at most twice, touching nothing
-//! but the transaction it is given.
+//! answered from that. A member's work is therefore a `Fn`, run at most three times, touching
+//! nothing but the transaction it is given.
 //!
 //! The commits run on a task of their own, started by the first writer to find nobody
 //! committing and ended when the queue is empty, so a caller that goes away (a client hanging
@@ -49,6 +53,8 @@ pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
     /// Transactions this queue has committed (shared or alone), for the tests and the metric.
     commits: AtomicU64,
+    /// Batches run again with a savepoint per member because one was refused without.
+    reruns: AtomicU64,
 }
 
 #[derive(Default)]
@@ -166,8 +172,9 @@ impl Store {
     /// same moment, and returns its value once that transaction has committed durably. An
     /// `Err` from `work` undoes only its own changes (and is returned); the others commit.
     ///
-    /// `work` may run twice (a second time alone, if the shared transaction failed), so it must
-    /// change nothing but the transaction it is given.
+    /// `work` may run up to three times (again with a savepoint if another member was refused,
+    /// and alone if the shared transaction failed), so it must change nothing but the
+    /// transaction it is given.
     pub async fn in_group_commit<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -224,7 +231,16 @@ impl Drop for Stopped {
 
 async fn commit(store: &Store, mut batch: Vec<Box<dyn Member>>) {
     if batch.len() > 1 {
-        match together(store, &mut batch).await {
+        // First as if nobody will be refused, which is nearly always so; if someone is, that
+        // transaction is rolled back whole and the batch runs again with a savepoint each.
+        let shared = match together(store, &mut batch, Savepoints::None).await {
+            Err(Shared::Refused) => {
+                store.group.reruns.fetch_add(1, Ordering::Relaxed);
+                together(store, &mut batch, Savepoints::Each).await
+            }
+            other => other,
+        };
+        match shared {
             Ok(outcomes) => {
                 for (member, outcome) in batch.into_iter().zip(outcomes) {
                     member.answer(outcome);
@@ -241,12 +257,35 @@ async fn commit(store: &Store, mut batch: Vec<Box<dyn Member>>) {
     }
 }
 
-/// One transaction for all of `batch`: the certificates in one INSERT, a savepoint around each
-/// other member. `Err` when the shared transaction failed, which decides nothing for any member.
+/// Whether each member of a shared transaction runs inside a savepoint of its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Savepoints {
+    /// None: a statement to the database saved per member (each is a round trip, for SQLite a
+    /// hand-off to its connection's thread and back); a refused member spoils the transaction.
+    None,
+    /// One each: a refused member undoes only its own work.
+    Each,
+}
+
+/// Why a shared transaction did not commit.
+#[derive(Debug, thiserror::Error)]
+enum Shared {
+    /// A member was refused in a transaction without savepoints; nothing was kept.
+    #[error("a member was refused")]
+    Refused,
+    /// The transaction itself failed (its begin, a savepoint or the commit).
+    #[error(transparent)]
+    Failed(#[from] StoreError),
+}
+
+/// One transaction for all of `batch`: the certificates in one INSERT, then every other member,
+/// each in a savepoint of its own or not (`savepoints`). `Err` when the shared transaction did
+/// not commit, which decides nothing for any member.
 async fn together(
     store: &Store,
     batch: &mut [Box<dyn Member>],
-) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    savepoints: Savepoints,
+) -> Result<Vec<Result<(), StoreError>>, Shared> {
     let mut tx = store.begin().await?;
     let mut outcomes = insert_certificates(&mut tx, batch).await;
     for (member, outcome) in batch.iter_mut().zip(outcomes.iter_mut()) {
@@ -258,11 +297,24 @@ async fn together(
             *outcome = Some(member.run(&mut tx).await);
             continue;
         }
-        let savepoint = tx.savepoint().await?;
-        let result = member.run(&mut tx).await;
-        if result.is_err() {
-            tx.roll_back_to(&savepoint).await?;
-        }
+        let result = match savepoints {
+            Savepoints::None => {
+                let result = member.run(&mut tx).await;
+                if result.is_err() {
+                    // Dropping the transaction rolls it back.
+                    return Err(Shared::Refused);
+                }
+                result
+            }
+            Savepoints::Each => {
+                let savepoint = tx.savepoint().await?;
+                let result = member.run(&mut tx).await;
+                if result.is_err() {
+                    tx.roll_back_to(&savepoint).await?;
+                }
+                result
+            }
+        };
         *outcome = Some(result);
     }
     tx.commit().await?;
@@ -436,6 +488,36 @@ pub(crate) mod tests {
         }
         assert_eq!(s.certificate_count().await.expect("count"), N as i64);
         assert_eq!(commits(s) - before, 2, "one alone, then {} together", N - 1);
+    });
+
+    // Nobody refused: the batch commits at its first try, without savepoints. One refused
+    // (a `Typed` member, which would take a savepoint): that try is undone whole and the batch
+    // runs again, a savepoint each — the refused member's row is not kept, the others' are,
+    // and each hears its own answer.
+    crate::store_test!(async fn a_batch_runs_again_with_savepoints_only_when_someone_is_refused(s) {
+        const N: usize = 12;
+        let reruns = |s: &crate::Store| s.group.reruns.load(Ordering::Relaxed);
+        let before = reruns(s);
+        let tasks = first_alone_then_together(s, N, |i| insert_then(s, i, false, false)).await;
+        for (i, t) in tasks.into_iter().enumerate() {
+            assert_eq!(t.await.expect("task").expect("ok"), i);
+        }
+        assert_eq!(reruns(s), before, "nobody was refused");
+
+        let tasks = first_alone_then_together(s, N, |i| insert_then(s, N + i, i == 5, false)).await;
+        for (i, t) in tasks.into_iter().enumerate() {
+            let result = t.await.expect("task");
+            let stored = s.certificate(&serial(N + i)).await.expect("read").is_some();
+            if i == 5 {
+                assert!(matches!(result, Err(StoreError::NotSuspended(_))), "{i}: {result:?}");
+                assert!(!stored, "the refused member's row was kept");
+            } else {
+                assert_eq!(result.expect("ok"), N + i);
+                assert!(stored, "{i}");
+            }
+        }
+        assert_eq!(reruns(s), before + 1, "the batch with a refusal ran again once");
+        assert_eq!(s.certificate_count().await.expect("count"), (2 * N - 1) as i64);
     });
 
     // One bad member in a shared transaction: it alone gets its error, and its changes alone

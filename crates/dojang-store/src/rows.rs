@@ -9,6 +9,36 @@ use crate::error::StoreError;
 /// A connection of either backend (a pooled one, or a transaction's).
 pub(crate) type Conn = sqlx::AnyConnection;
 
+/// A value a row's column can hold, read the same from either kind of row.
+pub(crate) trait Value:
+    for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+impl<T> Value for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+/// A row the store reads: sqlx's (either backend, through the pool or a [`Tx`](crate::Tx)) or
+/// rusqlite's (SQLite read on the caller's thread, [`DirectReads`](crate::direct_reads)). A
+/// table's row is mapped once, over this, whichever path read it.
+pub(crate) trait Columns {
+    fn get<T: Value>(&self, column: &str) -> Result<T, StoreError>;
+}
+
+impl Columns for sqlx::any::AnyRow {
+    fn get<T: Value>(&self, column: &str) -> Result<T, StoreError> {
+        Ok(sqlx::Row::try_get(self, column)?)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn get<T: Value>(&self, column: &str) -> Result<T, StoreError> {
+        self.get(column).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
+    }
+}
+
 pub(crate) fn unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }

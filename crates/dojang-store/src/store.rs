@@ -52,7 +52,7 @@ pub struct Store {
 /// `synchronous=FULL` makes every commit durable before it returns, so a certificate handed out
 /// is a certificate kept; a writer waits up to 10 s for another.
 const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-    PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+    PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
 
 /// What every PostgreSQL connection is set to: a writer waits at most 10 s for the write lock
 /// or a row lock (as SQLite's busy timeout), then fails instead of hanging a request.
@@ -98,7 +98,7 @@ impl Store {
             .map_err(|e| StoreError::Open { place: place.clone(), cause: sqlx::Error::Io(e) })?;
         let url =
             SqliteConnectOptions::new().filename(&absolute).create_if_missing(true).to_url_lossy();
-        let pool = pool(url.as_str(), SQLITE_CONNECTIONS, SQLITE_SETUP)
+        let pool = pool(url.as_str(), SQLITE_CONNECTIONS, SQLITE_SETUP, false)
             .await
             .map_err(|cause| StoreError::Open { place, cause })?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
@@ -115,7 +115,7 @@ impl Store {
     /// Opens the PostgreSQL database at `url` and applies migrations. Several processes may
     /// do this at once: sqlx's migrator holds an advisory lock while it works.
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        let pool = pool(url, POSTGRES_CONNECTIONS, POSTGRES_SETUP)
+        let pool = pool(url, POSTGRES_CONNECTIONS, POSTGRES_SETUP, true)
             .await
             .map_err(|cause| StoreError::Open { place: redact_url(url), cause })?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -140,11 +140,19 @@ impl Store {
     }
 }
 
-/// A pool of at most `connections`, each set up with `setup` before first use.
-async fn pool(url: &str, connections: u32, setup: &'static str) -> Result<AnyPool, sqlx::Error> {
+/// A pool of at most `connections`, each set up with `setup` before first use. With `ping`, a
+/// connection is checked before each use: a network connection may have died while idle; a
+/// SQLite file's cannot, and the check would cost a round trip to its thread per query.
+async fn pool(
+    url: &str,
+    connections: u32,
+    setup: &'static str,
+    ping: bool,
+) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
     AnyPoolOptions::new()
         .max_connections(connections)
+        .test_before_acquire(ping)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute(setup).await?;
