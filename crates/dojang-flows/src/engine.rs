@@ -16,6 +16,7 @@ use time::{Duration, OffsetDateTime};
 use crate::checks::{self, Policy};
 use crate::error::FlowError;
 use crate::kind::{FlowKind, Method};
+use crate::signers::Signers;
 use crate::state::{FlowState, Target};
 use crate::step::Step;
 use crate::view::{view, FlowView, StartFlow};
@@ -45,7 +46,6 @@ impl Default for FlowSettings {
 /// The flows of one center.
 pub struct Flows {
     pub(crate) store: Store,
-    pub(crate) ra: Arc<RegistrationAuthority>,
     pub(crate) ca: Arc<dojang_ca::CertificateAuthority>,
     pub(crate) identity: Arc<Identity>,
     pub(crate) vault: Arc<Vault>,
@@ -53,9 +53,8 @@ pub struct Flows {
     pub(crate) rules: SubjectRules,
     pub(crate) policy: Policy,
     pub(crate) settings: FlowSettings,
-    /// Certificates being signed at once: one per core. More would only share the cores, each
-    /// on a blocking thread of its own.
-    pub(crate) signers: tokio::sync::Semaphore,
+    /// The threads that sign certificates, one per core: more would only share the cores.
+    pub(crate) signers: Signers,
 }
 
 /// What one step did.
@@ -151,8 +150,8 @@ impl Flows {
         settings: FlowSettings,
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        let signers = tokio::sync::Semaphore::new(cores);
-        Flows { store, ra, ca, identity, vault, catalog, rules, policy, settings, signers }
+        let signers = Signers::start(ra, cores);
+        Flows { store, ca, identity, vault, catalog, rules, policy, settings, signers }
     }
 
     /// The plan of a flow, from its kind, method and (once known) product.

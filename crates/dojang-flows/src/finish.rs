@@ -19,6 +19,7 @@ use crate::checks::mask_account;
 use crate::engine::Flows;
 use crate::error::FlowError;
 use crate::kind::FlowKind;
+use crate::signers::SignError;
 use crate::state::FlowState;
 use crate::step::Step;
 
@@ -119,23 +120,18 @@ impl Finishing {
 }
 
 impl Flows {
-    /// The RA's work for one certificate (the CSR's signature checked, the certificate signed)
-    /// on the blocking pool. A signature is long CPU work that tokio cannot preempt: run in a
-    /// request's task it holds its worker thread, and every task queued there waits — among
-    /// them the group commit's, once per round trip to the database. The kernel can preempt a
-    /// blocking thread, so the commit goes on while certificates are signed. At most one
-    /// signature per core is under way ([`Flows::signers`]); the others wait their turn here.
+    /// The RA's work for one certificate (the CSR's signature checked, the certificate
+    /// signed), on a signing thread ([`crate::signers`]).
     pub(crate) async fn prepare(
         &self,
         request: &IssueRequest<'static>,
         now: OffsetDateTime,
     ) -> Result<dojang_ra::Prepared, FlowError> {
-        let _turn = self.signers.acquire().await.map_err(FlowError::internal)?;
-        let (ra, request) = (std::sync::Arc::clone(&self.ra), request.clone());
-        tokio::task::spawn_blocking(move || ra.prepare(&request, now))
-            .await
-            .map_err(FlowError::internal)?
-            .map_err(|e| FlowError::Ra(e.to_string()))
+        match self.signers.prepare(request.clone(), now).await {
+            Ok(prepared) => Ok(prepared),
+            Err(SignError::Refused(e)) => Err(FlowError::Ra(e.to_string())),
+            Err(e @ SignError::Stopped) => Err(FlowError::internal(e)),
+        }
     }
 
     /// The VID for a person's certificate: identifyData with the real name and

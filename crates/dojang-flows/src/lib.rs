@@ -14,6 +14,7 @@ mod finish;
 mod kind;
 pub mod possession;
 pub mod reminders;
+mod signers;
 mod state;
 mod step;
 pub mod terms;

@@ -1,0 +1,94 @@
+//! The RA's CPU work for a certificate (the CSR's signature checked, the certificate built and
+//! signed) on threads of its own, one per core.
+//!
+//! A signature is long CPU work that tokio cannot preempt: run in a request's task it holds its
+//! worker thread, and every task queued there waits — among them the group commit's, once per
+//! round trip to the database. The kernel preempts these threads, so the commit goes on while
+//! certificates are signed.
+//!
+//! They are not tokio's blocking pool: that pool wakes an idle thread for every job, and a
+//! thread that finished one goes back to sleep before the next is handed to it, so every
+//! certificate cost two thread wake-ups. Here the jobs wait in one queue and a signer takes the
+//! next as soon as it is done with the last; under load the signers never sleep.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use dojang_ra::{IssueRequest, Prepared, RaError, RegistrationAuthority};
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+struct Job {
+    request: IssueRequest<'static>,
+    now: OffsetDateTime,
+    reply: oneshot::Sender<Result<Prepared, RaError>>,
+}
+
+/// Why a certificate could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SignError {
+    #[error(transparent)]
+    Refused(#[from] RaError),
+    /// The signers are gone (the center is stopping) or one failed inside the RA.
+    #[error("the signing threads stopped before answering")]
+    Stopped,
+}
+
+/// The queue of certificates to prepare, and the threads preparing them. The threads end when
+/// this is dropped.
+pub(crate) struct Signers {
+    queue: Mutex<Sender<Job>>,
+}
+
+impl Signers {
+    /// `count` threads preparing certificates with `ra`.
+    pub(crate) fn start(ra: Arc<RegistrationAuthority>, count: usize) -> Signers {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..count.max(1) {
+            let (ra, jobs) = (Arc::clone(&ra), Arc::clone(&jobs));
+            let spawned = std::thread::Builder::new()
+                .name(format!("dojang-signer-{n}"))
+                .spawn(move || work(&ra, &jobs));
+            if let Err(e) = spawned {
+                // Fewer threads only means slower signing; with none, callers hear `Stopped`.
+                tracing::error!(error = %e, "a signing thread could not be started");
+            }
+        }
+        Signers { queue: Mutex::new(queue) }
+    }
+
+    /// Prepares the certificate `request` asks for, on a signing thread.
+    pub(crate) async fn prepare(
+        &self,
+        request: IssueRequest<'static>,
+        now: OffsetDateTime,
+    ) -> Result<Prepared, SignError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .lock()
+            .map_err(|_| SignError::Stopped)?
+            .send(Job { request, now, reply })
+            .map_err(|_| SignError::Stopped)?;
+        Ok(answer.await.map_err(|_| SignError::Stopped)??)
+    }
+}
+
+fn work(ra: &RegistrationAuthority, jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        // One thread waits on the queue, the others on the lock; whoever holds it takes the
+        // next job and lets go before working on it.
+        let next = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(_) => return,
+        };
+        let Ok(Job { request, now, reply }) = next else { return };
+        // A panic inside the RA drops this job's reply (its caller hears `Stopped`), not the
+        // thread: the others' certificates are still signed.
+        if let Ok(result) = catch_unwind(AssertUnwindSafe(|| ra.prepare(&request, now))) {
+            // A caller that went away needs no answer.
+            let _ = reply.send(result);
+        }
+    }
+}
