@@ -1,4 +1,4 @@
-//! The load generator: a fixed request POSTed over and over on several connections for a
+//! The load generator: a fixed set of requests POSTed in turn on several connections for a
 //! fixed time, every answer checked, every latency kept. The bench runs it in a process of
 //! its own (`dojang bench ocsp-load`), so that the responder measured is not sharing an
 //! address space — nor an allocator or a scheduler queue — with its client.
@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug)]
 pub struct LoadSpec {
     pub url: String,
-    pub body: Vec<u8>,
+    /// The requests, each connection sending them in turn from a place of its own: a
+    /// responder that keeps answers is asked about many certificates, not one.
+    pub bodies: Vec<Vec<u8>>,
     pub connections: usize,
     pub duration: Duration,
     /// A new TCP connection for every request (`Connection: close`), as many OCSP clients do
@@ -103,14 +105,21 @@ async fn run_connections(
             return failed;
         }
     };
-    let body = bytes::Bytes::from(spec.body.clone());
+    if spec.bodies.is_empty() {
+        let mut failed = summarize(Vec::new(), 1, 0.0);
+        failed.first_error = Some("no request to send".into());
+        return failed;
+    }
+    let bodies: Arc<[bytes::Bytes]> =
+        spec.bodies.iter().map(|b| bytes::Bytes::from(b.clone())).collect();
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let tasks: Vec<_> = (0..spec.connections.max(1))
-        .map(|_| {
+        .map(|n| {
             let one = Connection {
                 target: target.clone(),
-                body: body.clone(),
+                bodies: bodies.clone(),
+                next: n * bodies.len() / spec.connections.max(1),
                 close: spec.close,
                 check,
                 progress: progress.clone(),
@@ -156,7 +165,9 @@ impl Target {
 /// One connection's loop: a request, its answer read whole and checked, again until stopped.
 struct Connection {
     target: Arc<Target>,
-    body: bytes::Bytes,
+    bodies: Arc<[bytes::Bytes]>,
+    /// The request this connection sends next.
+    next: usize,
     close: bool,
     check: fn(&[u8]) -> bool,
     progress: Option<Arc<AtomicU64>>,
@@ -176,13 +187,15 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
 
 impl Connection {
-    async fn run(self) -> Seen {
+    async fn run(mut self) -> Seen {
         let mut seen = Seen { micros: Vec::new(), errors: 0, first_error: None };
         let mut open: Option<Sender> = None;
         while !self.stop.load(Ordering::Relaxed) {
             let t0 = Instant::now();
             // A responder that stops answering is an error, not a bench that never ends.
-            let answered = tokio::time::timeout(ANSWER_TIMEOUT, self.exchange(&mut open))
+            let body = self.bodies[self.next % self.bodies.len()].clone();
+            self.next = self.next.wrapping_add(1);
+            let answered = tokio::time::timeout(ANSWER_TIMEOUT, self.exchange(&mut open, body))
                 .await
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {ANSWER_TIMEOUT:?}")));
             match answered {
@@ -212,7 +225,11 @@ impl Connection {
     }
 
     /// One request and its whole answer, on the open connection or a new one.
-    async fn exchange(&self, open: &mut Option<Sender>) -> anyhow::Result<bytes::Bytes> {
+    async fn exchange(
+        &self,
+        open: &mut Option<Sender>,
+        body: bytes::Bytes,
+    ) -> anyhow::Result<bytes::Bytes> {
         use http_body_util::BodyExt as _;
         let sender = match open {
             Some(s) if !s.is_closed() => s,
@@ -225,7 +242,7 @@ impl Connection {
         if self.close {
             req = req.header(hyper::header::CONNECTION, "close");
         }
-        let req = req.body(http_body_util::Full::new(self.body.clone()))?;
+        let req = req.body(http_body_util::Full::new(body))?;
         let resp = sender.send_request(req).await.context("sending the request")?;
         let status = resp.status();
         let answer = resp.into_body().collect().await.context("reading the answer")?.to_bytes();
@@ -282,19 +299,47 @@ pub fn run_in_process_of_its_own(
     }
 }
 
-/// The wrk script: POST the body, count answers that are not a successful OCSPResponse
-/// (`30 … 0a 01 00` in their first bytes), print one line the bench reads.
-fn wrk_script(body: &Path, close: bool) -> String {
+/// The wrk script: POST the requests of `bodies` (DER, laid end to end) in turn, each thread
+/// from a place of its own; count answers that are not a successful OCSPResponse
+/// (`30 … 0a 01 00` in their first bytes); print one line the bench reads.
+fn wrk_script(bodies: &Path, close: bool) -> String {
     let close = if close { "wrk.headers[\"Connection\"] = \"close\"\n" } else { "" };
     format!(
         r#"wrk.method = "POST"
-local f = assert(io.open("{body}", "rb"))
-wrk.body = f:read("*a")
+local f = assert(io.open("{bodies}", "rb"))
+local all = f:read("*a")
 f:close()
+-- The length of the DER element at i (tag, length, contents).
+local function der_len(s, i)
+  local b = s:byte(i + 1)
+  if b < 0x80 then return 2 + b end
+  local len = 0
+  for k = 1, b - 0x80 do len = len * 256 + s:byte(i + 1 + k) end
+  return 2 + (b - 0x80) + len
+end
+bodies = {{}}
+local i = 1
+while i <= #all do
+  local n = der_len(all, i)
+  table.insert(bodies, all:sub(i, i + n - 1))
+  i = i + n
+end
 wrk.headers["Content-Type"] = "application/ocsp-request"
 {close}local threads = {{}}
-function setup(thread) table.insert(threads, thread) end
-function init(args) bad = 0 end
+local started = 0
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("first", started)
+  started = started + 1
+end
+function init(args)
+  bad = 0
+  nxt = (first * 7919) % #bodies
+end
+function request()
+  nxt = nxt % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[nxt])
+end
 function response(status, headers, body)
   if status ~= 200 or body:byte(1) ~= 0x30 or not body:sub(1, 8):find("\10\1\0", 1, true) then
     bad = bad + 1
@@ -309,13 +354,38 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 "#,
-        body = body.display()
+        bodies = bodies.display()
     )
 }
 
+/// The requests of a file of DER requests laid end to end (one or more), as `dojang bench
+/// ocsp-load --body` and the wrk script read it.
+pub fn split_requests(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
+    use der::{Decode, Reader};
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let mut reader = der::SliceReader::new(rest)?;
+        der::Any::decode(&mut reader)
+            .with_context(|| format!("request {} is not DER", out.len() + 1))?;
+        let used = usize::try_from(reader.position())?;
+        let (one, after) = rest.split_at(used);
+        out.push(one.to_vec());
+        rest = after;
+    }
+    anyhow::ensure!(!out.is_empty(), "no request in the file");
+    Ok(out)
+}
+
+/// Writes `spec`'s requests, laid end to end, to `WORK/ocsp-requests.der`.
+fn write_requests(work: &Path, spec: &LoadSpec) -> anyhow::Result<std::path::PathBuf> {
+    let file = work.join("ocsp-requests.der");
+    std::fs::write(&file, spec.bodies.concat()).context("writing the requests")?;
+    Ok(file)
+}
+
 fn run_wrk(work: &Path, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
-    let body_file = work.join("ocsp-request.der");
-    std::fs::write(&body_file, &spec.body).context("writing the request body")?;
+    let body_file = write_requests(work, spec)?;
     let script = work.join("ocsp.lua");
     std::fs::write(&script, wrk_script(&body_file, spec.close))
         .context("writing the wrk script")?;
@@ -356,8 +426,7 @@ fn run_wrk(work: &Path, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
 
 /// `exe bench ocsp-load …`, which prints the result as JSON on its last line.
 fn run_ours(exe: &Path, work: &Path, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
-    let body_file = work.join("ocsp-request.der");
-    std::fs::write(&body_file, &spec.body).context("writing the request body")?;
+    let body_file = write_requests(work, spec)?;
     let mut cmd = Command::new(exe);
     cmd.args(["bench", "ocsp-load", "--url", &spec.url])
         .arg("--body")
@@ -389,12 +458,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_wrk_script_posts_the_body_and_checks_each_answer() {
+    fn the_wrk_script_posts_the_requests_in_turn_and_checks_each_answer() {
         let script = wrk_script(Path::new("/tmp/x.der"), true);
         assert!(script.contains(r#"io.open("/tmp/x.der", "rb")"#), "{script}");
+        assert!(script.contains("wrk.format(nil, nil, nil, bodies[nxt])"), "{script}");
         assert!(script.contains(r#"wrk.headers["Connection"] = "close""#), "{script}");
         assert!(script.contains(r#"find("\10\1\0", 1, true)"#), "{script}");
         assert!(!wrk_script(Path::new("/tmp/x.der"), false).contains("Connection"));
+    }
+
+    // Requests of every length form (short, one and two length bytes) come apart again as
+    // they were written; a truncated one is refused with its place.
+    #[test]
+    fn requests_laid_end_to_end_come_apart() {
+        let short = vec![0x30, 0x03, 0x02, 0x01, 0x07];
+        let mut long = vec![0x30, 0x81, 0x83, 0x04, 0x81, 0x80];
+        long.extend([0xAB; 0x80]);
+        let mut longer = vec![0x30, 0x82, 0x01, 0x04, 0x04, 0x82, 0x01, 0x00];
+        longer.extend([0xCD; 0x100]);
+        let all = [short.clone(), long.clone(), longer.clone(), short.clone()].concat();
+        assert_eq!(split_requests(&all).expect("split"), vec![short.clone(), long, longer, short]);
+        let err = split_requests(&all[..all.len() - 1]).expect_err("truncated");
+        assert!(err.to_string().contains("request 4"), "{err}");
+        assert!(split_requests(&[]).is_err());
     }
 
     #[test]

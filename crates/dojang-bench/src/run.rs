@@ -260,9 +260,15 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
         ocsp::ask(&agent, &ours, &request)? == ocsp::Status::Good,
         "dojang does not answer good for a fresh certificate"
     );
+    // The load asks about every certificate the flows issued, in turn, not about one: answers
+    // kept while the store is unchanged are kept per certificate.
+    let requests = held
+        .iter()
+        .map(|(_, h)| ocsp::request(center.ca.issuing_der(), &h.serial))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let spec = |url: &str, close: bool| LoadSpec {
         url: url.to_string(),
-        body: request.clone(),
+        bodies: requests.clone(),
         connections: opts.connections,
         duration: opts.duration,
         close,
@@ -634,7 +640,8 @@ fn openssl_ocsp(
     // accept: the first request is retried for a few seconds.
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        match ocsp::ask(&agent, &responder.url, &probe.body) {
+        let first = probe.bodies.first().context("no request to probe with")?;
+        match ocsp::ask(&agent, &responder.url, first) {
             Ok(status) => break status,
             Err(_) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(200));

@@ -35,6 +35,9 @@ struct Sample {
 
 const BATCH: usize = 10_000;
 
+/// How many certificates the OCSP load at each size asks about.
+const ASKED: usize = 1_000;
+
 pub fn measure(
     runtime: &tokio::runtime::Runtime,
     opts: &Options,
@@ -44,11 +47,19 @@ pub fn measure(
     let center = runtime.block_on(customers::open_center(dir))?;
     let csrs = raw::csrs(&center, 1)?;
     let issue = || runtime.block_on(center.ra.issue(raw::request(&csrs[0]), center.now()));
-    // The certificate OCSP asks about, and the template of the data set's bytes.
+    // The template of the data set's bytes.
     let asked = issue()?;
-    let request = ocsp::request(center.ca.issuing_der(), &asked.serial.to_hex())?;
-
-    let empty = sample(runtime, opts, dir, &base, &center, &request, &issue)?;
+    // OCSP asks about ASKED serials in turn (answers are kept per certificate): in the empty
+    // store, serials never issued; at size, serials spread over the whole data set.
+    let requests = |serials: &[Serial]| {
+        serials
+            .iter()
+            .map(|s| ocsp::request(center.ca.issuing_der(), &s.to_hex()))
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    let mut rng = rand::thread_rng();
+    let unknown: Vec<Serial> = (0..ASKED).map(|_| Serial::random(&mut rng)).collect();
+    let empty = sample(runtime, opts, dir, &base, &center, requests(&unknown)?, &issue)?;
 
     // The data set: certificates of real size (a real certificate's bytes), random serials.
     let now = center.now();
@@ -56,7 +67,8 @@ pub fn measure(
     let started = Instant::now();
     let mut revoke: Vec<Serial> = Vec::new();
     let mut left = opts.certificates;
-    let mut rng = rand::thread_rng();
+    let every = (opts.certificates / ASKED as u64).max(1);
+    let mut spread: Vec<Serial> = Vec::with_capacity(ASKED);
     while left > 0 {
         let n = usize::try_from(left).unwrap_or(BATCH).min(BATCH);
         let batch: Vec<NewCertificate> = (0..n)
@@ -71,6 +83,15 @@ pub fn measure(
                 customer_id: None,
             })
             .collect();
+        let done = opts.certificates - left;
+        spread.extend(
+            batch
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (done + *i as u64) % every == 0)
+                .map(|(_, c)| c.serial.clone())
+                .take(ASKED - spread.len()),
+        );
         let want = usize::try_from(opts.revoked).unwrap_or(usize::MAX);
         revoke
             .extend(batch.iter().take(want.saturating_sub(revoke.len())).map(|c| c.serial.clone()));
@@ -88,7 +109,9 @@ pub fn measure(
     bar.finish();
     let db_bytes = std::fs::metadata(center.config.database_path()).map(|m| m.len()).unwrap_or(0);
 
-    let big = sample(runtime, opts, dir, &base, &center, &request, &issue)?;
+    // An empty data set (`--certificates 0`) is asked about what the empty store was.
+    let at_size = if spread.is_empty() { &unknown } else { &spread };
+    let big = sample(runtime, opts, dir, &base, &center, requests(at_size)?, &issue)?;
 
     let vs_empty = |value: f64| Reference { what: "empty store".into(), value, target: None };
     let label = format!("{} certificates, {} revoked", opts.certificates, opts.revoked);
@@ -162,7 +185,7 @@ fn sample(
     dir: &Path,
     base: &str,
     center: &Center,
-    request: &[u8],
+    requests: Vec<Vec<u8>>,
     issue: &dyn Fn() -> Result<dojang_ra::Issued, dojang_ra::RaError>,
 ) -> anyhow::Result<Sample> {
     let serve = Server::start(&opts.exe, dir, base)?;
@@ -190,7 +213,7 @@ fn sample(
     let crl_entries = parsed.tbs_cert_list.revoked_certificates.map_or(0, |v| v.len());
     let spec = LoadSpec {
         url: format!("{base}/ocsp"),
-        body: request.to_vec(),
+        bodies: requests,
         connections: opts.connections,
         duration: opts.duration,
         close: false,

@@ -57,7 +57,7 @@ enum BenchCommand {
     OcspLoad {
         #[arg(long)]
         url: String,
-        /// The DER request to POST.
+        /// The DER requests to POST in turn, laid end to end (one or more).
         #[arg(long, value_name = "FILE")]
         body: PathBuf,
         #[arg(long, default_value_t = 8)]
@@ -77,8 +77,10 @@ fn duration(seconds: f64) -> anyhow::Result<Duration> {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(BenchCommand::OcspLoad { url, body, connections, seconds, close }) = args.load {
-        let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
-        let spec = load::LoadSpec { url, body, connections, duration: duration(seconds)?, close };
+        let bytes = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+        let bodies = load::split_requests(&bytes)
+            .with_context(|| format!("reading the requests of {}", body.display()))?;
+        let spec = load::LoadSpec { url, bodies, connections, duration: duration(seconds)?, close };
         let result = load::run(&spec, ocsp::is_successful, None);
         println!("{}", serde_json::to_string(&result)?);
         return Ok(());
