@@ -55,6 +55,8 @@ pub struct Flows {
     pub(crate) settings: FlowSettings,
     /// The threads that sign certificates, one per core: more would only share the cores.
     pub(crate) signers: Signers,
+    /// The issuing CA's and the root's certificates in PEM ([`Flows::chain_pem`]).
+    pub(crate) chain_pem: std::sync::OnceLock<[String; 2]>,
 }
 
 /// What one step did.
@@ -151,7 +153,18 @@ impl Flows {
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         let signers = Signers::start(ra, cores);
-        Flows { store, ca, identity, vault, catalog, rules, policy, settings, signers }
+        Flows {
+            store,
+            ca,
+            identity,
+            vault,
+            catalog,
+            rules,
+            policy,
+            settings,
+            signers,
+            chain_pem: std::sync::OnceLock::new(),
+        }
     }
 
     /// The plan of a flow, from its kind, method and (once known) product.

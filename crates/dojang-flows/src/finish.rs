@@ -373,11 +373,16 @@ impl Flows {
         }))
     }
 
-    /// The chain a relying party needs above a customer's certificate: issuing CA, then root (PEM).
+    /// The chain a relying party needs above a customer's certificate: issuing CA, then root
+    /// (PEM). Encoded once: every certificate handed out carries it.
     pub(crate) fn chain_pem(&self) -> Result<[String; 2], FlowError> {
+        if let Some(chain) = self.chain_pem.get() {
+            return Ok(chain.clone());
+        }
         let pem = |c: &x509_cert::Certificate| {
             c.to_pem(der::pem::LineEnding::LF).map_err(FlowError::internal)
         };
-        Ok([pem(self.ca.issuing_certificate())?, pem(self.ca.root_certificate())?])
+        let chain = [pem(self.ca.issuing_certificate())?, pem(self.ca.root_certificate())?];
+        Ok(self.chain_pem.get_or_init(|| chain).clone())
     }
 }
