@@ -61,7 +61,7 @@ impl Options {
             clients: cores * 4,
             connections: cores * 8,
             issuers: cores * 16,
-            csr_flows: 1_000,
+            csr_flows: 3_000,
             certificates: 1_000_000,
             revoked: 100_000,
             keep: false,

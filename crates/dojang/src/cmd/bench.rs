@@ -42,7 +42,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N")]
     issuers: Option<usize>,
     /// Issue flows run up to their CSR step (untimed, every identity check real) for each CA's
-    /// issuance-over-HTTP row (default 1000, or 400 with --quick; 0 leaves those rows out).
+    /// issuance-over-HTTP row (default 3000, or 400 with --quick; 0 leaves those rows out).
     #[arg(long, value_name = "N")]
     csr_flows: Option<usize>,
     /// Keep the data directories under DIR/work.
