@@ -131,6 +131,7 @@ fn customer_of(r: &impl Columns) -> Result<Customer, StoreError> {
     })
 }
 
+/// Which customer to read.
 enum By<'a> {
     Id(i64),
     BankingId(&'a str),
@@ -196,7 +197,6 @@ fn duplicate(e: sqlx::Error) -> StoreError {
 }
 
 impl Store {
-    /// The customer with `id`.
     /// The customer with `id`, read on the caller's thread where the store allows it
     /// (SQLite): every step of a flow after identification reads its customer.
     pub async fn customer(&self, id: i64) -> Result<Option<Customer>, StoreError> {

@@ -301,7 +301,7 @@ async fn together(
             Savepoints::None => {
                 let result = member.run(&mut tx).await;
                 if result.is_err() {
-                    // Dropping the transaction rolls it back.
+                    tx.roll_back().await?;
                     return Err(Shared::Refused);
                 }
                 result

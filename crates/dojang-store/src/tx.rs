@@ -128,6 +128,14 @@ impl Tx {
         Ok(())
     }
 
+    /// Undoes the whole transaction now, rather than when it is dropped: a dropped
+    /// transaction's rollback waits on its connection until that is next used, and with it
+    /// SQLite's write lock, which the next writer's `BEGIN IMMEDIATE` would wait for.
+    pub(crate) async fn roll_back(self) -> Result<(), StoreError> {
+        self.inner.rollback().await?;
+        Ok(())
+    }
+
     /// Marks where the transaction stands, so that [`Tx::roll_back_to`] can undo what follows
     /// and nothing before it (one member of a group commit). Each savepoint has a name of its
     /// own and is not released: the commit ends them all, and a rollback can only ever reach
