@@ -40,6 +40,10 @@ pub enum StoreError {
         "the store stopped before this was carried out (the server is shutting down); try again"
     )]
     Stopped,
+    /// A shared commit's answer was lost and its mark could not be read back: it may or may
+    /// not have landed, and running it again could do it twice.
+    #[error("the database did not confirm the commit and could not be asked whether it landed; check what was stored before trying again")]
+    CommitUnknown,
     /// No turn to write came within the time a writer waits (other changes held the store).
     #[error("the store was busy with other changes for 10 seconds; try again in a moment")]
     Busy,

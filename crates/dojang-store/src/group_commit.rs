@@ -20,7 +20,11 @@
 //!
 //! If the shared transaction itself fails (its begin, a savepoint, or the commit), nobody's
 //! answer is taken from it: every member runs again alone, in a transaction of its own, and is
-//! answered from that. A member's work is therefore a `Fn`, run at most three times, touching
+//! answered from that. A COMMIT whose answer is an error may have landed all the same
+//! (PostgreSQL's connection dropped as the server committed): each shared transaction writes
+//! its writer's next mark (`commit_marks`), and a failed commit's mark is read back first. Found,
+//! the members are answered as committed; not found, they run again; unreadable, they hear
+//! [`StoreError::CommitUnknown`] rather than run twice. A member's work is therefore a `Fn`, run at most three times, touching
 //! nothing but the transaction it is given.
 //!
 //! The commits run on a task of their own, started by the first writer to find nobody
@@ -30,9 +34,10 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
@@ -48,13 +53,44 @@ pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send
 const MAX_MEMBERS: usize = 256;
 
 /// The queue of writers waiting for the next shared transaction.
-#[derive(Default)]
 pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
     /// Transactions this queue has committed (shared or alone), for the tests and the metric.
     commits: AtomicU64,
     /// Batches run again with a savepoint per member because one was refused without.
     reruns: AtomicU64,
+    /// This queue's row in `commit_marks`: a tag no other store or process has.
+    writer: String,
+    /// The mark the last shared transaction wrote.
+    last_mark: AtomicI64,
+    /// Tests: the next shared commit's answer is lost after it landed.
+    #[cfg(test)]
+    lose_next_answer: std::sync::atomic::AtomicBool,
+}
+
+impl Default for GroupCommit {
+    fn default() -> Self {
+        // The process, the moment and this queue's number in the process: unique among the
+        // writers of one database, which is all a mark's row needs.
+        static QUEUES: AtomicU64 = AtomicU64::new(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mut tag = Sha256::new();
+        tag.update(std::process::id().to_be_bytes());
+        tag.update(now.to_be_bytes());
+        tag.update(QUEUES.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+        let writer = tag.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect();
+        GroupCommit {
+            queue: Mutex::default(),
+            commits: AtomicU64::default(),
+            reruns: AtomicU64::default(),
+            writer,
+            last_mark: AtomicI64::default(),
+            #[cfg(test)]
+            lose_next_answer: std::sync::atomic::AtomicBool::default(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -247,6 +283,13 @@ async fn commit(store: &Store, mut batch: Vec<Box<dyn Member>>) {
                 }
                 return;
             }
+            Err(Shared::Unknown(e)) => {
+                tracing::error!(members = batch.len(), error = %e, "a shared commit's outcome is unknown; its members are told so, not run again");
+                for member in batch {
+                    member.answer(Err(StoreError::CommitUnknown));
+                }
+                return;
+            }
             Err(e) => {
                 tracing::warn!(members = batch.len(), error = %e, "a shared commit failed; each member is committed alone");
             }
@@ -276,6 +319,9 @@ enum Shared {
     /// The transaction itself failed (its begin, a savepoint or the commit).
     #[error(transparent)]
     Failed(#[from] StoreError),
+    /// The commit's answer was an error and its mark could not be read back.
+    #[error("{0}")]
+    Unknown(StoreError),
 }
 
 /// One transaction for all of `batch`: the certificates in one INSERT, then every other member,
@@ -317,7 +363,30 @@ async fn together(
         };
         *outcome = Some(result);
     }
-    tx.commit().await?;
+    let mark = store.group.last_mark.fetch_add(1, Ordering::Relaxed) + 1;
+    tx.mark_commit(&store.group.writer, mark).await?;
+    let committed = tx.commit().await;
+    #[cfg(test)]
+    let committed = committed.and_then(|()| {
+        match store.group.lose_next_answer.swap(false, Ordering::Relaxed) {
+            true => Err(StoreError::Stopped),
+            false => Ok(()),
+        }
+    });
+    if let Err(e) = committed {
+        // Whether it landed all the same (an answer lost on the way back) decides whether the
+        // members may run again.
+        match store.commit_mark(&store.group.writer).await {
+            Ok(Some(seen)) if seen == mark => {
+                tracing::warn!(members = batch.len(), error = %e, "a shared commit's answer was lost, but it landed");
+            }
+            Ok(_) => return Err(Shared::Failed(e)),
+            Err(read) => {
+                tracing::warn!(error = %read, "a failed shared commit's mark could not be read back");
+                return Err(Shared::Unknown(e));
+            }
+        }
+    }
     store.group.committed(batch.len());
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StoreError::Stopped))).collect())
 }
@@ -488,6 +557,33 @@ pub(crate) mod tests {
         }
         assert_eq!(s.certificate_count().await.expect("count"), N as i64);
         assert_eq!(commits(s) - before, 2, "one alone, then {} together", N - 1);
+    });
+
+    // A shared commit that landed but whose answer was lost: its mark is read back, and every
+    // member is answered from it — none runs again (which would find its own certificate and
+    // answer "duplicate serial" for a certificate that was stored).
+    crate::store_test!(async fn a_commit_whose_answer_was_lost_is_found_by_its_mark(s) {
+        const N: usize = 10;
+        let commits = |s: &crate::Store| s.group.commits.load(Ordering::Relaxed);
+        let before = commits(s);
+        let tasks = first_alone_then_together(s, N, |i| {
+            if i == 1 {
+                // The first is taken alone; the rest share the next transaction, whose answer
+                // is lost.
+                s.group.lose_next_answer.store(true, Ordering::Relaxed);
+            }
+            let s = s.clone();
+            tokio::spawn(async move { s.insert_certificate(&cert(&serial(i))).await })
+        })
+        .await;
+        for (i, t) in tasks.into_iter().enumerate() {
+            t.await.expect("task").unwrap_or_else(|e| panic!("{i}: {e}"));
+        }
+        assert!(!s.group.lose_next_answer.load(Ordering::Relaxed), "the answer was lost");
+        assert_eq!(s.certificate_count().await.expect("count"), N as i64);
+        assert_eq!(commits(s) - before, 2, "one alone, then one shared; nobody ran again");
+        let mark = s.commit_mark(&s.group.writer).await.expect("read");
+        assert_eq!(mark, Some(s.group.last_mark.load(Ordering::Relaxed)));
     });
 
     // Nobody refused: the batch commits at its first try, without savepoints. One refused
