@@ -139,15 +139,21 @@ enum By<'a> {
     BusinessNumber(&'a str),
 }
 
+impl By<'_> {
+    /// The query that reads the customer, its one parameter the key.
+    fn sql(&self) -> String {
+        let key = match self {
+            By::Id(_) => "id",
+            By::BankingId(_) => "banking_id",
+            By::RrnLookup(_) => "rrn_lookup",
+            By::BusinessNumber(_) => "business_number",
+        };
+        format!("SELECT {COLUMNS} FROM customers WHERE {key} = $1")
+    }
+}
+
 async fn fetch(c: &mut Conn, by: By<'_>) -> Result<Option<Customer>, StoreError> {
-    let q = match by {
-        By::Id(_) => format!("SELECT {COLUMNS} FROM customers WHERE id = $1"),
-        By::BankingId(_) => format!("SELECT {COLUMNS} FROM customers WHERE banking_id = $1"),
-        By::RrnLookup(_) => format!("SELECT {COLUMNS} FROM customers WHERE rrn_lookup = $1"),
-        By::BusinessNumber(_) => {
-            format!("SELECT {COLUMNS} FROM customers WHERE business_number = $1")
-        }
-    };
+    let q = by.sql();
     let q = sqlx::query(&q);
     let q = match by {
         By::Id(id) => q.bind(id),
@@ -200,7 +206,7 @@ impl Store {
     /// The customer with `id`, read on the caller's thread where the store allows it
     /// (SQLite): every step of a flow after identification reads its customer.
     pub async fn customer(&self, id: i64) -> Result<Option<Customer>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM customers WHERE id = $1");
+        let sql = By::Id(id).sql();
         if let Some(found) =
             self.direct.as_ref().and_then(|d| d.row(&sql, [id], |r| customer_of(r)))
         {

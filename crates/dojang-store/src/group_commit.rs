@@ -22,10 +22,10 @@
 //! answer is taken from it: every member runs again alone, in a transaction of its own, and is
 //! answered from that. A COMMIT whose answer is an error may have landed all the same
 //! (PostgreSQL's connection dropped as the server committed): each shared transaction writes
-//! its writer's next mark (`commit_marks`), and a failed commit's mark is read back first. Found,
-//! the members are answered as committed; not found, they run again; unreadable, they hear
-//! [`StoreError::CommitUnknown`] rather than run twice. A member's work is therefore a `Fn`, run at most three times, touching
-//! nothing but the transaction it is given.
+//! its writer's next mark (`commit_marks`), and a failed commit's mark is read back first.
+//! Found, the members are answered as committed; not found, they run again; unreadable, they
+//! hear [`StoreError::CommitUnknown`] rather than run twice. A member's work is therefore a
+//! `Fn`, run at most three times, touching nothing but the transaction it is given.
 //!
 //! The commits run on a task of their own, started by the first writer to find nobody
 //! committing and ended when the queue is empty, so a caller that goes away (a client hanging
@@ -364,7 +364,7 @@ async fn together(
         *outcome = Some(result);
     }
     let mark = store.group.last_mark.fetch_add(1, Ordering::Relaxed) + 1;
-    tx.mark_commit(&store.group.writer, mark).await?;
+    write_mark(&mut tx, &store.group.writer, mark).await?;
     let committed = tx.commit().await;
     #[cfg(test)]
     let committed = committed.and_then(|()| {
@@ -376,7 +376,7 @@ async fn together(
     if let Err(e) = committed {
         // Whether it landed all the same (an answer lost on the way back) decides whether the
         // members may run again.
-        match store.commit_mark(&store.group.writer).await {
+        match read_mark(store, &store.group.writer).await {
             Ok(Some(seen)) if seen == mark => {
                 tracing::warn!(members = batch.len(), error = %e, "a shared commit's answer was lost, but it landed");
             }
@@ -389,6 +389,27 @@ async fn together(
     }
     store.group.committed(batch.len());
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StoreError::Stopped))).collect())
+}
+
+/// Writes `mark` as `writer`'s last shared transaction, inside it.
+async fn write_mark(tx: &mut Tx, writer: &str, mark: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO commit_marks (writer, mark) VALUES ($1, $2) \
+         ON CONFLICT (writer) DO UPDATE SET mark = excluded.mark",
+    )
+    .bind(writer)
+    .bind(mark)
+    .execute(&mut *tx.inner)
+    .await?;
+    Ok(())
+}
+
+/// The last mark `writer`'s shared transactions left, as committed now.
+async fn read_mark(store: &Store, writer: &str) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT mark FROM commit_marks WHERE writer = $1")
+        .bind(writer)
+        .fetch_optional(&store.pool)
+        .await?)
 }
 
 /// Stores the certificates of `batch`'s insert members in one statement; returns the outcome of
@@ -582,7 +603,7 @@ pub(crate) mod tests {
         assert!(!s.group.lose_next_answer.load(Ordering::Relaxed), "the answer was lost");
         assert_eq!(s.certificate_count().await.expect("count"), N as i64);
         assert_eq!(commits(s) - before, 2, "one alone, then one shared; nobody ran again");
-        let mark = s.commit_mark(&s.group.writer).await.expect("read");
+        let mark = crate::group_commit::read_mark(s, &s.group.writer).await.expect("read");
         assert_eq!(mark, Some(s.group.last_mark.load(Ordering::Relaxed)));
     });
 

@@ -96,16 +96,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// The last mark `writer`'s shared transactions left, as committed now.
-    pub(crate) async fn commit_mark(&self, writer: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT mark FROM commit_marks WHERE writer = $1")
-            .bind(writer)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-}
-
 impl Tx {
     /// Runs `statement`, whose failure the caller may answer and go on (a unique key taken),
     /// so that a failure undoes only it, as it does on SQLite; on PostgreSQL, inside a
@@ -135,19 +125,6 @@ impl Tx {
         for (action, detail) in &written {
             crate::events::count(action, detail);
         }
-        Ok(())
-    }
-
-    /// Writes `mark` as `writer`'s last shared transaction ([`crate::group_commit`]).
-    pub(crate) async fn mark_commit(&mut self, writer: &str, mark: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO commit_marks (writer, mark) VALUES ($1, $2) \
-             ON CONFLICT (writer) DO UPDATE SET mark = excluded.mark",
-        )
-        .bind(writer)
-        .bind(mark)
-        .execute(&mut *self.inner)
-        .await?;
         Ok(())
     }
 
