@@ -252,20 +252,19 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
     });
 
     // --- OCSP against OpenSSL's responder.
-    let (_, first) = held.first().context("no certificate was issued")?;
-    let request = ocsp::request(center.ca.issuing_der(), &first.serial)?;
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
-    let ours = format!("{base}/ocsp");
-    anyhow::ensure!(
-        ocsp::ask(&agent, &ours, &request)? == ocsp::Status::Good,
-        "dojang does not answer good for a fresh certificate"
-    );
     // The load asks about every certificate the flows issued, in turn, not about one: answers
     // kept while the store is unchanged are kept per certificate.
     let requests = held
         .iter()
         .map(|(_, h)| ocsp::request(center.ca.issuing_der(), &h.serial))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let request = requests.first().context("no certificate was issued")?;
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+    let ours = format!("{base}/ocsp");
+    anyhow::ensure!(
+        ocsp::ask(&agent, &ours, request)? == ocsp::Status::Good,
+        "dojang does not answer good for a fresh certificate"
+    );
     let spec = |url: &str, close: bool| LoadSpec {
         url: url.to_string(),
         bodies: requests.clone(),
