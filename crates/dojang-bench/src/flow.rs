@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use base64::Engine as _;
-use dojang_client::{csr, possession, view, Client, FlowKind, Input, KeyPair, Step};
+use dojang_client::{csr, possession, view, Client, FlowKind, FlowView, Input, KeyPair, Step};
 use serde::Deserialize;
 
 use crate::customers::{Customer, ACCOUNT_PASSWORD};
@@ -81,7 +81,12 @@ impl StepTimes {
 /// the center answered with once it was stored — read as an X.509 certificate whose serial is
 /// the one the center names.
 pub fn submit_csr(client: &Client, prepared: &Prepared) -> anyhow::Result<Held> {
-    let v = client.step(&prepared.flow, &Step::Csr, Input::Csr { pem: &prepared.csr_pem })?;
+    issued(&client.step(&prepared.flow, &Step::Csr, Input::Csr { pem: &prepared.csr_pem })?)
+}
+
+/// The certificate a CSR step's answer `v` hands out, read as an X.509 certificate whose serial
+/// is the one the center names; an error if the flow did not finish with it.
+pub fn issued(v: &FlowView) -> anyhow::Result<Held> {
     if !v.finished {
         bail!("the flow did not finish with its CSR step");
     }

@@ -145,14 +145,14 @@ async fn run_connections(
 }
 
 /// Where the requests go: the address to connect to, and the Host and path to send.
-struct Target {
-    address: String,
-    host: String,
-    path: hyper::Uri,
+pub(crate) struct Target {
+    pub(crate) address: String,
+    pub(crate) host: String,
+    pub(crate) path: hyper::Uri,
 }
 
 impl Target {
-    fn of(url: &str) -> anyhow::Result<Target> {
+    pub(crate) fn of(url: &str) -> anyhow::Result<Target> {
         let uri: hyper::Uri = url.parse().with_context(|| format!("{url} is not a URL"))?;
         anyhow::ensure!(uri.scheme_str() == Some("http"), "the load speaks plain HTTP: {url}");
         let authority = uri.authority().with_context(|| format!("{url} names no host"))?;
@@ -182,9 +182,10 @@ struct Seen {
 }
 
 /// How long one request may wait for its whole answer.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
-type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
+pub(crate) type Sender =
+    hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
 
 impl Connection {
     async fn run(mut self) -> Seen {
@@ -233,7 +234,7 @@ impl Connection {
         use http_body_util::BodyExt as _;
         let sender = match open {
             Some(s) if !s.is_closed() => s,
-            _ => open.insert(self.connect().await?),
+            _ => open.insert(connect(&self.target.address).await?),
         };
         sender.ready().await.context("the connection closed")?;
         let mut req = hyper::Request::post(self.target.path.clone())
@@ -249,19 +250,20 @@ impl Connection {
         anyhow::ensure!(status.is_success(), "HTTP {status}");
         Ok(answer)
     }
+}
 
-    async fn connect(&self) -> anyhow::Result<Sender> {
-        let stream = tokio::net::TcpStream::connect(&self.target.address)
-            .await
-            .with_context(|| format!("connecting to {}", self.target.address))?;
-        stream.set_nodelay(true)?;
-        let (sender, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-        // The connection is driven by a task of its own; it ends when the sender is dropped
-        // or the server closes.
-        tokio::spawn(conn);
-        Ok(sender)
-    }
+/// A new HTTP/1 connection to `address` (no Nagle delay, as every client here wants).
+pub(crate) async fn connect(address: &str) -> anyhow::Result<Sender> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .with_context(|| format!("connecting to {address}"))?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    // The connection is driven by a task of its own; it ends when the sender is dropped or the
+    // server closes.
+    tokio::spawn(conn);
+    Ok(sender)
 }
 
 /// Which load generator.

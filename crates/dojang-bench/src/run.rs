@@ -60,7 +60,7 @@ impl Options {
             cores,
             clients: cores * 4,
             connections: cores * 8,
-            issuers: cores * 16,
+            issuers: cores * 64,
             csr_flows: 3_000,
             certificates: 1_000_000,
             revoked: 100_000,

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use der::pem::LineEnding;
-use der::EncodePem;
 use dojang_ca::CertificateAuthority;
 use dojang_pki::{RevocationReason, Serial};
 use dojang_profile::subject::Holder;
@@ -63,8 +62,9 @@ pub struct Issued {
 }
 
 impl Issued {
+    /// The certificate in PEM, from the DER already signed rather than encoded again.
     pub fn pem(&self) -> Result<String, der::Error> {
-        self.certificate.to_pem(LineEnding::LF)
+        Ok(der::pem::encode_string("CERTIFICATE", LineEnding::LF, &self.der)?)
     }
 }
 

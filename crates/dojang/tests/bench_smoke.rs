@@ -31,6 +31,8 @@ fn a_quick_bench_writes_its_table_and_chart() {
             "2",
             "--csr-flows",
             "3",
+            "--issuers",
+            "4",
             "--out",
             &out.display().to_string(),
         ],

@@ -38,7 +38,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N")]
     connections: Option<usize>,
     /// Requests in hand at once: tasks issuing in-process, and clients submitting CSRs over
-    /// HTTP (default 16 per core).
+    /// HTTP (default 64 per core).
     #[arg(long, value_name = "N")]
     issuers: Option<usize>,
     /// Issue flows run up to their CSR step (untimed, every identity check real) for each CA's
