@@ -181,6 +181,12 @@ async fn housekeeping(center: Arc<Center>, mut lease: Lease) {
         if let Err(e) = center.store.purge_cert_login(now - Duration::days(1)).await {
             tracing::error!(error = %e, "purging expired login challenges and sessions failed");
         }
+        // Group commit's marks of processes long gone (one row per process that wrote).
+        if let Err(e) =
+            center.store.prune_commit_marks(std::time::Duration::from_secs(86_400)).await
+        {
+            tracing::error!(error = %e, "pruning old commit marks failed");
+        }
         // Certificate copies past their life lose their messages at once (인증서 복사).
         if let Err(e) = center.store.purge_transfers(now).await {
             tracing::error!(error = %e, "purging expired certificate copies failed");

@@ -391,17 +391,43 @@ async fn together(
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Err(StoreError::Stopped))).collect())
 }
 
-/// Writes `mark` as `writer`'s last shared transaction, inside it.
+/// Writes `mark` as `writer`'s last shared transaction, inside it, with when it was written.
 async fn write_mark(tx: &mut Tx, writer: &str, mark: i64) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO commit_marks (writer, mark) VALUES ($1, $2) \
-         ON CONFLICT (writer) DO UPDATE SET mark = excluded.mark",
+        "INSERT INTO commit_marks (writer, mark, written_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (writer) DO UPDATE SET mark = excluded.mark, written_at = excluded.written_at",
     )
     .bind(writer)
     .bind(mark)
+    .bind(unix_now())
     .execute(&mut *tx.inner)
     .await?;
     Ok(())
+}
+
+/// The system clock in unix seconds. Marks are the store's own bookkeeping, so they keep the
+/// machine's time rather than the center's (which tests and the bench move).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Deletes the commit marks no writer has written for `idle` (housekeeping): every process
+    /// that opens the store and group-commits leaves one row, and a mark is only read back by
+    /// its own writer moments after a COMMIT, so a writer idle that long needs none kept — a
+    /// live one writes its row again with its next shared transaction. Returns how many went.
+    pub async fn prune_commit_marks(&self, idle: std::time::Duration) -> Result<u64, StoreError> {
+        let idle = i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM commit_marks WHERE written_at < $1")
+            .bind(unix_now().saturating_sub(idle))
+            .execute(&mut *tx.inner)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
 }
 
 /// The last mark `writer`'s shared transactions left, as committed now.
@@ -603,6 +629,50 @@ pub(crate) mod tests {
         assert!(!s.group.lose_next_answer.load(Ordering::Relaxed), "the answer was lost");
         assert_eq!(s.certificate_count().await.expect("count"), N as i64);
         assert_eq!(commits(s) - before, 2, "one alone, then one shared; nobody ran again");
+        let mark = crate::group_commit::read_mark(s, &s.group.writer).await.expect("read");
+        assert_eq!(mark, Some(s.group.last_mark.load(Ordering::Relaxed)));
+    });
+
+    // Housekeeping drops the marks of writers long idle (a process gone: here a row written
+    // two days ago) and keeps a live writer's; a writer whose row went writes it again with
+    // its next shared transaction.
+    crate::store_test!(async fn marks_of_writers_long_idle_are_pruned_and_live_ones_kept(s) {
+        let day = 24 * 3600;
+        let tasks = first_alone_then_together(s, 4, |i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.insert_certificate(&cert(&serial(i))).await })
+        })
+        .await;
+        for t in tasks {
+            t.await.expect("task").expect("insert");
+        }
+        let live = s.group.last_mark.load(Ordering::Relaxed);
+        assert!(live > 0, "a shared transaction wrote a mark");
+        sqlx::query("INSERT INTO commit_marks (writer, mark, written_at) VALUES ('gone', 7, $1)")
+            .bind(crate::group_commit::unix_now() - 2 * day)
+            .execute(&s.pool)
+            .await
+            .expect("an old writer's mark");
+        let idle = std::time::Duration::from_secs(day as u64);
+        assert_eq!(s.prune_commit_marks(idle).await.expect("prune"), 1);
+        assert_eq!(crate::group_commit::read_mark(s, "gone").await.expect("read"), None);
+        let mark = crate::group_commit::read_mark(s, &s.group.writer).await.expect("read");
+        assert_eq!(mark, Some(live), "the live writer's mark is kept");
+        // Its row written ten seconds ago and nothing idle allowed: it goes too, and comes
+        // back with the writer's next shared transaction.
+        sqlx::query("UPDATE commit_marks SET written_at = written_at - 10")
+            .execute(&s.pool)
+            .await
+            .expect("age the marks");
+        assert_eq!(s.prune_commit_marks(std::time::Duration::ZERO).await.expect("prune"), 1);
+        let tasks = first_alone_then_together(s, 3, |i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.insert_certificate(&cert(&serial(100 + i))).await })
+        })
+        .await;
+        for t in tasks {
+            t.await.expect("task").expect("insert");
+        }
         let mark = crate::group_commit::read_mark(s, &s.group.writer).await.expect("read");
         assert_eq!(mark, Some(s.group.last_mark.load(Ordering::Relaxed)));
     });
