@@ -42,9 +42,10 @@ impl Serial {
     /// then nine random octets — 16 octets, positive, no leading zero, 72 bits unpredictable.
     ///
     /// For the certificates a center issues by the thousand: a store keeps them in an index by
-    /// serial, and a random serial lands on a random page of it, so every certificate stored
-    /// dirtied (and wrote to the journal, and checkpointed) a page of its own once the index
-    /// outgrew memory's pages. Serials made one after another land together at the index's end.
+    /// serial, and a random serial lands on a random page of it, so once the index spans more
+    /// pages than a commit holds certificates, every certificate stored dirtied a page of its
+    /// own (written to the journal at the commit, and again at the checkpoint). Serials made one
+    /// after another land together at the index's end.
     /// What the serial tells beyond the random part is the issuance time, which `notBefore`
     /// already says to the second.
     pub fn time_ordered<R: rand::RngCore + rand::CryptoRng>(unix_millis: u64, rng: &mut R) -> Self {
