@@ -218,20 +218,12 @@ impl Run {
     }
 
     async fn exchange(&self, open: &mut Option<Sender>, r: &Request) -> anyhow::Result<Bytes> {
-        use http_body_util::BodyExt as _;
-        let sender = match open {
-            Some(s) if !s.is_closed() => s,
-            _ => open.insert(load::connect(&self.target.address).await?),
-        };
-        sender.ready().await.context("the connection closed")?;
         let req = hyper::Request::post(r.path.clone())
             .header(hyper::header::HOST, &self.target.host)
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(hyper::header::ACCEPT, "application/json")
             .body(http_body_util::Full::new(r.body.clone()))?;
-        let resp = sender.send_request(req).await.context("sending the request")?;
-        let status = resp.status();
-        let body = resp.into_body().collect().await.context("reading the answer")?.to_bytes();
+        let (status, body) = load::exchange(open, &self.target.address, req).await?;
         if !status.is_success() {
             // The center's refusal says what was wrong; it holds nothing secret.
             let said = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();

@@ -231,12 +231,6 @@ impl Connection {
         open: &mut Option<Sender>,
         body: bytes::Bytes,
     ) -> anyhow::Result<bytes::Bytes> {
-        use http_body_util::BodyExt as _;
-        let sender = match open {
-            Some(s) if !s.is_closed() => s,
-            _ => open.insert(connect(&self.target.address).await?),
-        };
-        sender.ready().await.context("the connection closed")?;
         let mut req = hyper::Request::post(self.target.path.clone())
             .header(hyper::header::HOST, &self.target.host)
             .header(hyper::header::CONTENT_TYPE, "application/ocsp-request");
@@ -244,16 +238,33 @@ impl Connection {
             req = req.header(hyper::header::CONNECTION, "close");
         }
         let req = req.body(http_body_util::Full::new(body))?;
-        let resp = sender.send_request(req).await.context("sending the request")?;
-        let status = resp.status();
-        let answer = resp.into_body().collect().await.context("reading the answer")?.to_bytes();
+        let (status, answer) = exchange(open, &self.target.address, req).await?;
         anyhow::ensure!(status.is_success(), "HTTP {status}");
         Ok(answer)
     }
 }
 
+/// Sends `req` on the open connection (`open`), or on a new one to `address` if there is none
+/// or it closed, and reads the whole answer: its status and body.
+pub(crate) async fn exchange(
+    open: &mut Option<Sender>,
+    address: &str,
+    req: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+) -> anyhow::Result<(hyper::StatusCode, bytes::Bytes)> {
+    use http_body_util::BodyExt as _;
+    let sender = match open {
+        Some(s) if !s.is_closed() => s,
+        _ => open.insert(connect(address).await?),
+    };
+    sender.ready().await.context("the connection closed")?;
+    let resp = sender.send_request(req).await.context("sending the request")?;
+    let status = resp.status();
+    let answer = resp.into_body().collect().await.context("reading the answer")?.to_bytes();
+    Ok((status, answer))
+}
+
 /// A new HTTP/1 connection to `address` (no Nagle delay, as every client here wants).
-pub(crate) async fn connect(address: &str) -> anyhow::Result<Sender> {
+async fn connect(address: &str) -> anyhow::Result<Sender> {
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .with_context(|| format!("connecting to {address}"))?;
