@@ -7,7 +7,8 @@ use dojang_npki::vid::{self, IdentifyData, Rrn, VidHash};
 use dojang_pki::{RevocationReason, Serial};
 use dojang_ra::IssueRequest;
 use dojang_store::{
-    Actor, AuditEvent, Customer, CustomerKind, FlowRecord, NewCertificate, StoreError, Tx,
+    Actor, AuditEvent, Customer, CustomerKind, FinishFee, Finished, FlowFinish, FlowRecord,
+    StoreError, Superseded,
 };
 use dojang_vault::Purpose;
 use serde::Deserialize;
@@ -60,62 +61,6 @@ fn store_err(e: StoreError) -> FlowError {
         }
         StoreError::NotSuspended(serial) => FlowError::CertificateState { serial, state: "good" },
         other => FlowError::internal(other),
-    }
-}
-
-/// The fee of a finishing flow: debited from the customer's account, with its audit entry.
-struct Fee {
-    account: String,
-    amount: i64,
-    memo: String,
-    audit: AuditEvent,
-}
-
-/// Everything the last step of an issue, reissue or renewal changes, applied in one
-/// transaction (or one member of a group commit): the flow's compare-and-swap, the
-/// certificate, the fee, the superseded certificate's revocation, and their audit entries.
-struct Finishing {
-    flow: String,
-    version: i64,
-    expires_at: OffsetDateTime,
-    state: String,
-    customer_id: i64,
-    certificate: NewCertificate,
-    fee: Option<Fee>,
-    superseded: Option<(Serial, AuditEvent)>,
-    audit: AuditEvent,
-    now: OffsetDateTime,
-}
-
-impl Finishing {
-    /// False, changing nothing, when the flow moved on since it was read. An `Err` leaves the
-    /// transaction to be rolled back (to this member's savepoint).
-    async fn apply(&self, tx: &mut Tx) -> Result<bool, StoreError> {
-        let moved = tx
-            .advance_flow(
-                &self.flow,
-                self.version,
-                &self.state,
-                Some(self.customer_id),
-                self.now,
-                self.expires_at,
-                true,
-            )
-            .await?;
-        if !moved {
-            return Ok(false);
-        }
-        tx.insert_certificate(&self.certificate).await?;
-        if let Some(fee) = &self.fee {
-            tx.debit(&fee.account, fee.amount, &fee.memo, Some(&self.flow), self.now).await?;
-            tx.audit(&fee.audit, self.now).await?;
-        }
-        if let Some((old, audit)) = &self.superseded {
-            tx.revoke(old, RevocationReason::Superseded, self.now).await?;
-            tx.audit(audit, self.now).await?;
-        }
-        tx.audit(&self.audit, self.now).await?;
-        Ok(true)
     }
 }
 
@@ -249,7 +194,7 @@ impl Flows {
                         format!("account:{}", mask_account(&account)),
                         json!({ "flow": id, "fee_krw": fee, "serial": serial }),
                     );
-                    Some(Fee {
+                    Some(FinishFee {
                         memo: format!("인증서 수수료 ({serial})"),
                         account,
                         amount: fee,
@@ -257,16 +202,16 @@ impl Flows {
                     })
                 }
             };
-            let superseded = old.as_ref().map(|old| {
-                let audit = AuditEvent::new(
+            let superseded = old.as_ref().map(|old| Superseded {
+                serial: old.clone(),
+                audit: AuditEvent::new(
                     actor.clone(),
                     "certificate.revoke",
                     format!("certificate:{}", old.to_hex()),
                     json!({ "flow": id, "reason": "superseded", "by": issued.serial.to_hex() }),
-                );
-                (old.clone(), audit)
+                ),
             });
-            let finish = std::sync::Arc::new(Finishing {
+            let finish = FlowFinish {
                 flow: id.to_string(),
                 version: record.version,
                 expires_at: record.expires_at,
@@ -282,19 +227,13 @@ impl Flows {
                     json!({ "flow": id, "product": issued.product, "not_after": rfc3339(issued.not_after) }),
                 ),
                 now,
-            });
+            };
             // Flows finishing at the same moment share one durable commit; each one's changes
-            // stay all-or-nothing (a savepoint of its own).
-            let finished = self
-                .store
-                .in_group_commit(move |tx| {
-                    let finish = finish.clone();
-                    Box::pin(async move { finish.apply(tx).await })
-                })
-                .await;
+            // stay all-or-nothing.
+            let finished = self.store.finish_flow(finish).await;
             match finished {
-                Ok(true) => {}
-                Ok(false) => return Err(FlowError::Conflict),
+                Ok(Finished::Issued) => {}
+                Ok(Finished::FlowMoved) => return Err(FlowError::Conflict),
                 // Nothing of this try was kept; draw a new serial.
                 Err(StoreError::DuplicateSerial(_)) => continue,
                 Err(e) => return Err(store_err(e)),

@@ -211,10 +211,10 @@ impl Tx {
         &mut self,
     ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
         let entries = std::mem::take(&mut self.audit.entries);
-        for chunk in entries.chunks(ROWS_PER_INSERT) {
+        for chunk in crate::rows::pieces(&entries, ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES {}",
-                crate::rows::values_list(AUDIT_ARITY, chunk.len())
+                crate::rows::values_list(self.backend, AUDIT_ARITY, chunk.len())
             );
             let query = chunk.iter().fold(sqlx::query(&sql), |q, e| {
                 q.bind(e.link.seq)

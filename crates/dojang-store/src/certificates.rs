@@ -12,8 +12,8 @@ use crate::error::StoreError;
 use crate::record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,
 };
-use crate::rows::{time_of as from_unix, unix};
-use crate::store::Store;
+use crate::rows::{time_of as from_unix, unix, Conn};
+use crate::store::{Backend, Store};
 use crate::tx::Tx;
 
 fn serial_of(hex: &str) -> Result<Serial, StoreError> {
@@ -80,14 +80,18 @@ fn bind_certificate<'q>(
         .bind(c.customer_id)
 }
 
-/// `INSERT … VALUES ($1, …, $8), ($9, …, $16), …` for `rows` certificates, keeping those whose
-/// serial is taken out (and naming the serials it stored).
-fn insert_many_sql(rows: usize) -> String {
+/// `INSERT … VALUES (…), (…), …` for `rows` certificates, keeping those whose serial is taken
+/// out (and naming the serials it stored).
+fn insert_many_sql(backend: Backend, rows: usize) -> String {
     format!(
         "{INSERT_COLUMNS}{} ON CONFLICT (serial) DO NOTHING RETURNING serial",
-        crate::rows::values_list(INSERT_ARITY, rows)
+        crate::rows::values_list(backend, INSERT_ARITY, rows)
     )
 }
+
+/// At most this many certificates go into one INSERT (a power of two: see
+/// [`crate::rows::pieces`]).
+const ROWS_PER_INSERT: usize = 256;
 
 impl Tx {
     /// Stores a newly issued certificate inside this transaction.
@@ -109,14 +113,24 @@ impl Tx {
         &mut self,
         certs: &[&NewCertificate],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let sql = insert_many_sql(certs.len());
-        let stored: Vec<String> = self
-            .guarded(async |conn| {
-                let query = certs.iter().fold(sqlx::query(&sql), |q, c| bind_certificate(q, c));
-                let rows = query.fetch_all(conn).await?;
-                rows.iter().map(|row| row.try_get::<String, _>("serial")).collect()
-            })
-            .await?;
+        let backend = self.backend;
+        let insert = async |conn: &mut Conn| {
+            let mut stored = Vec::with_capacity(certs.len());
+            for piece in crate::rows::pieces(certs, ROWS_PER_INSERT) {
+                let sql = insert_many_sql(backend, piece.len());
+                let query = piece.iter().fold(sqlx::query(&sql), |q, c| bind_certificate(q, c));
+                for row in query.fetch_all(&mut *conn).await? {
+                    stored.push(row.try_get::<String, _>("serial")?);
+                }
+            }
+            Ok(stored)
+        };
+        // Several statements are undone together when one fails, as one would be.
+        let stored: Vec<String> =
+            match certs.len().is_power_of_two() && certs.len() <= ROWS_PER_INSERT {
+                true => self.guarded(insert).await?,
+                false => self.all_or_nothing(insert).await?,
+            };
         let mut stored: std::collections::HashSet<String> = stored.into_iter().collect();
         Ok(certs
             .iter()

@@ -5,6 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::error::StoreError;
+use crate::store::Backend;
 
 /// A connection of either backend (a pooled one, or a transaction's).
 pub(crate) type Conn = sqlx::AnyConnection;
@@ -47,9 +48,12 @@ pub(crate) fn time_of(s: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp(s).map_err(|_| StoreError::Corrupt(format!("time {s}")))
 }
 
-/// `($1, …, $arity), ($arity+1, …), …` for `rows` rows: the VALUES list of a multi-row
-/// INSERT, numbered the way both backends read it.
-pub(crate) fn values_list(arity: usize, rows: usize) -> String {
+/// The VALUES list of a multi-row statement, `rows` rows of `arity` parameters, written the way
+/// `backend` reads them best: `($1, …, $arity), ($arity+1, …), …` for PostgreSQL; for SQLite
+/// anonymous `(?, …), …`, bound in order — SQLite looks a numbered parameter up by walking the
+/// list of those named before it, both when it parses the statement and when each value is
+/// bound, so hundreds of `$n` cost a walk of hundreds each.
+pub(crate) fn values_list(backend: Backend, arity: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(rows * arity * 6);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -57,12 +61,30 @@ pub(crate) fn values_list(arity: usize, rows: usize) -> String {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(r * arity + i + 1).to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(r * arity + i + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
     sql
+}
+
+/// `items` in pieces whose lengths are powers of two, largest first, none longer than `max` (a
+/// power of two), for multi-row statements: each length's statement is parsed once and kept
+/// in the connection's statement cache, where a statement for every count of rows would be
+/// parsed anew (hundreds of parameters) and push the others out of the cache.
+pub(crate) fn pieces<T>(mut items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let len = items.len().checked_ilog2().map(|log| max.min(1 << log))?;
+        let (piece, rest) = items.split_at(len);
+        items = rest;
+        Some(piece)
+    })
 }
 
 pub(crate) fn opt_time(s: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
@@ -104,4 +126,26 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<UniqueViolation> {
 /// A count from the database (never negative) as the `u32` callers compare with limits.
 pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_are_powers_of_two_largest_first() {
+        let items: Vec<usize> = (0..300).collect();
+        let lengths: Vec<usize> = pieces(&items, 128).map(<[usize]>::len).collect();
+        assert_eq!(lengths, [128, 128, 32, 8, 4]);
+        let again: Vec<usize> = pieces(&items, 128).flatten().copied().collect();
+        assert_eq!(again, items, "every item once, in order");
+        assert_eq!(pieces(&items[..0], 128).count(), 0);
+        assert_eq!(pieces(&items[..1], 128).map(<[usize]>::len).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn values_lists_number_for_postgres_and_not_for_sqlite() {
+        assert_eq!(values_list(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(values_list(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+    }
 }

@@ -47,7 +47,7 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// An open write transaction. Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx {
     pub(crate) inner: Transaction<'static, Any>,
-    backend: Backend,
+    pub(crate) backend: Backend,
     /// Audit entries appended so far, written just before COMMIT.
     pub(crate) audit: AuditTail,
     /// Savepoints taken ([`Tx::savepoint`]), to name each one apart.
@@ -107,8 +107,17 @@ impl Tx {
         if self.backend == Backend::Sqlite {
             return statement(&mut self.inner).await;
         }
+        self.all_or_nothing(statement).await
+    }
+
+    /// Runs `statements` so that a failure of any undoes them all and nothing before them: in
+    /// a savepoint, on both backends (SQLite undoes only the one statement that failed).
+    pub(crate) async fn all_or_nothing<T>(
+        &mut self,
+        statements: impl AsyncFnOnce(&mut Conn) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
         self.inner.execute("SAVEPOINT dojang_statement").await?;
-        let result = statement(&mut self.inner).await;
+        let result = statements(&mut self.inner).await;
         let end = match result {
             Ok(_) => "RELEASE SAVEPOINT dojang_statement",
             Err(_) => "ROLLBACK TO SAVEPOINT dojang_statement",
