@@ -24,16 +24,22 @@ import { certificatePicker } from '../cert-picker.js';
 /** The registration in progress on this page load: { action, started, result }. */
 let state = { action: 'register', started: null, result: null, spent: false };
 
-function countdown(expiresAt, timers) {
+/**
+ * Two clocks: the ARS approval number's (a few minutes, the time the call gave) and the
+ * registration request's own (longer). Once the number has run out the request cannot finish.
+ */
+function countdown(started, timers) {
   const el = h('span', { class: 'timer', 'data-testid': 'timer' });
+  const code = h('span', { class: 'timer', 'data-testid': 'code-timer' });
   const tick = () => {
-    const s = secondsLeft(expiresAt);
-    // The registration's own time; the ARS number itself is good for the time the call said.
+    const s = secondsLeft(started.expires_at);
+    const c = started.code_expires_at ? Math.min(s, secondsLeft(started.code_expires_at)) : s;
     el.textContent = s > 0 ? L(`등록 신청 남은 시간 ${mmss(s)}`, `${mmss(s)} left for this request`) : L('신청 시간이 지났습니다. 처음부터 다시 진행해 주세요.', 'Time is up; start again.');
+    code.textContent = c > 0 ? L(`ARS 승인번호 입력 남은 시간 ${mmss(c)}`, `${mmss(c)} left to enter the ARS code`) : L('ARS 승인번호 입력 시간이 지났습니다. 처음부터 다시 진행해 주세요.', 'The ARS code has expired; start again.');
   };
   tick();
   timers.push(setInterval(tick, 1000));
-  return el;
+  return [code, h('br', {}), el];
 }
 
 /** Refusals after the ARS code was accepted end this registration: it must start again. */
@@ -167,7 +173,7 @@ export function renderOtherCa({ main, openPhone, keep }) {
         'div',
         { class: 'panel prompt', 'data-testid': 'prompt' },
         h('p', {}, lang() === 'en' ? s.prompt_en : s.prompt_ko),
-        h('p', { class: 'meta' }, countdown(s.expires_at, timers)),
+        h('p', { class: 'meta' }, ...countdown(s, timers)),
         h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => openPhone() }, L('휴대폰 (시뮬레이터) 열기', 'Open the simulated phone'))),
       ),
       form,

@@ -235,6 +235,9 @@ describe('certificate login, other banks’ certificates and the financial certi
     await shots(page, '29-other-ca-identify');
     await page.getByTestId('reg-start').click();
     await page.locator('section[data-step="reg-register"]').waitFor();
+    // The ARS number's own clock (three minutes), under the request's (ten).
+    assert.match(await page.getByTestId('code-timer').textContent(), /ARS 승인번호 입력 남은 시간 [23]:\d\d/);
+    assert.match(await page.getByTestId('timer').textContent(), /등록 신청 남은 시간 (9|10):\d\d/);
     const { code } = await codeFromPhone(page, lee.phone);
     await page.getByTestId('cert-files').setInputFiles(files);
     await page.getByTestId('cert-choices').locator('input[type=radio]').first().waitFor();

@@ -593,6 +593,11 @@ pub struct RegistrationStarted {
     /// The ARS call's instruction.
     pub prompt_ko: String,
     pub prompt_en: String,
+    /// Until when the ARS approval number is accepted (RFC 3339): sooner than the
+    /// registration itself expires.
+    pub code_expires_at: Option<String>,
+    /// Wrong approval numbers allowed before the call must be made again.
+    pub attempts_left: Option<u32>,
 }
 
 /// Starts registering (or unregistering) another institution's certificate: the customer is
@@ -628,6 +633,8 @@ async fn start_registration(
             expires_at: rfc3339(now + REGISTRATION_TTL),
             prompt_ko: prompt.ko,
             prompt_en: prompt.en,
+            code_expires_at: prompt.expires_at.map(rfc3339),
+            attempts_left: prompt.attempts_left,
         }),
     ))
 }
