@@ -28,4 +28,4 @@ pub use info::{
 };
 pub use location::{Location, ENV_NPKI_HOME, ENV_PHONE_HOME};
 pub use medium::{Medium, TokenLabel};
-pub use store::{Entry, Existing, Listing, NpkiPair, Store};
+pub use store::{pick, Entry, Existing, Listing, NpkiPair, Store};

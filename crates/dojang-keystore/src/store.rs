@@ -25,6 +25,33 @@ pub const USER: &str = "USER";
 /// Certificates and key files are a few KiB; anything this big is not one.
 const MAX_FILE: u64 = 1 << 20;
 
+/// Which of `candidates` (each a certificate and, for a folder, the folder's name) `query`
+/// names: its serial, its whole subject or its folder's name; failing those, every one whose
+/// subject holds `query` (any case). Indices into `candidates`; more than one is ambiguous.
+pub fn pick<'a>(
+    candidates: impl Iterator<Item = (&'a CertInfo, Option<&'a str>)> + Clone,
+    query: &str,
+) -> Vec<usize> {
+    let serial = query.parse::<Serial>().ok();
+    let exact: Vec<usize> = candidates
+        .clone()
+        .enumerate()
+        .filter(|(_, (info, name))| {
+            Some(&info.serial) == serial.as_ref() || info.subject == query || *name == Some(query)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let needle = query.to_lowercase();
+    candidates
+        .enumerate()
+        .filter(|(_, (info, _))| info.subject.to_lowercase().contains(&needle))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// One certificate folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -189,23 +216,8 @@ impl Store {
                 }),
             };
         };
-        let serial = q.parse::<Serial>().ok();
-        let exact: Vec<usize> = (0..entries.len())
-            .filter(|&i| {
-                let e = &entries[i];
-                Some(&e.info.serial) == serial.as_ref()
-                    || e.info.subject == q
-                    || e.dir.file_name().is_some_and(|n| n == q)
-            })
-            .collect();
-        let chosen = if exact.is_empty() {
-            let needle = q.to_lowercase();
-            (0..entries.len())
-                .filter(|&i| entries[i].info.subject.to_lowercase().contains(&needle))
-                .collect()
-        } else {
-            exact
-        };
+        let chosen =
+            pick(entries.iter().map(|e| (&e.info, e.dir.file_name().and_then(|n| n.to_str()))), q);
         match chosen.as_slice() {
             [] => Err(KeystoreError::NotFound { query: q.to_string(), root: self.root.clone() }),
             [one] => Ok(entries.swap_remove(*one)),

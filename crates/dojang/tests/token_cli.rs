@@ -314,6 +314,37 @@ fn a_certificate_issued_into_a_softhsm_token_keeps_its_key_inside_and_logs_in() 
     assert!(facts.sensitive && !facts.extractable && facts.never_extractable, "{facts:?}");
     assert_eq!(session.random_num(&cert.id).unwrap().map(|r| r.len()), Some(20), "R is kept");
 
+    // 인증서 목록 and 보기 in the token: the certificate is read there, with the PIN.
+    let cert_command = |args: &[&str]| {
+        Command::new(DOJANG)
+            .arg("cert")
+            .args(args)
+            .args(["--location", &format!("token:{LABEL}"), "--lang", "en"])
+            .env("SOFTHSM2_CONF", &conf)
+            .env("DOJANG_TOKEN_PIN", PIN)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = cert_command(&["list", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = listed["certificates"].as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["serial"], cert.serial.to_hex());
+    assert_eq!(
+        (&listed[0]["token"], &listed[0]["folder"]),
+        (&LABEL.into(), &serde_json::Value::Null)
+    );
+    assert_eq!(listed[0]["status"], "valid");
+    let out = cert_command(&["show", &cert.serial.to_hex()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(&format!("Security token {LABEL}")), "{}", text(&out));
+    assert!(text(&out).contains("홍길동"), "{}", text(&out));
+    let out = cert_command(&["show", "nobody"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("No certificate in the security token matches"), "{}", text(&out));
+
     // 인증서 로그인 with the token: the challenge is signed inside it.
     let login = |pin: &str| {
         Command::new(DOJANG)

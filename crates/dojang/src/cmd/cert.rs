@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
-use dojang_keystore::{CertInfo, Entry, Existing, KeystoreError, Location, Store, Validity};
+use dojang_keystore::{
+    CertInfo, Entry, Existing, KeystoreError, Location, Medium, Store, TokenLabel, Validity,
+};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -76,10 +78,23 @@ pub(crate) fn parse_location(s: &str) -> Result<Location, String> {
     s.parse().map_err(|e: dojang_keystore::location::BadLocation| e.to_string())
 }
 
+/// Where to read certificates from, for the commands that only read them: an NPKI folder, or a
+/// security token (보안토큰), whose certificates are read through PKCS#11 with its PIN.
+#[derive(Args, Clone, Debug)]
+pub struct Place {
+    /// Where the certificates are: disk (this computer), removable:PATH (a USB disk or any
+    /// folder, NPKI/ at its root), phone (the phone store) or token:LABEL (a security token).
+    #[arg(long, value_name = "WHERE", default_value = "disk", value_parser = super::token::parse_medium)]
+    pub location: Medium,
+    /// Language of the output (default: Korean, or English under an English locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+}
+
 #[derive(Args, Clone, Debug)]
 pub struct ListArgs {
     #[command(flatten)]
-    pub common: Common,
+    pub place: Place,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -96,7 +111,7 @@ pub struct Select {
 #[derive(Args, Clone, Debug)]
 pub struct ShowArgs {
     #[command(flatten)]
-    pub common: Common,
+    pub place: Place,
     #[command(flatten)]
     pub select: Select,
     #[arg(long)]
@@ -193,52 +208,103 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
 // Commands
 
 fn list(a: ListArgs) -> anyhow::Result<()> {
-    let t = Text::new(a.common.lang);
-    let store = open(&a.common, t)?;
-    let listing = store.list().map_err(|e| t.error(e))?;
+    let t = Text::new(a.place.lang);
     let now = OffsetDateTime::now_utc();
+    let (heading, root, shown, problems) = match &a.place.location {
+        Medium::Npki(location) => {
+            let store = open(location, t)?;
+            let listing = store.list().map_err(|e| t.error(e))?;
+            let root = store.root().display().to_string();
+            let heading = format!("{} {} ({root})", t.get(M::Store), store.location());
+            let shown = listing.entries.iter().map(Shown::folder).collect();
+            let problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
+            (heading, Some(root), shown, problems)
+        }
+        Medium::Token(label) => {
+            let shown = token_certificates(t, label)?;
+            (format!("{} {label}", t.get(M::Token)), None, shown, Vec::new())
+        }
+    };
     if a.json {
-        let items: Vec<_> = listing.entries.iter().map(|e| entry_json(e, now)).collect();
-        let problems: Vec<_> = listing.problems.iter().map(|p| p.to_string()).collect();
+        let items: Vec<_> = shown.iter().map(|e| entry_json(e, now)).collect();
         let doc = serde_json::json!({
-            "location": store.location().to_string(),
-            "root": store.root().display().to_string(),
+            "location": a.place.location.to_string(),
+            "root": root,
             "certificates": items,
             "problems": problems,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("{} {} ({})", t.get(M::Store), store.location(), store.root().display());
-    if listing.entries.is_empty() {
+    println!("{heading}");
+    if shown.is_empty() {
         println!("{}", t.get(M::NoCertificates));
     }
-    for (i, e) in listing.entries.iter().enumerate() {
+    for (i, e) in shown.iter().enumerate() {
         println!();
         print_entry(t, i + 1, e, now, false);
     }
-    for p in &listing.problems {
+    for p in &problems {
         eprintln!("{}: {}", t.get(M::Warning), p);
     }
     Ok(())
 }
 
 fn show(a: ShowArgs) -> anyhow::Result<()> {
-    let t = Text::new(a.common.lang);
-    let store = open(&a.common, t)?;
-    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
+    let t = Text::new(a.place.lang);
+    let query = a.select.cert.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let shown = match &a.place.location {
+        Medium::Npki(location) => {
+            let store = open(location, t)?;
+            Shown::folder(&store.find(query).map_err(|e| t.error(e))?)
+        }
+        Medium::Token(label) => {
+            let mut all = token_certificates(t, label)?;
+            let chosen = match query {
+                Some(q) => dojang_keystore::pick(all.iter().map(|s| (&s.info, None)), q),
+                None => (0..all.len()).collect(),
+            };
+            match chosen.as_slice() {
+                [one] => all.swap_remove(*one),
+                [] if all.is_empty() => bail!("{} ({label})", t.get(M::TokenEmpty)),
+                [] => bail!("{} {:?} ({label})", t.get(M::TokenNoMatch), query.unwrap_or("")),
+                many => {
+                    let names: Vec<String> =
+                        many.iter().map(|&i| all[i].info.to_string()).collect();
+                    bail!("{}: {}", t.get(M::TokenAmbiguous), names.join("; "))
+                }
+            }
+        }
+    };
     let now = OffsetDateTime::now_utc();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&entry_json(&entry, now))?);
+        println!("{}", serde_json::to_string_pretty(&entry_json(&shown, now))?);
         return Ok(());
     }
-    print_entry(t, 0, &entry, now, true);
+    print_entry(t, 0, &shown, now, true);
     Ok(())
+}
+
+/// The certificates in the token `label`, read with its PIN. The keys stay inside; only the
+/// certificates (public) are read.
+fn token_certificates(t: Text, label: &TokenLabel) -> anyhow::Result<Vec<Shown>> {
+    let ko = t.lang == Lang::Ko;
+    let session = super::token::open(ko, label)?;
+    let certificates = session.certificates().map_err(|e| super::token::token_error(ko, e))?;
+    let products = dojang_keystore::default_products();
+    certificates
+        .iter()
+        .map(|c| {
+            let info = CertInfo::parse(&c.der, &products)
+                .with_context(|| format!("{} ({label}, {})", t.get(M::CannotRead), c.label))?;
+            Ok(Shown { info, km: None, place: Kept::Token(label.clone()) })
+        })
+        .collect()
 }
 
 fn passwd(a: PasswdArgs) -> anyhow::Result<()> {
     let t = Text::new(a.common.lang);
-    let store = open(&a.common, t)?;
+    let store = open(&a.common.location, t)?;
     let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
     println!("{} {}", t.get(M::Certificate), entry.info);
     let old = existing_password(
@@ -262,7 +328,7 @@ fn passwd(a: PasswdArgs) -> anyhow::Result<()> {
 
 fn delete(a: DeleteArgs) -> anyhow::Result<()> {
     let t = Text::new(a.common.lang);
-    let store = open(&a.common, t)?;
+    let store = open(&a.common.location, t)?;
     let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
     if !a.yes {
         println!("{} {}", t.get(M::Certificate), entry.info);
@@ -283,7 +349,7 @@ fn delete(a: DeleteArgs) -> anyhow::Result<()> {
 
 fn export(a: ExportArgs) -> anyhow::Result<()> {
     let t = Text::new(a.common.lang);
-    let store = open(&a.common, t)?;
+    let store = open(&a.common.location, t)?;
     let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
     if a.pfx.exists() && !a.force {
         bail!("{}: {}", a.pfx.display(), t.get(M::FileExists));
@@ -306,7 +372,7 @@ fn export(a: ExportArgs) -> anyhow::Result<()> {
 
 fn import(a: ImportArgs) -> anyhow::Result<()> {
     let t = Text::new(a.common.lang);
-    let store = open(&a.common, t)?;
+    let store = open(&a.common.location, t)?;
     let existing = if a.replace { Existing::Replace } else { Existing::Keep };
     let src = &a.source;
     let entries = if src.is_dir() {
@@ -360,15 +426,37 @@ fn is_npki_file(p: &Path) -> bool {
     })
 }
 
-fn open(common: &Common, t: Text) -> anyhow::Result<Store> {
-    let store = Store::open(common.location.clone()).map_err(|e| t.error(e))?;
+fn open(location: &Location, t: Text) -> anyhow::Result<Store> {
+    let store = Store::open(location.clone()).map_err(|e| t.error(e))?;
     Ok(store.with_products(dojang_keystore::default_products()))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output
 
-fn print_entry(t: Text, index: usize, e: &Entry, now: OffsetDateTime, detail: bool) {
+/// Where a listed certificate is kept.
+#[derive(Clone, Debug)]
+enum Kept {
+    Folder(PathBuf),
+    Token(TokenLabel),
+}
+
+/// A certificate as `list` and `show` print it: its facts, its key-management certificate if
+/// it has one, and where it is kept.
+#[derive(Clone, Debug)]
+struct Shown {
+    info: CertInfo,
+    km: Option<CertInfo>,
+    place: Kept,
+}
+
+impl Shown {
+    fn folder(e: &Entry) -> Shown {
+        Shown { info: e.info.clone(), km: e.km.clone(), place: Kept::Folder(e.dir.clone()) }
+    }
+}
+
+fn print_entry(t: Text, index: usize, e: &Shown, now: OffsetDateTime, detail: bool) {
     let i = &e.info;
     // A list numbers its entries and indents their fields; `show` prints one flat block.
     let indent = if index > 0 { "    " } else { "" };
@@ -389,7 +477,10 @@ fn print_entry(t: Text, index: usize, e: &Entry, now: OffsetDateTime, detail: bo
         if let Some(km) = &e.km {
             line(M::KmCert, &format_args!("{} ({})", km.serial, kst(km.not_after)));
         }
-        line(M::Folder, &e.dir.display());
+        match &e.place {
+            Kept::Folder(dir) => line(M::Folder, &dir.display()),
+            Kept::Token(label) => line(M::Token, label),
+        }
     }
 }
 
@@ -448,7 +539,7 @@ pub(crate) fn kst(t: OffsetDateTime) -> String {
     )
 }
 
-fn entry_json(e: &Entry, now: OffsetDateTime) -> serde_json::Value {
+fn entry_json(e: &Shown, now: OffsetDateTime) -> serde_json::Value {
     let i = &e.info;
     let (status, flagged) = match i.validity(now) {
         Validity::NotYetValid => ("not-yet-valid", false),
@@ -471,7 +562,8 @@ fn entry_json(e: &Entry, now: OffsetDateTime) -> serde_json::Value {
         "product": i.product.as_ref().map(|p| serde_json::json!({"id": p.id, "ko": p.ko, "en": p.en})),
         "policies": i.policies.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
         "km": e.km.as_ref().map(|k| k.serial.to_hex()),
-        "folder": e.dir.display().to_string(),
+        "folder": match &e.place { Kept::Folder(dir) => Some(dir.display().to_string()), Kept::Token(_) => None },
+        "token": match &e.place { Kept::Token(label) => Some(label.to_string()), Kept::Folder(_) => None },
     })
 }
 
@@ -568,6 +660,10 @@ enum M {
     Policies,
     KmCert,
     Folder,
+    Token,
+    TokenEmpty,
+    TokenNoMatch,
+    TokenAmbiguous,
     UnknownProduct,
     PromptCertPassword,
     PromptNewPassword,
@@ -601,6 +697,18 @@ const MESSAGES: &[(M, &str, &str)] = &[
     (M::Policies, "정책 OID", "Policies"),
     (M::KmCert, "암호화용", "KM cert"),
     (M::Folder, "위치", "Folder"),
+    (M::Token, "보안토큰", "Security token"),
+    (M::TokenEmpty, "보안토큰에 인증서가 없습니다", "The security token holds no certificate"),
+    (
+        M::TokenNoMatch,
+        "보안토큰에 해당하는 인증서가 없습니다. `dojang cert list --location token:이름`으로 확인하세요:",
+        "No certificate in the security token matches (see `dojang cert list --location token:LABEL`):",
+    ),
+    (
+        M::TokenAmbiguous,
+        "보안토큰의 인증서가 여러 개 해당합니다. 일련번호로 하나를 지정하세요",
+        "Several certificates in the security token match; name one by its serial",
+    ),
     (M::UnknownProduct, "알 수 없는 용도", "unknown product"),
     (M::PromptCertPassword, "인증서 비밀번호: ", "Certificate password: "),
     (M::PromptNewPassword, "새 인증서 비밀번호: ", "New certificate password: "),
@@ -753,6 +861,10 @@ mod tests {
             M::Policies,
             M::KmCert,
             M::Folder,
+            M::Token,
+            M::TokenEmpty,
+            M::TokenNoMatch,
+            M::TokenAmbiguous,
             M::UnknownProduct,
             M::PromptCertPassword,
             M::PromptNewPassword,
