@@ -3,7 +3,7 @@
 //! here panics or leaves the caller without a proper OCSP response.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use der::asn1::{Null, OctetString};
@@ -35,8 +35,18 @@ const REUSE: Duration = Duration::seconds(60);
 /// At most this many answers kept for reuse (one per distinct request); then they all go.
 const MAX_KEPT: usize = 16_384;
 
-/// A signed answer and the statuses it states, in the order asked.
+/// What one entry of a request asks about, as far as its answer depends on it.
+#[derive(Clone, Debug)]
+enum Asked {
+    /// A certificate of our issuing CA: its status is the store's.
+    Ours(Serial),
+    /// Another issuer, or a serial no certificate can have: always "unknown".
+    NotOurs,
+}
+
+/// A signed answer, what its request asked and the statuses it states, in the order asked.
 struct Kept {
+    asked: Vec<Asked>,
     statuses: Vec<CertStatus>,
     produced: OffsetDateTime,
     /// Shared, not copied, with every request it answers.
@@ -59,7 +69,18 @@ pub struct Responder {
     key_hash: [u8; 20],
     /// Answers to nonce-less requests by the request's bytes: an RSA signature is not spent
     /// again on the same question while the answer would be the same.
-    kept: Mutex<HashMap<Vec<u8>, Kept>>,
+    kept: Mutex<HashMap<Vec<u8>, Arc<Kept>>>,
+    /// Made at the first answer, when the server's metrics recorder is in place, and kept:
+    /// looking a labelled counter up costs a hash of its name and labels every time.
+    counted: OnceLock<StatusCounters>,
+}
+
+/// `dojang_ocsp_cert_status_total` by status: unknown, good, revoked.
+type StatusCounters = [metrics::Counter; 3];
+
+fn status_counters() -> StatusCounters {
+    ["unknown", "good", "revoked"]
+        .map(|status| metrics::counter!("dojang_ocsp_cert_status_total", "status" => status))
 }
 
 /// What became of one request, for logs and metrics.
@@ -88,7 +109,14 @@ impl Responder {
             sha256_key: Sha256::digest(key).into(),
         };
         let key_hash = ca.ocsp_responder_key_hash();
-        Ok(Responder { ca, store, issuer, key_hash, kept: Mutex::default() })
+        Ok(Responder {
+            ca,
+            store,
+            issuer,
+            key_hash,
+            kept: Mutex::default(),
+            counted: OnceLock::new(),
+        })
     }
 
     fn is_our_issuer(&self, id: &CertId) -> bool {
@@ -103,21 +131,30 @@ impl Responder {
         }
     }
 
-    async fn status_of(&self, id: &CertId, now: OffsetDateTime) -> Result<CertStatus, StatusError> {
+    fn asked(&self, id: &CertId) -> Asked {
+        // RFC 6960 §2.2: "unknown" covers a request about an issuer we do not serve.
         if !self.is_our_issuer(id) {
-            // RFC 6960 §2.2: "unknown" covers a request about an issuer we do not serve.
-            return Ok(CertStatus::Unknown(Null));
+            return Asked::NotOurs;
         }
-        let Ok(serial) = Serial::from_x509(&id.serial_number) else {
+        Serial::from_x509(&id.serial_number).map_or(Asked::NotOurs, Asked::Ours)
+    }
+
+    async fn status_of(
+        &self,
+        asked: &Asked,
+        now: OffsetDateTime,
+    ) -> Result<CertStatus, StatusError> {
+        let Asked::Ours(serial) = asked else {
             return Ok(CertStatus::Unknown(Null));
         };
-        let status = self.store.status(&serial).await?;
-        let label = match status {
-            StatusOf::Unknown => "unknown",
-            StatusOf::Good => "good",
-            StatusOf::Revoked(_) => "revoked",
-        };
-        metrics::counter!("dojang_ocsp_cert_status_total", "status" => label).increment(1);
+        let status = self.store.status(serial).await?;
+        let [unknown, good, revoked] = self.counted.get_or_init(status_counters);
+        match status {
+            StatusOf::Unknown => unknown,
+            StatusOf::Good => good,
+            StatusOf::Revoked(_) => revoked,
+        }
+        .increment(1);
         Ok(match status {
             StatusOf::Unknown => CertStatus::Unknown(Null),
             StatusOf::Good => CertStatus::Good(Null),
@@ -128,8 +165,37 @@ impl Responder {
         })
     }
 
+    /// The statuses of what `asked` names, read from the store now.
+    async fn statuses(
+        &self,
+        asked: &[Asked],
+        now: OffsetDateTime,
+    ) -> Result<Vec<CertStatus>, StatusError> {
+        let mut statuses = Vec::with_capacity(asked.len());
+        for a in asked {
+            statuses.push(self.status_of(a, now).await?);
+        }
+        Ok(statuses)
+    }
+
     /// Answers one DER-encoded OCSP request.
     pub async fn respond(&self, request: &[u8], now: OffsetDateTime) -> (Bytes, Outcome) {
+        // The very bytes of a nonce-less request answered lately (RFC 5019 clients ask the
+        // same question again and again): what it asks is known, so it is not decoded again —
+        // only the store is asked, as for any request, and the kept answer is handed out if it
+        // still states what the store says.
+        let mut read = None;
+        if let Some(kept) = self.kept_for(request, now) {
+            match self.statuses(&kept.asked, now).await {
+                Ok(statuses) if statuses == kept.statuses => {
+                    return (kept.der.clone(), Outcome::Answered)
+                }
+                // Changed since: signed anew below, over what was just read.
+                Ok(statuses) => read = Some(statuses),
+                // Read again below, where a failure gets its proper answer.
+                Err(_) => {}
+            }
+        }
         let Ok(req) = OcspRequest::from_der(request) else {
             return (unsuccessful(OcspResponseStatus::MalformedRequest), Outcome::Malformed);
         };
@@ -147,7 +213,7 @@ impl Responder {
         if nonce.as_ref().is_some_and(|n| n.extn_value.as_bytes().len() > MAX_NONCE + 4) {
             return (unsuccessful(OcspResponseStatus::MalformedRequest), Outcome::Malformed);
         }
-        match self.answer(request, &req, nonce, now).await {
+        match self.answer(request, &req, nonce, read, now).await {
             Ok(der) => (der, Outcome::Answered),
             Err(e) => {
                 tracing::error!(error = %e, "OCSP answer failed");
@@ -156,25 +222,24 @@ impl Responder {
         }
     }
 
-    /// The statuses are read from the store on every call, so that a revocation committed by
-    /// any process is in the very next answer; only the signature over them may be reused.
+    /// The statuses are read from the store for every request (here, or just before as `read`
+    /// when a kept answer turned out stale), so that a revocation committed by any process is
+    /// in the very next answer; only the signature over them may be reused.
     async fn answer(
         &self,
         request: &[u8],
         req: &OcspRequest,
         nonce: Option<Extension>,
+        read: Option<Vec<CertStatus>>,
         now: OffsetDateTime,
     ) -> Result<Bytes, StatusError> {
-        let mut statuses = Vec::with_capacity(req.tbs_request.request_list.len());
-        for r in &req.tbs_request.request_list {
-            statuses.push(self.status_of(&r.req_cert, now).await?);
-        }
+        let asked: Vec<Asked> =
+            req.tbs_request.request_list.iter().map(|r| self.asked(&r.req_cert)).collect();
+        let statuses = match read {
+            Some(statuses) => statuses,
+            None => self.statuses(&asked, now).await?,
+        };
         let reusable = nonce.is_none();
-        if reusable {
-            if let Some(der) = self.kept_answer(request, &statuses, now) {
-                return Ok(der);
-            }
-        }
         let produced = OcspGeneralizedTime(to_generalized(now)?);
         let mut responses = Vec::with_capacity(statuses.len());
         for (r, cert_status) in req.tbs_request.request_list.iter().zip(statuses.iter().cloned()) {
@@ -205,30 +270,24 @@ impl Responder {
         };
         let der = Bytes::from(resp.to_der()?);
         if reusable {
-            self.keep(request, statuses, now, der.clone());
+            self.keep(request, Kept { asked, statuses, produced: now, der: der.clone() });
         }
         Ok(der)
     }
 
-    /// The answer kept for `request` if it states `statuses` and is recent enough.
-    fn kept_answer(
-        &self,
-        request: &[u8],
-        statuses: &[CertStatus],
-        now: OffsetDateTime,
-    ) -> Option<Bytes> {
+    /// The answer kept for the same bytes as `request`, if it is recent enough to reuse.
+    fn kept_for(&self, request: &[u8], now: OffsetDateTime) -> Option<Arc<Kept>> {
         let kept = self.kept.lock().ok()?;
         let k = kept.get(request)?;
-        let fresh = k.produced <= now && now - k.produced < REUSE;
-        (fresh && k.statuses == statuses).then(|| k.der.clone())
+        (k.produced <= now && now - k.produced < REUSE).then(|| Arc::clone(k))
     }
 
-    fn keep(&self, request: &[u8], statuses: Vec<CertStatus>, now: OffsetDateTime, der: Bytes) {
+    fn keep(&self, request: &[u8], answer: Kept) {
         if let Ok(mut kept) = self.kept.lock() {
             if kept.len() >= MAX_KEPT {
                 kept.clear();
             }
-            kept.insert(request.to_vec(), Kept { statuses, produced: now, der });
+            kept.insert(request.to_vec(), Arc::new(answer));
         }
     }
 }

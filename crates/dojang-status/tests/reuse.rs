@@ -1,6 +1,7 @@
 //! The responder signs an answer to a nonce-less request once and hands it out again — but
 //! only while the store still says the same and for a minute at most: a revocation is in the
-//! very next answer, and a request with a nonce always gets a fresh signature.
+//! very next answer, and a request with a nonce always gets a fresh signature. The same bytes
+//! asked again are not decoded again, but their statuses are read again every time.
 
 use std::sync::Arc;
 
@@ -55,6 +56,19 @@ fn request(ca: &CertificateAuthority, serial: &Serial, nonce: Option<&[u8]>) -> 
     .expect("request")
 }
 
+fn certificate(serial: &Serial, now: OffsetDateTime) -> NewCertificate {
+    NewCertificate {
+        serial: serial.clone(),
+        product: "personal-bank".into(),
+        subject: "cn=홍길동()0011234567890123".into(),
+        not_before: now,
+        not_after: now + Duration::days(730),
+        issued_at: now,
+        der: vec![0x30, 0x00],
+        customer_id: None,
+    }
+}
+
 fn status(der: &[u8]) -> CertStatus {
     let resp = OcspResponse::from_der(der).expect("response");
     let bytes = resp.response_bytes.expect("successful");
@@ -87,21 +101,21 @@ async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
     );
     let store = Store::open_sqlite(&dir.path().join("db.sqlite3")).await.expect("store");
     let serial: Serial = "0A1B2C".parse().expect("serial");
-    store
-        .insert_certificate(&NewCertificate {
-            serial: serial.clone(),
-            product: "personal-bank".into(),
-            subject: "cn=홍길동()0011234567890123".into(),
-            not_before: now,
-            not_after: now + Duration::days(730),
-            issued_at: now,
-            der: vec![0x30, 0x00],
-            customer_id: None,
-        })
-        .await
-        .expect("insert");
+    store.insert_certificate(&certificate(&serial, now)).await.expect("insert");
     let responder = Responder::new(ca.clone(), store.clone()).expect("responder");
     let plain = request(&ca, &serial, None);
+
+    // A serial not issued yet is "unknown"; asked again in the same bytes once it is issued,
+    // the answer kept for those bytes gives way to "good".
+    let later_serial: Serial = "0A1B2D".parse().expect("serial");
+    let ahead = request(&ca, &later_serial, None);
+    let (unknown, _) = responder.respond(&ahead, now).await;
+    assert!(matches!(status(&unknown), CertStatus::Unknown(_)));
+    let (again, _) = responder.respond(&ahead, now + Duration::seconds(1)).await;
+    assert_eq!(again, unknown);
+    store.insert_certificate(&certificate(&later_serial, now)).await.expect("insert");
+    let (issued, _) = responder.respond(&ahead, now + Duration::seconds(2)).await;
+    assert!(matches!(status(&issued), CertStatus::Good(_)), "{:?}", status(&issued));
 
     // The same question twice: the same signed bytes (ECDSA signatures differ every time).
     let (first, _) = responder.respond(&plain, now).await;

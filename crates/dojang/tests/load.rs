@@ -141,9 +141,15 @@ fn mixed_traffic_for_a_fixed_time_has_no_errors_and_bounded_memory() {
     // The certificates are really there: the store counts them.
     let (certificates, _, _) = c.store_counts();
     assert!(certificates as u64 > issued, "{certificates} rows for {issued} issued");
+    // The course of the memory, in ten steps, for a long run's reader.
+    let course: Vec<String> = rss
+        .chunks(rss.len().div_ceil(10).max(1))
+        .map(|c| c[0].div_ceil(1024).to_string())
+        .collect();
     eprintln!(
-        "load: {seconds} s, {issued} certificates issued, {logins} logins, {answers} OCSP answers; server RSS {} to {} KiB",
+        "load: {seconds} s, {issued} certificates issued, {logins} logins, {answers} OCSP answers; server RSS {} to {} KiB (MiB along the run: {})",
         rss.first().copied().unwrap_or(0),
-        peak
+        peak,
+        course.join(" → ")
     );
 }
