@@ -267,9 +267,7 @@ impl Store {
         T: Send + 'static,
         F: for<'t> Fn(&'t mut Tx) -> Work<'t, T> + Send + Sync + 'static,
     {
-        let (reply, answered) = oneshot::channel();
-        self.join_group(Box::new(Typed { job: Box::new(work), value: None, reply }));
-        answered.await.map_err(|_| StoreError::Stopped)?
+        self.join_group(|reply| Box::new(Typed { job: Box::new(work), value: None, reply })).await
     }
 
     /// Stores `certificate` in the next shared transaction (see [`Store::insert_certificate`]).
@@ -277,22 +275,25 @@ impl Store {
         &self,
         certificate: NewCertificate,
     ) -> Result<(), StoreError> {
-        let (reply, answered) = oneshot::channel();
-        self.join_group(Box::new(Insert { certificate, reply }));
-        answered.await.map_err(|_| StoreError::Stopped)?
+        self.join_group(|reply| Box::new(Insert { certificate, reply })).await
     }
 
     /// Finishes a flow in the next shared transaction (see [`Store::finish_flow`]).
     pub(crate) async fn finish_in_group(&self, finish: FlowFinish) -> Result<Finished, StoreError> {
-        let (reply, answered) = oneshot::channel();
-        self.join_group(Box::new(Finishing { finish, value: None, reply }));
-        answered.await.map_err(|_| StoreError::Stopped)?
+        self.join_group(|reply| Box::new(Finishing { finish, value: None, reply })).await
     }
 
-    fn join_group(&self, member: Box<dyn Member>) {
-        if self.group.enqueue(member) {
+    /// Queues the member `member` makes around its reply channel for the next shared
+    /// transaction, and waits for its answer.
+    async fn join_group<T>(
+        &self,
+        member: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Box<dyn Member>,
+    ) -> Result<T, StoreError> {
+        let (reply, answered) = oneshot::channel();
+        if self.group.enqueue(member(reply)) {
             tokio::spawn(commit_while_waiting(self.clone()));
         }
+        answered.await.map_err(|_| StoreError::Stopped)?
     }
 }
 
@@ -562,10 +563,7 @@ async fn finish_flows(
         })?;
         (chosen, answers)
     };
-    let mut decided = Vec::with_capacity(chosen.len());
-    for answer in answers {
-        decided.push(answer?);
-    }
+    let decided = answers.into_iter().collect::<Result<Vec<_>, _>>()?;
     for (i, finished) in chosen.into_iter().zip(decided) {
         batch[i].finished(finished);
         outcomes[i] = Some(Ok(()));
