@@ -85,9 +85,25 @@ pub fn prepare(
     Ok(Preparation { flows, elapsed, clients: people.len(), times })
 }
 
+/// What a submission saw.
+#[derive(Clone, Copy, Debug)]
+pub struct Submitted {
+    /// Certificates received in the timed part.
+    pub issued: u64,
+    /// The timed part's seconds, from the first request to the last answer.
+    pub secs: f64,
+    /// Every answer, the warm-up's included: what the center did in all.
+    pub answered: usize,
+}
+
+impl Submitted {
+    pub fn per_second(&self) -> f64 {
+        self.issued as f64 / self.secs.max(f64::EPSILON)
+    }
+}
+
 /// Submits the prepared CSRs over `connections` keep-alive connections as fast as the center
-/// answers, until they are all used or `limit` has passed. Returns the certificates received in
-/// the timed part and its seconds, from the first request to the last answer.
+/// answers, until they are all used or `limit` has passed.
 ///
 /// The clients are tasks of an event-driven HTTP/1 client (hyper, one thread per core, as the
 /// OCSP load): on a machine it shares with the center, the client should take as little as it
@@ -103,7 +119,7 @@ pub fn submit(
     connections: usize,
     limit: Duration,
     label: &str,
-) -> anyhow::Result<(u64, f64)> {
+) -> anyhow::Result<Submitted> {
     let target = Target::of(base)?;
     let requests = flows.iter().map(Request::of).collect::<anyhow::Result<Vec<_>>>()?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -124,7 +140,7 @@ pub fn submit(
         flow::issued(&view).with_context(|| format!("the CSR step of flow {flow}"))?;
         issued += u64::from(answer.timed);
     }
-    Ok((issued, secs))
+    Ok(Submitted { issued, secs, answered: answers.len() })
 }
 
 /// One CSR step's request: its path and JSON body.
@@ -292,7 +308,7 @@ mod tests {
             .collect()
     }
 
-    fn run(base: &str, flows: &[Prepared]) -> anyhow::Result<(u64, f64)> {
+    fn run(base: &str, flows: &[Prepared]) -> anyhow::Result<Submitted> {
         submit(base, flows, 2, Duration::from_secs(10), "test")
     }
 

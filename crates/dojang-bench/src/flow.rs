@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use base64::Engine as _;
 use dojang_client::{csr, possession, view, Client, FlowKind, FlowView, Input, KeyPair, Step};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::customers::{Customer, ACCOUNT_PASSWORD};
 
@@ -31,7 +31,7 @@ pub struct Session {
 }
 
 /// An issue flow waiting at its CSR step, and the CSR made for it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Prepared {
     pub flow: String,
     pub csr_pem: String,

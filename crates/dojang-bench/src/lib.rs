@@ -14,6 +14,7 @@ pub mod ocsp;
 pub mod openssl;
 pub mod progress;
 pub mod raw;
+pub mod replay;
 pub mod report;
 mod run;
 mod scale;

@@ -427,7 +427,7 @@ fn csr_rows(
     for ((label, base, _, reference), prepared) in centers.into_iter().zip(prepared) {
         let prepared = prepared?;
         notes.push(prepared.note(&format!("flow preparation, {label}")));
-        let (n, secs) = csr_step::submit(
+        let submitted = csr_step::submit(
             base,
             &prepared.flows,
             opts.issuers,
@@ -435,13 +435,13 @@ fn csr_rows(
             &format!("CSR step over HTTP, {label}"),
         )?;
         notes.push(format!(
-            "{label} over HTTP: {n} certificates stored and returned in {secs:.2} s by {} clients (each answer read as a certificate), after one untimed CSR step per client as a warm-up",
-            opts.issuers
+            "{label} over HTTP: {} certificates stored and returned in {:.2} s by {} clients (each answer read as a certificate), after one untimed CSR step per client as a warm-up",
+            submitted.issued, submitted.secs, opts.issuers
         ));
         rows.push(Row {
             section: "issuance",
             what: format!("{label}: CSR → durably stored certificate over HTTP (the issue flow's CSR step; flows prepared to it with every identity check, untimed)"),
-            value: n as f64 / secs.max(f64::EPSILON),
+            value: submitted.per_second(),
             unit: "certs/s",
             reference: Some(reference),
         });

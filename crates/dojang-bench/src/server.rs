@@ -31,14 +31,30 @@ pub struct Server {
 impl Server {
     /// Starts `exe serve` on `data` (configured by [`configure`]) and waits for `/healthz`.
     pub fn start(exe: &Path, data: &Path, base: &str) -> anyhow::Result<Server> {
+        Server::start_shifted(exe, data, base, None)
+    }
+
+    /// As [`Server::start`], with the center's clock set back `behind` (so that flows
+    /// prepared that long ago have not expired).
+    pub fn start_shifted(
+        exe: &Path,
+        data: &Path,
+        base: &str,
+        behind: Option<Duration>,
+    ) -> anyhow::Result<Server> {
         let log = data.join("serve.log");
         let out = std::fs::File::create(&log).context("creating serve.log")?;
-        let child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .args(["serve", "--data"])
             .arg(data)
             .env_remove("DOJANG_DATA")
             .env_remove("DOJANG_CONFIG")
-            .env_remove("DOJANG_CLOCK_OFFSET")
+            .env_remove("DOJANG_CLOCK_OFFSET");
+        if let Some(behind) = behind {
+            command.env("DOJANG_CLOCK_OFFSET", format!("-{}s", behind.as_secs()));
+        }
+        let child = command
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(out.try_clone().context("serve.log")?)
@@ -85,6 +101,34 @@ impl Drop for Server {
     }
 }
 
+/// CPU time process `pid` has used so far, its threads' (living and gone) user and system time
+/// together, from `/proc/PID/stat`.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it start with the state (field 3).
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<u64>().ok();
+    // USER_HZ, what /proc counts in, is 100 on every Linux the bench runs on.
+    Some(Duration::from_millis((ticks(14)? + ticks(15)?) * 10))
+}
+
+/// Context switches of process `pid`'s living threads, voluntary and not, summed from
+/// `/proc/PID/task/*/status`.
+pub fn context_switches(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut sum = 0;
+    for task in tasks.flatten() {
+        let Ok(text) = std::fs::read_to_string(task.path().join("status")) else { continue };
+        for line in text.lines() {
+            let count = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"));
+            sum += count.and_then(|n| n.trim().parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    Some(sum)
+}
+
 /// A `kB` field of `/proc/PID/status` (`VmRSS:`, `VmHWM:`), in KiB.
 pub fn proc_status(pid: u32, field: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -101,5 +145,21 @@ mod tests {
         let rss = super::proc_status(std::process::id(), "VmRSS:").expect("VmRSS");
         assert!(rss > 100, "{rss} KiB");
         assert!(super::proc_status(std::process::id(), "NoSuchField:").is_none());
+    }
+
+    #[test]
+    fn reads_our_own_cpu_time_and_switches() {
+        let me = std::process::id();
+        let before = super::cpu_time(me).expect("cpu time");
+        // Enough work to be counted in ticks of 10 ms.
+        let mut x = 0u64;
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(60);
+        while std::time::Instant::now() < until {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let after = super::cpu_time(me).expect("cpu time");
+        assert!(after >= before + std::time::Duration::from_millis(30), "{before:?} → {after:?}");
+        assert!(super::context_switches(me).expect("switches") > 0);
+        assert!(super::cpu_time(u32::MAX).is_none());
     }
 }

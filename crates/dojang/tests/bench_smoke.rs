@@ -76,3 +76,41 @@ fn a_quick_bench_writes_its_table_and_chart() {
     assert!(over_http.iter().all(|r| r["value"].as_f64().is_some_and(|v| v > 0.0)), "{json}");
     assert!(!out.join("work").exists(), "the work directory is left behind");
 }
+
+/// `dojang bench csr-step`: flows prepared once, then replayed twice, each time against a fresh
+/// copy of the prepared center (a replay against the same store would find its flows finished
+/// and be refused); each try prints one JSON line.
+#[test]
+fn prepared_csr_steps_replay_against_a_fresh_copy_each_time() {
+    use support::fails;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path().join("csr");
+    let w = work.display().to_string();
+    let said = fails(DOJANG, &["bench", "csr-step", "replay", "--dir", &w], dir.path());
+    assert!(said.contains("run prepare first"), "{said}");
+    let prepared = ok(
+        DOJANG,
+        &["bench", "csr-step", "prepare", "--dir", &w, "--flows", "6", "--clients", "2"],
+        dir.path(),
+    );
+    assert!(prepared.contains("6 issue flows run to their CSR step"), "{prepared}");
+    let again = fails(DOJANG, &["bench", "csr-step", "prepare", "--dir", &w], dir.path());
+    assert!(again.contains("already holds a center"), "{again}");
+    let printed = ok(
+        DOJANG,
+        &["bench", "csr-step", "replay", "--dir", &w, "--connections", "2", "--tries", "2"],
+        dir.path(),
+    );
+    let tries: Vec<serde_json::Value> = printed
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(tries.len(), 2, "{printed}");
+    for t in &tries {
+        // Two of the six are the connections' warm-ups.
+        assert_eq!(t["certificates"], 4, "{t}");
+        assert!(t["server_cpu_us"].as_f64().is_some(), "{t}");
+    }
+    assert!(!work.join("replay").exists(), "the copy is left behind");
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use dojang_bench::{load, ocsp, Options};
+use dojang_bench::{load, ocsp, replay, Options};
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -68,6 +68,44 @@ enum BenchCommand {
         #[arg(long)]
         close: bool,
     },
+    /// The issuance-over-HTTP row taken apart for study: issue flows run to their CSR step
+    /// once (`prepare`), then submitted again and again to fresh copies of that center
+    /// (`replay`), with the server's own CPU per certificate. See docs/benchmarks.md.
+    #[command(subcommand)]
+    CsrStep(CsrStepCommand),
+}
+
+#[derive(Subcommand)]
+enum CsrStepCommand {
+    /// Makes a center in DIR/center and runs issue flows to their CSR step (every identity
+    /// check real); writes DIR/prepared.json. Replays must start within ten minutes of it.
+    Prepare {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Flows to prepare (about 40 a second on two cores).
+        #[arg(long, default_value_t = 4000)]
+        flows: usize,
+        /// The CA's key: rsa2048 or p256.
+        #[arg(long, default_value = "rsa2048", value_parser = ["rsa2048", "p256"])]
+        ca: String,
+        /// Customers preparing flows at once.
+        #[arg(long, default_value_t = 8)]
+        clients: u32,
+    },
+    /// Submits DIR's prepared CSRs to a fresh copy of its center, TRIES times; prints
+    /// certificates per second and the server's CPU per certificate (JSON, one line a try).
+    Replay {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Connections submitting at once (requests in hand).
+        #[arg(long, default_value_t = 128)]
+        connections: usize,
+        #[arg(long, default_value_t = 3)]
+        tries: usize,
+        /// Record each try's server with `perf record --call-graph dwarf` into DIR/perf.N.
+        #[arg(long)]
+        perf: bool,
+    },
 }
 
 fn duration(seconds: f64) -> anyhow::Result<Duration> {
@@ -75,7 +113,27 @@ fn duration(seconds: f64) -> anyhow::Result<Duration> {
         .map_err(|_| anyhow::anyhow!("--seconds must be a positive number"))
 }
 
+fn csr_step(command: CsrStepCommand) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("finding the dojang binary")?;
+    match command {
+        CsrStepCommand::Prepare { dir, flows, ca, clients } => {
+            let ca = if ca == "p256" { replay::CaKey::P256 } else { replay::CaKey::Rsa2048 };
+            println!("{}", replay::prepare(&exe, &dir, ca, clients, flows)?);
+        }
+        CsrStepCommand::Replay { dir, connections, tries, perf } => {
+            let perf = perf.then_some(dir.as_path());
+            for tried in replay::replay(&exe, &dir, connections, tries.max(1), perf)? {
+                println!("{}", serde_json::to_string(&tried)?);
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchCommand::CsrStep(command)) = args.load {
+        return csr_step(command);
+    }
     if let Some(BenchCommand::OcspLoad { url, body, connections, seconds, close }) = args.load {
         let bytes = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
         let bodies = load::split_requests(&bytes)
