@@ -1,7 +1,7 @@
 //! `dojang bench`: the benchmarks (dojang-bench does the work); and `dojang bench ocsp-load`,
 //! the load generator the bench starts as a process of its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -78,16 +78,18 @@ enum BenchCommand {
 #[derive(Subcommand)]
 enum CsrStepCommand {
     /// Makes a center in DIR/center and runs issue flows to their CSR step (every identity
-    /// check real); writes DIR/prepared.json. Replays must start within ten minutes of it.
+    /// check real); writes DIR/prepared.json. A replay sets its copy's clock back to when
+    /// this ended, so the flows are still waiting however much later it runs.
     Prepare {
+        /// A new directory for the center and prepared.json.
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
-        /// Flows to prepare (about 40 a second on two cores).
+        /// Flows to prepare (about 50 a second on two cores).
         #[arg(long, default_value_t = 4000)]
         flows: usize,
-        /// The CA's key: rsa2048 or p256.
-        #[arg(long, default_value = "rsa2048", value_parser = ["rsa2048", "p256"])]
-        ca: String,
+        /// The CA's key.
+        #[arg(long, value_enum, default_value_t = CaKeyArg::Rsa2048)]
+        ca: CaKeyArg,
         /// Customers preparing flows at once.
         #[arg(long, default_value_t = 8)]
         clients: u32,
@@ -95,17 +97,34 @@ enum CsrStepCommand {
     /// Submits DIR's prepared CSRs to a fresh copy of its center, TRIES times; prints
     /// certificates per second and the server's CPU per certificate (JSON, one line a try).
     Replay {
+        /// A directory `prepare` filled.
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
         /// Connections submitting at once (requests in hand).
         #[arg(long, default_value_t = 128)]
         connections: usize,
+        /// Replays, each against a fresh copy.
         #[arg(long, default_value_t = 3)]
         tries: usize,
         /// Record each try's server with `perf record --call-graph dwarf` into DIR/perf.N.
         #[arg(long)]
         perf: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CaKeyArg {
+    Rsa2048,
+    P256,
+}
+
+impl From<CaKeyArg> for replay::CaKey {
+    fn from(arg: CaKeyArg) -> replay::CaKey {
+        match arg {
+            CaKeyArg::Rsa2048 => replay::CaKey::Rsa2048,
+            CaKeyArg::P256 => replay::CaKey::P256,
+        }
+    }
 }
 
 fn duration(seconds: f64) -> anyhow::Result<Duration> {
@@ -117,8 +136,7 @@ fn csr_step(command: CsrStepCommand) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding the dojang binary")?;
     match command {
         CsrStepCommand::Prepare { dir, flows, ca, clients } => {
-            let ca = if ca == "p256" { replay::CaKey::P256 } else { replay::CaKey::Rsa2048 };
-            println!("{}", replay::prepare(&exe, &dir, ca, clients, flows)?);
+            println!("{}", replay::prepare(&exe, &dir, ca.into(), clients, flows)?);
         }
         CsrStepCommand::Replay { dir, connections, tries, perf } => {
             let perf = perf.then_some(dir.as_path());
@@ -131,18 +149,33 @@ fn csr_step(command: CsrStepCommand) -> anyhow::Result<()> {
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    if let Some(BenchCommand::CsrStep(command)) = args.load {
-        return csr_step(command);
+    match args.load {
+        Some(BenchCommand::CsrStep(command)) => csr_step(command),
+        Some(BenchCommand::OcspLoad { url, body, connections, seconds, close }) => {
+            ocsp_load(url, &body, connections, seconds, close)
+        }
+        None => bench(args),
     }
-    if let Some(BenchCommand::OcspLoad { url, body, connections, seconds, close }) = args.load {
-        let bytes = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
-        let bodies = load::split_requests(&bytes)
-            .with_context(|| format!("reading the requests of {}", body.display()))?;
-        let spec = load::LoadSpec { url, bodies, connections, duration: duration(seconds)?, close };
-        let result = load::run(&spec, ocsp::is_successful, None);
-        println!("{}", serde_json::to_string(&result)?);
-        return Ok(());
-    }
+}
+
+fn ocsp_load(
+    url: String,
+    body: &Path,
+    connections: usize,
+    seconds: f64,
+    close: bool,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(body).with_context(|| format!("reading {}", body.display()))?;
+    let bodies = load::split_requests(&bytes)
+        .with_context(|| format!("reading the requests of {}", body.display()))?;
+    let spec = load::LoadSpec { url, bodies, connections, duration: duration(seconds)?, close };
+    let result = load::run(&spec, ocsp::is_successful, None);
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+/// The benchmarks themselves, with `args`' sizes.
+fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding the dojang binary")?;
     let mut opts =
         if args.quick { Options::quick(exe, args.out) } else { Options::full(exe, args.out) };
