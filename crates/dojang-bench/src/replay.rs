@@ -16,26 +16,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::csr_step::{self, Submitted};
 use crate::flow::Prepared;
-use crate::server::{self, Server};
+use crate::server::{self, CaKey, Server};
 use crate::{customers, progress};
 
 /// A flow waits at a step at most this long (the flow's idle limit); a replay's clock must
 /// fall inside it.
 const FLOW_IDLE: Duration = Duration::from_secs(600);
 
-/// The center's key for the prepared run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CaKey {
-    Rsa2048,
-    P256,
-}
-
 /// What `prepare` leaves in its directory, beside the center's data (`center/`).
 #[derive(Serialize, Deserialize)]
 struct PreparedRun {
     /// Unix seconds when the last flow reached its CSR step: a replay's clock.
     prepared_at: u64,
-    ca: CaKey,
     base: String,
     flows: Vec<Prepared>,
 }
@@ -60,11 +52,7 @@ pub fn prepare(
     if data.exists() {
         bail!("{} already holds a center; give a new --dir", data.display());
     }
-    let base = server::configure(&data, server::free_port()?)?;
-    if ca == CaKey::P256 {
-        let toml = std::fs::read_to_string(data.join("dojang.toml"))?;
-        std::fs::write(data.join("dojang.toml"), format!("{toml}\n[ca]\nkey_type = \"p256\"\n"))?;
-    }
+    let base = server::configure(&data, server::free_port()?, ca)?;
     let runtime = tokio::runtime::Runtime::new().context("the async runtime")?;
     let people = runtime.block_on(async {
         let center = customers::open_center(&data).await?;
@@ -85,7 +73,7 @@ pub fn prepare(
         );
     }
     let note = preparation.note(&format!("flows prepared in {}", dir.display()));
-    let file = PreparedRun { prepared_at, ca, base, flows: preparation.flows };
+    let file = PreparedRun { prepared_at, base, flows: preparation.flows };
     std::fs::write(dir.join(PREPARED_FILE), serde_json::to_vec(&file)?)
         .context("writing prepared.json")?;
     Ok(note)

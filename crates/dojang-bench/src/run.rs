@@ -16,7 +16,7 @@ use crate::flow::{Held, Session};
 use crate::load::{self, Generator, LoadResult, LoadSpec};
 use crate::openssl::{self, IndexEntry, Speed};
 use crate::report::{Reference, Report, Row};
-use crate::server::{self, Server};
+use crate::server::{self, CaKey, Server};
 use crate::{csr_step, ocsp, progress, raw, scale};
 
 /// How big and how long.
@@ -156,7 +156,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
 
     // --- Issuance in-process (RA + CA + durable store), RSA and P-256 CAs.
     let rsa_dir = work_dir.join("center-rsa");
-    let base = server::configure(&rsa_dir, server::free_port()?)?;
+    let base = server::configure(&rsa_dir, server::free_port()?, CaKey::Rsa2048)?;
     let center = Arc::new(runtime.block_on(customers::open_center(&rsa_dir))?);
     let bar = progress::step("CSRs for in-process issue");
     let csrs = Arc::new(raw::csrs(&center, 16)?);
@@ -178,14 +178,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
         "the data directory's disk takes {fsyncs:.0} durable writes per second (4 KiB + fdatasync, one after another): one commit per certificate could go no faster; group commit shares one commit among the certificates issued together"
     ));
     let p256_dir = work_dir.join("center-p256");
-    let p256_base = server::configure(&p256_dir, server::free_port()?)?;
-    std::fs::write(
-        p256_dir.join("dojang.toml"),
-        format!(
-            "{}\n[ca]\nkey_type = \"p256\"\n",
-            std::fs::read_to_string(p256_dir.join("dojang.toml"))?
-        ),
-    )?;
+    let p256_base = server::configure(&p256_dir, server::free_port()?, CaKey::P256)?;
     let p256_center = Arc::new(runtime.block_on(customers::open_center(&p256_dir))?);
     let p256_rows = vec![
         raw_row(

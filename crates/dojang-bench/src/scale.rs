@@ -43,7 +43,7 @@ pub fn measure(
     opts: &Options,
     dir: &Path,
 ) -> anyhow::Result<AtSize> {
-    let base = server::configure(dir, server::free_port()?)?;
+    let base = server::configure(dir, server::free_port()?, server::CaKey::Rsa2048)?;
     let center = runtime.block_on(customers::open_center(dir))?;
     let csrs = raw::csrs(&center, 1)?;
     let issue = || runtime.block_on(center.ra.issue(raw::request(&csrs[0]), center.now()));

@@ -12,11 +12,23 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The key of the CA a bench center makes on its first opening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaKey {
+    Rsa2048,
+    P256,
+}
+
 /// Writes `DIR/dojang.toml` fixing the port, so that the server and anything opening the same
-/// data directory in-process agree on the URLs put into certificates. Returns the base URL.
-pub fn configure(data: &Path, port: u16) -> anyhow::Result<String> {
+/// data directory in-process agree on the URLs put into certificates, and the CA's key.
+/// Returns the base URL.
+pub fn configure(data: &Path, port: u16, ca: CaKey) -> anyhow::Result<String> {
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n"))
+    let key = match ca {
+        CaKey::Rsa2048 => "",
+        CaKey::P256 => "\n[ca]\nkey_type = \"p256\"\n",
+    };
+    std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n{key}"))
         .context("writing dojang.toml")?;
     Ok(format!("http://127.0.0.1:{port}"))
 }
@@ -119,11 +131,8 @@ pub fn context_switches(pid: u32) -> Option<u64> {
     let mut sum = 0;
     for task in tasks.flatten() {
         let Ok(text) = std::fs::read_to_string(task.path().join("status")) else { continue };
-        for line in text.lines() {
-            let count = line
-                .strip_prefix("voluntary_ctxt_switches:")
-                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"));
-            sum += count.and_then(|n| n.trim().parse::<u64>().ok()).unwrap_or(0);
+        for field in ["voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"] {
+            sum += status_field(&text, field).unwrap_or(0);
         }
     }
     Some(sum)
@@ -131,7 +140,11 @@ pub fn context_switches(pid: u32) -> Option<u64> {
 
 /// A `kB` field of `/proc/PID/status` (`VmRSS:`, `VmHWM:`), in KiB.
 pub fn proc_status(pid: u32, field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_field(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?, field)
+}
+
+/// The number after `field` in the text of a `/proc` status file.
+fn status_field(text: &str, field: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use dojang_bench::{load, ocsp, replay, Options};
+use dojang_bench::{load, ocsp, replay, server, Options};
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -118,11 +118,11 @@ enum CaKeyArg {
     P256,
 }
 
-impl From<CaKeyArg> for replay::CaKey {
-    fn from(arg: CaKeyArg) -> replay::CaKey {
+impl From<CaKeyArg> for server::CaKey {
+    fn from(arg: CaKeyArg) -> server::CaKey {
         match arg {
-            CaKeyArg::Rsa2048 => replay::CaKey::Rsa2048,
-            CaKeyArg::P256 => replay::CaKey::P256,
+            CaKeyArg::Rsa2048 => server::CaKey::Rsa2048,
+            CaKeyArg::P256 => server::CaKey::P256,
         }
     }
 }
