@@ -90,6 +90,9 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// The last line `serve` prints before it serves.
+const BANNER_END: &str = "press Ctrl+C to stop";
+
 /// A running center in its own temporary data directory, stopped on drop.
 pub struct TestCenter {
     pub dir: tempfile::TempDir,
@@ -125,6 +128,7 @@ impl TestCenter {
     }
 
     pub fn start(&mut self) {
+        let banners = self.printed().matches(BANNER_END).count();
         let mut child = serve(&self.data, &self.base, None);
         if let Some(mut out) = child.stdout.take() {
             let sink = self.stdout.clone();
@@ -141,6 +145,13 @@ impl TestCenter {
             });
         }
         self.child = Some(child);
+        // Health answers as soon as the listener is up, but the banner reaches us through a
+        // reader thread that a busy machine may not have run yet: wait for its last line.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.printed().matches(BANNER_END).count() < banners + 1 {
+            assert!(Instant::now() < deadline, "serve's banner never arrived: {}", self.printed());
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Stops the server (the data stays).
