@@ -8,16 +8,15 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use dojang_client::{csr, KeyPair};
 use dojang_keystore::{Existing, Location, NpkiPair, Store};
 use dojang_pki::KeyType;
+use support::terminal::Terminal;
 use support::{text, TestCenter, DOJANG};
 
 const CERT_PW: &str = "Copy-test#2024";
@@ -98,89 +97,34 @@ impl Devices {
     }
 }
 
-/// A running `dojang cert copy receive`, its output gathered.
-struct Receiver {
-    child: Child,
-    out: Arc<Mutex<String>>,
-}
+/// A running `dojang cert copy receive`, its output gathered; stopped on drop.
+struct Receiver(Terminal);
 
 impl Receiver {
     fn start(d: &Devices, c: &TestCenter, extra: &[&str]) -> Receiver {
         let mut args = vec!["cert", "copy", "receive"];
         args.extend(extra);
-        let mut child = d
-            .cmd(c, &args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = Arc::new(Mutex::new(String::new()));
-        for mut pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let out = out.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 1024];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    out.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            });
-        }
-        Receiver { child, out }
-    }
-
-    fn output(&self) -> String {
-        self.out.lock().unwrap().clone()
+        let mut receiver = Terminal::spawn(&mut d.cmd(c, &args));
+        receiver.close_input();
+        Receiver(receiver)
     }
 
     /// The number the receiving device shows.
     fn number(&mut self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let out = self.output();
-            if let Some(n) = out.lines().find_map(|l| l.strip_prefix("Authentication number: ")) {
-                return n.trim().to_string();
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the receiver exited ({status}) without a number:\n{out}");
-            }
-            assert!(Instant::now() < deadline, "no number shown:\n{out}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.0.wait_for(Duration::from_secs(60), "an authentication number", |out| {
+            let shown = out.lines().find_map(|l| l.strip_prefix("Authentication number: "))?;
+            Some(shown.trim().to_string())
+        })
     }
 
     /// Waits for the receiver to end: (success, output).
-    fn finish(mut self) -> (bool, String) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                return (status.success(), self.output());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the receiver did not finish:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn finish(self) -> (bool, String) {
+        self.0.finish(Duration::from_secs(60))
     }
 }
 
 /// Enrols 홍길동 for internet banking (so his certificate can log in).
 fn enrol(c: &TestCenter) {
-    let file = c.path("hong.json");
     let doc = serde_json::json!({
         "kind": "person", "name": "홍길동", "rrn": RRN, "phone": "010-1234-5678",
         "email": "hong@example.com", "address": "서울특별시 중구 세종대로 110",
@@ -188,9 +132,7 @@ fn enrol(c: &TestCenter) {
         "accounts": [{"number": "110-567-123456", "password": "4821", "balance": 10000}],
         "second_factor": "security-card",
     });
-    std::fs::write(&file, doc.to_string()).unwrap();
-    let out = c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string()]);
-    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
+    c.add_customer("hong.json", &doc);
 }
 
 /// A personal-bank certificate from the center's CA (`ca issue`, the VID from RRN), kept as an
@@ -391,7 +333,7 @@ fn wrong_numbers_are_refused_the_third_kills_the_copy_and_an_old_number_expires(
         format!("{:04}{}", (number[..4].parse::<u32>().unwrap() + 1) % 10_000, &number[4..]);
     let out = d.send(&c, &other_code, &[]);
     assert!(!out.status.success() && text(&out).contains("(transfer_not_found)"), "{}", text(&out));
-    let _ = receiver.child.kill();
+    drop(receiver);
     server.take();
     let _later = LoggedServer::start(&c, &log, Some("+10m"));
     let out = d.send(&c, &number, &[]);

@@ -10,11 +10,10 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use support::terminal::{honest, Terminal};
 use support::{ok, text, TestCenter, DOJANG};
 
 const ACCOUNT_PW: &str = "4821";
@@ -41,7 +40,6 @@ impl Drop for Server {
 
 /// Enrols the customer; returns the security card's codes.
 fn enrol(c: &TestCenter) -> Vec<String> {
-    let file = c.path("customer.json");
     let doc = serde_json::json!({
         "kind": "person", "name": "홍길동", "rrn": RRN, "phone": PHONE,
         "email": "hong@example.com", "address": "서울특별시 중구 세종대로 110",
@@ -49,35 +47,7 @@ fn enrol(c: &TestCenter) -> Vec<String> {
         "accounts": [{"number": "110-001-123456", "password": ACCOUNT_PW, "balance": 10000}],
         "second_factor": "security-card",
     });
-    std::fs::write(&file, doc.to_string()).unwrap();
-    let out =
-        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap();
-    let j: serde_json::Value = serde_json::from_str(line).unwrap();
-    j["security_card"]["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn phone_code(c: &TestCenter) -> String {
-    let out = c.dojang(&["phone", PHONE, "--last", "1"]);
-    let t = text(&out);
-    let mut rest = t.as_str();
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find(']') else { break };
-        let digits: String = after[..close].chars().filter(char::is_ascii_digit).collect();
-        if !digits.is_empty() {
-            return digits;
-        }
-        rest = &after[close + 1..];
-    }
-    panic!("no code on the phone:\n{t}")
+    c.add_customer("customer.json", &doc)
 }
 
 fn env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -107,79 +77,11 @@ fn financial(
         .args(["--server", &c.base, "--banking-id", "hong"])
         .current_dir(c.dir.path())
         .env_remove("DOJANG_SERVER")
-        .env_remove("DOJANG_CLOCK_OFFSET")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("DOJANG_CLOCK_OFFSET");
     for (k, v) in env(extra) {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let out = Arc::new(Mutex::new(String::new()));
-    let mut readers = Vec::new();
-    for mut r in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let out = out.clone();
-        readers.push(std::thread::spawn(move || {
-            let mut all = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = r.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                all.extend_from_slice(&buf[..n]);
-                let valid = match std::str::from_utf8(&all) {
-                    Ok(s) => s.len(),
-                    Err(e) => e.valid_up_to(),
-                };
-                out.lock().unwrap().push_str(std::str::from_utf8(&all[..valid]).unwrap());
-                all.drain(..valid);
-            }
-        }));
-    }
-    let mut stdin = child.stdin.take();
-    let mut answered = 0;
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            for r in readers {
-                let _ = r.join();
-            }
-            return (status.success(), out.lock().unwrap().clone());
-        }
-        let seen = out.lock().unwrap().clone();
-        if seen.len() > answered && seen.ends_with(": ") {
-            let prompt = &seen[seen.rfind('\n').map_or(0, |i| i + 1)..];
-            let pos =
-                || -> usize { prompt.split("보안카드 ").nth(1).unwrap()[..2].parse().unwrap() };
-            let answer = if prompt.contains("ARS 승인번호") || prompt.contains("SMS 인증번호")
-            {
-                Some(phone_code(c))
-            } else if prompt.contains("앞 2자리") {
-                Some(card[pos() - 1][..2].to_string())
-            } else if prompt.contains("뒤 2자리") {
-                Some(card[pos() - 1][2..].to_string())
-            } else {
-                None
-            };
-            answered = seen.len();
-            match (answer, stdin.as_mut()) {
-                (Some(a), Some(s)) => {
-                    writeln!(s, "{a}").unwrap();
-                    s.flush().unwrap();
-                }
-                _ => stdin = None,
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "dojang cert financial did not finish:\n{}",
-            out.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(40));
-    }
+    Terminal::spawn(&mut cmd).drive(Duration::from_secs(180), honest(c, PHONE, card))
 }
 
 fn field(out: &str, label: &str) -> String {

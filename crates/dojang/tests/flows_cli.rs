@@ -9,12 +9,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
+use support::terminal::{self, phone_code, Terminal};
 use support::{ok, text, TestCenter, DOJANG};
 
 const CERT_PW: &str = "Hong-gildong1!";
@@ -69,7 +68,6 @@ fn enrol(c: &TestCenter, n: u32, name: &str, balance: i64) -> Customer {
         card: Vec::new(),
         npki: c.path(&format!("npki-{n}")),
     };
-    let file = c.path(&format!("customer-{n}.json"));
     let doc = serde_json::json!({
         "kind": "person",
         "name": name,
@@ -82,22 +80,7 @@ fn enrol(c: &TestCenter, n: u32, name: &str, balance: i64) -> Customer {
         "accounts": [{"number": cust.account, "password": ACCOUNT_PW, "balance": balance}],
         "second_factor": "security-card",
     });
-    Customer { card: add_customer(c, &file, &doc), ..cust }
-}
-
-/// `dojang admin customer add --from FILE --json` with `doc`; returns the security card's codes.
-fn add_customer(c: &TestCenter, file: &std::path::Path, doc: &serde_json::Value) -> Vec<String> {
-    std::fs::write(file, doc.to_string()).unwrap();
-    let out =
-        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
-    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).expect("JSON line");
-    let j: serde_json::Value = serde_json::from_str(line).unwrap();
-    let codes = j["security_card"]["codes"].as_array().expect("a security card's codes");
-    let card = codes.iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
-    assert!(card.iter().all(|code| code.len() == 4), "{card:?}");
-    card
+    Customer { card: c.add_customer(&format!("customer-{n}.json"), &doc), ..cust }
 }
 
 /// The balance of the customer's account, as staff see it.
@@ -117,63 +100,11 @@ fn balance(c: &TestCenter, cust: &Customer) -> i64 {
     number.parse().unwrap()
 }
 
-/// The newest code the center sent to `address` (SMS, ARS call, deposit memo), as a customer
-/// reads it off their phone: the digits in the first `[…]` that holds any.
-fn phone_code(c: &TestCenter, address: &str) -> String {
-    let out = c.dojang(&["phone", address, "--last", "1"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let t = text(&out);
-    let mut rest = t.as_str();
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find(']') else { break };
-        let digits: String = after[..close].chars().filter(char::is_ascii_digit).collect();
-        if !digits.is_empty() {
-            return digits;
-        }
-        rest = &after[close + 1..];
-    }
-    panic!("no code in the phone's newest message:\n{t}")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Driving the client
 
-/// A running `dojang cert …`, its output gathered (stdout and stderr together) and its
-/// standard input open for the answers.
-struct Session {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    out: Arc<Mutex<String>>,
-    readers: Vec<std::thread::JoinHandle<()>>,
-    /// How much of the output had been seen when the last answer went in.
-    answered: usize,
-}
-
-fn gather(
-    mut from: impl Read + Send + 'static,
-    into: Arc<Mutex<String>>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        let mut pending: Vec<u8> = Vec::new();
-        while let Ok(n) = from.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            pending.extend_from_slice(&buf[..n]);
-            // Keep a UTF-8 character split across reads for the next one.
-            let valid = match std::str::from_utf8(&pending) {
-                Ok(s) => s.len(),
-                Err(e) => e.valid_up_to(),
-            };
-            if let Ok(mut s) = into.lock() {
-                s.push_str(std::str::from_utf8(&pending[..valid]).unwrap_or_default());
-            }
-            pending.drain(..valid);
-        }
-    })
-}
+/// How long one run of the client may take.
+const LIMIT: Duration = Duration::from_secs(180);
 
 /// The environment of a customer's client: their NPKI folder, Korean, their secrets.
 fn client_env(cust: &Customer) -> Vec<(String, String)> {
@@ -189,112 +120,30 @@ fn client_env(cust: &Customer) -> Vec<(String, String)> {
     ]
 }
 
-impl Session {
-    fn start(c: &TestCenter, cust: &Customer, args: &[&str], env: &[(&str, &str)]) -> Session {
-        let mut cmd = Command::new(DOJANG);
-        cmd.arg("cert")
-            .args(args)
-            .args(["--server", &c.base])
-            .current_dir(c.dir.path())
-            .env_remove("DOJANG_SERVER")
-            .env_remove("DOJANG_CLOCK_OFFSET")
-            .env_remove("DOJANG_DATA")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in client_env(cust) {
-            cmd.env(k, v);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("run dojang cert");
-        let out = Arc::new(Mutex::new(String::new()));
-        let readers = vec![
-            gather(child.stdout.take().unwrap(), out.clone()),
-            gather(child.stderr.take().unwrap(), out.clone()),
-        ];
-        let stdin = child.stdin.take();
-        Session { child, stdin, out, readers, answered: 0 }
+/// `dojang cert ARGS… --server URL` started as `cust` at their terminal.
+fn client(c: &TestCenter, cust: &Customer, args: &[&str], env: &[(&str, &str)]) -> Terminal {
+    let mut cmd = Command::new(DOJANG);
+    cmd.arg("cert")
+        .args(args)
+        .args(["--server", &c.base])
+        .current_dir(c.dir.path())
+        .env_remove("DOJANG_SERVER")
+        .env_remove("DOJANG_CLOCK_OFFSET")
+        .env_remove("DOJANG_DATA")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    for (k, v) in client_env(cust) {
+        cmd.env(k, v);
     }
-
-    fn output(&self) -> String {
-        self.out.lock().map(|s| s.clone()).unwrap_or_default()
+    for (k, v) in env {
+        cmd.env(k, v);
     }
-
-    /// A prompt waiting for an answer: the output's last line, unfinished, ending like one.
-    fn waiting_prompt(&self) -> Option<String> {
-        let out = self.output();
-        if out.len() <= self.answered {
-            return None;
-        }
-        let tail = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
-        (tail.ends_with(": ") || tail.ends_with("] ")).then(|| tail.to_string())
-    }
-
-    fn answer(&mut self, line: &str) {
-        self.answered = self.output().len();
-        if let Some(stdin) = self.stdin.as_mut() {
-            let _ = writeln!(stdin, "{line}");
-            let _ = stdin.flush();
-        }
-    }
-
-    /// Answers prompts with `bot` until the client exits; returns (success, transcript).
-    fn drive(mut self, mut bot: impl FnMut(&str) -> Option<String>) -> (bool, String) {
-        let deadline = Instant::now() + Duration::from_secs(180);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                for r in self.readers.drain(..) {
-                    let _ = r.join();
-                }
-                return (status.success(), self.output());
-            }
-            if let Some(prompt) = self.waiting_prompt() {
-                match bot(&prompt) {
-                    Some(answer) => self.answer(&answer),
-                    None => {
-                        // Nothing to say: close the input, so that the client says what it missed.
-                        self.answered = self.output().len();
-                        self.stdin = None;
-                    }
-                }
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("dojang cert did not finish:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(40));
-        }
-    }
+    Terminal::spawn(&mut cmd)
 }
 
-/// The number in a security-card prompt (`보안카드 07번 코드의 앞 2자리: `).
-fn card_position(prompt: &str) -> usize {
-    let after = prompt.split("보안카드").nth(1).expect("a security-card prompt");
-    let digits: String = after
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().unwrap()
-}
-
-/// A customer answering every prompt right: codes from the phone, digits from the card.
+/// `cust` answering every prompt right.
 fn honest<'a>(c: &'a TestCenter, cust: &'a Customer) -> impl FnMut(&str) -> Option<String> + 'a {
-    move |prompt: &str| {
-        if prompt.contains("ARS 승인번호") || prompt.contains("SMS 인증번호") {
-            Some(phone_code(c, &cust.phone))
-        } else if prompt.contains("앞 2자리") {
-            Some(cust.card[card_position(prompt) - 1][..2].to_string())
-        } else if prompt.contains("뒤 2자리") {
-            Some(cust.card[card_position(prompt) - 1][2..].to_string())
-        } else {
-            None
-        }
-    }
+    terminal::honest(c, &cust.phone, &cust.card)
 }
 
 /// A wrong code of the same length.
@@ -389,7 +238,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     // --- 발급: personal-bank, the first ARS code mistyped once (a retry is allowed).
     let mut wrong_once = true;
     let mut honest_bot = honest(&c, &cust);
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &[
@@ -407,7 +256,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &[],
     );
-    let (success, out) = session.drive(|prompt| {
+    let (success, out) = session.drive(LIMIT, |prompt| {
         if prompt.contains("ARS 승인번호") && wrong_once {
             wrong_once = false;
             return Some(wrong(&phone_code(&c, &cust.phone)));
@@ -482,7 +331,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     assert_eq!(balance(&c, &cust), 100_000, "personal-bank is free");
 
     // --- 발급, with a fee: personal-general charges 4,400 won, shown before it is charged.
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &[
@@ -500,7 +349,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &[],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(success, "issue failed:\n{out}");
     assert!(
         out.contains("수수료 4,400원은 인증서 발급이 끝날 때"),
@@ -512,7 +361,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     assert_eq!(stored_serials(&cust).len(), 2);
 
     // --- 재발급: the old certificate is revoked (superseded), the new one keeps its end.
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &[
@@ -530,7 +379,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &[],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(success, "reissue failed:\n{out}");
     assert!(out.contains("인증서를 재발급했습니다"), "{out}");
     assert!(
@@ -560,13 +409,13 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
 
     // --- 갱신 too early: refused with the window's dates; nothing changes.
     let rows = certificate_rows(&c);
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &["renew", "--serial", &reissued, "--account", &cust.account, "--accept-terms", "--yes"],
         &[],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(!success, "renewal outside the window must fail:\n{out}");
     assert!(out.contains("만료 30일 전부터"), "{out}");
     assert_eq!(certificate_rows(&c), rows);
@@ -574,13 +423,13 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     // --- 갱신 inside the window (20 days before the end), client and center on the same clock.
     drop(server);
     server = Server::start(&c, Some("+710d"));
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &["renew", "--serial", &reissued, "--account", &cust.account, "--accept-terms", "--yes"],
         &[("DOJANG_CLOCK_OFFSET", "+710d"), ("DOJANG_NEW_CERT_PASSWORD", NEW_CERT_PW)],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(success, "renewal failed:\n{out}");
     assert!(out.contains("만료 임박"), "the client sees the certificate in its last days:\n{out}");
     assert!(out.contains("SMS 인증"), "{out}");
@@ -602,7 +451,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
 
     // --- 효력정지 by identity checks (a lost certificate), 효력회복 and 폐기 by the certificate.
     let offset = [("DOJANG_CLOCK_OFFSET", "+710d"), ("DOJANG_CERT_PASSWORD", NEW_CERT_PW)];
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &[
@@ -617,26 +466,26 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &offset,
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(success, "suspend failed:\n{out}");
     assert!(out.contains("효력을 정지했습니다"), "{out}");
     let held = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
     assert!(held.contains("revoked") && held.contains("certificateHold"), "{held}");
 
-    let session = Session::start(&c, &cust, &["resume", "--serial", &renewed, "--yes"], &offset);
-    let (success, out) = session.drive(honest(&c, &cust));
+    let session = client(&c, &cust, &["resume", "--serial", &renewed, "--yes"], &offset);
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(success, "resume failed:\n{out}");
     assert!(out.contains("효력을 회복했습니다"), "{out}");
     let back = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
     assert!(back.contains(&format!("{renewed_pem}: good")), "{back}");
 
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &["revoke", "--serial", &renewed, "--reason", "keyCompromise", "--yes"],
         &offset,
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(success, "revoke failed:\n{out}");
     assert!(out.contains("인증서를 폐기했습니다"), "{out}");
     assert!(out.contains(&format!("dojang cert delete {renewed}")), "{out}");
@@ -660,13 +509,13 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     drop(server);
     let _server = Server::start(&c, Some("+731d"));
     let rows = certificate_rows(&c);
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &["renew", "--serial", &general, "--account", &cust.account, "--accept-terms", "--yes"],
         &[("DOJANG_CLOCK_OFFSET", "+731d")],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(!success, "an expired certificate cannot be renewed:\n{out}");
     assert!(
         out.contains("만료됨") || out.contains("만료: 갱신할 수 없으니"),
@@ -710,30 +559,26 @@ fn refusals_say_why_and_leave_nothing_behind() {
     let poor = enrol(&c, 3, "이영희", 1_000);
 
     // An RRN that does not belong to the banking ID (Korean, then English).
-    let session = Session::start(
-        &c,
-        &cust,
-        &issue_args(&cust, "personal-bank"),
-        &[("DOJANG_RRN", "8001011234567")],
-    );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let session =
+        client(&c, &cust, &issue_args(&cust, "personal-bank"), &[("DOJANG_RRN", "8001011234567")]);
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(!success, "{out}");
     assert!(out.contains("주민등록번호") && out.contains("일치하지 않습니다"), "{out}");
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &[issue_args(&cust, "personal-bank"), vec!["--lang", "en"]].concat(),
         &[("DOJANG_RRN", "8001011234567")],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(!success, "{out}");
     assert!(out.contains("[1/") && out.contains("Terms"), "English progress:\n{out}");
     assert!(!out.contains("일치하지 않습니다"), "English messages:\n{out}");
     nothing_changed(&c, &cust, 50_000);
 
     // Wrong ARS codes until no try is left, and no new code asked for.
-    let session = Session::start(&c, &cust, &issue_args(&cust, "personal-general"), &[]);
-    let (success, out) = session.drive(|prompt| {
+    let session = client(&c, &cust, &issue_args(&cust, "personal-general"), &[]);
+    let (success, out) = session.drive(LIMIT, |prompt| {
         if prompt.contains("ARS 승인번호") {
             Some(wrong(&phone_code(&c, &cust.phone)))
         } else if prompt.contains("새로 요청할까요") {
@@ -751,21 +596,21 @@ fn refusals_say_why_and_leave_nothing_behind() {
     assert!(m["dojang_failures_total{action=identity.ars.fail}"].as_f64() >= Some(2.0), "{m}");
 
     // Not enough money for the fee: refused at the payment step, before anything is made.
-    let session = Session::start(&c, &poor, &issue_args(&poor, "personal-general"), &[]);
-    let (success, out) = session.drive(honest(&c, &poor));
+    let session = client(&c, &poor, &issue_args(&poor, "personal-general"), &[]);
+    let (success, out) = session.drive(LIMIT, honest(&c, &poor));
     assert!(!success, "{out}");
     assert!(out.contains("잔액이 부족합니다"), "{out}");
     assert!(out.contains("4400") || out.contains("4,400"), "the fee it needed:\n{out}");
     nothing_changed(&c, &poor, 1_000);
 
     // The certificate password rule is enforced before the key is made or the CSR sent.
-    let session = Session::start(
+    let session = client(
         &c,
         &cust,
         &issue_args(&cust, "personal-bank"),
         &[("DOJANG_NEW_CERT_PASSWORD", "password")],
     );
-    let (success, out) = session.drive(honest(&c, &cust));
+    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
     assert!(!success, "{out}");
     assert!(out.contains("숫자가 없습니다") && out.contains("특수문자"), "{out}");
     nothing_changed(&c, &cust, 50_000);
@@ -839,7 +684,6 @@ fn enrol_business(c: &TestCenter, n: u32, name: &str, number: &str, balance: i64
         card: Vec::new(),
         npki: c.path(&format!("npki-business-{n}")),
     };
-    let file = c.path(&format!("business-{n}.json"));
     let doc = serde_json::json!({
         "kind": "business",
         "name": name,
@@ -852,7 +696,7 @@ fn enrol_business(c: &TestCenter, n: u32, name: &str, number: &str, balance: i64
         "accounts": [{"number": cust.account, "password": ACCOUNT_PW, "balance": balance}],
         "second_factor": "security-card",
     });
-    Customer { card: add_customer(c, &file, &doc), ..cust }
+    Customer { card: c.add_customer(&format!("business-{n}.json"), &doc), ..cust }
 }
 
 #[test]
@@ -876,7 +720,7 @@ fn the_limited_and_corporate_products_are_issued_too() {
         "--accept-terms",
         "--yes",
     ];
-    let (done, out) = Session::start(&c, &person, &args, &[]).drive(honest(&c, &person));
+    let (done, out) = client(&c, &person, &args, &[]).drive(LIMIT, honest(&c, &person));
     assert!(done, "limited issue failed:\n{out}");
     let serial = stored_serials(&person).pop().expect("a stored certificate");
     let (pem, _) = cert_pem(&c, &person, &serial);
@@ -905,7 +749,7 @@ fn the_limited_and_corporate_products_are_issued_too() {
         "--accept-terms",
         "--yes",
     ];
-    let (done, out) = Session::start(&c, &company, &args, &[]).drive(honest(&c, &company));
+    let (done, out) = client(&c, &company, &args, &[]).drive(LIMIT, honest(&c, &company));
     assert!(done, "corporate issue failed:\n{out}");
     assert!(out.contains("220,000") || out.contains("220000"), "the fee is shown:\n{out}");
     let serial = stored_serials(&company).pop().expect("a stored certificate");
@@ -934,6 +778,6 @@ fn the_limited_and_corporate_products_are_issued_too() {
         "--accept-terms",
         "--yes",
     ];
-    let (done, out) = Session::start(&c, &person, &args, &[]).drive(honest(&c, &person));
+    let (done, out) = client(&c, &person, &args, &[]).drive(LIMIT, honest(&c, &person));
     assert!(!done && out.contains("개인 고객이 발급받을 수 없습니다"), "{out}");
 }

@@ -16,6 +16,7 @@ use base64::Engine;
 use dojang_client::{csr, KeyPair};
 use dojang_keystore::{Existing, Location, NpkiPair, Store};
 use dojang_pki::KeyType;
+use support::terminal::code_in;
 use support::{free_port, text, DOJANG};
 
 const CERT_PW: &str = "Login-test#2024";
@@ -191,21 +192,6 @@ fn refused(server: &str, folder: &Path, banking_id: Option<&str>, reason: &str) 
 fn phone_last(bank: &Bank, phone: &str) -> String {
     let out = bank.dojang(&["phone", phone, "--last", "1"], &[]);
     text(&out)
-}
-
-/// The digits in the first `[…]` holding any.
-fn code_in(t: &str) -> Option<String> {
-    let mut rest = t;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let close = after.find(']')?;
-        let digits: String = after[..close].chars().filter(char::is_ascii_digit).collect();
-        if !digits.is_empty() {
-            return Some(digits);
-        }
-        rest = &after[close + 1..];
-    }
-    None
 }
 
 /// Runs `dojang cert register|unregister …` answering the ARS call with the code the phone

@@ -9,12 +9,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::terminal::{honest, Terminal};
 use support::{ok, text, TestCenter, DOJANG};
 
 const LABEL: &str = "dojang-token";
@@ -70,7 +69,6 @@ fn pkcs11_tool(conf: &Path, args: &[&str]) -> String {
 
 /// Enrols 홍길동 with a security card; returns the card's codes.
 fn enrol(c: &TestCenter) -> Vec<String> {
-    let file = c.path("hong.json");
     let doc = serde_json::json!({
         "kind": "person", "name": "홍길동", "rrn": RRN, "phone": PHONE,
         "email": "hong@example.com", "address": "서울특별시 중구 세종대로 110",
@@ -78,48 +76,7 @@ fn enrol(c: &TestCenter) -> Vec<String> {
         "accounts": [{"number": ACCOUNT, "password": "4821", "balance": 10000}],
         "second_factor": "security-card",
     });
-    std::fs::write(&file, doc.to_string()).unwrap();
-    let out =
-        c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string(), "--json"]);
-    assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap();
-    let j: serde_json::Value = serde_json::from_str(line).unwrap();
-    j["security_card"]["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The digits in the first `[…]` holding any, in the phone's newest message (the ARS approval number).
-fn phone_code(c: &TestCenter) -> String {
-    let t = text(&c.dojang(&["phone", PHONE, "--last", "1"]));
-    t.split('[')
-        .skip(1)
-        .map(|part| {
-            part.split(']')
-                .next()
-                .unwrap_or("")
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect::<String>()
-        })
-        .find(|digits| !digits.is_empty())
-        .unwrap_or_else(|| panic!("no code in the phone's newest message:\n{t}"))
-}
-
-/// The card position in `보안카드 07번 코드의 앞 2자리: `.
-fn card_position(prompt: &str) -> usize {
-    let after = prompt.split("보안카드").nth(1).unwrap();
-    after
-        .chars()
-        .skip_while(|ch| !ch.is_ascii_digit())
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap()
+    c.add_customer("hong.json", &doc)
 }
 
 /// `dojang cert issue --location WHERE` with the customer's answers given as flags.
@@ -143,72 +100,11 @@ fn flow(c: &TestCenter, card: &[String], args: &[&str], env: &[(&str, &str)]) ->
         .env("DOJANG_LANG", "ko")
         .env("DOJANG_RRN", RRN)
         .env("DOJANG_ACCOUNT_PASSWORD", "4821")
-        .env("DOJANG_BANKING_PASSWORD", "Banking-pass1!")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("DOJANG_BANKING_PASSWORD", "Banking-pass1!");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let out = Arc::new(Mutex::new(String::new()));
-    for mut pipe in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let out = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            let mut pending = Vec::new();
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                pending.extend_from_slice(&buf[..n]);
-                let valid = match std::str::from_utf8(&pending) {
-                    Ok(s) => s.len(),
-                    Err(e) => e.valid_up_to(),
-                };
-                out.lock().unwrap().push_str(std::str::from_utf8(&pending[..valid]).unwrap());
-                pending.drain(..valid);
-            }
-        });
-    }
-    let mut stdin = child.stdin.take();
-    let mut answered = 0;
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            std::thread::sleep(Duration::from_millis(100));
-            return (status.success(), out.lock().unwrap().clone());
-        }
-        let now = out.lock().unwrap().clone();
-        let tail = &now[now.rfind('\n').map_or(0, |i| i + 1)..];
-        if now.len() > answered && tail.ends_with(": ") {
-            let answer = if tail.contains("ARS 승인번호") || tail.contains("SMS 인증번호") {
-                Some(phone_code(c))
-            } else if tail.contains("앞 2자리") {
-                Some(card[card_position(tail) - 1][..2].to_string())
-            } else if tail.contains("뒤 2자리") {
-                Some(card[card_position(tail) - 1][2..].to_string())
-            } else {
-                None
-            };
-            answered = now.len();
-            match (answer, stdin.as_mut()) {
-                (Some(a), Some(s)) => {
-                    writeln!(s, "{a}").unwrap();
-                    s.flush().unwrap();
-                }
-                _ => stdin = None,
-            }
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("dojang cert issue did not finish:\n{now}");
-        }
-        std::thread::sleep(Duration::from_millis(40));
-    }
+    Terminal::spawn(&mut cmd).drive(Duration::from_secs(180), honest(c, PHONE, card))
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! `python3` runs. A missing tool fails the test (the test script installs them).
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -130,19 +132,8 @@ impl TestCenter {
     pub fn start(&mut self) {
         let banners = self.printed().matches(BANNER_END).count();
         let mut child = serve(&self.data, &self.base, None);
-        if let Some(mut out) = child.stdout.take() {
-            let sink = self.stdout.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = out.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    if let Ok(mut s) = sink.lock() {
-                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                    }
-                }
-            });
+        if let Some(out) = child.stdout.take() {
+            terminal::gather(out, self.stdout.clone());
         }
         self.child = Some(child);
         // Health answers as soon as the listener is up, but the banner reaches us through a
@@ -207,6 +198,24 @@ impl TestCenter {
             cmd.env(k, v);
         }
         cmd.output().expect("run dojang")
+    }
+
+    /// Enrols a customer at the "branch" (`dojang admin customer add --from FILE --json`, the
+    /// file `name` in the test's directory holding `doc`); returns their security card's codes.
+    pub fn add_customer(&self, name: &str, doc: &serde_json::Value) -> Vec<String> {
+        let file = self.path(name);
+        std::fs::write(&file, doc.to_string()).expect("write the customer's file");
+        let from = file.display().to_string();
+        let out = self.dojang(&["admin", "customer", "add", "--from", &from, "--json"]);
+        assert!(out.status.success(), "enrolment failed:\n{}", text(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line =
+            stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).expect("JSON line");
+        let j: serde_json::Value = serde_json::from_str(line).expect("enrolment JSON");
+        let codes = j["security_card"]["codes"].as_array().expect("a security card's codes");
+        let card: Vec<String> = codes.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+        assert!(card.len() == codes.len() && card.iter().all(|code| code.len() == 4), "{card:?}");
+        card
     }
 
     pub fn get(&self, path: &str) -> Vec<u8> {
