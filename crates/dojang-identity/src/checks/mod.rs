@@ -1,7 +1,6 @@
 //! One module per identity check, and the dispatch from [`Check`] to them.
 
 mod account_password;
-mod ars;
 mod banking_login;
 pub(crate) mod challenge;
 mod code;
@@ -9,9 +8,9 @@ pub(crate) mod find;
 mod id_card;
 mod one_won;
 pub(crate) mod otp;
+mod phone;
 mod rrn_name;
 pub(crate) mod security_card;
-mod sms;
 
 use time::OffsetDateTime;
 
@@ -21,6 +20,7 @@ use crate::check::Check;
 use crate::error::{IdentityError, Missing};
 use crate::prompt::{Passed, Prompt};
 use crate::{Customer, Identity};
+use phone::Channel;
 
 /// Which second factor the customer holds: the OTP device if any, else the security card.
 async fn second_factor(id: &Identity, customer_id: i64) -> Result<Check, IdentityError> {
@@ -80,8 +80,8 @@ async fn start_check(
     match check {
         Check::RrnName => rrn_name::start(id, ctx).await,
         Check::BankingLogin => banking_login::start(id, ctx).await,
-        Check::Ars => ars::start(id, ctx).await,
-        Check::Sms => sms::start(id, ctx).await,
+        Check::Ars => phone::start(id, ctx, Channel::Ars).await,
+        Check::Sms => phone::start(id, ctx, Channel::Sms).await,
         Check::SecurityCard | Check::SecondFactor => security_card::start(id, ctx).await,
         Check::Otp => otp::start(id, ctx).await,
         Check::IdCard => id_card::start(id, ctx).await,
@@ -117,11 +117,8 @@ async fn answer_check(
         (Check::BankingLogin, Answer::BankingLogin { id: login, password }) => {
             banking_login::answer(id, &ctx, login, password).await.map(|()| passed(check))
         }
-        (Check::Ars, Answer::Code(code)) => {
-            ars::answer(id, &ctx, code).await.map(|()| passed(check))
-        }
-        (Check::Sms, Answer::Code(code)) => {
-            sms::answer(id, &ctx, code).await.map(|()| passed(check))
+        (Check::Ars | Check::Sms, Answer::Code(code)) => {
+            phone::answer(id, &ctx, code).await.map(|()| passed(check))
         }
         (Check::SecurityCard | Check::SecondFactor, Answer::SecurityCard { first, second }) => {
             let ctx = ctx.with_check(Check::SecurityCard);
