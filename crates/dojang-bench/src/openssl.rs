@@ -30,6 +30,35 @@ pub fn speed(algorithm: &str, seconds: u32, cores: usize) -> anyhow::Result<Spee
         .with_context(|| format!("no {algorithm} result in the output of openssl speed:\n{text}"))
 }
 
+/// Two readings of `openssl speed`, just before and just after a measurement compared with it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bracket {
+    pub before: Speed,
+    pub after: Speed,
+}
+
+impl Bracket {
+    /// The higher of the two signing rates: the stricter reference.
+    pub fn sign_per_s(&self) -> f64 {
+        self.before.sign_per_s.max(self.after.sign_per_s)
+    }
+}
+
+/// Runs `measure` between two `openssl speed` readings, so that the reference sees the machine
+/// as the measurement did: a shared virtual machine's speed drifts by a fifth over minutes,
+/// and a reading taken at the start of a long run can flatter or wrong what comes later.
+pub fn speed_around<T>(
+    algorithm: &str,
+    seconds: u32,
+    cores: usize,
+    measure: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(Bracket, T)> {
+    let before = speed(algorithm, seconds, cores)?;
+    let measured = measure()?;
+    let after = speed(algorithm, seconds, cores)?;
+    Ok((Bracket { before, after }, measured))
+}
+
 /// Reads the summary line of `openssl speed` for `algorithm`. The line's times end in `s`
 /// (`0.000168s`); the rates after the last of them are sign/s then verify/s (OpenSSL 3.2 and
 /// later add encrypt/s and decrypt/s columns for RSA after those two).
