@@ -10,7 +10,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use dojang_client::{csr, KeyPair};
@@ -23,37 +23,13 @@ const CERT_PW: &str = "Copy-test#2024";
 const RRN: &str = "9001011234567";
 const BANKING_ID: &str = "hong";
 
-/// `dojang serve` on the center's data with its whole log (debug) in `log`; stopped on drop.
+/// `dojang serve` on the center's data with its whole log (debug) in `serve.log` beside it;
+/// stopped on drop.
 struct LoggedServer(Child);
 
 impl LoggedServer {
-    fn start(c: &TestCenter, log: &Path, offset: Option<&str>) -> LoggedServer {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-        let mut cmd = Command::new(DOJANG);
-        cmd.args(["serve", "--data"])
-            .arg(&c.data)
-            .env_remove("DOJANG_DATA")
-            .env_remove("DOJANG_CONFIG")
-            .env_remove("DOJANG_CLOCK_OFFSET")
-            .env("RUST_LOG", "debug")
-            .stdout(file.try_clone().unwrap())
-            .stderr(file);
-        if let Some(o) = offset {
-            cmd.env("DOJANG_CLOCK_OFFSET", o);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while ureq::get(&format!("{}/healthz", c.base)).call().is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "dojang serve exited ({status}):\n{}",
-                    std::fs::read_to_string(log).unwrap()
-                );
-            }
-            assert!(Instant::now() < deadline, "dojang serve did not come up");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        LoggedServer(child)
+    fn start(c: &TestCenter, offset: Option<&str>) -> LoggedServer {
+        LoggedServer(support::serve_logging(&c.data, &c.base, offset, &[], "debug"))
     }
 }
 
@@ -197,8 +173,8 @@ fn rows(c: &TestCenter, sql: &str) -> i64 {
 #[test]
 fn a_certificate_copied_to_the_phone_logs_in_moves_on_and_leaves_nothing_at_the_center() {
     let c = TestCenter::new();
-    let log = c.path("serve.log");
-    let _server = LoggedServer::start(&c, &log, None);
+    let log = c.path("serve.log"); // where LoggedServer logs
+    let _server = LoggedServer::start(&c, None);
     enrol(&c);
     let d = Devices::new(&c);
     let original = certificate(&c, &d.pc);
@@ -288,8 +264,7 @@ fn a_certificate_copied_to_the_phone_logs_in_moves_on_and_leaves_nothing_at_the_
 #[test]
 fn wrong_numbers_are_refused_the_third_kills_the_copy_and_an_old_number_expires() {
     let c = TestCenter::new();
-    let log = c.path("serve.log");
-    let mut server = Some(LoggedServer::start(&c, &log, None));
+    let mut server = Some(LoggedServer::start(&c, None));
     let d = Devices::new(&c);
     certificate(&c, &d.pc);
 
@@ -335,7 +310,7 @@ fn wrong_numbers_are_refused_the_third_kills_the_copy_and_an_old_number_expires(
     assert!(!out.status.success() && text(&out).contains("(transfer_not_found)"), "{}", text(&out));
     drop(receiver);
     server.take();
-    let _later = LoggedServer::start(&c, &log, Some("+10m"));
+    let _later = LoggedServer::start(&c, Some("+10m"));
     let out = d.send(&c, &number, &[]);
     assert!(!out.status.success() && text(&out).contains("(transfer_expired)"), "{}", text(&out));
     assert!(text(&out).contains("expired"), "{}", text(&out));

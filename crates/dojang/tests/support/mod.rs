@@ -7,7 +7,7 @@ pub mod terminal;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 pub const DOJANG: &str = env!("CARGO_BIN_EXE_dojang");
@@ -46,13 +46,26 @@ pub fn fails(program: &str, args: &[&str], dir: &Path) -> String {
 
 /// Starts `dojang serve` on `data` (whose `dojang.toml` fixes the port) with the center's clock
 /// shifted by `clock_offset` (`DOJANG_CLOCK_OFFSET`, e.g. `+710d`) when given, and waits until
-/// `base` answers. Panics with what the server said if it exits first.
+/// `base` answers. Panics with what the server said if it exits first. All it prints (the
+/// banner, and its log: both on stdout) is appended to `serve.log` beside `data`; a pipe that
+/// no one drained would stop the server once full.
 pub fn serve(data: &Path, base: &str, clock_offset: Option<&str>) -> Child {
     serve_with(data, base, clock_offset, &[])
 }
 
 /// As [`serve`], with more arguments for `serve` (e.g. `--database-url URL`).
 pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&str]) -> Child {
+    serve_logging(data, base, clock_offset, more, "warn")
+}
+
+/// As [`serve_with`], logging at `level` (`RUST_LOG`) into `serve.log` beside `data`.
+pub fn serve_logging(
+    data: &Path,
+    base: &str,
+    clock_offset: Option<&str>,
+    more: &[&str],
+    level: &str,
+) -> Child {
     let mut cmd = Command::new(DOJANG);
     cmd.args(["serve", "--data"])
         .arg(data)
@@ -61,9 +74,15 @@ pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&
         .env_remove("DOJANG_CONFIG")
         .env_remove("DOJANG_DATABASE_URL")
         .env_remove("DOJANG_CLOCK_OFFSET")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("RUST_LOG", level);
+    let log_path = serve_log(data);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .expect("open serve.log");
+    let start = log.metadata().map_or(0, |m| m.len());
+    cmd.stdout(log.try_clone().expect("serve.log")).stderr(log);
     if let Some(o) = clock_offset {
         cmd.env("DOJANG_CLOCK_OFFSET", o);
     }
@@ -71,11 +90,9 @@ pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("dojang serve exited early ({status}): {err}");
+            let all = std::fs::read(&log_path).unwrap_or_default();
+            let said = String::from_utf8_lossy(all.get(start as usize..).unwrap_or_default());
+            panic!("dojang serve exited early ({status}): {said}");
         }
         if ureq::get(&format!("{base}/healthz")).call().is_ok() {
             return child;
@@ -85,6 +102,11 @@ pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&
     }
 }
 
+/// Where a server on `data` prints: `serve.log` beside it.
+pub fn serve_log(data: &Path) -> PathBuf {
+    data.with_file_name("serve.log")
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -92,16 +114,12 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
-/// The last line `serve` prints before it serves.
-const BANNER_END: &str = "press Ctrl+C to stop";
-
 /// A running center in its own temporary data directory, stopped on drop.
 pub struct TestCenter {
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
     pub base: String,
     child: Option<Child>,
-    stdout: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl TestCenter {
@@ -114,13 +132,7 @@ impl TestCenter {
         let port = free_port();
         std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n"))
             .expect("config");
-        TestCenter {
-            dir,
-            data,
-            base: format!("http://127.0.0.1:{port}"),
-            child: None,
-            stdout: Default::default(),
-        }
+        TestCenter { dir, data, base: format!("http://127.0.0.1:{port}"), child: None }
     }
 
     pub fn started() -> Self {
@@ -130,19 +142,7 @@ impl TestCenter {
     }
 
     pub fn start(&mut self) {
-        let banners = self.printed().matches(BANNER_END).count();
-        let mut child = serve(&self.data, &self.base, None);
-        if let Some(out) = child.stdout.take() {
-            terminal::gather(out, self.stdout.clone());
-        }
-        self.child = Some(child);
-        // Health answers as soon as the listener is up, but the banner reaches us through a
-        // reader thread that a busy machine may not have run yet: wait for its last line.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.printed().matches(BANNER_END).count() < banners + 1 {
-            assert!(Instant::now() < deadline, "serve's banner never arrived: {}", self.printed());
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.child = Some(serve(&self.data, &self.base, None));
     }
 
     /// Stops the server (the data stays).
@@ -158,9 +158,10 @@ impl TestCenter {
         self.child.as_ref().map(Child::id)
     }
 
-    /// What `serve` has printed on standard output so far.
+    /// What `serve` has printed so far, every start of it: its banners and its log.
     pub fn printed(&self) -> String {
-        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
+        let all = std::fs::read(serve_log(&self.data)).unwrap_or_default();
+        String::from_utf8_lossy(&all).into_owned()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
