@@ -26,9 +26,14 @@ fn ocsp_at(c: &TestCenter, base: &str, root: &str, issuing: &str, leaf: &str) ->
 }
 
 /// A running `serve`, stopped when dropped (also when an assertion fails half-way).
-struct Replica(Option<std::process::Child>);
+/// A running `dojang serve` on a TestCenter's data directory, and where it prints.
+struct Replica(Option<std::process::Child>, std::path::PathBuf);
 
 impl Replica {
+    fn start(c: &TestCenter, more: &[&str]) -> Replica {
+        Replica(Some(serve_with(&c.data, &c.base, None, more)), serve_log(&c.data))
+    }
+
     fn pid(&self) -> u32 {
         self.0.as_ref().expect("running").id()
     }
@@ -42,12 +47,12 @@ impl Replica {
         assert!(status.success(), "a graceful stop exits 0: {status}");
     }
 
-    /// Stops it and returns what it printed on standard output.
+    /// Stops it and returns what it printed.
     fn stop(mut self) -> String {
         let mut child = self.0.take().expect("running");
         let _ = child.kill();
-        let out = child.wait_with_output().expect("output");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let _ = child.wait();
+        std::fs::read_to_string(&self.1).expect("serve.log")
     }
 }
 
@@ -68,13 +73,13 @@ fn psql(url: &str, sql: &str, dir: &std::path::Path) -> String {
 /// has the same CA files and vault in a data directory of its own, on another port.
 fn two_replicas(url_flag: &[&str]) -> (TestCenter, Replica, TestCenter, Replica) {
     let a = TestCenter::new();
-    let a_server = Replica(Some(serve_with(&a.data, &a.base, None, url_flag)));
+    let a_server = Replica::start(&a, url_flag);
     assert!(!a.data.join("dojang.sqlite3").exists(), "the store is PostgreSQL, not a file");
     let b = TestCenter::new();
     for name in ["ca", "vault.key", "DEMO-ONLY-ca-passphrase.txt"] {
         ok("cp", &["-r", &a.data.join(name).display().to_string(), &b.data_arg()], b.dir.path());
     }
-    let b_server = Replica(Some(serve_with(&b.data, &b.base, None, url_flag)));
+    let b_server = Replica::start(&b, url_flag);
     (a, a_server, b, b_server)
 }
 
@@ -297,7 +302,7 @@ fn the_center_reaches_postgres_over_tls_and_refuses_a_server_it_cannot_verify() 
     let ca = std::env::var("DOJANG_TEST_POSTGRES_CA").expect("scripts/postgres names its CA");
     let verified = with_query(&db.url, &format!("sslmode=verify-full&sslrootcert={ca}"));
     let c = TestCenter::new();
-    let server = Replica(Some(serve_with(&c.data, &c.base, None, &["--database-url", &verified])));
+    let server = Replica::start(&c, &["--database-url", &verified]);
     let (root, _) = c.fetch_chain();
     assert!(std::path::Path::new(&root).exists());
     // Every connection the center holds is encrypted (the server's own view, through psql).
