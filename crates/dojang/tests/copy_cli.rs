@@ -173,7 +173,7 @@ fn rows(c: &TestCenter, sql: &str) -> i64 {
 #[test]
 fn a_certificate_copied_to_the_phone_logs_in_moves_on_and_leaves_nothing_at_the_center() {
     let c = TestCenter::new();
-    let log = c.path("serve.log"); // where LoggedServer logs
+    let log = support::serve_log(&c.data);
     let _server = LoggedServer::start(&c, None);
     enrol(&c);
     let d = Devices::new(&c);

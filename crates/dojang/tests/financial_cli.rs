@@ -13,7 +13,7 @@ mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::terminal::{honest, Terminal};
+use support::terminal::{honest, Terminal, CLIENT_LIMIT};
 use support::{ok, text, TestCenter, DOJANG};
 
 const ACCOUNT_PW: &str = "4821";
@@ -81,7 +81,7 @@ fn financial(
     for (k, v) in env(extra) {
         cmd.env(k, v);
     }
-    Terminal::spawn(&mut cmd).drive(Duration::from_secs(180), honest(c, PHONE, card))
+    Terminal::spawn(&mut cmd).drive(CLIENT_LIMIT, honest(c, PHONE, card))
 }
 
 fn field(out: &str, label: &str) -> String {

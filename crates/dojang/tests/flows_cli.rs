@@ -11,9 +11,8 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use support::terminal::{self, phone_code, Terminal};
+use support::terminal::{self, phone_code, Terminal, CLIENT_LIMIT};
 use support::{ok, text, TestCenter, DOJANG};
 
 const CERT_PW: &str = "Hong-gildong1!";
@@ -102,9 +101,6 @@ fn balance(c: &TestCenter, cust: &Customer) -> i64 {
 
 // ---------------------------------------------------------------------------------------------
 // Driving the client
-
-/// How long one run of the client may take.
-const LIMIT: Duration = Duration::from_secs(180);
 
 /// The environment of a customer's client: their NPKI folder, Korean, their secrets.
 fn client_env(cust: &Customer) -> Vec<(String, String)> {
@@ -256,7 +252,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &[],
     );
-    let (success, out) = session.drive(LIMIT, |prompt| {
+    let (success, out) = session.drive(CLIENT_LIMIT, |prompt| {
         if prompt.contains("ARS 승인번호") && wrong_once {
             wrong_once = false;
             return Some(wrong(&phone_code(&c, &cust.phone)));
@@ -349,7 +345,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &[],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(success, "issue failed:\n{out}");
     assert!(
         out.contains("수수료 4,400원은 인증서 발급이 끝날 때"),
@@ -379,7 +375,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &[],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(success, "reissue failed:\n{out}");
     assert!(out.contains("인증서를 재발급했습니다"), "{out}");
     assert!(
@@ -415,7 +411,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         &["renew", "--serial", &reissued, "--account", &cust.account, "--accept-terms", "--yes"],
         &[],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(!success, "renewal outside the window must fail:\n{out}");
     assert!(out.contains("만료 30일 전부터"), "{out}");
     assert_eq!(certificate_rows(&c), rows);
@@ -429,7 +425,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         &["renew", "--serial", &reissued, "--account", &cust.account, "--accept-terms", "--yes"],
         &[("DOJANG_CLOCK_OFFSET", "+710d"), ("DOJANG_NEW_CERT_PASSWORD", NEW_CERT_PW)],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(success, "renewal failed:\n{out}");
     assert!(out.contains("만료 임박"), "the client sees the certificate in its last days:\n{out}");
     assert!(out.contains("SMS 인증"), "{out}");
@@ -466,14 +462,14 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         ],
         &offset,
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(success, "suspend failed:\n{out}");
     assert!(out.contains("효력을 정지했습니다"), "{out}");
     let held = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
     assert!(held.contains("revoked") && held.contains("certificateHold"), "{held}");
 
     let session = client(&c, &cust, &["resume", "--serial", &renewed, "--yes"], &offset);
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(success, "resume failed:\n{out}");
     assert!(out.contains("효력을 회복했습니다"), "{out}");
     let back = openssl_ocsp(&c, &root, &issuing, &renewed_pem, false);
@@ -485,7 +481,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         &["revoke", "--serial", &renewed, "--reason", "keyCompromise", "--yes"],
         &offset,
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(success, "revoke failed:\n{out}");
     assert!(out.contains("인증서를 폐기했습니다"), "{out}");
     assert!(out.contains(&format!("dojang cert delete {renewed}")), "{out}");
@@ -515,7 +511,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         &["renew", "--serial", &general, "--account", &cust.account, "--accept-terms", "--yes"],
         &[("DOJANG_CLOCK_OFFSET", "+731d")],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(!success, "an expired certificate cannot be renewed:\n{out}");
     assert!(
         out.contains("만료됨") || out.contains("만료: 갱신할 수 없으니"),
@@ -561,7 +557,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
     // An RRN that does not belong to the banking ID (Korean, then English).
     let session =
         client(&c, &cust, &issue_args(&cust, "personal-bank"), &[("DOJANG_RRN", "8001011234567")]);
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(!success, "{out}");
     assert!(out.contains("주민등록번호") && out.contains("일치하지 않습니다"), "{out}");
     let session = client(
@@ -570,7 +566,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
         &[issue_args(&cust, "personal-bank"), vec!["--lang", "en"]].concat(),
         &[("DOJANG_RRN", "8001011234567")],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(!success, "{out}");
     assert!(out.contains("[1/") && out.contains("Terms"), "English progress:\n{out}");
     assert!(!out.contains("일치하지 않습니다"), "English messages:\n{out}");
@@ -578,7 +574,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
 
     // Wrong ARS codes until no try is left, and no new code asked for.
     let session = client(&c, &cust, &issue_args(&cust, "personal-general"), &[]);
-    let (success, out) = session.drive(LIMIT, |prompt| {
+    let (success, out) = session.drive(CLIENT_LIMIT, |prompt| {
         if prompt.contains("ARS 승인번호") {
             Some(wrong(&phone_code(&c, &cust.phone)))
         } else if prompt.contains("새로 요청할까요") {
@@ -597,7 +593,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
 
     // Not enough money for the fee: refused at the payment step, before anything is made.
     let session = client(&c, &poor, &issue_args(&poor, "personal-general"), &[]);
-    let (success, out) = session.drive(LIMIT, honest(&c, &poor));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &poor));
     assert!(!success, "{out}");
     assert!(out.contains("잔액이 부족합니다"), "{out}");
     assert!(out.contains("4400") || out.contains("4,400"), "the fee it needed:\n{out}");
@@ -610,7 +606,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
         &issue_args(&cust, "personal-bank"),
         &[("DOJANG_NEW_CERT_PASSWORD", "password")],
     );
-    let (success, out) = session.drive(LIMIT, honest(&c, &cust));
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     assert!(!success, "{out}");
     assert!(out.contains("숫자가 없습니다") && out.contains("특수문자"), "{out}");
     nothing_changed(&c, &cust, 50_000);
@@ -720,7 +716,7 @@ fn the_limited_and_corporate_products_are_issued_too() {
         "--accept-terms",
         "--yes",
     ];
-    let (done, out) = client(&c, &person, &args, &[]).drive(LIMIT, honest(&c, &person));
+    let (done, out) = client(&c, &person, &args, &[]).drive(CLIENT_LIMIT, honest(&c, &person));
     assert!(done, "limited issue failed:\n{out}");
     let serial = stored_serials(&person).pop().expect("a stored certificate");
     let (pem, _) = cert_pem(&c, &person, &serial);
@@ -749,7 +745,7 @@ fn the_limited_and_corporate_products_are_issued_too() {
         "--accept-terms",
         "--yes",
     ];
-    let (done, out) = client(&c, &company, &args, &[]).drive(LIMIT, honest(&c, &company));
+    let (done, out) = client(&c, &company, &args, &[]).drive(CLIENT_LIMIT, honest(&c, &company));
     assert!(done, "corporate issue failed:\n{out}");
     assert!(out.contains("220,000") || out.contains("220000"), "the fee is shown:\n{out}");
     let serial = stored_serials(&company).pop().expect("a stored certificate");
@@ -778,6 +774,6 @@ fn the_limited_and_corporate_products_are_issued_too() {
         "--accept-terms",
         "--yes",
     ];
-    let (done, out) = client(&c, &person, &args, &[]).drive(LIMIT, honest(&c, &person));
+    let (done, out) = client(&c, &person, &args, &[]).drive(CLIENT_LIMIT, honest(&c, &person));
     assert!(!done && out.contains("개인 고객이 발급받을 수 없습니다"), "{out}");
 }

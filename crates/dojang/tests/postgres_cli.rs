@@ -25,13 +25,13 @@ fn ocsp_at(c: &TestCenter, base: &str, root: &str, issuing: &str, leaf: &str) ->
     o
 }
 
-/// A running `serve`, stopped when dropped (also when an assertion fails half-way).
-/// A running `dojang serve` on a TestCenter's data directory, and where it prints.
-struct Replica(Option<std::process::Child>, std::path::PathBuf);
+/// A running `serve` on a TestCenter's data directory (what it prints is the TestCenter's
+/// `printed()`), stopped when dropped (also when an assertion fails half-way).
+struct Replica(Option<std::process::Child>);
 
 impl Replica {
     fn start(c: &TestCenter, more: &[&str]) -> Replica {
-        Replica(Some(serve_with(&c.data, &c.base, None, more)), serve_log(&c.data))
+        Replica(Some(serve_with(&c.data, &c.base, None, more)))
     }
 
     fn pid(&self) -> u32 {
@@ -45,14 +45,6 @@ impl Replica {
         ok("kill", &["-TERM", &pid], std::path::Path::new("."));
         let status = child.wait().expect("wait");
         assert!(status.success(), "a graceful stop exits 0: {status}");
-    }
-
-    /// Stops it and returns what it printed.
-    fn stop(mut self) -> String {
-        let mut child = self.0.take().expect("running");
-        let _ = child.kill();
-        let _ = child.wait();
-        std::fs::read_to_string(&self.1).expect("serve.log")
     }
 }
 
@@ -149,7 +141,8 @@ fn replicas_on_one_postgres_database_share_certificates_and_see_revocations_at_o
     }
 
     drop(b_server);
-    let said = a_server.stop();
+    drop(a_server);
+    let said = a.printed();
     assert!(
         said.contains(&format!("{} (PostgreSQL)", db.url)),
         "the banner names the store: {said}"

@@ -11,9 +11,8 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use support::terminal::{honest, Terminal};
+use support::terminal::{honest, Terminal, CLIENT_LIMIT};
 use support::{ok, text, TestCenter, DOJANG};
 
 const LABEL: &str = "dojang-token";
@@ -104,7 +103,7 @@ fn flow(c: &TestCenter, card: &[String], args: &[&str], env: &[(&str, &str)]) ->
     for (k, v) in env {
         cmd.env(k, v);
     }
-    Terminal::spawn(&mut cmd).drive(Duration::from_secs(180), honest(c, PHONE, card))
+    Terminal::spawn(&mut cmd).drive(CLIENT_LIMIT, honest(c, PHONE, card))
 }
 
 #[test]

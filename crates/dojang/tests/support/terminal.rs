@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use super::{text, TestCenter};
 
+/// How long one run of the customer's client may take: a bound against a hang, not a speed
+/// limit.
+pub const CLIENT_LIMIT: Duration = Duration::from_secs(180);
+
 /// A running program, its output gathered (stdout and stderr together, in the order read) and
 /// its standard input open for answers.
 pub struct Terminal {
@@ -117,16 +121,10 @@ impl Terminal {
         }
     }
 
-    /// Waits for the program to end without answering anything: (success, everything printed).
-    pub fn finish(mut self, limit: Duration) -> (bool, String) {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(done) = self.ended() {
-                return done;
-            }
-            self.give_up_after(deadline);
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    /// Waits for the program to end, answering nothing (a prompt closes the input):
+    /// (success, everything printed).
+    pub fn finish(self, limit: Duration) -> (bool, String) {
+        self.drive(limit, |_| None)
     }
 
     /// Once the program has ended: its success and all it printed, the readers drained to
