@@ -236,8 +236,7 @@ fn migrate_moves_a_sqlite_center_to_postgres_and_a_postgres_backup_comes_back() 
         ok("cp", &["-r", &a.data.join(name).display().to_string(), &pg.data_arg()], pg.dir.path());
     }
     let db_env = [("DOJANG_DATABASE_URL", db.url.as_str())];
-    let server = serve_with(&pg.data, &pg.base, None, &["--database-url", &db.url]);
-    let _server = KillOnDrop(server);
+    let _server = serve_with(&pg.data, &pg.base, None, &["--database-url", &db.url]);
     assert!(ocsp_says(&pg, &pg.base, &held[0].1.certificate_der).contains(": revoked"));
     let (s2, good) = held.pop().expect("the second customer");
     s2.moved_to(&pg.base).expect("session").login(&good).expect("login on PostgreSQL");
@@ -262,13 +261,4 @@ fn migrate_moves_a_sqlite_center_to_postgres_and_a_postgres_backup_comes_back() 
     );
     let o = back.dojang(&["admin", "audit", "verify"]);
     assert!(o.status.success(), "{}", text(&o));
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -9,7 +9,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
@@ -25,19 +25,8 @@ const BANKING_ID: &str = "hong";
 
 /// `dojang serve` on the center's data with its whole log (debug) in `serve.log` beside it;
 /// stopped on drop.
-struct LoggedServer(Child);
-
-impl LoggedServer {
-    fn start(c: &TestCenter, offset: Option<&str>) -> LoggedServer {
-        LoggedServer(support::serve_logging(&c.data, &c.base, offset, &[], "debug"))
-    }
-}
-
-impl Drop for LoggedServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn logged_server(c: &TestCenter, offset: Option<&str>) -> support::Serving {
+    support::serve_logging(&c.data, &c.base, offset, &[], "debug")
 }
 
 /// The customer's two devices: a PC (the hard-disk store) and a phone (the phone store).
@@ -174,7 +163,7 @@ fn rows(c: &TestCenter, sql: &str) -> i64 {
 fn a_certificate_copied_to_the_phone_logs_in_moves_on_and_leaves_nothing_at_the_center() {
     let c = TestCenter::new();
     let log = support::serve_log(&c.data);
-    let _server = LoggedServer::start(&c, None);
+    let _server = logged_server(&c, None);
     enrol(&c);
     let d = Devices::new(&c);
     let original = certificate(&c, &d.pc);
@@ -264,7 +253,7 @@ fn a_certificate_copied_to_the_phone_logs_in_moves_on_and_leaves_nothing_at_the_
 #[test]
 fn wrong_numbers_are_refused_the_third_kills_the_copy_and_an_old_number_expires() {
     let c = TestCenter::new();
-    let mut server = Some(LoggedServer::start(&c, None));
+    let mut server = Some(logged_server(&c, None));
     let d = Devices::new(&c);
     certificate(&c, &d.pc);
 
@@ -310,7 +299,7 @@ fn wrong_numbers_are_refused_the_third_kills_the_copy_and_an_old_number_expires(
     assert!(!out.status.success() && text(&out).contains("(transfer_not_found)"), "{}", text(&out));
     drop(receiver);
     server.take();
-    let _later = LoggedServer::start(&c, Some("+10m"));
+    let _later = logged_server(&c, Some("+10m"));
     let out = d.send(&c, &number, &[]);
     assert!(!out.status.success() && text(&out).contains("(transfer_expired)"), "{}", text(&out));
     assert!(text(&out).contains("expired"), "{}", text(&out));

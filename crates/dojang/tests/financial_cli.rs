@@ -10,7 +10,7 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::terminal::{honest, Terminal, CLIENT_LIMIT};
@@ -22,21 +22,6 @@ const RRN: &str = "9001011234561";
 const PHONE: &str = "010-1001-5678";
 const PIN: &str = "482916";
 const NEW_PIN: &str = "570284";
-
-struct Server(Child);
-
-impl Server {
-    fn start(c: &TestCenter, offset: Option<&str>) -> Server {
-        Server(support::serve(&c.data, &c.base, offset))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Enrols the customer; returns the security card's codes.
 fn enrol(c: &TestCenter) -> Vec<String> {
@@ -196,7 +181,7 @@ print("opened", opened, "plaintext", found, "blobs", len(blobs))
 #[test]
 fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     let c = TestCenter::new();
-    let server = Server::start(&c, None);
+    let server = support::serve(&c.data, &c.base, None);
     let card = enrol(&c);
 
     // Trivial PINs are refused with the rule named: the birth date (RRN's first six digits).
@@ -297,7 +282,7 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
 
     // Automatic renewal: 710 days on, inside the 30-day window; the job runs at start.
     drop(server);
-    let _server = Server::start(&c, Some("+710d"));
+    let _server = support::serve(&c.data, &c.base, Some("+710d"));
     let deadline = Instant::now() + Duration::from_secs(60);
     let third = loop {
         let (shown, out) = financial(&c, &card, &["show"], &[]);

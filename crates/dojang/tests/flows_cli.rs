@@ -10,7 +10,7 @@
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use support::terminal::{self, phone_code, Terminal, CLIENT_LIMIT};
 use support::{ok, text, TestCenter, DOJANG};
@@ -19,28 +19,6 @@ const CERT_PW: &str = "Hong-gildong1!";
 const NEW_CERT_PW: &str = "Renewed#Pass-2";
 const ACCOUNT_PW: &str = "4821";
 const BANKING_PW: &str = "Banking-pass1!";
-
-// ---------------------------------------------------------------------------------------------
-// A server with a clock offset
-
-/// `dojang serve` on a TestCenter's data directory (its port is in the config), with
-/// `DOJANG_CLOCK_OFFSET` when given; stopped on drop.
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    fn start(c: &TestCenter, offset: Option<&str>) -> Server {
-        Server { child: support::serve(&c.data, &c.base, offset) }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Customers
@@ -227,7 +205,7 @@ fn certificate_rows(c: &TestCenter) -> i64 {
 #[test]
 fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     let c = TestCenter::new();
-    let mut server = Server::start(&c, None);
+    let mut server = support::serve(&c.data, &c.base, None);
     let cust = enrol(&c, 1, "홍길동", 100_000);
     let (root, issuing) = c.fetch_chain();
 
@@ -418,7 +396,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
 
     // --- 갱신 inside the window (20 days before the end), client and center on the same clock.
     drop(server);
-    server = Server::start(&c, Some("+710d"));
+    server = support::serve(&c.data, &c.base, Some("+710d"));
     let session = client(
         &c,
         &cust,
@@ -503,7 +481,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
 
     // --- 갱신 after the end: the general-purpose certificate ended at +730d.
     drop(server);
-    let _server = Server::start(&c, Some("+731d"));
+    let _server = support::serve(&c.data, &c.base, Some("+731d"));
     let rows = certificate_rows(&c);
     let session = client(
         &c,
@@ -550,7 +528,7 @@ fn nothing_changed(c: &TestCenter, cust: &Customer, money: i64) {
 #[test]
 fn refusals_say_why_and_leave_nothing_behind() {
     let c = TestCenter::new();
-    let _server = Server::start(&c, None);
+    let _server = support::serve(&c.data, &c.base, None);
     let cust = enrol(&c, 2, "김철수", 50_000);
     let poor = enrol(&c, 3, "이영희", 1_000);
 
@@ -615,7 +593,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
 #[test]
 fn the_api_refuses_a_skipped_or_replayed_step() {
     let c = TestCenter::new();
-    let _server = Server::start(&c, None);
+    let _server = support::serve(&c.data, &c.base, None);
     let post = |path: &str, body: serde_json::Value| -> (u16, serde_json::Value) {
         let r = ureq::post(&format!("{}{path}", c.base))
             .set("Content-Type", "application/json")
@@ -698,7 +676,7 @@ fn enrol_business(c: &TestCenter, n: u32, name: &str, number: &str, balance: i64
 #[test]
 fn the_limited_and_corporate_products_are_issued_too() {
     let c = TestCenter::new();
-    let _server = Server::start(&c, None);
+    let _server = support::serve(&c.data, &c.base, None);
     let (root, issuing) = c.fetch_chain();
 
     // 용도제한 (limited) for a person.

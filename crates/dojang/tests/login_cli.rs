@@ -9,7 +9,7 @@ mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -28,7 +28,7 @@ struct Bank {
     base: String,
     org: String,
     ou: String,
-    child: Option<Child>,
+    server: Option<support::Serving>,
 }
 
 impl Bank {
@@ -47,19 +47,16 @@ impl Bank {
             base: format!("http://127.0.0.1:{port}"),
             org: org.into(),
             ou: ou.into(),
-            child: None,
+            server: None,
         }
     }
 
     fn start(&mut self, offset: Option<&str>) {
-        self.child = Some(support::serve(&self.data, &self.base, offset));
+        self.server = Some(support::serve(&self.data, &self.base, offset));
     }
 
     fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.server = None;
     }
 
     /// `dojang <args> --data DIR` with `env`.
@@ -129,12 +126,6 @@ impl Bank {
             .decode(std::fs::read_to_string(&r_path).unwrap().trim())
             .unwrap();
         save_pair(&std::fs::read(&pem_path).unwrap(), &key, Some(&r), folder)
-    }
-}
-
-impl Drop for Bank {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

@@ -25,53 +25,21 @@ fn ocsp_at(c: &TestCenter, base: &str, root: &str, issuing: &str, leaf: &str) ->
     o
 }
 
-/// A running `serve` on a TestCenter's data directory (what it prints is the TestCenter's
-/// `printed()`), stopped when dropped (also when an assertion fails half-way).
-struct Replica(Option<std::process::Child>);
-
-impl Replica {
-    fn start(c: &TestCenter, more: &[&str]) -> Replica {
-        Replica(Some(serve_with(&c.data, &c.base, None, more)))
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.as_ref().expect("running").id()
-    }
-
-    /// Stops it as an operator would (SIGTERM) and waits for it to finish.
-    fn terminate(mut self) {
-        let mut child = self.0.take().expect("running");
-        let pid = child.id().to_string();
-        ok("kill", &["-TERM", &pid], std::path::Path::new("."));
-        let status = child.wait().expect("wait");
-        assert!(status.success(), "a graceful stop exits 0: {status}");
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 fn psql(url: &str, sql: &str, dir: &std::path::Path) -> String {
     ok("psql", &[url, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], dir).trim().to_string()
 }
 
 /// Replica A makes the CA on first start (its tables in PostgreSQL, no SQLite file); replica B
 /// has the same CA files and vault in a data directory of its own, on another port.
-fn two_replicas(url_flag: &[&str]) -> (TestCenter, Replica, TestCenter, Replica) {
+fn two_replicas(url_flag: &[&str]) -> (TestCenter, Serving, TestCenter, Serving) {
     let a = TestCenter::new();
-    let a_server = Replica::start(&a, url_flag);
+    let a_server = serve_with(&a.data, &a.base, None, url_flag);
     assert!(!a.data.join("dojang.sqlite3").exists(), "the store is PostgreSQL, not a file");
     let b = TestCenter::new();
     for name in ["ca", "vault.key", "DEMO-ONLY-ca-passphrase.txt"] {
         ok("cp", &["-r", &a.data.join(name).display().to_string(), &b.data_arg()], b.dir.path());
     }
-    let b_server = Replica::start(&b, url_flag);
+    let b_server = serve_with(&b.data, &b.base, None, url_flag);
     (a, a_server, b, b_server)
 }
 
@@ -295,7 +263,7 @@ fn the_center_reaches_postgres_over_tls_and_refuses_a_server_it_cannot_verify() 
     let ca = std::env::var("DOJANG_TEST_POSTGRES_CA").expect("scripts/postgres names its CA");
     let verified = with_query(&db.url, &format!("sslmode=verify-full&sslrootcert={ca}"));
     let c = TestCenter::new();
-    let server = Replica::start(&c, &["--database-url", &verified]);
+    let server = serve_with(&c.data, &c.base, None, &["--database-url", &verified]);
     let (root, _) = c.fetch_chain();
     assert!(std::path::Path::new(&root).exists());
     // Every connection the center holds is encrypted (the server's own view, through psql).

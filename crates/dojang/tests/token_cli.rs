@@ -22,16 +22,6 @@ const RRN: &str = "9001011234567";
 const PHONE: &str = "010-2345-6789";
 const ACCOUNT: &str = "110-456-123456";
 
-/// A server started by hand, stopped when the test ends (however it ends).
-struct Stopped(std::process::Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A SoftHSM2 configuration whose tokens live in `dir/tokens`.
 fn softhsm(dir: &Path) -> PathBuf {
     let tokens = dir.join("tokens");
@@ -267,7 +257,7 @@ fn a_certificate_issued_into_a_softhsm_token_keeps_its_key_inside_and_logs_in() 
     let old = cert.serial.to_hex();
     let mut c = c;
     c.stop();
-    let _later = Stopped(support::serve(&c.data, &c.base, Some("+710d")));
+    let _later = support::serve(&c.data, &c.base, Some("+710d"));
     let mut renew_env = env.to_vec();
     renew_env.push(("DOJANG_CLOCK_OFFSET", "+710d"));
     let (success, out) =

@@ -49,12 +49,12 @@ pub fn fails(program: &str, args: &[&str], dir: &Path) -> String {
 /// `base` answers. Panics with what the server said if it exits first. All it prints (the
 /// banner, and its log: both on stdout) is appended to `serve.log` beside `data`; a pipe that
 /// no one drained would stop the server once full.
-pub fn serve(data: &Path, base: &str, clock_offset: Option<&str>) -> Child {
+pub fn serve(data: &Path, base: &str, clock_offset: Option<&str>) -> Serving {
     serve_with(data, base, clock_offset, &[])
 }
 
 /// As [`serve`], with more arguments for `serve` (e.g. `--database-url URL`).
-pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&str]) -> Child {
+pub fn serve_with(data: &Path, base: &str, clock_offset: Option<&str>, more: &[&str]) -> Serving {
     serve_logging(data, base, clock_offset, more, "warn")
 }
 
@@ -65,7 +65,7 @@ pub fn serve_logging(
     clock_offset: Option<&str>,
     more: &[&str],
     level: &str,
-) -> Child {
+) -> Serving {
     let mut cmd = Command::new(DOJANG);
     cmd.args(["serve", "--data"])
         .arg(data)
@@ -95,10 +95,38 @@ pub fn serve_logging(
             panic!("dojang serve exited early ({status}): {said}");
         }
         if ureq::get(&format!("{base}/healthz")).call().is_ok() {
-            return child;
+            return Serving(Some(child));
         }
         assert!(Instant::now() < deadline, "dojang serve did not come up");
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A `dojang serve` started by [`serve`], killed when dropped: also when an assertion fails
+/// half-way, so no test leaves a server behind.
+pub struct Serving(Option<Child>);
+
+impl Serving {
+    pub fn pid(&self) -> u32 {
+        self.0.as_ref().map_or(0, Child::id)
+    }
+
+    /// Stops it as an operator would (SIGTERM), waits for it and asserts a graceful exit.
+    pub fn terminate(mut self) {
+        let Some(mut child) = self.0.take() else { return };
+        let pid = child.id().to_string();
+        ok("kill", &["-TERM", &pid], Path::new("."));
+        let status = child.wait().expect("wait for dojang serve");
+        assert!(status.success(), "a graceful stop exits 0: {status}");
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -119,7 +147,7 @@ pub struct TestCenter {
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
     pub base: String,
-    child: Option<Child>,
+    server: Option<Serving>,
 }
 
 impl TestCenter {
@@ -132,7 +160,7 @@ impl TestCenter {
         let port = free_port();
         std::fs::write(data.join("dojang.toml"), format!("listen = \"127.0.0.1:{port}\"\n"))
             .expect("config");
-        TestCenter { dir, data, base: format!("http://127.0.0.1:{port}"), child: None }
+        TestCenter { dir, data, base: format!("http://127.0.0.1:{port}"), server: None }
     }
 
     pub fn started() -> Self {
@@ -142,20 +170,17 @@ impl TestCenter {
     }
 
     pub fn start(&mut self) {
-        self.child = Some(serve(&self.data, &self.base, None));
+        self.server = Some(serve(&self.data, &self.base, None));
     }
 
     /// Stops the server (the data stays).
     pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.server = None;
     }
 
     /// The server's process id, while it runs (the load test reads its memory from /proc).
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.server.as_ref().map(Serving::pid)
     }
 
     /// What `serve` has printed so far, every start of it: its banners and its log.
@@ -274,11 +299,9 @@ impl TestCenter {
 }
 
 impl Drop for TestCenter {
+    /// The server stops before its temporary directory goes (fields drop in order, `dir` first).
     fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.stop();
     }
 }
 
