@@ -74,14 +74,25 @@ fn a_quick_bench_writes_its_table_and_chart() {
         .collect();
     assert_eq!(over_http.len(), 2, "{json}");
     assert!(over_http.iter().all(|r| r["value"].as_f64().is_some_and(|v| v > 0.0)), "{json}");
-    // Their reference is OpenSSL read again around them, not the reading from the start.
+    // Every issuance row's reference is OpenSSL read around it, not a reading from the start:
+    // the HTTP rows and the in-process rows below them alike.
     let bracketed = |r: &&serde_json::Value| {
         r["reference"]["what"].as_str().is_some_and(|w| w.contains("just before and just after"))
     };
     assert!(over_http.iter().all(bracketed), "{json}");
+    let issuance: Vec<&serde_json::Value> = json["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["section"] == "issuance")
+        .collect();
+    assert_eq!(issuance.len(), 6, "two HTTP rows, two in-process rows per CA: {json}");
+    assert!(issuance.iter().all(bracketed), "{json}");
     for ca in ["RSA-2048 CA", "P-256 CA"] {
-        let note = format!("just before and just after the {ca} HTTP row");
-        assert!(table.contains(&note), "no {note:?} in the notes:\n{table}");
+        for rows in ["HTTP row", "in-process rows"] {
+            let note = format!("just before and just after the {ca} {rows}");
+            assert!(table.contains(&note), "no {note:?} in the notes:\n{table}");
+        }
     }
     assert!(!out.join("work").exists(), "the work directory is left behind");
 }
