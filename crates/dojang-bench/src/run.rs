@@ -344,7 +344,6 @@ pub fn run(opts: &Options) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// The CPU part alone (checked and signed, not stored), as information beside [`raw_row`].
 /// One CA's in-process rows (durably stored, then its CPU part alone), between two readings of
 /// `openssl speed` with `algorithm`: both rows are compared with the higher reading.
 fn in_process_rows(
@@ -378,6 +377,7 @@ fn in_process_rows(
     Ok(rows.into_iter().map(|row| Row { reference: Some(reference.clone()), ..row }).collect())
 }
 
+/// The CPU part alone (checked and signed, not stored), as information beside [`raw_row`].
 fn sign_row(opts: &Options, label: &str, center: &Center, csrs: &[String]) -> anyhow::Result<Row> {
     let counter = Arc::new(AtomicU64::new(0));
     let bar =
@@ -455,6 +455,8 @@ fn speed_reference(opts: &Options, algorithm: &str, sign_per_s: f64, when: &str)
     }
 }
 
+/// Issuance in process, durably stored: the RA, the CA's signature and SQLite's group commit,
+/// without HTTP or the flow.
 fn raw_row(
     runtime: &tokio::runtime::Runtime,
     opts: &Options,
