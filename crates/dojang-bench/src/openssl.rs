@@ -53,9 +53,15 @@ pub fn speed_around<T>(
     cores: usize,
     measure: impl FnOnce() -> anyhow::Result<T>,
 ) -> anyhow::Result<(Bracket, T)> {
-    let before = speed(algorithm, seconds, cores)?;
+    let reading = |when: &str| -> anyhow::Result<Speed> {
+        let bar = crate::progress::step(&format!("openssl speed, {when}"));
+        let read = speed(algorithm, seconds, cores)?;
+        bar.finish_with_message(format!("{algorithm} {:.0} sign/s", read.sign_per_s));
+        Ok(read)
+    };
+    let before = reading("before")?;
     let measured = measure()?;
-    let after = speed(algorithm, seconds, cores)?;
+    let after = reading("after")?;
     Ok((Bracket { before, after }, measured))
 }
 
