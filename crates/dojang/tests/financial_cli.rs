@@ -69,12 +69,6 @@ fn financial(
     Terminal::spawn(&mut cmd).drive(CLIENT_LIMIT, honest(c, PHONE, card))
 }
 
-fn field(out: &str, label: &str) -> String {
-    let line =
-        out.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("no {label} in:\n{out}"));
-    line.split(": ").nth(1).unwrap().trim().to_string()
-}
-
 /// Signs `doc` remotely and verifies the signature with openssl against the credential's
 /// certificate (fetched with `show --cert-out`, i.e. CSC credentials/info).
 fn sign_and_verify(c: &TestCenter, card: &[String], pin: &str, tag: &str) -> String {
@@ -213,7 +207,7 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     {
         assert!(out.contains(step), "{step} missing:\n{out}");
     }
-    let first = field(&out, "일련번호");
+    let first = support::line_value(&out, "일련번호:");
     assert!(out.contains("자동 갱신: 켜짐"), "{out}");
 
     // Sign through the CSC API; openssl verifies it with the certificate's public key.
@@ -268,7 +262,7 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
         &[("DOJANG_NEW_PIN", NEW_PIN)],
     );
     assert!(issued, "{out}");
-    let second = field(&out, "일련번호");
+    let second = support::line_value(&out, "일련번호:");
     assert!(out.contains(&first), "the superseded one is named:\n{out}");
     assert_eq!(sign_and_verify(&c, &card, NEW_PIN, "second"), second);
     let old = ocsp(&c, &c.p("fin-first.pem"));

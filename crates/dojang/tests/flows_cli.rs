@@ -159,15 +159,6 @@ fn cert_pem(c: &TestCenter, cust: &Customer, serial: &str) -> (String, PathBuf) 
     (pem, folder)
 }
 
-/// The value on the line labelled `label` in the client's result.
-fn field(out: &str, label: &str) -> String {
-    out.lines()
-        .rev()
-        .find_map(|l| l.trim_start().strip_prefix(label))
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| panic!("no {label:?} line in:\n{out}"))
-}
-
 fn openssl_ocsp(c: &TestCenter, root: &str, issuing: &str, cert: &str, verify: bool) -> String {
     let url = format!("{}/ocsp", c.base);
     let mut args = vec!["ocsp", "-issuer", issuing, "-cert", cert, "-url", &url, "-CAfile", root];
@@ -248,7 +239,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     assert!(out.contains("signCert.der, signPri.key"), "where the files went:\n{out}");
     assert!(out.contains("730일"), "the validity:\n{out}");
     assert!(!out.contains(CERT_PW) && !out.contains(&cust.rrn), "no secret in the output:\n{out}");
-    let first = field(&out, "일련번호");
+    let first = support::last_line_value(&out, "일련번호");
     assert_eq!(stored_serials(&cust), vec![first.clone()]);
 
     // The files open with the NPKI code: list/show, the password, R for the VID.
@@ -330,7 +321,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         "the fee before it is charged:\n{out}"
     );
     assert!(out.contains("4,400원 (출금계좌"), "the fee charged:\n{out}");
-    let general = field(&out, "일련번호");
+    let general = support::last_line_value(&out, "일련번호");
     assert_eq!(balance(&c, &cust), 95_600, "the fee is in the account's ledger");
     assert_eq!(stored_serials(&cust).len(), 2);
 
@@ -361,7 +352,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
         "the old files are replaced, and it says so:\n{out}"
     );
     assert!(out.contains(&format!("이전 인증서(일련번호 {first})는 폐기되었습니다")), "{out}");
-    let reissued = field(&out, "일련번호");
+    let reissued = support::last_line_value(&out, "일련번호");
     assert_ne!(reissued, first);
     let serials = stored_serials(&cust);
     assert!(
@@ -408,7 +399,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     assert!(out.contains("만료 임박"), "the client sees the certificate in its last days:\n{out}");
     assert!(out.contains("SMS 인증"), "{out}");
     assert!(out.contains("인증서를 갱신했습니다"), "{out}");
-    let renewed = field(&out, "일련번호");
+    let renewed = support::last_line_value(&out, "일련번호");
     let serials = stored_serials(&cust);
     assert!(serials.contains(&renewed) && !serials.contains(&reissued), "{serials:?}");
     let gone = openssl_ocsp(&c, &root, &issuing, &reissued_pem, false);

@@ -307,11 +307,19 @@ impl Drop for TestCenter {
 
 /// The value after `prefix` on the line that has it.
 pub fn line_value(output: &str, prefix: &str) -> String {
-    output
-        .lines()
-        .find_map(|l| l.trim().strip_prefix(prefix))
-        .map(|s| s.trim().to_string())
+    value_after(output.lines(), prefix)
         .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{output}"))
+}
+
+/// As [`line_value`], from the last such line: a flow prints the certificate it works on
+/// before the one it issued, with the same label.
+pub fn last_line_value(output: &str, prefix: &str) -> String {
+    value_after(output.lines().rev(), prefix)
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{output}"))
+}
+
+fn value_after<'a>(mut lines: impl Iterator<Item = &'a str>, prefix: &str) -> Option<String> {
+    lines.find_map(|l| l.trim().strip_prefix(prefix)).map(|s| s.trim().to_string())
 }
 
 pub fn tests_dir() -> PathBuf {
