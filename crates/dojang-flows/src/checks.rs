@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::engine::{Flows, Outcome};
+use crate::engine::{parse, Flows, Outcome};
 use crate::error::FlowError;
 use crate::kind::FlowKind;
 use crate::state::FlowState;
@@ -109,8 +109,7 @@ pub(crate) async fn identify(
     flow_id: &str,
     now: OffsetDateTime,
 ) -> Result<Customer, FlowError> {
-    let input: IdentifyInput =
-        serde_json::from_value(input).map_err(|e| FlowError::bad_input(step, e.to_string()))?;
+    let input: IdentifyInput = parse(step, input)?;
     let (customer, rrn) = match (&input.rrn, &input.business_number) {
         (Some(text), None) => {
             let rrn = Rrn::new(text).map_err(|_| {
@@ -186,8 +185,7 @@ pub(crate) async fn payment(
     flow_id: &str,
     now: OffsetDateTime,
 ) -> Result<(String, i64), FlowError> {
-    let input: PaymentInput =
-        serde_json::from_value(input).map_err(|e| FlowError::bad_input(step, e.to_string()))?;
+    let input: PaymentInput = parse(step, input)?;
     // Accounts are kept as their digits; customers type them with or without dashes.
     let account: String = input.account.chars().filter(char::is_ascii_digit).collect();
     flows
@@ -260,8 +258,7 @@ pub(crate) async fn challenge(
     now: OffsetDateTime,
 ) -> Result<Outcome, FlowError> {
     let check = check_of(step).ok_or_else(|| FlowError::internal("not a challenge step"))?;
-    let input: ChallengeInput =
-        serde_json::from_value(input).map_err(|e| FlowError::bad_input(step, e.to_string()))?;
+    let input: ChallengeInput = parse(step, input)?;
     match input {
         ChallengeInput::Start { account } => {
             let prompt = match (check, account) {

@@ -70,11 +70,12 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(
+/// A step's input as its type; a refusal names the field, never what was sent in it.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     step: Step,
     input: serde_json::Value,
 ) -> Result<T, FlowError> {
-    serde_json::from_value(input).map_err(|e| FlowError::bad_input(step, e.to_string()))
+    dojang_json::from_value(input).map_err(|e| FlowError::bad_json(step, e))
 }
 
 fn random_id() -> Result<String, FlowError> {

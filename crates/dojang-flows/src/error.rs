@@ -40,6 +40,9 @@ pub enum FlowError {
     Conflict,
     #[error("the input of step {step} is not valid: {why}")]
     BadInput { step: &'static str, why: String },
+    /// A step's input that is not the JSON the step takes; what was sent is not repeated.
+    #[error("the input of step {step} is not valid: {error}")]
+    BadJson { step: &'static str, error: dojang_json::JsonError },
     #[error("terms not accepted: {0}")]
     TermsNotAccepted(String),
     #[error("the challenge of this check was not started; ask for it first")]
@@ -90,6 +93,10 @@ impl FlowError {
         FlowError::BadInput { step: step.name(), why: why.into() }
     }
 
+    pub fn bad_json(step: Step, error: dojang_json::JsonError) -> Self {
+        FlowError::BadJson { step: step.name(), error }
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         FlowError::Internal(e.to_string())
     }
@@ -103,7 +110,7 @@ impl FlowError {
             FlowError::OutOfOrder { .. } => "step_out_of_order".into(),
             FlowError::UnknownStep(_) => "unknown_step".into(),
             FlowError::Conflict => "step_conflict".into(),
-            FlowError::BadInput { .. } => "bad_input".into(),
+            FlowError::BadInput { .. } | FlowError::BadJson { .. } => "bad_input".into(),
             FlowError::TermsNotAccepted(_) => "terms_not_accepted".into(),
             FlowError::NotStarted => "check_not_started".into(),
             FlowError::Identity { code, .. } => code.clone(),
@@ -132,6 +139,7 @@ impl FlowError {
             }
             FlowError::UnknownStep(_)
             | FlowError::BadInput { .. }
+            | FlowError::BadJson { .. }
             | FlowError::TermsNotAccepted(_)
             | FlowError::WeakPin(_)
             | FlowError::Ra(_) => Category::BadInput,
@@ -175,6 +183,7 @@ impl FlowError {
             FlowError::UnknownStep(_) => "알 수 없는 단계입니다. 화면을 새로 고친 뒤 다시 진행해 주세요.".into(),
             FlowError::Conflict => "같은 요청이 동시에 두 번 들어왔습니다. 화면을 새로 고쳐 진행 상태를 확인해 주세요.".into(),
             FlowError::BadInput { why, .. } => format!("입력한 내용을 확인해 주세요: {why}"),
+            FlowError::BadJson { error, .. } => format!("입력한 내용을 확인해 주세요: {}", error.message_ko()),
             FlowError::TermsNotAccepted(missing) => {
                 format!("필수 약관에 모두 동의해야 발급을 진행할 수 있습니다. 동의하지 않은 약관: {missing}")
             }

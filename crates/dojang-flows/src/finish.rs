@@ -119,8 +119,7 @@ impl Flows {
         input: serde_json::Value,
         now: OffsetDateTime,
     ) -> Result<serde_json::Value, FlowError> {
-        let input: CsrInput = serde_json::from_value(input)
-            .map_err(|e| FlowError::bad_input(Step::Csr, e.to_string()))?;
+        let input: CsrInput = crate::engine::parse(Step::Csr, input)?;
         let csr_bytes = if input.csr.trim_start().starts_with("-----BEGIN") {
             input.csr.into_bytes()
         } else {

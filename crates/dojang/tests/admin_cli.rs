@@ -119,6 +119,23 @@ fn staff_enrol_look_up_lock_unlock_and_the_audit_log_catches_an_edit() {
     let serial = support::line_value(&out, "보안카드 (security card)  일련번호 (serial)");
     assert_eq!(serial.len(), 10);
 
+    // A file with the RRN or an account password typed as a number: refused, naming the field,
+    // never repeating the number.
+    let typed = c.path("typed.json");
+    for (pointer, number, field) in [
+        ("/rrn", 9001011234567u64, "`rrn`"),
+        ("/accounts/0/password", 48213579, "`accounts[0].password`"),
+    ] {
+        let mut doc: serde_json::Value = serde_json::from_str(&enrol_json()).expect("json");
+        *doc.pointer_mut(pointer).expect("field") = serde_json::json!(number);
+        std::fs::write(&typed, doc.to_string()).expect("write");
+        let o = c.dojang(&["admin", "customer", "add", "--from", &typed.display().to_string()]);
+        let said = text(&o);
+        assert!(!o.status.success());
+        assert!(said.contains(&format!("{field} must be a string")), "{said}");
+        assert!(!said.contains(&number.to_string()), "{said}");
+    }
+
     // The same ID again is refused, saying what is taken.
     let again = c.dojang(&["admin", "customer", "add", "--from", &file.display().to_string()]);
     assert!(!again.status.success());

@@ -585,17 +585,7 @@ fn refusals_say_why_and_leave_nothing_behind() {
 fn the_api_refuses_a_skipped_or_replayed_step() {
     let c = TestCenter::new();
     let _server = support::serve(&c.data, &c.base, None);
-    let post = |path: &str, body: serde_json::Value| -> (u16, serde_json::Value) {
-        let r = ureq::post(&format!("{}{path}", c.base))
-            .set("Content-Type", "application/json")
-            .send_string(&body.to_string());
-        let (status, resp) = match r {
-            Ok(resp) => (resp.status(), resp),
-            Err(ureq::Error::Status(s, resp)) => (s, resp),
-            Err(e) => panic!("{path}: {e}"),
-        };
-        (status, serde_json::from_str(&resp.into_string().unwrap()).unwrap())
-    };
+    let post = |path: &str, body: serde_json::Value| post_json(&c, path, &body.to_string());
     let (status, flow) = post("/api/v1/flows", serde_json::json!({"kind": "issue"}));
     assert_eq!(status, 201, "{flow}");
     let id = flow["id"].as_str().unwrap().to_string();
@@ -636,6 +626,131 @@ fn the_api_refuses_a_skipped_or_replayed_step() {
         Some(404)
     ));
     assert_eq!(certificate_rows(&c), 0);
+}
+
+/// `POST {path}` at `c` with `body` as JSON: the status and the answer, which must be JSON.
+fn post_json(c: &TestCenter, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let r = ureq::post(&format!("{}{path}", c.base))
+        .set("Content-Type", "application/json")
+        .send_string(body);
+    let (status, resp) = match r {
+        Ok(resp) => (resp.status(), resp),
+        Err(ureq::Error::Status(s, resp)) => (s, resp),
+        Err(e) => panic!("{path}: {e}"),
+    };
+    let text = resp.into_string().unwrap();
+    let json =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
+    (status, json)
+}
+
+/// Sends `request` as is on a new connection to `c` and reads the answer until the server closes
+/// it or goes quiet for a second.
+fn raw_exchange(c: &TestCenter, request: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = c.base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(1))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// JSON the API cannot read is refused in the API's own shape, in Korean and English, naming
+/// the field — and an RRN, a password or a PIN sent as a JSON number is not repeated in the
+/// answer or in the log.
+#[test]
+fn unreadable_json_is_refused_by_field_without_repeating_it() {
+    let c = TestCenter::new();
+    let _server = support::serve_logging(&c.data, &c.base, None, &[], "debug");
+    // Long enough that no id, nonce or time in an answer or the log holds them by chance.
+    const RRN: &str = "9001011777777";
+    const PASSWORD: &str = "48213579";
+    const PIN: &str = "86420975";
+    let refused = |path: &str, body: &str, status: u16, code: &str| -> serde_json::Value {
+        let (got, e) = post_json(&c, path, body);
+        assert_eq!((got, e["error"].as_str()), (status, Some(code)), "{path}: {e}");
+        assert!(!e["message_ko"].as_str().unwrap_or_default().is_empty(), "{e}");
+        assert!(!e["message_en"].as_str().unwrap_or_default().is_empty(), "{e}");
+        for secret in [RRN, PASSWORD, PIN] {
+            assert!(!e.to_string().contains(secret), "{secret} repeated: {e}");
+        }
+        e
+    };
+
+    let e = refused("/api/v1/flows", "{}", 400, "bad_input");
+    assert_eq!(e["message_en"], "`kind` is missing: add it");
+    assert!(e["message_ko"].as_str().unwrap().contains("'kind' 항목이 빠졌습니다"), "{e}");
+    let e = refused("/api/v1/flows", r#"{"kind": "issue""#, 400, "bad_input");
+    assert!(e["message_ko"].as_str().unwrap().contains("중간에 끊겼습니다"), "{e}");
+    refused("/api/v1/flows", r#"{"kind": 48213579}"#, 400, "bad_input");
+
+    // A flow at its identification step, sent the RRN and the password as numbers.
+    let (_, flow) = post_json(&c, "/api/v1/flows", r#"{"kind": "issue"}"#);
+    let id = flow["id"].as_str().unwrap().to_string();
+    let terms: Vec<_> =
+        flow["output"]["terms"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+    let (status, _) = post_json(
+        &c,
+        &format!("/api/v1/flows/{id}/terms"),
+        &serde_json::json!({"accepted": terms}).to_string(),
+    );
+    assert_eq!(status, 200);
+    let identify = format!("/api/v1/flows/{id}/identify");
+    let e = refused(
+        &identify,
+        &format!(r#"{{"banking_id": "x", "rrn": {RRN}, "password": "p"}}"#),
+        400,
+        "bad_input",
+    );
+    assert!(e["message_en"].as_str().unwrap().contains("`rrn` must be a string"), "{e}");
+    assert!(e["message_ko"].as_str().unwrap().contains("'rrn' 항목은 문자열이어야 합니다"), "{e}");
+    refused(
+        &identify,
+        r#"{"banking_id": "x", "rrn": "900101-1777777", "password": 48213579}"#,
+        400,
+        "bad_input",
+    );
+    let (_, view) = post_json(&c, "/api/v1/flows", r#"{"kind": "issue"}"#);
+    assert_eq!(view["next"]["name"], "terms", "a refused step leaves the flow where it was");
+
+    // Typed routes, each module's: the cloud signer, staff login, login registration.
+    let e = refused(
+        "/csc/v1/credentials/authorize",
+        r#"{"credentialID": "x", "numSignatures": 1, "PIN": 86420975}"#,
+        400,
+        "bad_input",
+    );
+    assert!(e["message_en"].as_str().unwrap().contains("`PIN` must be a string"), "{e}");
+    refused("/api/v1/staff/login", r#"{"staff_id": "x", "password": 48213579}"#, 400, "bad_input");
+    refused("/api/v1/registrations", &format!(r#"{{"rrn": {RRN}}}"#), 400, "bad_input");
+    // A body one byte over the API's limit (2 MiB), sent whole so that the answer is not cut
+    // off by a write the server no longer reads.
+    let body = format!(r#"{{"kind": "{}"}}"#, "x".repeat((2 << 20) + 1 - 12));
+    let answer = raw_exchange(&c, &format!("POST /api/v1/flows HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()));
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains(r#""error":"body_too_large""#) && answer.contains("message_ko"),
+        "{answer}"
+    );
+    refused("/api/v1/staff/customers/abc/lock", "{}", 400, "bad_path");
+    let r = ureq::post(&format!("{}/api/v1/flows", c.base))
+        .set("Content-Type", "application/jsonx")
+        .send_string("{}");
+    assert!(matches!(r, Err(ureq::Error::Status(415, _))));
+
+    let log = std::fs::read_to_string(support::serve_log(&c.data)).unwrap();
+    for secret in [RRN, PASSWORD, PIN] {
+        let line = log.lines().find(|l| l.contains(secret));
+        assert!(line.is_none(), "{secret} in the log: {line:?}");
+    }
 }
 
 /// A business customer (법인) enrolled at the branch: found by its registration number.

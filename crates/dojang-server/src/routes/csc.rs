@@ -17,6 +17,7 @@ use dojang_store::Customer;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::input::JsonBody;
 use crate::center::Center;
 
 type Shared = Arc<Center>;
@@ -162,7 +163,7 @@ pub struct ListAnswer {
 async fn list(
     State(c): State<Shared>,
     headers: HeaderMap,
-    body: Option<Json<ListRequest>>,
+    body: Option<JsonBody<ListRequest>>,
 ) -> Answer<ListAnswer> {
     let customer = who(&c, &headers).await?;
     let mut ids = c.flows.csc_credentials(&customer, c.now()).await?;
@@ -229,7 +230,7 @@ fn info_json(cred: &Credential, certificates: &str) -> serde_json::Value {
 async fn credential_info(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(req): Json<InfoRequest>,
+    JsonBody(req): JsonBody<InfoRequest>,
 ) -> Answer<serde_json::Value> {
     let customer = who(&c, &headers).await?;
     let cred = c.flows.csc_credential(&customer, &req.credential_id, c.now()).await?;
@@ -270,7 +271,7 @@ pub struct AuthorizeAnswer {
 async fn authorize(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(req): Json<AuthorizeRequest>,
+    JsonBody(req): JsonBody<AuthorizeRequest>,
 ) -> Answer<AuthorizeAnswer> {
     let customer = who(&c, &headers).await?;
     let pin = zeroize::Zeroizing::new(req.pin);
@@ -318,7 +319,7 @@ pub struct SignHashAnswer {
 async fn sign_hash(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(req): Json<SignHashRequest>,
+    JsonBody(req): JsonBody<SignHashRequest>,
 ) -> Answer<SignHashAnswer> {
     let customer = who(&c, &headers).await?;
     let signed = c
@@ -354,7 +355,7 @@ pub struct AutoRenewRequest {
 async fn auto_renew(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(req): Json<AutoRenewRequest>,
+    JsonBody(req): JsonBody<AutoRenewRequest>,
 ) -> Answer<serde_json::Value> {
     let customer = who(&c, &headers).await?;
     c.flows.csc_set_auto_renew(&customer, &req.credential_id, req.on, c.now()).await?;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,6 +11,7 @@ use dojang_flows::error::Category;
 use dojang_flows::{FlowError, FlowView, StartFlow};
 use serde::Serialize;
 
+use super::input::{JsonBody, UrlPath};
 use crate::center::Center;
 
 type Shared = Arc<Center>;
@@ -79,7 +80,7 @@ async fn terms() -> Json<&'static [dojang_flows::terms::Term]> {
         (status = 400, description = "Not a valid start", body = Problem)))]
 async fn start(
     State(c): State<Shared>,
-    Json(req): Json<StartFlow>,
+    JsonBody(req): JsonBody<StartFlow>,
 ) -> Result<(StatusCode, Json<FlowView>), ApiFlowError> {
     let view = c.flows.start(req, c.now()).await.map_err(ApiFlowError)?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -94,7 +95,7 @@ async fn start(
         (status = 410, description = "Expired", body = Problem)))]
 async fn show(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
 ) -> Result<Json<FlowView>, ApiFlowError> {
     Ok(Json(c.flows.view(&id, c.now()).await.map_err(ApiFlowError)?))
 }
@@ -130,8 +131,8 @@ async fn show(
         (status = 423, description = "Locked after too many failures", body = Problem)))]
 async fn step(
     State(c): State<Shared>,
-    Path((id, step)): Path<(String, String)>,
-    Json(input): Json<serde_json::Value>,
+    UrlPath((id, step)): UrlPath<(String, String)>,
+    JsonBody(input): JsonBody<serde_json::Value>,
 ) -> Result<Json<FlowView>, ApiFlowError> {
     Ok(Json(c.flows.step(&id, &step, input, c.now()).await.map_err(ApiFlowError)?))
 }

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
+use super::input::{JsonBody, UrlPath};
 use super::verify::{check, check_person, owner, CheckError, Checked};
 use crate::center::Center;
 
@@ -377,7 +378,7 @@ pub struct LoggedIn {
         (status = 410, description = "Challenge expired", body = super::flows::Problem)))]
 async fn login(
     State(c): State<Shared>,
-    Json(req): Json<LoginRequest>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<LoggedIn>, Failure> {
     let now = c.now();
     let subject = subject_of(&certificate(&req.certificate).unwrap_or_default());
@@ -606,7 +607,7 @@ pub struct RegistrationStarted {
     responses((status = 201, body = RegistrationStarted), (status = 404, body = super::flows::Problem)))]
 async fn start_registration(
     State(c): State<Shared>,
-    Json(req): Json<StartRegistration>,
+    JsonBody(req): JsonBody<StartRegistration>,
 ) -> Result<(StatusCode, Json<RegistrationStarted>), Failure> {
     let now = c.now();
     let purpose = match req.action.as_str() {
@@ -681,8 +682,8 @@ pub struct RegistrationDone {
     responses((status = 200, body = RegistrationDone), (status = 403, body = super::flows::Problem)))]
 async fn finish_registration(
     State(c): State<Shared>,
-    Path(id): Path<String>,
-    Json(req): Json<FinishRegistration>,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(req): JsonBody<FinishRegistration>,
 ) -> Result<Json<RegistrationDone>, Failure> {
     let now = c.now();
     let mut purpose = "register";
@@ -856,7 +857,7 @@ pub struct Verdict {
     responses((status = 200, description = "The verdict (valid or the reason)", body = Verdict)))]
 async fn verify(
     State(c): State<Shared>,
-    Json(req): Json<VerifyRequest>,
+    JsonBody(req): JsonBody<VerifyRequest>,
 ) -> Result<Json<Verdict>, Failure> {
     let now = c.now();
     let leaf = certificate(&req.certificate)?;

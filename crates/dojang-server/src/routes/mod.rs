@@ -15,9 +15,11 @@ use dojang_pki::Serial;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::center::Center;
+use input::UrlPath;
 
 mod csc;
 mod flows;
+mod input;
 mod login;
 mod simulator;
 pub(crate) mod staff;
@@ -93,29 +95,10 @@ fn application(center: Shared) -> Router<Shared> {
         ))
 }
 
-/// A JSON error: a stable code for programs, a sentence for people.
-struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code, "message": self.message });
-        (self.status, Json(body)).into_response()
-    }
-}
+type ApiError = web::Refusal;
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "request failed");
-    ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        code: "internal",
-        message:
-            "the center could not complete the request; try again, and tell the bank if it persists"
-                .into(),
-    }
+    ApiError::internal(e)
 }
 
 /// The OpenAPI description of the JSON API.
@@ -160,7 +143,12 @@ fn add_security_schemes(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 async fn not_found() -> ApiError {
-    ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "no such page".into() }
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "요청한 주소를 찾을 수 없습니다. 주소를 확인하거나 인증센터 첫 화면에서 다시 시작해 주세요.",
+        "No such page or API; check the address, or start again from the center's home page.",
+    )
 }
 
 fn der_response(content_type: &'static str, body: Vec<u8>) -> Response {
@@ -286,17 +274,23 @@ async fn products(State(c): State<Shared>) -> Json<serde_json::Value> {
 
 async fn certificate(
     State(c): State<Shared>,
-    Path(serial): Path<String>,
+    UrlPath(serial): UrlPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let serial: Serial = serial.parse().map_err(|e: dojang_pki::serial::SerialError| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "bad_serial",
-        message: e.to_string(),
+    let serial: Serial = serial.parse().map_err(|e: dojang_pki::serial::SerialError| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_serial",
+            "일련번호가 올바르지 않습니다. 인증서에 적힌 일련번호(16진수)를 확인해 주세요.",
+            e.to_string(),
+        )
     })?;
-    let record = c.store.certificate(&serial).await.map_err(internal)?.ok_or_else(|| ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "unknown_serial",
-        message: format!("no certificate with serial {serial} was issued here"),
+    let record = c.store.certificate(&serial).await.map_err(internal)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_serial",
+            format!("일련번호 {serial}인 인증서는 이 인증센터에서 발급되지 않았습니다."),
+            format!("no certificate with serial {serial} was issued here"),
+        )
     })?;
     let fmt = |t: time::OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()

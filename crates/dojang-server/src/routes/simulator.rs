@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use super::input::{UrlPath, UrlQuery};
 use crate::center::Center;
 
 type Shared = Arc<Center>;
@@ -42,8 +43,8 @@ pub struct InboxItem {
     responses((status = 200, body = [InboxItem])))]
 async fn inbox(
     State(c): State<Shared>,
-    Path(address): Path<String>,
-    Query(after): Query<After>,
+    UrlPath(address): UrlPath<String>,
+    UrlQuery(after): UrlQuery<After>,
 ) -> Result<Json<Vec<InboxItem>>, super::ApiError> {
     let messages = dojang_outside::list_inbox(&c.store, &address, after.after)
         .await

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::flows::Problem;
+use super::input::{JsonBody, UrlPath, UrlQuery};
 use super::web::{certificate_row, CertificateRow, Refusal};
 use crate::center::Center;
 use crate::staff::{self, Login, SESSION_IDLE};
@@ -183,7 +184,7 @@ pub struct LoginInput {
 async fn login(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(input): Json<LoginInput>,
+    JsonBody(input): JsonBody<LoginInput>,
 ) -> Result<Response, Refusal> {
     let password = Zeroizing::new(input.password);
     let outcome = staff::login(&c.store, &input.username, password, c.now())
@@ -235,7 +236,7 @@ async fn login(
 async fn logout(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Json(_body): Json<serde_json::Value>,
+    JsonBody(_body): JsonBody<serde_json::Value>,
 ) -> Result<Response, Refusal> {
     // Signing out needs the CSRF token too, but not a role that may change things.
     let s = session(&c, &headers).await?;
@@ -312,7 +313,7 @@ fn customer_summary(cu: &dojang_store::Customer) -> serde_json::Value {
 async fn customers(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Query(s): Query<Search>,
+    UrlQuery(s): UrlQuery<Search>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let list = c.store.search_customers(&s.q, 50).await.map_err(Refusal::internal)?;
@@ -338,7 +339,7 @@ fn no_customer(id: i64) -> Refusal {
 async fn customer(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let cu =
@@ -387,8 +388,8 @@ async fn customer(
 async fn unlock(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(_body): Json<serde_json::Value>,
+    UrlPath(id): UrlPath<i64>,
+    JsonBody(_body): JsonBody<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let u = c
@@ -426,8 +427,8 @@ pub struct LockInput {
 async fn lock(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(input): Json<LockInput>,
+    UrlPath(id): UrlPath<i64>,
+    JsonBody(input): JsonBody<LockInput>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let reason = input.reason.trim();
@@ -464,7 +465,7 @@ pub struct CertificateList {
 async fn certificates(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Query(s): Query<Search>,
+    UrlQuery(s): UrlQuery<Search>,
 ) -> Result<Json<CertificateList>, Refusal> {
     session(&c, &headers).await?;
     let list = c.store.search_certificates(&s.q, 50).await.map_err(Refusal::internal)?;
@@ -530,8 +531,8 @@ fn status_error(e: StoreError) -> Refusal {
 async fn revoke(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Path(serial): Path<String>,
-    Json(input): Json<RevokeInput>,
+    UrlPath(serial): UrlPath<String>,
+    JsonBody(input): JsonBody<RevokeInput>,
 ) -> Result<Json<CertificateRow>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let serial = parse_serial(&serial)?;
@@ -578,8 +579,8 @@ async fn revoke(
 async fn resume(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Path(serial): Path<String>,
-    Json(_body): Json<serde_json::Value>,
+    UrlPath(serial): UrlPath<String>,
+    JsonBody(_body): JsonBody<serde_json::Value>,
 ) -> Result<Json<CertificateRow>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let serial = parse_serial(&serial)?;
@@ -621,7 +622,7 @@ struct Limit {
 async fn audit(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Query(l): Query<Limit>,
+    UrlQuery(l): UrlQuery<Limit>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     session(&c, &headers).await?;
     let limit = l.limit.unwrap_or(100).clamp(1, 500);
@@ -702,8 +703,8 @@ pub struct AnswerInput {
 async fn answer(
     State(c): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(input): Json<AnswerInput>,
+    UrlPath(id): UrlPath<i64>,
+    JsonBody(input): JsonBody<AnswerInput>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
     let note = input.note.trim();

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,6 +25,7 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use super::flows::Problem;
+use super::input::{JsonBody, UrlPath};
 use crate::center::Center;
 
 type Shared = Arc<Center>;
@@ -241,7 +242,10 @@ async fn load(c: &Center, id: &str) -> Answer<TransferRecord> {
         (status = 400, description = "Malformed", body = Problem),
         (status = 409, description = "The id is taken: draw another", body = Problem),
         (status = 503, description = "Every code is in use", body = Problem)))]
-async fn create(State(c): State<Shared>, Json(req): Json<CreateTransfer>) -> Answer<Response> {
+async fn create(
+    State(c): State<Shared>,
+    JsonBody(req): JsonBody<CreateTransfer>,
+) -> Answer<Response> {
     if !is_transfer_id(&req.id) {
         return Err(bad("id"));
     }
@@ -304,7 +308,7 @@ async fn create(State(c): State<Shared>, Json(req): Json<CreateTransfer>) -> Ans
         (status = 410, description = "Expired, dead or complete", body = Problem)))]
 async fn receiver_view(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
 ) -> Answer<Json<ReceiverView>> {
     let token = bearer_hash(&headers)?;
@@ -345,9 +349,9 @@ async fn receiver_view(
         (status = 409, description = "No offer waits for a verdict", body = Problem)))]
 async fn reject(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    Json(req): Json<Reject>,
+    JsonBody(req): JsonBody<Reject>,
 ) -> Answer<Json<RejectOutcome>> {
     let token = bearer_hash(&headers)?;
     let next = message(&req.receiver_message, b'B', "receiver_message")?;
@@ -375,9 +379,9 @@ async fn reject(
         (status = 409, description = "No offer waits for a verdict", body = Problem)))]
 async fn accept(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    Json(req): Json<Accept>,
+    JsonBody(req): JsonBody<Accept>,
 ) -> Answer<StatusCode> {
     let token = bearer_hash(&headers)?;
     let confirm = bytes(&req.receiver_confirm, "receiver_confirm", CONFIRM_LEN..=CONFIRM_LEN)?;
@@ -417,7 +421,7 @@ async fn why_not_offered(c: &Center, id: &str, token: &[u8; 32], now: OffsetDate
     responses((status = 204, description = "Cancelled and deleted"), (status = 404, description = "No such transfer of this receiver", body = Problem)))]
 async fn cancel(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
 ) -> Answer<StatusCode> {
     let token = bearer_hash(&headers)?;
@@ -439,7 +443,10 @@ async fn cancel(
         (status = 404, description = "No such code", body = Problem),
         (status = 409, description = "Another device is sending", body = Problem),
         (status = 410, description = "Expired, dead or complete", body = Problem)))]
-async fn lookup(State(c): State<Shared>, Path(code): Path<String>) -> Answer<Json<TransferLookup>> {
+async fn lookup(
+    State(c): State<Shared>,
+    UrlPath(code): UrlPath<String>,
+) -> Answer<Json<TransferLookup>> {
     let slot: Slot = code.parse().map_err(|_| not_found())?;
     let t = c
         .store
@@ -471,8 +478,8 @@ async fn lookup(State(c): State<Shared>, Path(code): Path<String>) -> Answer<Jso
         (status = 410, description = "Expired, dead or complete", body = Problem)))]
 async fn offer(
     State(c): State<Shared>,
-    Path(id): Path<String>,
-    Json(req): Json<OfferBody>,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(req): JsonBody<OfferBody>,
 ) -> Answer<Response> {
     let id = checked_id(&id)?;
     let sender_message = message(&req.sender_message, b'A', "sender_message")?;
@@ -517,7 +524,7 @@ async fn offer(
         (status = 410, description = "Expired", body = Problem)))]
 async fn attempt(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
 ) -> Answer<Json<AttemptView>> {
     let token = bearer_hash(&headers)?;
@@ -549,7 +556,7 @@ async fn attempt(
     responses((status = 204, description = "Deleted"), (status = 409, description = "Not accepted, or not this try", body = Problem)))]
 async fn finish(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
 ) -> Answer<StatusCode> {
     let token = bearer_hash(&headers)?;

@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -36,6 +36,7 @@ use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
 use super::flows::Problem;
+use super::input::{JsonBody, UrlPath};
 use crate::center::Center;
 
 mod limit;
@@ -257,7 +258,7 @@ fn home_html(c: &Center) -> String {
     )
 }
 
-async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn asset(UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Response {
     serve_asset(&name, &headers)
 }
 
@@ -498,7 +499,7 @@ pub struct Candidates {
         (status = 409, description = "The identify step is not done yet", body = Problem)))]
 async fn candidates(
     State(c): State<Shared>,
-    Path(id): Path<String>,
+    UrlPath(id): UrlPath<String>,
 ) -> Result<Json<Candidates>, Refusal> {
     let unknown = || {
         Refusal::new(
@@ -638,7 +639,7 @@ async fn inquiry(
     Extension(limit): Extension<Arc<RateLimit>>,
     extensions: Extensions,
     headers: HeaderMap,
-    Json(input): Json<InquiryInput>,
+    JsonBody(input): JsonBody<InquiryInput>,
 ) -> Result<Response, Refusal> {
     if !input.agree {
         return Err(Refusal::bad_input(

@@ -255,8 +255,9 @@ fn enrolment(args: &AddArgs) -> anyhow::Result<Enrolment> {
                 std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?,
             );
-            // serde_json's message names the line and column, never the values.
-            serde_json::from_str::<EnrolFile>(&text)
+            // serde_json's own message would quote a value typed as a number (an RRN, the
+            // account password); dojang_json's names only the field.
+            dojang_json::from_str::<EnrolFile>(&text)
                 .with_context(|| format!("{} is not a valid enrolment file", path.display()))?
         }
         None => EnrolFile::default(),
