@@ -34,6 +34,15 @@ pub enum KeystoreError {
     #[error("{path}: {reason}")]
     UnsupportedKeyFile { path: PathBuf, reason: String },
 
+    /// The key opens, but it is not the private half of the certificate beside it: another
+    /// certificate's key, or a key damaged inside its encryption.
+    #[error("the private key ({key}) does not belong to this certificate ({cert}); the files may be mixed up or damaged: copy both files again from where they came from, or reissue the certificate")]
+    KeyMismatch { key: PathBuf, cert: PathBuf },
+
+    /// The same, inside a PFX file.
+    #[error("{path}: the private key in this PFX does not belong to its certificate; the file may be damaged or made wrongly: export it again from where it came from")]
+    PfxKeyMismatch { path: PathBuf },
+
     #[error("the certificate password is wrong ({path})")]
     WrongPassword { path: PathBuf },
 
@@ -59,6 +68,15 @@ pub enum KeystoreError {
     #[error("there is no certificate in {root}")]
     Empty { root: PathBuf },
 
+    /// Folders whose certificate cannot be read, where one of them may be the certificate
+    /// meant: nothing is chosen for the customer.
+    #[error("{} certificate folder(s) cannot be read: {}; name the certificate you mean by its serial number, or delete a damaged folder by its path", .folders.len(), list(.folders))]
+    Damaged { folders: Vec<PathBuf> },
+
+    /// The folder to delete is not a certificate folder of this store.
+    #[error("{path} is not a certificate folder of {root} (NPKI/<CA>/USER/<subject>)")]
+    NotAFolderHere { path: PathBuf, root: PathBuf },
+
     /// The subject's folder already holds a different certificate.
     #[error("{path} already holds another certificate of this subject (serial {serial}); delete it first, or replace it")]
     AlreadyStored { path: PathBuf, serial: String },
@@ -74,6 +92,10 @@ pub enum KeystoreError {
     /// The key file could not be written (an encoding failure in the key-file code).
     #[error("cannot write the private key: {0}")]
     KeyWrite(String),
+}
+
+fn list(folders: &[PathBuf]) -> String {
+    folders.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join("; ")
 }
 
 impl KeystoreError {

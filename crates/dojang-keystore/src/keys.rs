@@ -1,10 +1,15 @@
 //! The key files, through dojang-npki's `keyfile` (seedCBCWithSHA1, PBES2 with SEED or AES,
-//! legacy seedCBC): this module only turns its errors into store errors that name the file.
+//! legacy seedCBC): this module turns its errors into store errors that name the file, and
+//! checks that an opened key is the private half of its certificate.
 
 use std::path::Path;
 
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+use der::Decode;
 use dojang_npki::keyfile::{self, KeyFileError, PrivateKey, Scheme};
-use zeroize::Zeroizing;
+use dojang_pki::oid::{EC_PUBLIC_KEY, RSA_ENCRYPTION};
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
 use crate::error::KeystoreError;
 
@@ -29,31 +34,96 @@ pub(crate) fn check_shape(bytes: &[u8], path: &Path) -> Result<(), KeystoreError
     keyfile::scheme_of(bytes).map(|_| ()).map_err(|e| map(e, path))
 }
 
-/// Decrypts a key file: the PKCS#8 PrivateKeyInfo, attributes (randomNum) included.
-pub(crate) fn open(
+/// Decrypts the key file `key_path` holds (`bytes`) and checks that it is the private half of
+/// the certificate `cert` (its DER, from `cert_path`): the PKCS#8 PrivateKeyInfo, attributes
+/// (randomNum) included.
+pub(crate) fn open_for(
     bytes: &[u8],
     password: &str,
-    path: &Path,
-) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
-    let key = keyfile::decrypt(bytes, password.as_bytes()).map_err(|e| map(e, path))?;
-    Ok(Zeroizing::new(key.pkcs8_der().to_vec()))
+    key_path: &Path,
+    cert: &[u8],
+    cert_path: &Path,
+) -> Result<PrivateKey, KeystoreError> {
+    let key = keyfile::decrypt(bytes, password.as_bytes()).map_err(|e| map(e, key_path))?;
+    check_belongs(&key, key_path, cert, cert_path)?;
+    Ok(key)
 }
 
 /// The same key file under a new password, in the scheme it already uses, R kept.
 pub(crate) fn reseal(
     bytes: &[u8],
-    old: &str,
+    key: &PrivateKey,
     new: &str,
     path: &Path,
 ) -> Result<Vec<u8>, KeystoreError> {
-    keyfile::change_password(bytes, old.as_bytes(), new.as_bytes()).map_err(|e| map(e, path))
+    let scheme = keyfile::scheme_of(bytes).map_err(|e| map(e, path))?.writable();
+    keyfile::encrypt(key, new.as_bytes(), scheme).map_err(|e| map(e, path))
 }
 
-/// A new key file for a PKCS#8 key (from a PFX), in the default scheme both Korean clients
-/// and OpenSSL read.
-pub(crate) fn seal(pkcs8: &[u8], password: &str) -> Result<Vec<u8>, KeystoreError> {
-    let key =
-        PrivateKey::from_pkcs8_der(pkcs8).map_err(|e| KeystoreError::KeyWrite(e.to_string()))?;
-    keyfile::encrypt(&key, password.as_bytes(), Scheme::default())
+/// Refuses a key that is not the private half of the certificate's public key: another
+/// certificate's key put beside it, or a key damaged inside its encryption (the password
+/// still opens it, but the numbers no longer fit together). aws-lc-rs checks the key's own
+/// consistency as it reads it and derives the public half, which must be the certificate's
+/// SubjectPublicKeyInfo (algorithm and key bits; RSA's NULL parameters may be left out).
+pub(crate) fn check_belongs(
+    key: &PrivateKey,
+    key_path: &Path,
+    cert: &[u8],
+    cert_path: &Path,
+) -> Result<(), KeystoreError> {
+    let mismatch = || KeystoreError::KeyMismatch {
+        key: key_path.to_path_buf(),
+        cert: cert_path.to_path_buf(),
+    };
+    let unsupported = |what: String| KeystoreError::UnsupportedKeyFile {
+        path: key_path.to_path_buf(),
+        reason: format!("{what}; only RSA (2048 bits or more) and P-256 keys can be used"),
+    };
+    let plain = key.without_attributes().map_err(|e| map(e, key_path))?;
+    let algorithm = key.algorithm();
+    let public: Result<PublicKeyX509Der<'static>, _> = if algorithm == RSA_ENCRYPTION {
+        let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&plain)
+            .map_err(|e| rejected(e, &unsupported, mismatch))?;
+        pair.public_key().as_der()
+    } else if algorithm == EC_PUBLIC_KEY {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &plain)
+            .map_err(|e| rejected(e, &unsupported, mismatch))?;
+        pair.public_key().as_der()
+    } else {
+        return Err(unsupported(format!("the key algorithm {algorithm} is not supported")));
+    };
+    let public = public.map_err(|_| mismatch())?;
+    let derived = SubjectPublicKeyInfoOwned::from_der(public.as_ref()).map_err(|_| mismatch())?;
+    let certificate =
+        x509_cert::Certificate::from_der(cert).map_err(|e| KeystoreError::CorruptCertificate {
+            path: cert_path.to_path_buf(),
+            reason: format!("not DER X.509: {e}"),
+        })?;
+    let stated = &certificate.tbs_certificate.subject_public_key_info;
+    if stated.algorithm.oid != derived.algorithm.oid
+        || stated.subject_public_key != derived.subject_public_key
+    {
+        return Err(mismatch());
+    }
+    Ok(())
+}
+
+/// What aws-lc-rs's refusal of a key means here: a size it does not take is unsupported;
+/// anything else (bad encoding, parts that do not fit together) is a damaged key.
+fn rejected(
+    e: aws_lc_rs::error::KeyRejected,
+    unsupported: &impl Fn(String) -> KeystoreError,
+    mismatch: impl Fn() -> KeystoreError,
+) -> KeystoreError {
+    match e.description_() {
+        "TooSmall" | "TooLarge" => unsupported(format!("the key size is not supported ({e})")),
+        _ => mismatch(),
+    }
+}
+
+/// A new key file for a key (from a PFX), in the default scheme both Korean clients and
+/// OpenSSL read.
+pub(crate) fn seal(key: &PrivateKey, password: &str) -> Result<Vec<u8>, KeystoreError> {
+    keyfile::encrypt(key, password.as_bytes(), Scheme::default())
         .map_err(|e| KeystoreError::KeyWrite(e.to_string()))
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use dojang_npki::keyfile::PrivateKey;
 use dojang_npki::pfx;
 use dojang_pki::Serial;
 
@@ -103,6 +104,8 @@ impl fmt::Debug for NpkiPair {
 pub struct Listing {
     pub entries: Vec<Entry>,
     pub problems: Vec<KeystoreError>,
+    /// The folders whose `signCert.der` cannot be read (each also has its problem above).
+    pub damaged: Vec<PathBuf>,
 }
 
 /// What to do when the folder for a certificate's subject already holds another certificate.
@@ -167,7 +170,10 @@ impl Store {
                         listing.entries.push(entry);
                         listing.problems.extend(km_problem);
                     }
-                    Err(e) => listing.problems.push(e),
+                    Err(e) => {
+                        listing.problems.push(e);
+                        listing.damaged.push(dir);
+                    }
                 }
             }
         }
@@ -203,10 +209,18 @@ impl Store {
 
     /// The one certificate `query` names: a serial number (hex, as `list` shows it), the
     /// subject as text, or part of it (e.g. the name). With no query, the only certificate.
+    ///
+    /// A folder whose certificate cannot be read is never passed over in silence: with no
+    /// query, or a query that names it only as well as a readable one, or names nothing
+    /// readable, the answer is [`KeystoreError::Damaged`] naming it, since the certificate
+    /// meant may be the damaged one (and `delete` must not remove another).
     pub fn find(&self, query: Option<&str>) -> Result<Entry, KeystoreError> {
         let listing = self.list()?;
         let mut entries = listing.entries;
         let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) else {
+            if !listing.damaged.is_empty() {
+                return Err(KeystoreError::Damaged { folders: listing.damaged });
+            }
             return match entries.len() {
                 0 => Err(KeystoreError::Empty { root: self.root.clone() }),
                 1 => Ok(entries.remove(0)),
@@ -218,6 +232,26 @@ impl Store {
         };
         let chosen =
             pick(entries.iter().map(|e| (&e.info, e.dir.file_name().and_then(|n| n.to_str()))), q);
+        let needle = q.to_lowercase();
+        let named_damaged: Vec<PathBuf> = listing
+            .damaged
+            .into_iter()
+            .filter(|d| {
+                d.as_path() == Path::new(q)
+                    || folder_name(d).is_some_and(|n| n.to_lowercase().contains(&needle))
+            })
+            .collect();
+        // A serial, a whole subject or a folder's whole name is certain; part of a name may
+        // as well be the damaged folder's.
+        let certain = |e: &Entry| {
+            q.parse::<Serial>().is_ok_and(|s| s == e.info.serial)
+                || e.info.subject == q
+                || folder_name(&e.dir) == Some(q)
+        };
+        let is_certain = matches!(chosen.as_slice(), [one] if certain(&entries[*one]));
+        if !named_damaged.is_empty() && !is_certain {
+            return Err(KeystoreError::Damaged { folders: named_damaged });
+        }
         match chosen.as_slice() {
             [] => Err(KeystoreError::NotFound { query: q.to_string(), root: self.root.clone() }),
             [one] => Ok(entries.swap_remove(*one)),
@@ -248,6 +282,17 @@ impl Store {
         existing: Existing,
         source: &Path,
     ) -> Result<Entry, KeystoreError> {
+        let planned = self.plan(pair, existing, source)?;
+        self.write(pair, &planned)
+    }
+
+    /// Every check of [`Store::save`], writing nothing: where the pair goes.
+    fn plan(
+        &self,
+        pair: &NpkiPair,
+        existing: Existing,
+        source: &Path,
+    ) -> Result<Planned, KeystoreError> {
         let cert = decode_cert(&pair.sign_cert, &source.join(SIGN_CERT))?;
         let info = self.parse_checked(&pair.sign_cert, &source.join(SIGN_CERT))?;
         keys::check_shape(&pair.sign_key, &source.join(SIGN_KEY))?;
@@ -276,8 +321,14 @@ impl Store {
                 });
             }
         }
-        atomic::create_dir_all(&user)?;
-        let staged = atomic::sibling(&target, "new");
+        Ok(Planned { user, target, info })
+    }
+
+    /// Writes a pair [`Store::plan`] placed: staged beside its folder, then swapped in whole.
+    fn write(&self, pair: &NpkiPair, planned: &Planned) -> Result<Entry, KeystoreError> {
+        let Planned { user, target, .. } = planned;
+        atomic::create_dir_all(user)?;
+        let staged = atomic::sibling(target, "new");
         atomic::create_dir_all(&staged)?;
         let written = (|| {
             atomic::write_new(&staged.join(SIGN_CERT), &pair.sign_cert)?;
@@ -286,13 +337,13 @@ impl Store {
                 atomic::write_new(&staged.join(KM_CERT), km_cert)?;
                 atomic::write_new(&staged.join(KM_KEY), km_key)?;
             }
-            atomic::swap_dir(&staged, &target)
+            atomic::swap_dir(&staged, target)
         })();
         if written.is_err() {
             let _ = fs::remove_dir_all(&staged);
         }
         written?;
-        Ok(self.read_entry(&target)?.0)
+        Ok(self.read_entry(target)?.0)
     }
 
     fn parse_checked(&self, der: &[u8], path: &Path) -> Result<CertInfo, KeystoreError> {
@@ -304,21 +355,49 @@ impl Store {
 
     /// Removes a certificate folder with all its files.
     pub fn delete(&self, entry: &Entry) -> Result<(), KeystoreError> {
-        atomic::remove_dir(&entry.dir)?;
-        // Leave no empty USER/CA folders behind; a folder that is not empty stays.
-        if let Some(user) = entry.dir.parent() {
-            if fs::remove_dir(user).is_ok() {
-                if let Some(ca) = user.parent() {
-                    let _ = fs::remove_dir(ca);
-                }
+        remove_folder(&entry.dir)
+    }
+
+    /// Removes the certificate folder `folder` names — its path, or its name under
+    /// `<CA>/USER/` — whether or not its certificate can be read: the way to clear a damaged
+    /// folder, which [`Store::find`] cannot return. Only a folder [`Store::list`] sees (one
+    /// holding a `signCert.der`) is removed. Returns its path.
+    pub fn delete_folder(&self, folder: &str) -> Result<PathBuf, KeystoreError> {
+        let listing = self.list()?;
+        let wanted = Path::new(folder);
+        let wanted_real = fs::canonicalize(wanted).ok();
+        let mut found: Vec<PathBuf> = listing
+            .entries
+            .into_iter()
+            .map(|e| e.dir)
+            .chain(listing.damaged)
+            .filter(|d| {
+                d.as_path() == wanted
+                    || folder_name(d) == Some(folder)
+                    || (wanted_real.is_some() && fs::canonicalize(d).ok() == wanted_real)
+            })
+            .collect();
+        match found.len() {
+            0 => Err(KeystoreError::NotAFolderHere {
+                path: wanted.to_path_buf(),
+                root: self.root.clone(),
+            }),
+            1 => {
+                let dir = found.remove(0);
+                remove_folder(&dir)?;
+                Ok(dir)
             }
+            _ => Err(KeystoreError::Ambiguous {
+                query: folder.to_string(),
+                matches: found.iter().map(|d| d.display().to_string()).collect(),
+            }),
         }
-        Ok(())
     }
 
     /// Changes the certificate password: the key file is opened with `old` and sealed again
     /// with `new` under the same scheme, keeping the randomNum R. A `kmPri.key` beside it
-    /// changes with it (Korean clients keep the two under one password).
+    /// changes with it (Korean clients keep the two under one password). A key that is not
+    /// its certificate's is refused before anything is written.
     pub fn change_password(
         &self,
         entry: &Entry,
@@ -327,20 +406,39 @@ impl Store {
     ) -> Result<(), KeystoreError> {
         password::check(new)?;
         let pair = self.read_pair(entry)?;
-        let sign = keys::reseal(&pair.sign_key, old, new, &entry.sign_key_path())?;
-        let mut files = vec![(entry.sign_key_path(), sign.as_slice())];
+        let (key_path, cert_path) = (entry.sign_key_path(), entry.sign_cert_path());
+        let key = keys::open_for(&pair.sign_key, old, &key_path, &pair.sign_cert, &cert_path)?;
+        let sign = keys::reseal(&pair.sign_key, &key, new, &key_path)?;
+        let mut files = vec![(key_path, sign.as_slice())];
         let km;
-        if let Some((_, km_key)) = &pair.km {
-            km = keys::reseal(km_key, old, new, &entry.km_key_path())?;
-            files.push((entry.km_key_path(), km.as_slice()));
+        if let Some((km_cert, km_key)) = &pair.km {
+            let (key_path, cert_path) = (entry.km_key_path(), entry.km_cert_path());
+            let key = keys::open_for(km_key, old, &key_path, km_cert, &cert_path)?;
+            km = keys::reseal(km_key, &key, new, &key_path)?;
+            files.push((key_path, km.as_slice()));
         }
         atomic::write_all(&files)
     }
 
-    /// Checks `password` against the stored key, without changing anything.
-    pub fn verify_password(&self, entry: &Entry, password: &str) -> Result<(), KeystoreError> {
+    /// Opens the signing key with the certificate password, refusing (as
+    /// [`KeystoreError::KeyMismatch`]) a key that is not the certificate's: what every use of
+    /// the key (signing, login, renewal) goes through, since an imported folder's key could
+    /// not be checked without the password.
+    pub fn open_key(&self, entry: &Entry, password: &str) -> Result<PrivateKey, KeystoreError> {
         let pair = self.read_pair(entry)?;
-        keys::open(&pair.sign_key, password, &entry.sign_key_path()).map(|_| ())
+        keys::open_for(
+            &pair.sign_key,
+            password,
+            &entry.sign_key_path(),
+            &pair.sign_cert,
+            &entry.sign_cert_path(),
+        )
+    }
+
+    /// Checks `password` against the stored key (and that the key is the certificate's),
+    /// without changing anything.
+    pub fn verify_password(&self, entry: &Entry, password: &str) -> Result<(), KeystoreError> {
+        self.open_key(entry, password).map(|_| ())
     }
 
     /// A PFX of the signing certificate and key, protected by `pfx_password` (which must meet
@@ -353,17 +451,24 @@ impl Store {
     ) -> Result<Vec<u8>, KeystoreError> {
         password::check(pfx_password)?;
         let pair = self.read_pair(entry)?;
-        let pkcs8 = keys::open(&pair.sign_key, cert_password, &entry.sign_key_path())?;
+        let key = keys::open_for(
+            &pair.sign_key,
+            cert_password,
+            &entry.sign_key_path(),
+            &pair.sign_cert,
+            &entry.sign_cert_path(),
+        )?;
         let options = pfx::ExportOptions {
             friendly_name: Some(entry.info.common_name().to_string()),
             ..Default::default()
         };
-        pfx::export(&pair.sign_cert, &[], &pkcs8, pfx_password, &options)
+        pfx::export(&pair.sign_cert, &[], key.pkcs8_der(), pfx_password, &options)
             .map_err(|source| KeystoreError::Pfx { source_name: "PFX export".into(), source })
     }
 
     /// Imports a PFX: its key is sealed as `signPri.key` under `cert_password` (which must
-    /// meet the rule) with the compatible default scheme, keeping any randomNum R.
+    /// meet the rule) with the compatible default scheme, keeping any randomNum R. A key that
+    /// is not the certificate's is refused.
     pub fn import_pfx(
         &self,
         pfx_bytes: &[u8],
@@ -377,12 +482,24 @@ impl Store {
             pfx::PfxError::WrongPassword => KeystoreError::WrongPfxPassword,
             e => KeystoreError::Pfx { source_name: source.display().to_string(), source: e },
         })?;
-        let sign_key = keys::seal(&contents.private_key, cert_password)?;
+        let key = PrivateKey::from_pkcs8_der(&contents.private_key).map_err(|e| {
+            KeystoreError::CorruptKeyFile { path: source.to_path_buf(), reason: e.to_string() }
+        })?;
+        keys::check_belongs(&key, source, &contents.certificate, source).map_err(|e| match e {
+            KeystoreError::KeyMismatch { .. } => {
+                KeystoreError::PfxKeyMismatch { path: source.to_path_buf() }
+            }
+            other => other,
+        })?;
+        let sign_key = keys::seal(&key, cert_password)?;
         let pair = NpkiPair { sign_cert: contents.certificate, sign_key, km: None };
         self.save_from(&pair, existing, source)
     }
 
-    /// Imports already-encrypted NPKI files as they are (no password needed).
+    /// Imports already-encrypted NPKI files as they are (no password needed). Without the
+    /// password the key cannot be checked against the certificate: only its shape is, and
+    /// every use of it later ([`Store::open_key`], `change_password`, `export_pfx`) refuses a
+    /// key that is not the certificate's.
     pub fn import_files(
         &self,
         cert: &Path,
@@ -398,7 +515,8 @@ impl Store {
 
     /// Imports from a folder: a certificate folder (`signCert.der` + `signPri.key`, and the
     /// km pair if present), or a tree holding such folders (an `NPKI/` folder, a removable
-    /// disk's root). Every pair found is imported.
+    /// disk's root). Every pair found is imported, or none: every pair is checked, and where
+    /// it would go, before the first is written. (Keys as in [`Store::import_files`].)
     pub fn import_folder(
         &self,
         path: &Path,
@@ -409,18 +527,53 @@ impl Store {
         if dirs.is_empty() {
             return Err(KeystoreError::NoPairInFolder { path: path.to_path_buf() });
         }
-        // Read and check every pair first, so one damaged folder stops the import before
-        // anything is written.
-        let mut pairs = Vec::new();
+        // Read and check every pair, and where it goes, first: one damaged folder or one
+        // subject already held stops the import before anything is written.
+        let mut planned: Vec<(NpkiPair, Planned)> = Vec::new();
         for dir in dirs {
             let pair = read_pair_in(&dir)?
                 .ok_or_else(|| KeystoreError::NoPairInFolder { path: dir.clone() })?;
-            self.parse_checked(&pair.sign_cert, &dir.join(SIGN_CERT))?;
-            keys::check_shape(&pair.sign_key, &dir.join(SIGN_KEY))?;
-            pairs.push((dir, pair));
+            let plan = self.plan(&pair, existing, &dir)?;
+            // Two certificates of one subject in the source would take the same folder.
+            if let Some((_, first)) = planned.iter().find(|(_, p)| p.target == plan.target) {
+                if first.info.serial != plan.info.serial && existing == Existing::Keep {
+                    return Err(KeystoreError::AlreadyStored {
+                        path: plan.target,
+                        serial: first.info.serial.to_hex(),
+                    });
+                }
+            }
+            planned.push((pair, plan));
         }
-        pairs.iter().map(|(dir, pair)| self.save_from(pair, existing, dir)).collect()
+        planned.iter().map(|(pair, plan)| self.write(pair, plan)).collect()
     }
+}
+
+/// Where [`Store::plan`] puts a pair: `<CA>/USER/`, the subject's folder in it, and the
+/// certificate's facts.
+struct Planned {
+    user: PathBuf,
+    target: PathBuf,
+    info: CertInfo,
+}
+
+/// Removes a certificate folder, then its USER and CA folders if that left them empty.
+fn remove_folder(dir: &Path) -> Result<(), KeystoreError> {
+    atomic::remove_dir(dir)?;
+    // Leave no empty USER/CA folders behind; a folder that is not empty stays.
+    if let Some(user) = dir.parent() {
+        if fs::remove_dir(user).is_ok() {
+            if let Some(ca) = user.parent() {
+                let _ = fs::remove_dir(ca);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The last part of a folder's path, as text.
+fn folder_name(dir: &Path) -> Option<&str> {
+    dir.file_name().and_then(|n| n.to_str())
 }
 
 /// `signCert.der` + `signPri.key` (and `kmCert.der` + `kmPri.key`) in `dir`; `None` when the

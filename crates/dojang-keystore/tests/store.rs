@@ -509,3 +509,170 @@ fn random_num_survives_password_change_pfx_export_and_import() {
     assert_eq!(back.random_num(), Some(&r[..]));
     assert_eq!(keyfile::scheme_of(&file).unwrap().writable(), Scheme::default());
 }
+
+const KIM: &str = "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=김철수()0019876543210987";
+
+/// The files of every certificate folder under `root`, to prove nothing was written.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_key_of_another_certificate_or_a_damaged_key_is_refused_wherever_it_is_opened() {
+    use dojang_npki::keyfile;
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    let (hong, kim) = (work.path().join("hong"), work.path().join("kim"));
+    make_pair(&hong, SUBJECT, "400");
+    make_pair(&kim, KIM, "400");
+    let store = store_in(disk.path());
+
+    // 홍길동's certificate with 김철수's key: the files go in as they are (no password to
+    // open the key with), but nothing opens the key for them afterwards.
+    let swapped = work.path().join("swapped");
+    fs::create_dir_all(&swapped).unwrap();
+    fs::copy(hong.join("signCert.der"), swapped.join("signCert.der")).unwrap();
+    fs::copy(kim.join("signPri.key"), swapped.join("signPri.key")).unwrap();
+    let entry = store
+        .import_files(&swapped.join("signCert.der"), &swapped.join("signPri.key"), Existing::Keep)
+        .unwrap();
+    let before = snapshot(disk.path());
+    let refused = |e: KeystoreError| {
+        assert!(matches!(e, KeystoreError::KeyMismatch { .. }), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("does not belong to this certificate"), "{text}");
+        assert!(text.contains("signPri.key") && text.contains("signCert.der"), "{text}");
+    };
+    refused(store.verify_password(&entry, PW).unwrap_err());
+    refused(store.open_key(&entry, PW).unwrap_err());
+    refused(store.change_password(&entry, PW, NEW_PW).unwrap_err());
+    refused(store.export_pfx(&entry, PW, NEW_PW).unwrap_err());
+    assert_eq!(snapshot(disk.path()), before, "nothing is written");
+    // The wrong password is still said to be wrong.
+    assert!(store.verify_password(&entry, "Wrong-passw0rd").unwrap_err().is_wrong_password());
+
+    // One ciphertext byte flipped inside the key: the password still opens it, the numbers
+    // no longer fit together.
+    store.delete(&entry).unwrap();
+    let mut pair = pair_in(&hong);
+    let middle = pair.sign_key.len() - 200;
+    pair.sign_key[middle] ^= 0x01;
+    let entry = store.save(&pair, Existing::Keep).unwrap();
+    let before = snapshot(disk.path());
+    refused(store.change_password(&entry, PW, NEW_PW).unwrap_err());
+    refused(store.export_pfx(&entry, PW, NEW_PW).unwrap_err());
+    assert_eq!(snapshot(disk.path()), before, "nothing is written");
+
+    // A PFX holding 홍길동's certificate and 김철수's key (openssl will not make one).
+    let kim_key =
+        keyfile::decrypt(&fs::read(kim.join("signPri.key")).unwrap(), PW.as_bytes()).unwrap();
+    let pfx = dojang_npki::pfx::export(
+        &fs::read(hong.join("signCert.der")).unwrap(),
+        &[],
+        kim_key.pkcs8_der(),
+        NEW_PW,
+        &Default::default(),
+    )
+    .unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let store2 = store_in(other.path());
+    let e = store2.import_pfx(&pfx, Path::new("mixed.pfx"), NEW_PW, PW, Existing::Keep);
+    let e = e.unwrap_err();
+    assert!(matches!(e, KeystoreError::PfxKeyMismatch { .. }), "{e}");
+    assert!(
+        e.to_string().contains("mixed.pfx: the private key in this PFX does not belong"),
+        "{e}"
+    );
+    assert!(snapshot(other.path()).is_empty(), "nothing is written");
+
+    // The right pair still goes through everything.
+    store.delete(&entry).unwrap();
+    let entry = store.save(&pair_in(&hong), Existing::Keep).unwrap();
+    store.change_password(&entry, PW, NEW_PW).unwrap();
+    store.export_pfx(&entry, NEW_PW, NEW_PW).unwrap();
+}
+
+#[test]
+fn a_damaged_folder_is_named_never_passed_over_and_can_be_deleted() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    let (hong, kim) = (work.path().join("hong"), work.path().join("kim"));
+    make_pair(&hong, SUBJECT, "400");
+    let kim_serial = make_pair(&kim, KIM, "400");
+    let store = store_in(disk.path());
+    let hong_entry = store.save(&pair_in(&hong), Existing::Keep).unwrap();
+    let kim_entry = store.save(&pair_in(&kim), Existing::Keep).unwrap();
+    // 홍길동's certificate is truncated.
+    let cert = fs::read(hong_entry.sign_cert_path()).unwrap();
+    fs::write(hong_entry.sign_cert_path(), &cert[..cert.len() / 2]).unwrap();
+
+    let damaged = |e: KeystoreError| {
+        let KeystoreError::Damaged { folders } = &e else { panic!("{e}") };
+        assert_eq!(folders, &vec![hong_entry.dir.clone()]);
+        assert!(e.to_string().contains(&hong_entry.dir.display().to_string()), "{e}");
+    };
+    // "The only certificate" is not 김철수's while another folder cannot be read.
+    damaged(store.find(None).unwrap_err());
+    // 홍길동 names the damaged folder: said so, rather than "no certificate matches".
+    damaged(store.find(Some("홍길동")).unwrap_err());
+    // Part of a subject that both folders share is not certain either.
+    damaged(store.find(Some("personal4IB")).unwrap_err());
+    // A serial is certain.
+    assert_eq!(store.find(Some(&kim_serial)).unwrap().dir, kim_entry.dir);
+    assert_eq!(store.find(Some("김철수")).unwrap().dir, kim_entry.dir);
+
+    // The damaged folder is deleted by its name (or path); nothing else goes.
+    let name = hong_entry.dir.file_name().unwrap().to_str().unwrap();
+    assert!(matches!(store.delete_folder("cn=nobody"), Err(KeystoreError::NotAFolderHere { .. })));
+    assert!(matches!(
+        store.delete_folder(work.path().to_str().unwrap()),
+        Err(KeystoreError::NotAFolderHere { .. })
+    ));
+    assert_eq!(store.delete_folder(name).unwrap(), hong_entry.dir);
+    assert!(!hong_entry.dir.exists());
+    assert_eq!(store.find(None).unwrap().dir, kim_entry.dir);
+    // By path, too.
+    assert_eq!(store.delete_folder(kim_entry.dir.to_str().unwrap()).unwrap(), kim_entry.dir);
+    assert!(store.list().unwrap().entries.is_empty());
+}
+
+#[test]
+fn a_folder_import_writes_every_pair_or_none() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(&work.path().join("hong"), SUBJECT, "400");
+    let store = store_in(disk.path());
+    let held = store.save(&pair_in(&work.path().join("hong")), Existing::Keep).unwrap();
+    // The source: 김철수, and another certificate of 홍길동.
+    let src = work.path().join("src");
+    make_pair(&src.join("a-kim"), KIM, "400");
+    make_pair(&src.join("b-hong2"), SUBJECT, "700");
+    for sub in ["a-kim", "b-hong2"] {
+        for f in ["ca.pem", "ca.key", "ee.key", "ee.csr", "ee.pem", "ext.cnf"] {
+            let _ = fs::remove_file(src.join(sub).join(f));
+        }
+    }
+    let before = snapshot(disk.path());
+    let e = store.import_folder(&src, Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::AlreadyStored { .. }), "{e}");
+    assert_eq!(snapshot(disk.path()), before, "김철수 must not have been imported");
+    assert_eq!(store.find(None).unwrap().info.serial, held.info.serial);
+    assert!(leftovers(disk.path()).is_empty());
+
+    // With --replace both go in.
+    let got = store.import_folder(&src, Existing::Replace).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(store.list().unwrap().entries.len(), 2);
+}

@@ -448,3 +448,113 @@ fn output_cut_short_by_the_reader_ends_quietly_not_in_a_panic() {
     assert!(!said.contains("panicked"), "{said}");
     assert!(out.status.success(), "{:?}: {said}", out.status);
 }
+
+#[test]
+fn a_key_of_another_certificate_is_refused_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let (hong, kim) = (tmp.path().join("hong"), tmp.path().join("kim"));
+    make_npki_pair(&hong, SUBJECT, "400");
+    make_npki_pair(&kim, OTHER_SUBJECT, "400");
+    let swapped = tmp.path().join("swapped");
+    fs::create_dir_all(&swapped).unwrap();
+    fs::copy(hong.join("signCert.der"), swapped.join("signCert.der")).unwrap();
+    fs::copy(kim.join("signPri.key"), swapped.join("signPri.key")).unwrap();
+    // Without the password the key cannot be opened, so the files go in as they are…
+    env.ok(&["import", swapped.join("signCert.der").to_str().unwrap(), "--lang", "en"], &[]);
+    let stored = env.npki.join("yessign").join("USER").join(SUBJECT_TEXT).join("signPri.key");
+    let before = fs::read(&stored).unwrap();
+    // …and every use of the key refuses it, writing nothing.
+    let pfx = tmp.path().join("swapped.pfx");
+    let envs = [
+        ("DOJANG_CERT_PASSWORD", OLD_PW),
+        ("DOJANG_NEW_CERT_PASSWORD", NEW_PW),
+        ("DOJANG_PFX_PASSWORD", PFX_PW),
+    ];
+    let err = env.fails(&["export", "--pfx", pfx.to_str().unwrap(), "--lang", "en"], &envs);
+    assert!(err.contains("does not belong to this certificate"), "{err}");
+    assert!(err.contains("mixed up or damaged"), "{err}");
+    assert!(!pfx.exists(), "no PFX is written");
+    let err = env.fails(&["passwd"], &envs);
+    assert!(err.contains("이 인증서") && err.contains("것이 아닙니다"), "{err}");
+    assert_eq!(fs::read(&stored).unwrap(), before, "the key file is not resealed");
+    for secret in [OLD_PW, NEW_PW, PFX_PW] {
+        assert!(!err.contains(secret), "{err}");
+    }
+}
+
+#[test]
+fn a_damaged_folder_is_named_not_skipped_and_can_be_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let (hong, kim) = (tmp.path().join("hong"), tmp.path().join("kim"));
+    make_npki_pair(&hong, SUBJECT, "400");
+    make_npki_pair(&kim, OTHER_SUBJECT, "400");
+    env.ok(&["import", hong.to_str().unwrap()], &[]);
+    env.ok(&["import", kim.to_str().unwrap()], &[]);
+    let hong_dir = env.npki.join("yessign").join("USER").join(SUBJECT_TEXT);
+    let cert = fs::read(hong_dir.join("signCert.der")).unwrap();
+    fs::write(hong_dir.join("signCert.der"), &cert[..cert.len() / 2]).unwrap();
+    let kim_dir = fs::read_dir(env.npki.join("yessign").join("USER"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("김철수"))
+        .unwrap();
+
+    // No certificate named: 김철수's is not "the only one" while 홍길동's cannot be read.
+    let err = env.fails(&["delete", "--yes", "--lang", "en"], &[]);
+    assert!(err.contains(&hong_dir.display().to_string()), "{err}");
+    assert!(err.contains("cannot be read") && err.contains("--folder"), "{err}");
+    assert!(kim_dir.exists(), "김철수's certificate must not be deleted");
+    let err = env.fails(&["show", "홍길동", "--lang", "en"], &[]);
+    assert!(err.contains(&hong_dir.display().to_string()), "{err}");
+    assert!(!err.contains("no certificate matches"), "{err}");
+    let err = env.fails(&["show", "홍길동"], &[]);
+    assert!(err.contains("읽을 수 없는 폴더"), "{err}");
+    let listed = env.run(&["list", "--lang", "en"], &[]);
+    let warned = String::from_utf8(listed.stderr).unwrap();
+    assert!(
+        warned.contains(&format!("dojang cert delete --folder \"{SUBJECT_TEXT}\"")),
+        "{warned}"
+    );
+
+    // The damaged folder goes by its name; 김철수's stays.
+    let out = env.ok(&["delete", "--folder", SUBJECT_TEXT, "--yes", "--lang", "en"], &[]);
+    assert!(out.contains("Deleted:"), "{out}");
+    assert!(!hong_dir.exists() && kim_dir.exists());
+    let err = env.fails(&["delete", "--folder", "cn=nobody", "--yes", "--lang", "en"], &[]);
+    assert!(err.contains("not a certificate folder"), "{err}");
+    let out = env.ok(&["show", "--lang", "en"], &[]);
+    assert!(out.contains("김철수"), "{out}");
+}
+
+#[test]
+fn a_folder_import_that_cannot_take_every_pair_takes_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let hong = tmp.path().join("hong");
+    make_npki_pair(&hong, SUBJECT, "400");
+    env.ok(&["import", hong.to_str().unwrap()], &[]);
+    let src = tmp.path().join("src5");
+    make_npki_pair(&src.join("a-kim"), OTHER_SUBJECT, "400");
+    make_npki_pair(&src.join("b-hong2"), SUBJECT, "700");
+    let err = env.fails(&["import", src.to_str().unwrap(), "--lang", "en"], &[]);
+    assert!(err.contains("already holds another certificate"), "{err}");
+    let listed = env.ok(&["list", "--json"], &[]);
+    assert!(!listed.contains("김철수"), "nothing of the import may be kept: {listed}");
+}
+
+#[test]
+fn the_file_exists_message_says_how_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let hong = tmp.path().join("hong");
+    make_npki_pair(&hong, SUBJECT, "400");
+    env.ok(&["import", hong.to_str().unwrap()], &[]);
+    let there = tmp.path().join("adir");
+    fs::create_dir_all(&there).unwrap();
+    let err = env.fails(&["export", "--pfx", there.to_str().unwrap(), "--lang", "en"], &[]);
+    assert!(err.contains("exists already; to overwrite it, use --force"), "{err}");
+    let err = env.fails(&["export", "--pfx", there.to_str().unwrap()], &[]);
+    assert!(err.contains("--force"), "{err}");
+}

@@ -138,6 +138,10 @@ pub struct DeleteArgs {
     pub common: Common,
     #[command(flatten)]
     pub select: Select,
+    /// Delete the certificate folder DIR (its path, or its name as `list` warns of it), even
+    /// if its certificate cannot be read: the way to clear a damaged folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "cert")]
+    pub folder: Option<String>,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
@@ -210,7 +214,7 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
 fn list(a: ListArgs) -> anyhow::Result<()> {
     let t = Text::new(a.place.lang);
     let now = OffsetDateTime::now_utc();
-    let (heading, root, shown, problems) = match &a.place.location {
+    let (heading, root, shown, problems, damaged) = match &a.place.location {
         Medium::Npki(location) => {
             let store = open(location, t)?;
             let listing = store.list().map_err(|e| t.error(e))?;
@@ -218,11 +222,11 @@ fn list(a: ListArgs) -> anyhow::Result<()> {
             let heading = format!("{} {} ({root})", t.get(M::Store), store.location());
             let shown = listing.entries.iter().map(Shown::folder).collect();
             let problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
-            (heading, Some(root), shown, problems)
+            (heading, Some(root), shown, problems, listing.damaged)
         }
         Medium::Token(label) => {
             let shown = token_certificates(t, label)?;
-            (format!("{} {label}", t.get(M::Token)), None, shown, Vec::new())
+            (format!("{} {label}", t.get(M::Token)), None, shown, Vec::new(), Vec::new())
         }
     };
     if a.json {
@@ -246,6 +250,10 @@ fn list(a: ListArgs) -> anyhow::Result<()> {
     }
     for p in &problems {
         eprintln!("{}: {}", t.get(M::Warning), p);
+    }
+    for dir in &damaged {
+        let name = dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        eprintln!("  {} dojang cert delete --folder \"{name}\"", t.get(M::DeleteDamaged));
     }
     Ok(())
 }
@@ -329,22 +337,36 @@ fn passwd(a: PasswdArgs) -> anyhow::Result<()> {
 fn delete(a: DeleteArgs) -> anyhow::Result<()> {
     let t = Text::new(a.common.lang);
     let store = open(&a.common.location, t)?;
-    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
-    if !a.yes {
-        println!("{} {}", t.get(M::Certificate), entry.info);
-        print!("{} ", t.get(M::ConfirmDelete));
-        std::io::stdout().flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let answer = line.trim().to_lowercase();
-        if !matches!(answer.as_str(), "y" | "yes" | "예" | "네" | "ㅇ") {
-            println!("{}", t.get(M::Cancelled));
+    if let Some(folder) = a.folder.as_deref() {
+        if !a.yes && !confirmed(t, &format_args!("{} {folder}", t.get(M::Folder)))? {
             return Ok(());
         }
+        let dir = store.delete_folder(folder).map_err(|e| t.error(e))?;
+        println!("{} {}", t.get(M::Deleted), dir.display());
+        return Ok(());
+    }
+    let entry = store.find(a.select.cert.as_deref()).map_err(|e| t.error(e))?;
+    if !a.yes && !confirmed(t, &format_args!("{} {}", t.get(M::Certificate), entry.info))? {
+        return Ok(());
     }
     store.delete(&entry).map_err(|e| t.error(e))?;
     println!("{} {}", t.get(M::Deleted), entry.info);
     Ok(())
+}
+
+/// Shows `what` and asks whether to delete it; says "cancelled" when not.
+fn confirmed(t: Text, what: &dyn std::fmt::Display) -> anyhow::Result<bool> {
+    println!("{what}");
+    print!("{} ", t.get(M::ConfirmDelete));
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let answer = line.trim().to_lowercase();
+    if matches!(answer.as_str(), "y" | "yes" | "예" | "네" | "ㅇ") {
+        return Ok(true);
+    }
+    println!("{}", t.get(M::Cancelled));
+    Ok(false)
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<()> {
@@ -677,6 +699,7 @@ enum M {
     Cancelled,
     Deleted,
     FileExists,
+    DeleteDamaged,
     Exported,
     Imported,
     CannotRead,
@@ -736,7 +759,12 @@ const MESSAGES: &[(M, &str, &str)] = &[
     (
         M::FileExists,
         "파일이 이미 있습니다. 덮어쓰려면 --force를 쓰세요",
-        "exists already; to overwrite it use",
+        "exists already; to overwrite it, use --force",
+    ),
+    (
+        M::DeleteDamaged,
+        "읽을 수 없는 폴더를 지우려면:",
+        "to delete the folder that cannot be read:",
     ),
     (M::Exported, "PFX 파일로 내보냈습니다:", "Exported to the PFX file"),
     (M::Imported, "가져왔습니다:", "Imported:"),
@@ -798,6 +826,37 @@ impl Text {
             }
             K::CorruptCertificate { .. } if ko => format!("인증서 파일이 손상되었습니다. 원본에서 다시 복사하거나 재발급받으세요 — {e}"),
             K::CorruptKeyFile { .. } if ko => format!("개인키 파일이 손상되었습니다. 원본에서 다시 복사하거나 재발급받으세요 — {e}"),
+            K::KeyMismatch { key, cert } if ko => format!(
+                "개인키({})가 이 인증서({})의 것이 아닙니다. 파일이 뒤섞였거나 손상되었을 수 있습니다. 두 파일을 원본에서 다시 복사하거나 인증서를 재발급받으세요",
+                key.display(),
+                cert.display()
+            ),
+            K::PfxKeyMismatch { path } if ko => format!(
+                "{}: PFX 파일 안의 개인키가 인증서의 것이 아닙니다. 파일이 손상되었거나 잘못 만들어졌습니다. 원래 있던 곳에서 다시 내보내 주세요",
+                path.display()
+            ),
+            K::Damaged { folders } => {
+                let list: Vec<String> = folders.iter().map(|f| f.display().to_string()).collect();
+                let first = folders.first().and_then(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                if ko {
+                    format!(
+                        "인증서를 읽을 수 없는 폴더가 {}개 있습니다: {}. 사용할 인증서를 일련번호로 지정하거나, 손상된 폴더를 `dojang cert delete --folder \"{first}\"`로 삭제하세요",
+                        folders.len(),
+                        list.join("; ")
+                    )
+                } else {
+                    format!(
+                        "{} certificate folder(s) cannot be read: {}; name the certificate you mean by its serial number, or delete a damaged folder with `dojang cert delete --folder \"{first}\"`",
+                        folders.len(),
+                        list.join("; ")
+                    )
+                }
+            }
+            K::NotAFolderHere { path, root } if ko => format!(
+                "{}은(는) {}의 인증서 폴더가 아닙니다. `dojang cert list`로 확인하세요",
+                path.display(),
+                root.display()
+            ),
             K::AlreadyStored { path, serial } if ko => format!(
                 "{}에 같은 사용자의 다른 인증서(일련번호 {serial})가 있습니다. 먼저 삭제하거나 --replace로 바꾸세요",
                 path.display()
@@ -878,6 +937,7 @@ mod tests {
             M::Cancelled,
             M::Deleted,
             M::FileExists,
+            M::DeleteDamaged,
             M::Exported,
             M::Imported,
             M::CannotRead,

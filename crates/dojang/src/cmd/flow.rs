@@ -1000,29 +1000,35 @@ impl Driver {
         let Some(current) = self.current.as_ref() else {
             bail!("{}", t.s("사용할 인증서가 없습니다.", "no certificate to use"));
         };
-        let pair =
-            current.store.read_pair(&current.entry).map_err(|e| keystore_error(self.lang, e))?;
         let mut key = None;
         for _ in 0..TRIES {
             let pw = self
                 .con
                 .secret(ENV_CERT_PASSWORD, t.s("인증서 암호: ", "Certificate password: "))?;
-            match KeyPair::from_key_file(&pair.sign_key, &pw.value) {
-                Ok(k) => {
-                    key = Some(k);
+            // Opened through the store, which refuses a damaged key or one that is not this
+            // certificate's, saying which file and what to do.
+            match current.store.open_key(&current.entry, &pw.value) {
+                Ok(private) => {
+                    let plain = private
+                        .without_attributes()
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", current.entry.sign_key_path().display()))?;
+                    let pair = KeyPair::from_pkcs8(&plain).map_err(|e| {
+                        anyhow::anyhow!("{}: {e}", current.entry.sign_key_path().display())
+                    })?;
+                    key = Some(pair);
                     break;
                 }
-                Err(dojang_client::KeyError::WrongPassword) if !pw.from_env => {
+                Err(e) if e.is_wrong_password() && !pw.from_env => {
                     println!("{}", t.s("인증서 암호가 틀렸습니다. 다시 입력해 주세요.", "The certificate password is wrong; try again."));
                 }
-                Err(dojang_client::KeyError::WrongPassword) => bail!(
+                Err(e) if e.is_wrong_password() => bail!(
                     "{}",
                     t.f(
                         format!("인증서 암호가 틀렸습니다 (${ENV_CERT_PASSWORD}). 암호를 잊었다면 재발급(dojang cert reissue)을 받으세요."),
                         format!("the certificate password (${ENV_CERT_PASSWORD}) is wrong; if it is forgotten, reissue the certificate (dojang cert reissue)"),
                     )
                 ),
-                Err(e) => bail!("{}: {e}", current.entry.sign_key_path().display()),
+                Err(e) => return Err(keystore_error(self.lang, e)),
             }
         }
         let Some(key) = key else {

@@ -91,7 +91,6 @@ pub(crate) fn unlock(
         t.s("만료일", "expires"),
         kst(entry.info.not_after)
     );
-    let pair = store.read_pair(&entry).map_err(|e| keystore_error(lang, e))?;
     let password = match std::env::var(ENV_CERT_PASSWORD).ok().filter(|v| !v.is_empty()) {
         Some(p) => Zeroizing::new(p),
         None => Zeroizing::new(
@@ -107,16 +106,17 @@ pub(crate) fn unlock(
                 })?,
         ),
     };
-    let private = match dojang_npki::keyfile::decrypt(&pair.sign_key, password.as_bytes()) {
+    // Opened through the store, which refuses a key that is not this certificate's.
+    let private = match store.open_key(&entry, &password) {
         Ok(k) => k,
-        Err(dojang_npki::keyfile::KeyFileError::WrongPassword) => bail!(
+        Err(e) if e.is_wrong_password() => bail!(
             "{}",
             t.s(
                 "인증서 암호가 틀렸습니다. 암호를 잊었다면 인증서를 재발급받아 주세요.",
                 "the certificate password is wrong; if it is forgotten, get the certificate reissued"
             )
         ),
-        Err(e) => bail!("{}: {e}", entry.sign_key_path().display()),
+        Err(e) => return Err(keystore_error(lang, e)),
     };
     let random_num = private.random_num().map(|r| Zeroizing::new(r.to_vec()));
     let plain = private
