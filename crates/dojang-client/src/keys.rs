@@ -25,6 +25,10 @@ pub enum KeyError {
     /// The PKCS#8 is neither an RSA key nor a P-256 key aws-lc-rs accepts.
     #[error("the private key is not an RSA (2048 bits or more) or P-256 key: {0}")]
     Unsupported(String),
+    /// An RSA or P-256 key whose parts do not fit together or do not parse: the key file is
+    /// damaged (its password still opened it).
+    #[error("the private key file (signPri.key) is damaged: the key in it is not whole; copy signPri.key again from where it came from (a backup, the other device), or reissue the certificate")]
+    Damaged,
     /// The `signPri.key` password is wrong.
     #[error("the certificate password is wrong")]
     WrongPassword,
@@ -73,13 +77,10 @@ impl KeyPair {
     pub fn from_pkcs8(der: &[u8]) -> Result<KeyPair, KeyError> {
         let info = pkcs8_algorithm(der)?;
         let inner = if info == oid::RSA_ENCRYPTION {
-            Inner::Rsa(
-                RsaKeyPair::from_pkcs8(der).map_err(|e| KeyError::Unsupported(e.to_string()))?,
-            )
+            Inner::Rsa(RsaKeyPair::from_pkcs8(der).map_err(rejected)?)
         } else if info == oid::EC_PUBLIC_KEY {
             Inner::P256(
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der)
-                    .map_err(|e| KeyError::Unsupported(e.to_string()))?,
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(rejected)?,
             )
         } else {
             return Err(KeyError::Unsupported(format!("key algorithm {info}")));
@@ -167,6 +168,18 @@ impl KeyPair {
     }
 }
 
+/// Why aws-lc-rs refused a key of a type we use: a size (or curve) it does not take is
+/// unsupported; anything else (a bad encoding, parts that do not fit) means a damaged key,
+/// and aws-lc-rs's own token for it would tell the customer nothing.
+fn rejected(e: aws_lc_rs::error::KeyRejected) -> KeyError {
+    match e.description_() {
+        "TooSmall" | "TooLarge" | "WrongAlgorithm" | "UnsupportedAlgorithm" => {
+            KeyError::Unsupported(e.to_string())
+        }
+        _ => KeyError::Damaged,
+    }
+}
+
 /// The algorithm OID of a PKCS#8 PrivateKeyInfo, read without touching the key.
 fn pkcs8_algorithm(der: &[u8]) -> Result<ObjectIdentifier, KeyError> {
     let info = pkcs8_shape::PrivateKeyInfoRef::from_der(der)
@@ -247,5 +260,20 @@ mod tests {
             Err(KeyError::WrongPassword)
         ));
         assert!(matches!(KeyPair::from_pkcs8(b"junk"), Err(KeyError::Unsupported(_))));
+    }
+
+    #[test]
+    fn a_damaged_key_is_called_damaged_not_an_unsupported_type() {
+        for kt in [KeyType::Rsa2048, KeyType::EcdsaP256] {
+            let mut der = KeyPair::generate(kt).unwrap().pkcs8_der().unwrap();
+            // A byte inside the key material, as a flipped ciphertext byte leaves it.
+            let at = der.len() - 20;
+            der[at] ^= 0x5a;
+            let e = KeyPair::from_pkcs8(&der).unwrap_err();
+            assert!(matches!(e, KeyError::Damaged), "{kt}: {e}");
+            let text = e.to_string();
+            assert!(text.contains("damaged") && text.contains("reissue"), "{text}");
+            assert!(!text.contains("InvalidEncoding"), "{text}");
+        }
     }
 }
