@@ -104,3 +104,54 @@ async fn an_answer_before_its_challenge_is_refused() {
     // Nothing was sent, nothing issued.
     assert!(list_inbox(&b.store, "010-1234-5678", 0).await.expect("inbox").is_empty());
 }
+
+#[tokio::test]
+async fn restarting_the_ars_check_is_bounded_in_a_flow_and_across_new_flows() {
+    let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let b = bank(t0).await;
+    let limits = dojang_identity::Limits::default();
+    let wrong = json!({"action": "answer", "code": "000000"});
+    let mut sent = 0;
+    let mut flows = 0;
+    let refusal = 'guessing: loop {
+        // A new flow, through identify, up to the ARS check.
+        let v = b
+            .flows
+            .start(StartFlow { kind: FlowKind::Issue, method: None }, t0)
+            .await
+            .expect("start");
+        flows += 1;
+        let id = v.id;
+        b.flows.step(&id, "terms", all_terms(), t0).await.expect("terms");
+        b.flows
+            .step(&id, "identify", json!({"banking_id": "hong", "rrn": "9001011234567"}), t0)
+            .await
+            .expect("identify");
+        b.flows
+            .step(&id, "product", json!({"product": "personal-bank"}), t0)
+            .await
+            .expect("product");
+        loop {
+            match b.flows.step(&id, "check-ars", json!({"action": "start"}), t0).await {
+                Ok(_) => sent += 1,
+                Err(FlowError::Identity { code, ko, .. }) if code == "too_many_requests" => {
+                    assert!(ko.contains("처음부터 다시"), "{ko}");
+                    continue 'guessing;
+                }
+                Err(e) => break 'guessing e,
+            }
+            for _ in 0..limits.attempts_per_challenge {
+                let e = b.flows.step(&id, "check-ars", wrong.clone(), t0).await;
+                assert!(e.is_err(), "000000 is not the code");
+            }
+            assert!(sent <= limits.unanswered_per_day, "more codes went out than a day allows");
+        }
+    };
+    // Five codes a flow, then the flow must start over; ten a day over all flows.
+    assert_eq!(sent, limits.unanswered_per_day);
+    assert_eq!(flows, limits.unanswered_per_day.div_ceil(limits.sends_per_flow) + 1);
+    let FlowError::Identity { code, ko, .. } = &refusal else { panic!("{refusal:?}") };
+    assert_eq!(code, "too_many_requests_today");
+    assert!(ko.contains("24시간"), "{ko}");
+    assert_eq!(b.store.certificate_count().await.expect("count"), 0);
+}

@@ -88,6 +88,12 @@ pub enum IdentityError {
     TooManyRequests {
         check: Check,
     },
+    /// The customer was sent `limit` codes of this kind in the last 24 hours, over all flows,
+    /// without answering one rightly.
+    TooManyRequestsToday {
+        check: Check,
+        limit: u32,
+    },
     /// The code was already used once (codes are single-use), or an OTP code was replayed.
     AlreadyUsed {
         check: Check,
@@ -148,6 +154,7 @@ impl IdentityError {
             E::Expired { check } => format!("{} 입력 시간이 지났습니다. {}", check.korean(), retry_ko(*check)),
             E::TooManyAttempts { check } => format!("{} 입력 가능 횟수를 모두 사용했습니다. {}", check.korean(), retry_ko(*check)),
             E::TooManyRequests { check } => format!("{} 요청 횟수를 초과했습니다. 처음부터 다시 진행하거나 {SUPPORT_KO}에 문의해 주세요.", check.korean()),
+            E::TooManyRequestsToday { check, limit } => format!("최근 24시간 동안 확인되지 않은 {} 요청이 {limit}회에 이르러 더 요청할 수 없습니다. 보안을 위한 제한이니 24시간 뒤 다시 시도하거나 {SUPPORT_KO}에 문의해 주세요.", check.korean()),
             E::AlreadyUsed { check } => format!("이미 사용한 {}입니다. {}", code_word_ko(*check), retry_ko(*check)),
             E::NotStarted { check } => format!("{} 먼저 요청해 주세요. 요청하신 내역이 없습니다.", eul_reul(check.korean())),
             E::Locked { what: LockedThing::BankingLogin, limit } => format!("인터넷뱅킹 ID·비밀번호 등 본인확인 정보 입력 오류가 {limit}회 연속되어 인터넷뱅킹 이용이 잠겼습니다. 신분증을 가지고 영업점을 방문하거나 {SUPPORT_KO}에 문의해 주세요."),
@@ -179,6 +186,7 @@ impl IdentityError {
             E::Expired { check } => format!("The time to enter the {} has passed. {}", check.english(), retry_en(*check)),
             E::TooManyAttempts { check } => format!("All tries for this {} are used. {}", check.english(), retry_en(*check)),
             E::TooManyRequests { check } => format!("Too many requests for a {} in this procedure. Start again, or call {SUPPORT_EN}.", check.english()),
+            E::TooManyRequestsToday { check, limit } => format!("{limit} requests for a {} in the last 24 hours were not confirmed, so no more can be sent for now. This limit is for your security: try again after 24 hours, or call {SUPPORT_EN}.", check.english()),
             E::AlreadyUsed { check } => format!("This {} was already used; each is good once. {}", check.english(), retry_en(*check)),
             E::NotStarted { check } => format!("Ask for the {} first: none was sent in this procedure.", check.english()),
             E::Locked { what, limit } => format!("Your {} is locked after {limit} wrong entries in a row. Visit a branch with your ID card or call {SUPPORT_EN} to unlock it.", what.english()),
@@ -225,6 +233,7 @@ impl IdentityError {
             E::Expired { .. } => "expired",
             E::TooManyAttempts { .. } => "too-many-attempts",
             E::TooManyRequests { .. } => "too-many-requests",
+            E::TooManyRequestsToday { .. } => "too-many-requests-today",
             E::AlreadyUsed { .. } => "already-used",
             E::NotStarted { .. } => "not-started",
             E::Locked { .. } => "locked",

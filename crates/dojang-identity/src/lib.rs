@@ -32,7 +32,9 @@
 //!
 //! Every one-time secret is single-use, expires ([`Limits`]: ARS/SMS 3 min, one-won 10 min,
 //! security card 5 min), takes at most 3 wrong answers, and is kept only as a vault keyed hash.
-//! A flow may ask for at most 5 codes of a kind. Every start, pass, failure and lock is in the
+//! A flow may ask for at most 5 codes of a kind (then it must start over), and a customer may
+//! be sent at most 10 of a kind in 24 hours, over all flows, without answering one rightly,
+//! so new flows do not give a guesser new codes without end. Every start, pass, failure and lock is in the
 //! audit log with the customer as actor, never with a secret. Errors say what failed and what
 //! to do, in Korean and English ([`IdentityError::message_ko`]).
 #![forbid(unsafe_code)]

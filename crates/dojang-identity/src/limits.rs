@@ -28,6 +28,11 @@ pub struct Limits {
     pub lock_after: u32,
     /// Codes of one kind a single flow may ask for (re-sends); stops guessing by asking anew.
     pub sends_per_flow: u32,
+    /// Codes of one kind a customer may be sent in 24 hours, over all their flows, that were
+    /// never answered rightly: starting a new flow does not start the count again. The
+    /// window passes by itself (the code goes to the customer's own phone, and a lock only
+    /// staff can lift would let anyone who knows an ID and RRN shut the customer out).
+    pub unanswered_per_day: u32,
 }
 
 impl Default for Limits {
@@ -41,6 +46,7 @@ impl Default for Limits {
             attempts_per_challenge: 3,
             lock_after: 5,
             sends_per_flow: 5,
+            unanswered_per_day: 10,
         }
     }
 }

@@ -245,6 +245,58 @@ async fn ars_approval_number_expires_after_three_minutes_and_resends_are_limited
     b.audit_is_clean().await;
 }
 
+#[tokio::test]
+async fn new_flows_do_not_give_a_guesser_new_phone_codes_without_end() {
+    let mut b = bed().await;
+    let (c, _) = b.enrol(SecondFactorKind::SecurityCard).await;
+    let limits = Limits::default();
+    let per_flow = limits.sends_per_flow;
+    let per_day = limits.unanswered_per_day;
+    assert!(per_day > per_flow, "the day's bound spans flows");
+    // A code answered rightly is not counted.
+    b.id.start(Check::Ars, &c, "ok", t0()).await.expect("call");
+    let code = b.latest_code(PHONE).await;
+    b.id.answer(Check::Ars, &c, "ok", &Answer::Code(code), t0()).await.expect("pass");
+
+    // A guesser restarts the ARS check as often as a flow allows, each code taking every
+    // wrong answer, then starts new flows to go on.
+    let wrong = Answer::Code("000000".into());
+    let mut sent = 0;
+    let mut flow = 0;
+    let at = |i: u32| t0() + Duration::minutes(i64::from(i));
+    let err = loop {
+        let f = format!("flow-{flow}");
+        match b.id.start(Check::Ars, &c, &f, at(sent)).await {
+            Ok(_) => {
+                sent += 1;
+                for _ in 0..limits.attempts_per_challenge {
+                    let _ = b.id.answer(Check::Ars, &c, &f, &wrong, at(sent)).await;
+                }
+            }
+            Err(IdentityError::TooManyRequests { .. }) => flow += 1,
+            Err(e) => break e,
+        }
+        assert!(sent <= per_day, "more than {per_day} codes went out");
+    };
+    assert_eq!(sent, per_day);
+    assert!(flow >= 1, "the per-flow bound came first");
+    assert!(
+        matches!(err, IdentityError::TooManyRequestsToday { check: Check::Ars, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "too-many-requests-today");
+    assert!(err.message_ko().contains("24시간"), "{}", err.message_ko());
+    b.assert_no_secret(&err);
+    // Another new flow does not help either…
+    let err = b.id.start(Check::Ars, &c, "yet-another", at(sent)).await.expect_err("bounded");
+    assert!(matches!(err, IdentityError::TooManyRequestsToday { .. }), "{err:?}");
+    // …but the window passes by itself.
+    let later = t0() + Duration::days(1) + Duration::hours(1);
+    b.id.start(Check::Ars, &c, "tomorrow", later).await.expect("a day later");
+    let entries = b.audit_is_clean().await;
+    assert!(entries.iter().any(|e| e.detail.contains("too-many-requests-today")));
+}
+
 fn card_answer(enrolled: &Enrolled, first: u8, second: u8) -> Answer {
     let card = enrolled.security_card.as_ref().expect("card");
     let a = card.code(first).expect("code");

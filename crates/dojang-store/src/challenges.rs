@@ -165,6 +165,28 @@ impl Tx {
         Ok(count(n))
     }
 
+    /// How many challenges of `kind` the customer was sent since `since`, over all their flows,
+    /// that were never answered rightly: what a guesser gets by asking for codes again and
+    /// again, starting new flows to do it. (An unfinished flow's challenges are kept a day
+    /// past its end, `Store::purge_expired_flows`, so a day's count is whole.)
+    pub async fn unanswered_challenges_since(
+        &mut self,
+        customer_id: i64,
+        kind: &str,
+        since: OffsetDateTime,
+    ) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM challenges
+             WHERE customer_id = $1 AND kind = $2 AND created_at >= $3 AND used_at IS NULL",
+        )
+        .bind(customer_id)
+        .bind(kind)
+        .bind(unix(since))
+        .fetch_one(&mut *self.inner)
+        .await?;
+        Ok(count(n))
+    }
+
     /// The newest challenge of `kind` for this flow and customer: asking again replaces the
     /// code the customer must type.
     pub async fn latest_challenge(

@@ -7,7 +7,7 @@
 
 use dojang_store::{AuditEvent, Challenge, Customer, Lockable, NewChallenge, StoreError, Tx};
 use serde_json::{json, Map, Value};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use crate::audit::Ctx;
 use crate::error::{IdentityError, LockedThing};
@@ -65,6 +65,14 @@ pub(crate) async fn create(
     if asked >= id.limits.sends_per_flow {
         let event = ctx.fail("too-many-requests", json!({ "requests": asked }));
         let err = IdentityError::TooManyRequests { check: ctx.check };
+        return Err(refuse(tx, event, ctx.now, err).await);
+    }
+    let limit = id.limits.unanswered_per_day;
+    let since = ctx.now - Duration::days(1);
+    let unanswered = tx.unanswered_challenges_since(ctx.customer_id, kind, since).await?;
+    if unanswered >= limit {
+        let event = ctx.fail("too-many-requests-today", json!({ "unanswered": unanswered }));
+        let err = IdentityError::TooManyRequestsToday { check: ctx.check, limit };
         return Err(refuse(tx, event, ctx.now, err).await);
     }
     let challenge_id = secret::random_id();
