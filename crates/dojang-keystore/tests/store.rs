@@ -676,3 +676,67 @@ fn a_folder_import_writes_every_pair_or_none() {
     assert_eq!(got.len(), 2);
     assert_eq!(store.list().unwrap().entries.len(), 2);
 }
+
+/// A self-signed P-256 certificate for `subject` and its key under `PW`, in `dir`.
+fn make_p256_pair(dir: &Path, subject: &str) {
+    fs::create_dir_all(dir).unwrap();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-noenc",
+            "-keyout",
+            "ee.key",
+            "-out",
+            "ee.pem",
+            "-days",
+            "400",
+            "-utf8",
+            "-subj",
+            subject,
+        ],
+    );
+    openssl(dir, &["x509", "-in", "ee.pem", "-outform", "DER", "-out", "signCert.der"]);
+    let pass = format!("pass:{PW}");
+    openssl(
+        dir,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "ee.key",
+            "-v2",
+            "aes-256-cbc",
+            "-outform",
+            "DER",
+            "-out",
+            "signPri.key",
+            "-passout",
+            &pass,
+        ],
+    );
+}
+
+#[test]
+fn p256_keys_are_checked_against_their_certificate_too() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    let (hong, kim) = (work.path().join("hong"), work.path().join("kim"));
+    make_p256_pair(&hong, SUBJECT);
+    make_p256_pair(&kim, KIM);
+    let store = store_in(disk.path());
+    let entry = store.save(&pair_in(&hong), Existing::Keep).unwrap();
+    store.change_password(&entry, PW, NEW_PW).unwrap();
+    store.export_pfx(&entry, NEW_PW, NEW_PW).unwrap();
+
+    let mut swapped = pair_in(&hong);
+    swapped.sign_key = fs::read(kim.join("signPri.key")).unwrap();
+    let entry = store.save(&swapped, Existing::Replace).unwrap();
+    let e = store.change_password(&entry, PW, NEW_PW).unwrap_err();
+    assert!(matches!(e, KeystoreError::KeyMismatch { .. }), "{e}");
+}
