@@ -3,13 +3,15 @@
 //! few minutes, counts the tries, and forgets. It never sees the number's secret digits, so
 //! neither it nor its database can open what it relays.
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use dojang_store::{
     NewOffer, NewTransfer, OfferRefused, TransferClash, TransferRecord, TransferState,
 };
@@ -26,6 +28,8 @@ use time::OffsetDateTime;
 
 use super::flows::Problem;
 use super::input::{JsonBody, UrlPath};
+use super::web::limit::{Client, Quota, RateLimit, RetryAfter};
+use super::web::{client_address, with_retry_after};
 use crate::center::Center;
 
 type Shared = Arc<Center>;
@@ -37,10 +41,22 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// Codes drawn before the center says it is too busy.
 const CODE_DRAWS: usize = 50;
 
+/// Copies one client (an IP address, an IPv6 /64) may open in ten minutes. A person copying a
+/// few certificates never meets it; a script that would hold every four-digit code, so that no
+/// one else can copy, soon does. Clients the server cannot tell apart share a larger allowance.
+const OPEN_QUOTA: Quota =
+    Quota { per_client: 30, shared: 300, window: Duration::from_secs(600), capacity: 10_000 };
+/// Codes one client may look up in ten minutes: a sender types one number, perhaps again; a
+/// script trying codes to reach others' copies (three wrong numbers end a copy) is held back.
+const LOOKUP_QUOTA: Quota =
+    Quota { per_client: 60, shared: 600, window: Duration::from_secs(600), capacity: 10_000 };
+
 pub fn router() -> Router<Shared> {
+    let opens = Arc::new(RateLimit::new(OPEN_QUOTA));
+    let lookups = Arc::new(RateLimit::new(LOOKUP_QUOTA));
     Router::new()
-        .route("/api/v1/transfers", post(create))
-        .route("/api/v1/transfers/code/{code}", get(lookup))
+        .route("/api/v1/transfers", post(create).layer(Extension(opens)))
+        .route("/api/v1/transfers/code/{code}", get(lookup).layer(Extension(lookups)))
         .route("/api/v1/transfers/{id}", get(receiver_view))
         .route("/api/v1/transfers/{id}/offer", post(offer))
         .route("/api/v1/transfers/{id}/reject", post(reject))
@@ -78,6 +94,23 @@ fn refuse(status: StatusCode, code: &'static str, ko: &str, en: &str) -> Refusal
 }
 
 type Answer<T> = Result<T, Refusal>;
+
+/// Counts one hit of `client` against `limit`; past it, the 429 that says when to come back.
+fn held_back(limit: &RateLimit, client: Option<IpAddr>, what: &str) -> Option<Response> {
+    limit.hit(Client::of(client), Instant::now()).err().map(|RetryAfter(retry)| {
+        tracing::warn!(retry_after_s = retry.as_secs(), what, "certificate copy refused: rate limit");
+        let minutes = retry.as_secs().div_ceil(60).max(1);
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_transfers",
+            &format!("짧은 시간에 인증서 복사 요청이 너무 많습니다. 약 {minutes}분 뒤에 다시 시도해 주세요."),
+            &format!("Too many certificate copy requests in a short time; try again in about {minutes} minutes."),
+        )
+        .into_response();
+        with_retry_after(&mut response, retry);
+        response
+    })
+}
 
 fn internal(e: dojang_store::StoreError) -> Refusal {
     tracing::error!(error = %e, "transfer request failed");
@@ -241,15 +274,23 @@ async fn load(c: &Center, id: &str) -> Answer<TransferRecord> {
         (status = 201, description = "The transfer, its code and the receiver's token", body = TransferCreated),
         (status = 400, description = "Malformed", body = Problem),
         (status = 409, description = "The id is taken: draw another", body = Problem),
+        (status = 429, description = "Too many copies opened from this client; see Retry-After", body = Problem),
         (status = 503, description = "Every code is in use", body = Problem)))]
 async fn create(
     State(c): State<Shared>,
+    Extension(limit): Extension<Arc<RateLimit>>,
+    extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<CreateTransfer>,
 ) -> Answer<Response> {
     if !is_transfer_id(&req.id) {
         return Err(bad("id"));
     }
     let receiver_message = message(&req.receiver_message, b'B', "receiver_message")?;
+    let client = client_address(&extensions, &headers, &c.config.trusted_proxies);
+    if let Some(too_many) = held_back(&limit, client, "open") {
+        return Ok(too_many);
+    }
     let now = c.now();
     // Copies past their life are wiped now rather than at the next housekeeping round.
     c.store.purge_transfers(now).await.map_err(internal)?;
@@ -442,11 +483,19 @@ async fn cancel(
         (status = 200, description = "The transfer and the receiver's current message", body = TransferLookup),
         (status = 404, description = "No such code", body = Problem),
         (status = 409, description = "Another device is sending", body = Problem),
-        (status = 410, description = "Expired, dead or complete", body = Problem)))]
+        (status = 410, description = "Expired, dead or complete", body = Problem),
+        (status = 429, description = "Too many codes looked up from this client; see Retry-After", body = Problem)))]
 async fn lookup(
     State(c): State<Shared>,
+    Extension(limit): Extension<Arc<RateLimit>>,
+    extensions: Extensions,
+    headers: HeaderMap,
     UrlPath(code): UrlPath<String>,
-) -> Answer<Json<TransferLookup>> {
+) -> Answer<Response> {
+    let client = client_address(&extensions, &headers, &c.config.trusted_proxies);
+    if let Some(too_many) = held_back(&limit, client, "lookup") {
+        return Ok(too_many);
+    }
     let slot: Slot = code.parse().map_err(|_| not_found())?;
     let t = c
         .store
@@ -462,7 +511,8 @@ async fn lookup(
             receiver_message: b64(m),
             expires_at: rfc3339(t.expires_at),
             attempts_left: t.attempts_left(),
-        })),
+        })
+        .into_response()),
         (TransferState::Offered, _) => Err(busy()),
         _ => Err(done()),
     }
@@ -580,3 +630,60 @@ async fn finish(
     tags((name = "transfers", description = "인증서 복사: the relay between two devices (docs/copy.md)"))
 )]
 pub struct TransferApi;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::{header, Request};
+    use dojang_transfer::{ReceiverRound, Secret};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn send(app: &Router, req: Request<Body>, from: &str) -> (StatusCode, HeaderMap) {
+        let mut req = req;
+        let addr: std::net::SocketAddr = format!("{from}:50000").parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        let res = app.clone().oneshot(req).await.unwrap();
+        (res.status(), res.headers().clone())
+    }
+
+    async fn open(app: &Router, from: &str) -> (StatusCode, HeaderMap) {
+        let id = dojang_transfer::new_transfer_id();
+        let round = ReceiverRound::start(&Secret::generate(), &id);
+        let body = serde_json::json!({ "id": id, "receiver_message": b64(round.message()) });
+        let req = Request::post("/api/v1/transfers")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        send(app, req, from).await
+    }
+
+    async fn look_up(app: &Router, from: &str, code: &str) -> StatusCode {
+        let req =
+            Request::get(format!("/api/v1/transfers/code/{code}")).body(Body::empty()).unwrap();
+        send(app, req, from).await.0
+    }
+
+    #[tokio::test]
+    async fn one_client_can_neither_hold_every_code_nor_try_codes_without_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::router(super::super::web::tests::center(dir.path()).await);
+        for _ in 0..OPEN_QUOTA.per_client {
+            assert_eq!(open(&app, "192.0.2.1").await.0, StatusCode::CREATED);
+        }
+        let (status, headers) = open(&app, "192.0.2.1").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(headers.contains_key(header::RETRY_AFTER));
+        assert_eq!(open(&app, "192.0.2.2").await.0, StatusCode::CREATED, "others still can");
+
+        for n in 0..LOOKUP_QUOTA.per_client {
+            let status = look_up(&app, "192.0.2.3", &format!("{n:04}")).await;
+            assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
+        }
+        assert_eq!(look_up(&app, "192.0.2.3", "0000").await, StatusCode::TOO_MANY_REQUESTS);
+        assert_ne!(look_up(&app, "192.0.2.4", "0000").await, StatusCode::TOO_MANY_REQUESTS);
+    }
+}

@@ -39,7 +39,7 @@ use super::flows::Problem;
 use super::input::{JsonBody, UrlPath};
 use crate::center::Center;
 
-mod limit;
+pub(crate) mod limit;
 
 use limit::{Client, Quota, RateLimit};
 
@@ -590,7 +590,7 @@ fn length_ok(s: &str, max: usize) -> bool {
 
 /// The client's address: the peer's, when the server was started with connection info (or a
 /// test mocks it), or the one a trusted load balancer names in `X-Forwarded-For`.
-fn client_address(
+pub(crate) fn client_address(
     extensions: &Extensions,
     headers: &HeaderMap,
     proxies: &TrustedProxies,
@@ -620,10 +620,15 @@ fn too_many_inquiries(retry: Duration) -> Response {
         ),
     )
     .into_response();
+    with_retry_after(&mut response, retry);
+    response
+}
+
+/// Says in `Retry-After` when a client held back by a rate limit may come back.
+pub(crate) fn with_retry_after(response: &mut Response, retry: Duration) {
     if let Ok(v) = HeaderValue::from_str(&retry.as_secs().max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    response
 }
 
 /// Stores an inquiry (any resident registration number in it masked first) and answers with
@@ -742,7 +747,7 @@ pub struct WebApi;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -773,7 +778,7 @@ mod tests {
     }
 
     /// A real center on a temporary data directory (its CA made on the spot).
-    pub(super) async fn center(dir: &std::path::Path) -> Shared {
+    pub(in crate::routes) async fn center(dir: &std::path::Path) -> Shared {
         struct NoEnv;
         impl dojang_config::Env for NoEnv {
             fn get(&self, _: &str) -> Option<String> {
