@@ -120,8 +120,19 @@ struct PossessionInput {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReasonInput {
-    reason: RevocationReason,
+    /// Read as text, so that a refusal lists only the reasons a customer may give.
+    reason: String,
 }
+
+/// The reasons a customer may give. The others are for the CA and its staff, and suspension
+/// (`certificateHold`) has a flow of its own.
+const CUSTOMER_REASONS: [RevocationReason; 5] = [
+    RevocationReason::Unspecified,
+    RevocationReason::KeyCompromise,
+    RevocationReason::AffiliationChanged,
+    RevocationReason::Superseded,
+    RevocationReason::CessationOfOperation,
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -443,23 +454,25 @@ impl Flows {
             }
             Step::Reason => {
                 let r: ReasonInput = parse(step, input)?;
-                let allowed = [
-                    RevocationReason::Unspecified,
-                    RevocationReason::KeyCompromise,
-                    RevocationReason::AffiliationChanged,
-                    RevocationReason::Superseded,
-                    RevocationReason::CessationOfOperation,
-                ];
-                if !allowed.contains(&r.reason) {
-                    return Err(FlowError::bad_input(
-                        step,
-                        "a customer may give unspecified, keyCompromise, affiliationChanged, superseded or cessationOfOperation (to suspend, use the suspend flow)",
-                    ));
-                }
-                state.reason = Some(r.reason);
+                let reason = r
+                    .reason
+                    .parse::<RevocationReason>()
+                    .ok()
+                    .filter(|r| CUSTOMER_REASONS.contains(r))
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = CUSTOMER_REASONS.iter().map(|r| r.name()).collect();
+                        FlowError::bad_input(
+                            step,
+                            format!(
+                                "the reason is one of {} (to suspend, use the suspend flow)",
+                                names.join(", ")
+                            ),
+                        )
+                    })?;
+                state.reason = Some(reason);
                 Outcome {
                     advance: true,
-                    output: json!({ "reason": r.reason, "reason_ko": r.reason.korean() }),
+                    output: json!({ "reason": reason, "reason_ko": reason.korean() }),
                 }
             }
             Step::Confirm => {
@@ -574,16 +587,17 @@ impl Flows {
             }
         };
         let owned = self.store.certificates_of(customer.id).await.map_err(FlowError::internal)?;
-        let joint: Vec<CertificateRecord> = owned
-            .into_iter()
-            .filter(|c| {
+        let (joint, financial): (Vec<CertificateRecord>, Vec<CertificateRecord>) =
+            owned.into_iter().partition(|c| {
                 c.product.parse::<ProductId>().map(|p| p != ProductId::Financial).unwrap_or(false)
-            })
-            .collect();
+            });
         match serial {
             Some(text) => {
                 let serial: Serial =
                     text.parse().map_err(|e| FlowError::bad_input(Step::Select, format!("{e}")))?;
+                if financial.iter().any(|c| c.serial == serial) {
+                    return Err(FlowError::FinancialNotHere(serial));
+                }
                 let c = joint
                     .into_iter()
                     .find(|c| c.serial == serial)

@@ -62,6 +62,9 @@ pub enum FlowError {
     InsufficientFunds { account: String, balance: i64, fee: i64 },
     #[error("certificate {0} is not one of this customer's certificates")]
     NotYourCertificate(Serial),
+    /// The customer's own financial certificate, chosen in a joint certificate's flow.
+    #[error("certificate {0} is a financial certificate (금융인증서): its own flows (financial-reissue) and the cloud's certificate management handle it")]
+    FinancialNotHere(Serial),
     #[error("no certificate fits: {0}")]
     NoCertificate(String),
     #[error("certificate {serial} can be renewed from {from} until it ends on {until}")]
@@ -117,6 +120,7 @@ impl FlowError {
             FlowError::ProductNotForCustomer { .. } => "product_not_for_customer".into(),
             FlowError::InsufficientFunds { .. } => "insufficient_funds".into(),
             FlowError::NotYourCertificate(_) => "not_your_certificate".into(),
+            FlowError::FinancialNotHere(_) => "financial_certificate".into(),
             FlowError::NoCertificate(_) => "no_certificate".into(),
             FlowError::TooEarlyToRenew { .. } => "renewal_too_early".into(),
             FlowError::ExpiredCertificate { .. } => "certificate_expired".into(),
@@ -157,6 +161,7 @@ impl FlowError {
             | FlowError::TooEarlyToRenew { .. }
             | FlowError::ExpiredCertificate { .. }
             | FlowError::CertificateState { .. }
+            | FlowError::FinancialNotHere(_)
             | FlowError::FinancialExists(_) => Category::Refused,
             FlowError::Internal(_) => Category::Internal,
         }
@@ -197,6 +202,7 @@ impl FlowError {
                 "출금계좌의 잔액이 부족합니다 (잔액 {balance}원, 수수료 {fee}원). 잔액을 확인하거나 다른 계좌를 선택해 주세요."
             ),
             FlowError::NotYourCertificate(_) => "본인 명의의 인증서가 아닙니다. 인증서를 다시 선택해 주세요.".into(),
+            FlowError::FinancialNotHere(_) => "금융인증서는 여기서 처리할 수 없습니다. 금융인증서 메뉴(재발급, 관리)를 이용하거나 공동인증서를 선택해 주세요.".into(),
             FlowError::NoCertificate(_) => "해당하는 인증서가 없습니다. 인증서 관리에서 보유한 인증서를 확인해 주세요.".into(),
             FlowError::TooEarlyToRenew { from, until, .. } => format!(
                 "인증서 갱신은 만료 30일 전부터 가능합니다. {}부터 {}까지 갱신해 주세요.",

@@ -210,6 +210,20 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     let first = support::line_value(&out, "일련번호:");
     assert!(out.contains("자동 갱신: 켜짐"), "{out}");
 
+    // Chosen in a joint certificate's flow (revocation), it is named for what it is, not
+    // called someone else's.
+    let (status, flow) =
+        support::post_json(&c, "/api/v1/flows", r#"{"kind": "revoke", "method": "identity"}"#);
+    assert_eq!(status, 201, "{flow}");
+    let at = |step: &str| format!("/api/v1/flows/{}/{step}", flow["id"].as_str().unwrap());
+    let identify = serde_json::json!({"banking_id": "hong", "rrn": RRN, "password": BANKING_PW});
+    let (status, v) = support::post_json(&c, &at("identify"), &identify.to_string());
+    assert_eq!(status, 200, "{v}");
+    let select = serde_json::json!({ "serial": first });
+    let (status, e) = support::post_json(&c, &at("select"), &select.to_string());
+    assert_eq!((status, e["error"].as_str()), (422, Some("financial_certificate")), "{e}");
+    assert!(e["message_ko"].as_str().unwrap().contains("금융인증서 메뉴"), "{e}");
+
     // Sign through the CSC API; openssl verifies it with the certificate's public key.
     assert_eq!(sign_and_verify(&c, &card, PIN, "first"), first);
 

@@ -585,7 +585,8 @@ fn refusals_say_why_and_leave_nothing_behind() {
 fn the_api_refuses_a_skipped_or_replayed_step() {
     let c = TestCenter::new();
     let _server = support::serve(&c.data, &c.base, None);
-    let post = |path: &str, body: serde_json::Value| post_json(&c, path, &body.to_string());
+    let post =
+        |path: &str, body: serde_json::Value| support::post_json(&c, path, &body.to_string());
     let (status, flow) = post("/api/v1/flows", serde_json::json!({"kind": "issue"}));
     assert_eq!(status, 201, "{flow}");
     let id = flow["id"].as_str().unwrap().to_string();
@@ -628,22 +629,6 @@ fn the_api_refuses_a_skipped_or_replayed_step() {
     assert_eq!(certificate_rows(&c), 0);
 }
 
-/// `POST {path}` at `c` with `body` as JSON: the status and the answer, which must be JSON.
-fn post_json(c: &TestCenter, path: &str, body: &str) -> (u16, serde_json::Value) {
-    let r = ureq::post(&format!("{}{path}", c.base))
-        .set("Content-Type", "application/json")
-        .send_string(body);
-    let (status, resp) = match r {
-        Ok(resp) => (resp.status(), resp),
-        Err(ureq::Error::Status(s, resp)) => (s, resp),
-        Err(e) => panic!("{path}: {e}"),
-    };
-    let text = resp.into_string().unwrap();
-    let json =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
-    (status, json)
-}
-
 /// Sends `request` as is on a new connection to `c` and reads the answer until the server closes
 /// it or goes quiet for a second.
 fn raw_exchange(c: &TestCenter, request: &str) -> String {
@@ -675,7 +660,7 @@ fn unreadable_json_is_refused_by_field_without_repeating_it() {
     const PASSWORD: &str = "48213579";
     const PIN: &str = "86420975";
     let refused = |path: &str, body: &str, status: u16, code: &str| -> serde_json::Value {
-        let (got, e) = post_json(&c, path, body);
+        let (got, e) = support::post_json(&c, path, body);
         assert_eq!((got, e["error"].as_str()), (status, Some(code)), "{path}: {e}");
         assert!(!e["message_ko"].as_str().unwrap_or_default().is_empty(), "{e}");
         assert!(!e["message_en"].as_str().unwrap_or_default().is_empty(), "{e}");
@@ -693,11 +678,11 @@ fn unreadable_json_is_refused_by_field_without_repeating_it() {
     refused("/api/v1/flows", r#"{"kind": 48213579}"#, 400, "bad_input");
 
     // A flow at its identification step, sent the RRN and the password as numbers.
-    let (_, flow) = post_json(&c, "/api/v1/flows", r#"{"kind": "issue"}"#);
+    let (_, flow) = support::post_json(&c, "/api/v1/flows", r#"{"kind": "issue"}"#);
     let id = flow["id"].as_str().unwrap().to_string();
     let terms: Vec<_> =
         flow["output"]["terms"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
-    let (status, _) = post_json(
+    let (status, _) = support::post_json(
         &c,
         &format!("/api/v1/flows/{id}/terms"),
         &serde_json::json!({"accepted": terms}).to_string(),
@@ -718,7 +703,7 @@ fn unreadable_json_is_refused_by_field_without_repeating_it() {
         400,
         "bad_input",
     );
-    let (_, view) = post_json(&c, "/api/v1/flows", r#"{"kind": "issue"}"#);
+    let (_, view) = support::post_json(&c, "/api/v1/flows", r#"{"kind": "issue"}"#);
     assert_eq!(view["next"]["name"], "terms", "a refused step leaves the flow where it was");
 
     // Typed routes, each module's: the cloud signer, staff login, login registration.

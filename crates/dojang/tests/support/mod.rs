@@ -322,6 +322,22 @@ fn value_after<'a>(mut lines: impl Iterator<Item = &'a str>, prefix: &str) -> Op
     lines.find_map(|l| l.trim().strip_prefix(prefix)).map(|s| s.trim().to_string())
 }
 
+/// `POST {path}` at `c` with `body` as JSON: the status and the answer, which must be JSON.
+pub fn post_json(c: &TestCenter, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let r = ureq::post(&format!("{}{path}", c.base))
+        .set("Content-Type", "application/json")
+        .send_string(body);
+    let (status, resp) = match r {
+        Ok(resp) => (resp.status(), resp),
+        Err(ureq::Error::Status(s, resp)) => (s, resp),
+        Err(e) => panic!("{path}: {e}"),
+    };
+    let text = resp.into_string().unwrap();
+    let json =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
+    (status, json)
+}
+
 pub fn tests_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
