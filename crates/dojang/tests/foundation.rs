@@ -415,6 +415,41 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert!(e.contains("no dojang data"), "{e}");
     assert!(!c.path("nowhere").join("dojang.sqlite3").exists());
 
+    // A mistyped --data: the commands that need the CA refuse it too, naming it, and make no
+    // new root CA, vault or passphrase file there (only `serve` makes a center). An empty
+    // directory is refused the same way.
+    std::fs::create_dir(c.path("empty")).expect("mkdir");
+    for typo in [c.p("typo-data"), c.p("empty")] {
+        let good_csr = c.p("good.csr");
+        let out = c.p("typo.pem");
+        let crl = c.p("typo.crl");
+        let commands: [&[&str]; 2] = [
+            &["ca", "issue", "--csr", &good_csr, "--product", "personal-bank", "--out", &out],
+            &["ca", "crl", "--out", &crl],
+        ];
+        for args in commands {
+            let o = std::process::Command::new(DOJANG)
+                .args(args)
+                .args(["--data", &typo])
+                .current_dir(dir)
+                .env_remove("DOJANG_DATA")
+                .env_remove("DOJANG_CONFIG")
+                .env_remove("DOJANG_DATABASE_URL")
+                .env("DOJANG_HOLDER_RRN", HOLDER_RRN)
+                .output()
+                .expect("run dojang");
+            let e = text(&o);
+            assert!(!o.status.success(), "{args:?} on {typo}: {e}");
+            assert!(e.contains(&format!("no dojang data in {typo}")), "{e}");
+            assert!(e.contains("dojang serve --data"), "{e}");
+            let made: Vec<_> = std::fs::read_dir(&typo)
+                .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            assert!(made.is_empty(), "{args:?} made {made:?} in {typo}");
+            assert!(!c.path("typo.pem").exists() && !c.path("typo.crl").exists());
+        }
+    }
+
     // A garbage OCSP request gets a proper OCSP malformedRequest answer.
     let resp = ureq::post(&format!("{}/ocsp", c.base))
         .set("Content-Type", "application/ocsp-request")

@@ -146,7 +146,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                         "a {product} certificate is for a person and carries the holder's VID: give the holder's resident registration number in DOJANG_HOLDER_RRN or --holder-rrn-file FILE"
                     );
                 }
-                let (center, _, _) = common::open_center(config).await?;
+                let center = common::open_center(config).await?;
                 let checked = dojang_ra::csr::check(&csr_bytes)
                     .with_context(|| format!("refused to issue from {}", csr.display()))?;
                 let holder = center
@@ -269,7 +269,7 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
             }
             CaCommand::Crl { data, out, scope } => {
                 let config = common::load_config(&data.flags())?;
-                let (center, _, _) = common::open_center(config).await?;
+                let center = common::open_center(config).await?;
                 let scope = match scope {
                     Scope::Issuing => CrlScope::Issuing,
                     Scope::Root => CrlScope::Root,

@@ -39,8 +39,11 @@ pub fn load_config(flags: &Flags) -> anyhow::Result<Config> {
     Ok(Config::load(flags, &ProcessEnv)?)
 }
 
-/// Opens the whole center (store and CA) as `serve` does.
-pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, PassphraseSource)> {
+/// Opens the whole center (store and CA), making it first if the data directory holds none:
+/// for `serve`, whose first start is what makes a center.
+pub async fn open_or_make_center(
+    config: Config,
+) -> anyhow::Result<(Center, Opening, PassphraseSource)> {
     let resolved = config.ca_passphrase(&ProcessEnv)?;
     let passphrase = Passphrase::new(resolved.secret.to_string());
     let source = resolved.source.clone();
@@ -48,6 +51,37 @@ pub async fn open_center(config: Config) -> anyhow::Result<(Center, Opening, Pas
     let (center, opening) =
         Center::open(config, &passphrase, now).await.context("opening the center")?;
     Ok((center, opening, source))
+}
+
+/// Opens a center `serve` has made, for the operator's tools. Refuses a data directory that
+/// holds none, before anything is written there: a mistyped --data must not make a new root
+/// CA, vault and passphrase file beside the real ones.
+pub async fn open_center(config: Config) -> anyhow::Result<Center> {
+    let ca = config.ca_dir();
+    if !ca.is_dir() {
+        return Err(no_center(&config, &ca));
+    }
+    require_store(&config)?;
+    Ok(open_or_make_center(config).await?.0)
+}
+
+/// The refusal for a data directory without `missing`, the part of a center it should hold.
+fn no_center(config: &Config, missing: &std::path::Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "no dojang data in {dir} (no {missing}); check --data, or start the center there once \
+         with `dojang serve --data {dir}`",
+        dir = config.data_dir.display(),
+        missing = missing.display()
+    )
+}
+
+/// An embedded store must be there already (PostgreSQL's database is the operator's to make).
+fn require_store(config: &Config) -> anyhow::Result<()> {
+    let path = config.database_path();
+    if config.database_url.is_none() && !path.exists() {
+        return Err(no_center(config, &path));
+    }
+    Ok(())
 }
 
 /// Where the center's store is, fit to print: the database URL without its password, or the
@@ -62,14 +96,7 @@ pub fn shown_store(config: &Config) -> String {
 /// Opens only the store, for commands that need no CA key. Refuses to make a new, empty
 /// database: a mistyped --data should be an error, not a silent empty center.
 pub async fn open_store(config: &Config) -> anyhow::Result<dojang_store::Store> {
-    let path = config.database_path();
-    if config.database_url.is_none() && !path.exists() {
-        anyhow::bail!(
-            "no dojang data in {} (no {}); give the directory `dojang serve --data` uses",
-            config.data_dir.display(),
-            path.display()
-        );
-    }
+    require_store(config)?;
     Ok(dojang_server::open_store(config).await?)
 }
 

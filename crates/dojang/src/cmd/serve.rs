@@ -29,7 +29,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = common::load_config(&flags)?;
     common::runtime()?.block_on(async move {
         let listen = config.listen;
-        let (center, opening, source) = common::open_center(config).await?;
+        let (center, opening, source) = common::open_or_make_center(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen} (is another center running there? use --listen)"))?;
