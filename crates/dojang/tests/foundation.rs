@@ -506,7 +506,7 @@ fn check_vid(c: &TestCenter, cert: &str, rrn: &str, r: &str) -> serde_json::Valu
 
 #[test]
 fn a_personal_certificate_carries_the_holders_vid() {
-    let c = TestCenter::new();
+    let c = TestCenter::started();
     let csr = c.csr("me", "rsa:2048", SUBJECT_BANK);
     let out = c.p("me.pem");
     let args = ["ca", "issue", "--csr", &csr, "--product", "personal-bank", "--out", &out];
