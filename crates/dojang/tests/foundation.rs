@@ -478,6 +478,77 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert!(shown.contains("revoked (폐기)") && shown.contains("keyCompromise"), "{shown}");
 }
 
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn ca_issue_and_crl_check_where_they_write_before_they_issue_and_never_overwrite_unasked() {
+    let c = TestCenter::started();
+    let csr = c.csr("me", "rsa:2048", SUBJECT_BANK);
+    let issue = |out: &str, random_out: &str, more: &[&str]| {
+        let mut args = vec!["ca", "issue", "--csr", &csr, "--product", "personal-bank"];
+        args.extend(["--out", out, "--random-out", random_out]);
+        args.extend(more);
+        c.dojang_env(&args, &[("DOJANG_HOLDER_RRN", HOLDER_RRN)])
+    };
+    // An old file that happens to have the name the temporary file once had is not ours.
+    std::fs::write(c.path("me.partial"), b"someone else's").expect("write");
+    let before = names_in(c.dir.path());
+
+    // An --out or --random-out that cannot be written is refused before anything is issued.
+    let missing = c.p("no-such-dir/me.pem");
+    let cases = [
+        (missing.clone(), c.p("r.txt"), c.p("no-such-dir")),
+        (c.p("me.pem"), c.p("no-such-dir/r.txt"), c.p("no-such-dir")),
+        (c.p("data"), c.p("r.txt"), "is a directory".to_string()),
+    ];
+    for (out, random_out, said) in &cases {
+        let o = issue(out, random_out, &[]);
+        let e = text(&o);
+        assert!(!o.status.success(), "{e}");
+        assert!(e.contains(said.as_str()) && !e.contains("issued"), "{e}");
+        assert_eq!(c.store_counts().0, 0, "nothing may be issued: {e}");
+        assert_eq!(names_in(c.dir.path()), before, "nothing may be left behind: {e}");
+    }
+
+    // A file there already is kept unless --force.
+    std::fs::write(c.path("me.pem"), b"keep me").expect("write");
+    let o = issue(&c.p("me.pem"), &c.p("r.txt"), &[]);
+    let e = text(&o);
+    assert!(!o.status.success() && e.contains("exists already") && e.contains("--force"), "{e}");
+    assert_eq!(c.store_counts().0, 0, "{e}");
+    assert_eq!(std::fs::read(c.path("me.pem")).expect("read"), b"keep me");
+
+    let o = issue(&c.p("me.pem"), &c.p("r.txt"), &["--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(c.store_counts().0, 1);
+    let pem = std::fs::read_to_string(c.path("me.pem")).expect("read");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    assert!(text(&o).contains(&format!("VID R    written to {}", c.p("r.txt"))), "{}", text(&o));
+    assert_eq!(std::fs::read(c.path("me.partial")).expect("read"), b"someone else's");
+
+    // The same for a CRL.
+    std::fs::write(c.path("now.crl"), b"keep me").expect("write");
+    let o = c.dojang(&["ca", "crl", "--out", &c.p("now.crl")]);
+    assert!(!o.status.success() && text(&o).contains("exists already"), "{}", text(&o));
+    assert_eq!(std::fs::read(c.path("now.crl")).expect("read"), b"keep me");
+    let o = c.dojang(&["ca", "crl", "--out", &c.p("now.crl"), "--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(c.path("now.crl")).expect("read").first(), Some(&0x30), "DER");
+
+    let left: Vec<String> =
+        names_in(c.dir.path()).into_iter().filter(|n| n.contains(".partial")).collect();
+    assert_eq!(left, ["me.partial"], "no temporary file may be left behind");
+}
+
 #[test]
 fn serve_says_where_to_go_and_keeps_its_ca_across_restarts() {
     let mut c = TestCenter::new();

@@ -12,7 +12,7 @@ use dojang_pki::{RevocationReason, Serial};
 use dojang_profile::ProductId;
 use dojang_ra::IssueRequest;
 
-use super::common::{self, DataArgs};
+use super::common::{self, DataArgs, NewFile, Readers};
 
 #[derive(Subcommand)]
 pub enum CaCommand {
@@ -29,6 +29,9 @@ pub enum CaCommand {
         /// Where to write the certificate (PEM).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Overwrite --out and --random-out if they exist.
+        #[arg(long)]
+        force: bool,
         /// A file holding the holder's resident registration number (first line), for the VID
         /// a personal certificate carries. Or set DOJANG_HOLDER_RRN. Never on the command line.
         #[arg(long, value_name = "FILE")]
@@ -77,6 +80,9 @@ pub enum CaCommand {
         data: DataArgs,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
         /// Which CA's CRL.
         #[arg(long, value_enum, default_value_t = Scope::Issuing)]
         scope: Scope,
@@ -134,7 +140,7 @@ fn date(t: time::OffsetDateTime) -> String {
 pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
     common::runtime()?.block_on(async move {
         match cmd {
-            CaCommand::Issue { data, csr, product, out, holder_rrn_file, random_out } => {
+            CaCommand::Issue { data, csr, product, out, force, holder_rrn_file, random_out } => {
                 let config = common::load_config(&data.flags())?;
                 let csr_bytes = std::fs::read(&csr)
                     .with_context(|| format!("reading the CSR {}", csr.display()))?;
@@ -146,6 +152,13 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                         "a {product} certificate is for a person and carries the holder's VID: give the holder's resident registration number in DOJANG_HOLDER_RRN or --holder-rrn-file FILE"
                     );
                 }
+                // Where the results go is checked (and their files made) before issuing: once
+                // the certificate is stored, a refusal would lose its PEM and R.
+                let pem_file = NewFile::create(&out, force, Readers::Anyone)?;
+                let random_file = match &random_out {
+                    Some(path) => Some(NewFile::create(path, force, Readers::Owner)?),
+                    None => None,
+                };
                 let center = common::open_center(config).await?;
                 let checked = dojang_ra::csr::check(&csr_bytes)
                     .with_context(|| format!("refused to issue from {}", csr.display()))?;
@@ -187,21 +200,46 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                     )
                     .await
                     .with_context(|| format!("refused to issue from {}", csr.display()))?;
-                common::write_atomically(&out, issued.pem()?.as_bytes())?;
                 println!("issued   {}", issued.serial);
                 println!("subject  {}", issued.subject);
                 println!("product  {}", issued.product);
                 println!("valid    {} .. {}", date(issued.not_before), date(issued.not_after));
-                println!("written  {}", out.display());
+                // The certificate is stored: from here a failure is reported with what to do,
+                // never without the serial. R first, as it is kept nowhere else.
+                let mut unwritten = Vec::new();
                 if let Some(r) = random {
                     let b64 = base64_encode(r.as_slice());
-                    match random_out {
-                        Some(path) => {
-                            common::write_atomically(&path, format!("{b64}\n").as_bytes())?;
-                            println!("VID R    written to {}", path.display());
+                    match random_file {
+                        Some(file) => {
+                            let shown = file.path().display().to_string();
+                            match file.write(format!("{b64}\n").as_bytes()) {
+                                Ok(()) => println!("VID R    written to {shown}"),
+                                Err(e) => {
+                                    println!("VID R    {b64}");
+                                    unwritten.push(format!(
+                                        "R was not written ({e:#}); it is printed above (VID R) \
+                                         and belongs in the holder's key file"
+                                    ));
+                                }
+                            }
                         }
                         None => println!("VID R    {b64}"),
                     }
+                }
+                match pem_file.write(issued.pem()?.as_bytes()) {
+                    Ok(()) => println!("written  {}", out.display()),
+                    Err(e) => unwritten.push(format!(
+                        "the certificate was not written ({e:#}); it is stored: get it with \
+                         `dojang ca show --serial {} --pem`",
+                        issued.serial
+                    )),
+                }
+                if !unwritten.is_empty() {
+                    anyhow::bail!(
+                        "certificate {} was issued, but {}",
+                        issued.serial,
+                        unwritten.join("; and ")
+                    );
                 }
                 Ok(())
             }
@@ -267,15 +305,21 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<()> {
                 }
                 Ok(())
             }
-            CaCommand::Crl { data, out, scope } => {
+            CaCommand::Crl { data, out, force, scope } => {
                 let config = common::load_config(&data.flags())?;
+                let file = NewFile::create(&out, force, Readers::Anyone)?;
                 let center = common::open_center(config).await?;
                 let scope = match scope {
                     Scope::Issuing => CrlScope::Issuing,
                     Scope::Root => CrlScope::Root,
                 };
                 let crl = center.crl.rebuild(scope, center.now()).await?;
-                common::write_atomically(&out, &crl.der)?;
+                file.write(&crl.der).with_context(|| {
+                    format!(
+                        "CRL number {} was made and the center publishes it, but not written",
+                        crl.number
+                    )
+                })?;
                 println!("CRL number {} written to {}", crl.number, out.display());
                 println!(
                     "this update {}, next update {}",

@@ -1,6 +1,8 @@
 //! What every operator command shares: where the data is and how the center is configured.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -66,7 +68,7 @@ pub async fn open_center(config: Config) -> anyhow::Result<Center> {
 }
 
 /// The refusal for a data directory without `missing`, the part of a center it should hold.
-fn no_center(config: &Config, missing: &std::path::Path) -> anyhow::Error {
+fn no_center(config: &Config, missing: &Path) -> anyhow::Error {
     anyhow::anyhow!(
         "no dojang data in {dir} (no {missing}); check --data, or start the center there once \
          with `dojang serve --data {dir}`",
@@ -124,10 +126,81 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
-/// Writes a file atomically: beside it first, then renamed over, so a failure leaves the old.
-pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+/// Who may read a file the operator's tools write.
+#[derive(Clone, Copy)]
+pub enum Readers {
+    /// As any new file (the umask decides): certificates, CRLs.
+    Anyone,
+    /// The user alone: R, which belongs in the holder's key file.
+    Owner,
+}
+
+/// A file a command will write once it has the contents. Its temporary file is made at once,
+/// beside `path` under a name no one else uses, so that a directory that cannot be written,
+/// or a file that is there already, is found before the command does anything that cannot be
+/// undone (issuing a certificate). [`NewFile::write`] renames it into place whole; dropped
+/// unwritten, or on a failure, the temporary file is removed.
+pub struct NewFile {
+    path: PathBuf,
+    temp: tempfile::NamedTempFile,
+    force: bool,
+}
+
+impl NewFile {
+    /// Refuses an existing `path` unless `force` (as `cert export --force`).
+    pub fn create(path: &Path, force: bool, readers: Readers) -> anyhow::Result<NewFile> {
+        if path.is_dir() {
+            anyhow::bail!("{} is a directory; give a file name", path.display());
+        }
+        if path.exists() && !force {
+            anyhow::bail!("{} exists already; to overwrite it use --force", path.display());
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "cannot write {}: there is no directory {}",
+                path.display(),
+                dir.display()
+            );
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mode = match readers {
+            Readers::Anyone => 0o666,
+            Readers::Owner => 0o600,
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .permissions(std::fs::Permissions::from_mode(mode))
+            .tempfile_in(dir)
+            // Said by kind: tempfile's message adds its random name, which means nothing.
+            .map_err(|e| std::io::Error::from(e.kind()))
+            .with_context(|| {
+                format!("cannot write {} (making a file in {})", path.display(), dir.display())
+            })?;
+        Ok(NewFile { path: path.to_path_buf(), temp, force })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `bytes` to disk and renames the file into place: whoever reads `path` sees the
+    /// old file or the whole new one, never a part.
+    pub fn write(mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        let shown = self.path.display().to_string();
+        self.temp.write_all(bytes).with_context(|| format!("writing {shown}"))?;
+        self.temp.as_file().sync_all().with_context(|| format!("writing {shown}"))?;
+        // Without --force, a file that appeared meanwhile is still not overwritten.
+        let placed = if self.force {
+            self.temp.persist(&self.path)
+        } else {
+            self.temp.persist_noclobber(&self.path)
+        };
+        placed.map_err(|e| e.error).with_context(|| format!("writing {shown}"))?;
+        Ok(())
+    }
 }
