@@ -4,10 +4,14 @@
 //!
 //! A backup is itself a dojang store — `sqlite3` opens it, and so would `dojang serve
 //! --database-url sqlite:FILE` — with two tables of its own (`backup_files`, `backup_info`)
-//! that a copy never carries over. It is written under a temporary name and renamed when whole,
-//! so a backup that was cut off is never mistaken for one.
+//! that a copy never carries over. It is written under a temporary name beside it (one no other
+//! run uses, so neither a backup running at the same time nor one a crash cut off is in the
+//! way) and renamed when whole, so a backup that was cut off is never mistaken for one. A
+//! backup that fails removes its temporary file.
 
 use std::path::{Path, PathBuf};
+
+use sqlx::migrate::MigrateError;
 
 use crate::error::StoreError;
 use crate::store::Store;
@@ -30,11 +34,31 @@ impl std::fmt::Debug for KeptFile {
     }
 }
 
-/// A backup being written: [`BackupWriter::finish`] makes it a backup.
+/// A backup being written: [`BackupWriter::finish`] makes it a backup,
+/// [`BackupWriter::abandon`] (or dropping it) removes what was written.
 pub struct BackupWriter {
     store: Store,
-    partial: PathBuf,
+    partial: Partial,
     path: PathBuf,
+}
+
+/// The file a backup is written into until it is whole, removed with SQLite's side files
+/// unless it was renamed into place.
+struct Partial(Option<tempfile::TempPath>);
+
+impl Partial {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = remove_leftovers(path);
+        }
+        // The TempPath, dropped next, removes the file itself.
+    }
 }
 
 impl BackupWriter {
@@ -46,22 +70,38 @@ impl BackupWriter {
                 path.display()
             )));
         }
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(".partial");
-        let partial = path.with_file_name(name);
-        remove_leftovers(&partial)?;
-        let store = Store::open_sqlite(&partial).await?;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // Readable by its owner alone, as the data directory's files are.
+        let file = tempfile::Builder::new()
+            .prefix(&format!("{name}."))
+            .suffix(".partial")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .tempfile_in(dir)
+            .map_err(|e| {
+                StoreError::Copy(format!(
+                    "cannot write {} (making a file in {}): {}",
+                    path.display(),
+                    dir.display(),
+                    std::io::Error::from(e.kind())
+                ))
+            })?;
+        let partial = Partial(Some(file.into_temp_path()));
+        let store = Store::open_sqlite(partial.path()).await?;
+        let writer = BackupWriter { store, partial, path: path.to_path_buf() };
         sqlx::query(
             "CREATE TABLE backup_files (path TEXT PRIMARY KEY NOT NULL, bytes BLOB NOT NULL)",
         )
-        .execute(&store.pool)
+        .execute(&writer.store.pool)
         .await?;
         sqlx::query(
             "CREATE TABLE backup_info (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
         )
-        .execute(&store.pool)
+        .execute(&writer.store.pool)
         .await?;
-        let writer = BackupWriter { store, partial, path: path.to_path_buf() };
         writer.info("format", BACKUP_FORMAT).await?;
         Ok(writer)
     }
@@ -96,16 +136,35 @@ impl BackupWriter {
     /// Closes the file (SQLite checkpoints its WAL into it), makes it durable and gives it its
     /// name. Returns the path.
     pub async fn finish(self) -> Result<PathBuf, StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.store.pool).await?;
-        self.store.close().await;
-        let io = |e: std::io::Error| StoreError::Copy(format!("{}: {e}", self.partial.display()));
-        std::fs::File::open(&self.partial).and_then(|f| f.sync_all()).map_err(io)?;
-        remove_leftovers(&self.partial)?;
-        std::fs::rename(&self.partial, &self.path).map_err(io)?;
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let BackupWriter { store, mut partial, path } = self;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.pool).await?;
+        store.close().await;
+        let io = |e: std::io::Error| StoreError::Copy(format!("{}: {e}", path.display()));
+        std::fs::File::open(partial.path()).and_then(|f| f.sync_all()).map_err(io)?;
+        remove_leftovers(partial.path())?;
+        if let Some(temp) = partial.0.take() {
+            // Another backup to the same name may have finished meanwhile: it is kept.
+            if let Err(e) = temp.persist_noclobber(&path) {
+                partial.0 = Some(e.path);
+                return Err(if path.exists() {
+                    StoreError::Copy(format!(
+                        "{} appeared while the backup was written; give a new file name",
+                        path.display()
+                    ))
+                } else {
+                    io(e.error)
+                });
+            }
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
         }
-        Ok(self.path)
+        Ok(path)
+    }
+
+    /// Gives up the backup: closes it and removes what was written.
+    pub async fn abandon(self) {
+        self.store.close().await;
     }
 }
 
@@ -123,31 +182,99 @@ fn remove_leftovers(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// SQLite's file header: the magic string, then (big-endian) the page size at 16, the change
+/// counter at 24, the size in pages at 28 and the counter it was valid for at 92.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+const SQLITE_HEADER: usize = 100;
+
+/// Refuses `working` (the copy of `shown`) if it is no SQLite file, or shorter than its header
+/// says it is: a copy or download cut short. Said at once, before SQLite is asked.
+fn whole_sqlite_file(shown: &Path, working: &Path) -> Result<(), StoreError> {
+    let io = |e: std::io::Error| {
+        StoreError::Copy(format!("reading the backup {}: {e}", shown.display()))
+    };
+    let len = std::fs::metadata(working).map_err(io)?.len();
+    let mut header = [0u8; SQLITE_HEADER];
+    let read = std::fs::File::open(working)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut header))
+        .map_err(io)?;
+    if read < SQLITE_MAGIC.len() || header[..SQLITE_MAGIC.len()] != SQLITE_MAGIC[..] {
+        return Err(StoreError::Copy(format!(
+            "{} is not a dojang backup (made by `dojang admin backup`): it is no SQLite file",
+            shown.display()
+        )));
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    // The size in pages counts only when written by the change that wrote the header.
+    let pages = if read == SQLITE_HEADER && be32(24) == be32(92) { u64::from(be32(28)) } else { 0 };
+    let expected = page_size * pages;
+    let cut = read < SQLITE_HEADER || page_size < 512 || len < expected || len % page_size != 0;
+    if cut {
+        let should = if expected > len {
+            format!(" of the {expected} it should have")
+        } else {
+            String::new()
+        };
+        return Err(StoreError::Copy(format!(
+            "{} looks damaged or cut short ({len} bytes{should}): was its copy interrupted? \
+             Restore from a whole copy of the backup (its SHA-256 was printed when it was made)",
+            shown.display()
+        )));
+    }
+    Ok(())
+}
+
 /// A backup opened to restore from. The file itself is never changed: it is copied to a
 /// temporary directory first (opening applies migrations, which would write to it).
 pub struct Backup {
     store: Store,
-    _dir: TempDir,
+    _dir: tempfile::TempDir,
 }
 
 impl Backup {
     pub async fn open(path: &Path) -> Result<Backup, StoreError> {
-        let dir = TempDir::new(path)?;
-        let working = dir.0.join("backup.sqlite3");
+        let dir = tempfile::Builder::new().prefix("dojang-restore-").tempdir().map_err(|e| {
+            StoreError::Copy(format!("making a working directory for {}: {e}", path.display()))
+        })?;
+        let working = dir.path().join("backup.sqlite3");
         std::fs::copy(path, &working)
             .map_err(|e| StoreError::Copy(format!("reading the backup {}: {e}", path.display())))?;
+        whole_sqlite_file(path, &working)?;
         let not_a_backup = || {
             StoreError::Copy(format!(
-                "{} is not a dojang backup (made by `dojang admin backup`)",
+                "{} is not a dojang backup (made by `dojang admin backup`), or it is damaged",
+                path.display()
+            ))
+        };
+        let damaged = |why: &dyn std::fmt::Display| {
+            StoreError::Copy(format!(
+                "{} looks damaged ({why}); restore from a whole copy of the backup (its SHA-256 \
+                 was printed when it was made)",
                 path.display()
             ))
         };
         let store = Store::open_sqlite(&working).await.map_err(|e| match e {
             // A store of another schema: most likely a newer dojang made it.
-            StoreError::Migrate(why) => StoreError::Copy(format!(
+            StoreError::Migrate(
+                why @ (MigrateError::VersionMissing(_)
+                | MigrateError::VersionMismatch(_)
+                | MigrateError::VersionNotPresent(_)
+                | MigrateError::VersionTooOld(..)
+                | MigrateError::VersionTooNew(..)
+                | MigrateError::Dirty(_)),
+            ) => StoreError::Copy(format!(
                 "{} was made by another version of dojang ({why}); restore it with that version",
                 path.display()
             )),
+            // A SQLite file whose pages SQLite cannot read.
+            StoreError::Migrate(why) => damaged(&why),
+            StoreError::Open { cause, .. } => damaged(&cause),
             _ => not_a_backup(),
         })?;
         let format: Option<String> =
@@ -182,34 +309,5 @@ impl Backup {
         Ok(sqlx::query_as("SELECT key, value FROM backup_info ORDER BY key")
             .fetch_all(&self.store.pool)
             .await?)
-    }
-}
-
-/// A working directory in the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(near: &Path) -> Result<TempDir, StoreError> {
-        let base = std::env::temp_dir();
-        for n in 0..100u32 {
-            let dir = base.join(format!("dojang-restore-{}-{n}", std::process::id()));
-            match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(TempDir(dir)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(StoreError::Copy(format!(
-                        "making a working directory for {}: {e}",
-                        near.display()
-                    )))
-                }
-            }
-        }
-        Err(StoreError::Copy("no free working directory name in the temporary directory".into()))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

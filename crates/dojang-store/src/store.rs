@@ -98,6 +98,15 @@ impl Store {
             .map_err(|e| StoreError::Open { place: place.clone(), cause: sqlx::Error::Io(e) })?;
         let url =
             SqliteConnectOptions::new().filename(&absolute).create_if_missing(true).to_url_lossy();
+        // One connection first: a file SQLite cannot use (damaged, not a database, a disk
+        // error) is refused here at once, where the pool would retry it until its timeout.
+        sqlx::any::install_default_drivers();
+        let probe = async {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url.as_str()).await?;
+            conn.execute(SQLITE_SETUP).await?;
+            sqlx::Connection::close(conn).await
+        };
+        probe.await.map_err(|cause| StoreError::Open { place: place.clone(), cause })?;
         let pool = pool(url.as_str(), SQLITE_CONNECTIONS, SQLITE_SETUP, false)
             .await
             .map_err(|cause| StoreError::Open { place, cause })?;
@@ -199,6 +208,17 @@ mod tests {
         assert!(text.contains("postgres://") && !text.contains("pw"), "{text}");
         let err = Store::open("sqlite::memory:").await.expect_err("memory");
         assert!(err.to_string().contains("names no file"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_file_sqlite_cannot_use_is_refused_at_once_not_after_the_pools_timeout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("garbage.sqlite3");
+        std::fs::write(&path, vec![0x5a; 8192]).expect("write");
+        let started = std::time::Instant::now();
+        let Err(err) = Store::open_sqlite(&path).await else { panic!("a garbage file opened") };
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(err.to_string().contains("not a database"), "{err}");
     }
 
     #[tokio::test]

@@ -262,3 +262,78 @@ fn migrate_moves_a_sqlite_center_to_postgres_and_a_postgres_backup_comes_back() 
     let o = back.dojang(&["admin", "audit", "verify"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// The names in `dir` that start with `prefix`, sorted.
+fn names_starting(dir: &std::path::Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_failed_backup_takes_its_partial_file_with_it_and_a_leftover_is_not_in_the_way() {
+    let c = TestCenter::started();
+    let to = c.p("b.backup");
+    // The backup cut off as a full disk would: no file of the process may grow past 64 KiB.
+    let limited = "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"";
+    let data = c.data_arg();
+    let args = ["-c", limited, DOJANG, "admin", "backup", "--to", &to, "--data", &data];
+    let o = run("bash", &args, c.dir.path());
+    assert!(!o.status.success(), "the limit should have stopped it: {}", text(&o));
+    assert_eq!(names_starting(c.dir.path(), "b.backup"), Vec::<String>::new(), "{}", text(&o));
+
+    // A leftover under the name older versions wrote to, cut off by a crash: not ours now, and
+    // not in the way (it used to cost 30 s and then the backup).
+    std::fs::write(c.path("b.backup.partial"), b"cut off by a crash").expect("write");
+    let started = std::time::Instant::now();
+    let o = c.dojang(&["admin", "backup", "--to", &to]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    assert_eq!(names_starting(c.dir.path(), "b.backup"), ["b.backup", "b.backup.partial"]);
+    assert_eq!(std::fs::read(c.path("b.backup.partial")).expect("read"), b"cut off by a crash");
+}
+
+#[test]
+fn a_failed_restore_leaves_the_data_directory_as_it_was_and_a_cut_backup_is_named_at_once() {
+    let c = TestCenter::started();
+    let backup = c.p("b.backup");
+    let o = c.dojang(&["admin", "backup", "--to", &backup]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // The CA's folder cannot be made (a link to nowhere stands in for it), and then the vault
+    // cannot be written after the CA's files were: each time nothing of the restore stays, and
+    // the retry restores.
+    let to = TestCenter::new();
+    let before = names_starting(&to.data, "");
+    for (blocked, said) in [("ca", "making"), ("vault.key", "writing")] {
+        let link = to.data.join(blocked);
+        std::os::unix::fs::symlink(to.path("nowhere"), &link).expect("symlink");
+        let o = to.dojang(&["admin", "restore", "--from", &backup]);
+        let e = text(&o);
+        assert!(!o.status.success(), "{e}");
+        assert!(e.contains(&format!("{said} {}", link.display())), "{e}");
+        std::fs::remove_file(&link).expect("unlink");
+        assert_eq!(names_starting(&to.data, ""), before, "{e}");
+    }
+    let o = to.dojang(&["admin", "restore", "--from", &backup]);
+    assert!(o.status.success(), "the retry: {}", text(&o));
+    assert!(to.data.join("ca/root.key").is_file() && to.data.join("vault.key").is_file());
+
+    // A backup cut short (an interrupted copy) is called that, at once.
+    let bytes = std::fs::read(&backup).expect("read");
+    let cut = c.path("cut.backup");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).expect("write");
+    let fresh = TestCenter::new();
+    let started = std::time::Instant::now();
+    let o = fresh.dojang(&["admin", "restore", "--from", &cut.display().to_string()]);
+    let e = text(&o);
+    assert!(!o.status.success(), "{e}");
+    assert!(e.contains("looks damaged or cut short"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(names_starting(&fresh.data, ""), ["dojang.toml"]);
+}

@@ -64,20 +64,17 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let store = common::open_store(&config).await?;
     let files = kept_files(&config.data_dir)?;
     let started = Instant::now();
-    let writer = BackupWriter::create(&args.to).await?;
-    let report = store.copy_into(writer.store(), &mut Bar::new()).await?;
-    for f in &files {
-        writer.keep_file(f).await?;
-    }
-    let made_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    writer.info("made_at", &made_at).await?;
-    writer.info("source", store.backend().name()).await?;
-    writer.info("rows", &report.total_rows().to_string()).await?;
-    writer.info("dojang_version", env!("CARGO_PKG_VERSION")).await?;
-    let audit = writer.store().verify_audit().await?;
-    let path = writer.finish().await?;
+    let writing = || format!("writing the backup {}", args.to.display());
+    let writer = BackupWriter::create(&args.to).await.with_context(writing)?;
+    // A backup that fails takes its temporary file with it, so a retry finds nothing in its way.
+    let (report, audit) = match fill(&store, &writer, &files).await {
+        Ok(filled) => filled,
+        Err(e) => {
+            writer.abandon().await;
+            return Err(e.context(writing()));
+        }
+    };
+    let path = writer.finish().await.with_context(writing)?;
     let digest = file_sha256(&path)?;
 
     println!("backup written (백업 완료): {}", path.display());
@@ -100,6 +97,27 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies the store and the files into the backup being written, with the facts about it.
+async fn fill(
+    store: &Store,
+    writer: &BackupWriter,
+    files: &[KeptFile],
+) -> anyhow::Result<(CopyReport, AuditVerdict)> {
+    let report = store.copy_into(writer.store(), &mut Bar::new()).await?;
+    for f in files {
+        writer.keep_file(f).await?;
+    }
+    let made_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    writer.info("made_at", &made_at).await?;
+    writer.info("source", store.backend().name()).await?;
+    writer.info("rows", &report.total_rows().to_string()).await?;
+    writer.info("dojang_version", env!("CARGO_PKG_VERSION")).await?;
+    let audit = writer.store().verify_audit().await?;
+    Ok((report, audit))
+}
+
 pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let config = common::load_config(&args.data.flags())?;
     if !args.from.is_file() {
@@ -111,18 +129,35 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     // Check everything before writing anything: a data directory holding another CA, or a
     // store holding data, is refused as it is.
     let to_write = files_to_write(&config.data_dir, &files)?;
+    let made_dir = !config.data_dir.exists();
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("making {}", config.data_dir.display()))?;
-    let store = dojang_server::open_store(&config).await?;
-    if let Some(table) = store.holds_data().await? {
-        bail!(
-            "the store at {} already holds data (table {table} is not empty); restore into a new, \
-             empty database (another --data directory or --database-url)",
-            common::shown_store(&config)
-        );
-    }
-    let report = backup.store().copy_into(&store, &mut Bar::new()).await?;
-    write_files(&config.data_dir, &to_write)?;
+    let made_db = config.database_url.is_none() && !config.database_path().exists();
+    // Whatever fails from here, what this restore made is taken out again, so the data
+    // directory is as it was and a retry can run.
+    let undo = || {
+        if made_db {
+            remove_sqlite(&config.database_path());
+        }
+        if made_dir {
+            let _ = std::fs::remove_dir(&config.data_dir);
+        }
+    };
+    let store = match dojang_server::open_store(&config).await {
+        Ok(store) => store,
+        Err(e) => {
+            undo();
+            return Err(e.into());
+        }
+    };
+    let report = match restore_into(&store, &backup, &config, &to_write).await {
+        Ok(report) => report,
+        Err(e) => {
+            store.close().await;
+            undo();
+            return Err(e);
+        }
+    };
     let audit = store.verify_audit().await?;
     store.close().await;
 
@@ -151,6 +186,39 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     }
     println!("Start the center with the CA passphrase it had: `dojang serve`.");
     Ok(())
+}
+
+/// Writes the backup's files into the data directory, then copies its rows into the empty
+/// store: the files first, as they are what fails most (a folder that cannot be written), and
+/// the rows in one transaction. On a failure the files written are removed again (and the
+/// rows' transaction rolls back).
+async fn restore_into(
+    store: &Store,
+    backup: &Backup,
+    config: &dojang_config::Config,
+    to_write: &[KeptFile],
+) -> anyhow::Result<CopyReport> {
+    if let Some(table) = store.holds_data().await? {
+        bail!(
+            "the store at {} already holds data (table {table} is not empty); restore into a new, \
+             empty database (another --data directory or --database-url)",
+            common::shown_store(config)
+        );
+    }
+    let mut placed = Placed::default();
+    write_files(&config.data_dir, to_write, &mut placed)?;
+    let report = backup.store().copy_into(store, &mut Bar::new()).await?;
+    placed.keep();
+    Ok(report)
+}
+
+/// The SQLite file at `path` with its side files, made by a restore that then failed.
+fn remove_sqlite(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
 }
 
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
@@ -276,27 +344,63 @@ fn files_to_write(data_dir: &Path, files: &[KeptFile]) -> anyhow::Result<Vec<Kep
     Ok(out)
 }
 
-fn write_files(data_dir: &Path, files: &[KeptFile]) -> anyhow::Result<()> {
+/// What a restore has put into the data directory: removed when dropped, unless kept.
+#[derive(Default)]
+struct Placed {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    kept: bool,
+}
+
+impl Placed {
+    fn keep(&mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        for file in self.files.iter().rev() {
+            let _ = std::fs::remove_file(file);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+fn write_files(data_dir: &Path, files: &[KeptFile], placed: &mut Placed) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     for f in files {
-        let path = data_dir.join(&f.path);
-        if let Some(parent) = path.parent() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(parent)
-                .with_context(|| format!("making {}", parent.display()))?;
+        // The folders it lies in, each noted if this restore makes it.
+        let mut dir = data_dir.to_path_buf();
+        let relative = Path::new(&f.path);
+        for part in relative.parent().into_iter().flat_map(Path::components) {
+            dir.push(part);
+            if !dir.is_dir() {
+                std::fs::DirBuilder::new()
+                    .mode(0o700)
+                    .create(&dir)
+                    .with_context(|| format!("making {}", dir.display()))?;
+                placed.dirs.push(dir.clone());
+            }
         }
-        // Keys and the vault: readable by the center's user only.
+        let path = data_dir.join(relative);
+        // Keys and the vault: readable by the center's user only. Never over a file there.
         let mut out = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&path)
             .with_context(|| format!("writing {}", path.display()))?;
-        out.write_all(&f.bytes)?;
-        out.sync_all()?;
+        placed.files.push(path.clone());
+        out.write_all(&f.bytes)
+            .and_then(|()| out.sync_all())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
