@@ -153,7 +153,7 @@ impl NewFile {
             anyhow::bail!("{} is a directory; give a file name", path.display());
         }
         if path.exists() && !force {
-            anyhow::bail!("{} exists already; to overwrite it use --force", path.display());
+            anyhow::bail!("{} exists already; to overwrite it, use --force", path.display());
         }
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
