@@ -113,7 +113,11 @@ pub(crate) async fn identify(
     let (customer, rrn) = match (&input.rrn, &input.business_number) {
         (Some(text), None) => {
             let rrn = Rrn::new(text).map_err(|_| {
-                FlowError::bad_input(step, "the resident registration number must be 13 digits (900101-1234567)")
+                FlowError::bad_input(
+                    step,
+                    "주민등록번호 13자리를 입력해 주세요 (예: 900101-1234567).",
+                    "the resident registration number must be 13 digits (900101-1234567)",
+                )
             })?;
             let c = flows
                 .identity
@@ -133,6 +137,7 @@ pub(crate) async fn identify(
         _ => {
             return Err(FlowError::bad_input(
                 step,
+                "주민등록번호를 입력해 주세요. 법인은 사업자등록번호를 입력해 주세요.",
                 "give either the resident registration number (rrn) or, for a business, its registration number (business_number)",
             ))
         }
@@ -140,8 +145,9 @@ pub(crate) async fn identify(
     let (need_name, need_password) =
         flows.policy.identify_needs(state.kind, state.product.unwrap_or(ProductId::PersonalBank));
     if let (true, Some(rrn)) = (need_name, rrn) {
-        let name =
-            input.name.ok_or_else(|| FlowError::bad_input(step, "the name is needed too"))?;
+        let name = input.name.ok_or_else(|| {
+            FlowError::bad_input(step, "이름도 입력해 주세요.", "the name is needed too")
+        })?;
         flows
             .identity
             .answer(Check::RrnName, &customer, flow_id, &Answer::RrnName { rrn, name }, now)
@@ -150,7 +156,11 @@ pub(crate) async fn identify(
     }
     if need_password {
         let password = input.password.ok_or_else(|| {
-            FlowError::bad_input(step, "the internet-banking password is needed too")
+            FlowError::bad_input(
+                step,
+                "인터넷뱅킹 비밀번호도 입력해 주세요.",
+                "the internet-banking password is needed too",
+            )
         })?;
         flows
             .identity
@@ -270,6 +280,7 @@ pub(crate) async fn challenge(
                 (Check::OneWonTransfer, None) => {
                     return Err(FlowError::bad_input(
                         step,
+                        "1원을 입금받을 계좌번호를 입력해 주세요.",
                         "the account to deposit 1 won into is missing",
                     ))
                 }
@@ -286,7 +297,21 @@ pub(crate) async fn challenge(
             if state.started != Some(step) && check != Check::IdCard {
                 return Err(FlowError::NotStarted);
             }
-            let missing = |what: &str| FlowError::bad_input(step, format!("{what} is missing"));
+            let missing = |what: &str| {
+                let ko = match what {
+                    "first" => "보안카드 번호의 앞 두 자리",
+                    "second" => "보안카드 번호의 뒤 두 자리",
+                    "id_kind" => "신분증 종류",
+                    "id_number" => "신분증 번호",
+                    "issue_date" => "신분증 발급일자",
+                    _ => "인증번호",
+                };
+                FlowError::bad_input(
+                    step,
+                    format!("{ko}를 입력해 주세요."),
+                    format!("{what} is missing"),
+                )
+            };
             let answer = match check {
                 Check::SecurityCard => Answer::SecurityCard {
                     first: first.ok_or_else(|| missing("first"))?,
@@ -307,11 +332,21 @@ pub(crate) async fn challenge(
                     let format = time::macros::format_description!("[year]-[month]-[day]");
                     Answer::IdCard {
                         kind: kind.parse().map_err(|_| {
-                            FlowError::bad_input(step, "id_kind is resident (주민등록증), driver (운전면허증) or passport (여권)")
+                            FlowError::bad_input(
+                                step,
+                                "신분증 종류는 주민등록증, 운전면허증, 여권 중에서 골라 주세요.",
+                                "id_kind is resident (주민등록증), driver (운전면허증) or passport (여권)",
+                            )
                         })?,
                         number: id_number.ok_or_else(|| missing("id_number"))?,
                         issue_date: time::Date::parse(date.trim(), format)
-                            .map_err(|_| FlowError::bad_input(step, "issue_date is YYYY-MM-DD"))?,
+                            .map_err(|_| {
+                                FlowError::bad_input(
+                                    step,
+                                    "신분증 발급일자는 2015-03-02처럼 연-월-일로 입력해 주세요.",
+                                    "issue_date is YYYY-MM-DD",
+                                )
+                            })?,
                     }
                 }
                 _ => Answer::Code(code.ok_or_else(|| missing("code"))?),

@@ -124,6 +124,12 @@ struct ReasonInput {
     reason: String,
 }
 
+/// What a customer reads when a step was not confirmed.
+const NOT_CONFIRMED_KO: &str = "내용을 확인하고 동의해야 진행할 수 있습니다.";
+/// What a customer reads for a serial that is not one.
+const BAD_SERIAL_KO: &str =
+    "일련번호가 올바르지 않습니다. 인증서에 적힌 일련번호(16진수)를 확인해 주세요.";
+
 /// The reasons a customer may give. The others are for the CA and its staff, and suspension
 /// (`certificateHold`) has a flow of its own.
 const CUSTOMER_REASONS: [RevocationReason; 5] = [
@@ -235,11 +241,13 @@ impl Flows {
             (FlowKind::Issue | FlowKind::Reissue, Some(Method::Certificate)) => {
                 return Err(FlowError::bad_input(
                     Step::Terms,
+                    "발급과 재발급은 인증서가 아니라 본인확인으로 진행합니다.",
                     "issue and reissue prove identity by checks, not with a certificate",
                 ))
             }
             (FlowKind::Renew, Some(Method::Identity)) => return Err(FlowError::bad_input(
                 Step::Terms,
+                "갱신에는 지금 쓰는 인증서가 필요합니다. 인증서가 없으면 재발급을 이용해 주세요.",
                 "renewal needs the current certificate; to get a new one without it, use reissue",
             )),
             (
@@ -352,7 +360,11 @@ impl Flows {
                 _ => {
                     let confirm: ConfirmInput = parse(step, input)?;
                     if !confirm.confirm {
-                        return Err(FlowError::bad_input(step, "confirm must be true to go ahead"));
+                        return Err(FlowError::bad_input(
+                            step,
+                            NOT_CONFIRMED_KO,
+                            "confirm must be true to go ahead",
+                        ));
                     }
                     self.finish_status(id, &record, &mut state, now).await?
                 }
@@ -461,8 +473,14 @@ impl Flows {
                     .filter(|r| CUSTOMER_REASONS.contains(r))
                     .ok_or_else(|| {
                         let names: Vec<&str> = CUSTOMER_REASONS.iter().map(|r| r.name()).collect();
+                        let korean: Vec<&str> =
+                            CUSTOMER_REASONS.iter().map(|r| r.korean()).collect();
                         FlowError::bad_input(
                             step,
+                            format!(
+                                "폐기 사유는 {} 중에서 골라 주세요. 효력정지는 효력정지 메뉴를 이용해 주세요.",
+                                korean.join(", ")
+                            ),
                             format!(
                                 "the reason is one of {} (to suspend, use the suspend flow)",
                                 names.join(", ")
@@ -478,7 +496,11 @@ impl Flows {
             Step::Confirm => {
                 let c: ConfirmInput = parse(step, input)?;
                 if !c.confirm {
-                    return Err(FlowError::bad_input(step, "confirm must be true to go ahead"));
+                    return Err(FlowError::bad_input(
+                        step,
+                        NOT_CONFIRMED_KO,
+                        "confirm must be true to go ahead",
+                    ));
                 }
                 let customer =
                     customer.as_ref().ok_or_else(|| FlowError::internal("no customer"))?;
@@ -593,8 +615,9 @@ impl Flows {
             });
         match serial {
             Some(text) => {
-                let serial: Serial =
-                    text.parse().map_err(|e| FlowError::bad_input(Step::Select, format!("{e}")))?;
+                let serial: Serial = text.parse().map_err(|e| {
+                    FlowError::bad_input(Step::Select, BAD_SERIAL_KO, format!("{e}"))
+                })?;
                 if financial.iter().any(|c| c.serial == serial) {
                     return Err(FlowError::FinancialNotHere(serial));
                 }
@@ -616,15 +639,20 @@ impl Flows {
                         "no certificate of this customer can be the target of {}",
                         state.kind.as_str()
                     ))),
-                    n => {
-                        Err(FlowError::bad_input(
-                            Step::Select,
-                            format!(
-                            "the customer has {n} such certificates; give the serial of one: {}",
-                            fitting.iter().map(|c| c.serial.to_hex()).collect::<Vec<_>>().join(", ")
+                    n => Err(FlowError::bad_input(
+                        Step::Select,
+                        format!(
+                            "해당하는 인증서가 {n}개 있습니다. 처리할 인증서를 하나 골라 주세요."
                         ),
-                        ))
-                    }
+                        format!(
+                            "the customer has {n} such certificates; give the serial of one: {}",
+                            fitting
+                                .iter()
+                                .map(|c| c.serial.to_hex())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
                 }
             }
         }
@@ -639,11 +667,17 @@ impl Flows {
         signature: &str,
         now: OffsetDateTime,
     ) -> Result<CertificateRecord, FlowError> {
-        let serial: Serial =
-            serial.parse().map_err(|e| FlowError::bad_input(Step::Possession, format!("{e}")))?;
-        let sig = base64::engine::general_purpose::STANDARD
-            .decode(signature.trim())
-            .map_err(|_| FlowError::bad_input(Step::Possession, "the signature is not base64"))?;
+        let serial: Serial = serial
+            .parse()
+            .map_err(|e| FlowError::bad_input(Step::Possession, BAD_SERIAL_KO, format!("{e}")))?;
+        let sig =
+            base64::engine::general_purpose::STANDARD.decode(signature.trim()).map_err(|_| {
+                FlowError::bad_input(
+                    Step::Possession,
+                    "전자서명 값을 읽을 수 없습니다. 프로그램을 다시 실행해 주세요.",
+                    "the signature is not base64",
+                )
+            })?;
         let nonce = base64::engine::general_purpose::STANDARD
             .decode(&state.nonce)
             .map_err(FlowError::internal)?;

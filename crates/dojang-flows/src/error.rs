@@ -39,7 +39,7 @@ pub enum FlowError {
     #[error("the step was taken twice at once; only one counted")]
     Conflict,
     #[error("the input of step {step} is not valid: {why}")]
-    BadInput { step: &'static str, why: String },
+    BadInput { step: &'static str, why: String, ko: String },
     /// A step's input that is not the JSON the step takes; what was sent is not repeated.
     #[error("the input of step {step} is not valid: {error}")]
     BadJson { step: &'static str, error: dojang_json::JsonError },
@@ -92,8 +92,9 @@ pub enum FlowError {
 }
 
 impl FlowError {
-    pub fn bad_input(step: Step, why: impl Into<String>) -> Self {
-        FlowError::BadInput { step: step.name(), why: why.into() }
+    /// A refusal of what was typed: `ko` for the customer, `why` in English.
+    pub fn bad_input(step: Step, ko: impl Into<String>, why: impl Into<String>) -> Self {
+        FlowError::BadInput { step: step.name(), why: why.into(), ko: ko.into() }
     }
 
     pub fn bad_json(step: Step, error: dojang_json::JsonError) -> Self {
@@ -187,7 +188,7 @@ impl FlowError {
             ),
             FlowError::UnknownStep(_) => "알 수 없는 단계입니다. 화면을 새로 고친 뒤 다시 진행해 주세요.".into(),
             FlowError::Conflict => "같은 요청이 동시에 두 번 들어왔습니다. 화면을 새로 고쳐 진행 상태를 확인해 주세요.".into(),
-            FlowError::BadInput { why, .. } => format!("입력한 내용을 확인해 주세요: {why}"),
+            FlowError::BadInput { ko, .. } => ko.clone(),
             FlowError::BadJson { error, .. } => format!("입력한 내용을 확인해 주세요: {}", error.message_ko()),
             FlowError::TermsNotAccepted(missing) => {
                 format!("필수 약관에 모두 동의해야 발급을 진행할 수 있습니다. 동의하지 않은 약관: {missing}")

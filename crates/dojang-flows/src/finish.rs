@@ -124,7 +124,11 @@ impl Flows {
             input.csr.into_bytes()
         } else {
             base64::engine::general_purpose::STANDARD.decode(input.csr.trim()).map_err(|_| {
-                FlowError::bad_input(Step::Csr, "the CSR is neither PEM nor base64 DER")
+                FlowError::bad_input(
+                    Step::Csr,
+                    "인증서 요청(CSR)을 읽을 수 없습니다. 프로그램을 다시 실행해 주세요.",
+                    "the CSR is neither PEM nor base64 DER",
+                )
             })?
         };
         let customer = customer.ok_or_else(|| FlowError::internal("no customer"))?;

@@ -70,6 +70,7 @@ impl Flows {
         let input: PinInput = serde_json::from_value(input).map_err(|_| {
             FlowError::bad_input(
                 Step::Pin,
+                "금융인증서 비밀번호(숫자 6자리)와 자동 갱신 여부를 보내 주세요.",
                 "give {\"pin\": \"six digits\", \"auto_renew\": true|false}",
             )
         })?;
