@@ -49,6 +49,8 @@ pub enum ConfigError {
     DatabaseUrl(String),
     #[error("trusted proxy {0:?} is neither an address (10.0.0.5) nor a range (10.0.0.0/8)")]
     TrustedProxy(String),
+    #[error("[http] {key} must be at least 1 (given: 0)")]
+    Http { key: &'static str },
 }
 
 /// The `[ca]` table.
@@ -112,6 +114,44 @@ impl Default for CrlSection {
     }
 }
 
+/// The `[http]` table: how long the server waits for a client, and how many it serves at once,
+/// so that idle or slow clients cannot hold every connection (and file descriptor) it has.
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSection {
+    /// Seconds from the moment the server waits for a request — on a new connection, or on a
+    /// kept-alive one after its last answer — until the request's header is whole; a client
+    /// that takes longer is disconnected. So it is also how long an idle keep-alive connection
+    /// stays open (hyper starts one timer for both). Behind a load balancer, make it longer
+    /// than the balancer's own idle timeout.
+    pub header_timeout_seconds: u64,
+    /// Seconds a request body may go without sending anything before the request is dropped.
+    pub body_timeout_seconds: u64,
+    /// Connections served at once; further ones wait in the listen backlog until one ends.
+    /// Lowered at start to fit the process's open-file limit.
+    pub max_connections: usize,
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        HttpSection { header_timeout_seconds: 30, body_timeout_seconds: 30, max_connections: 1024 }
+    }
+}
+
+impl HttpSection {
+    fn check(self) -> Result<HttpSection, ConfigError> {
+        let zero = [
+            ("header_timeout_seconds", self.header_timeout_seconds == 0),
+            ("body_timeout_seconds", self.body_timeout_seconds == 0),
+            ("max_connections", self.max_connections == 0),
+        ];
+        match zero.iter().find(|(_, z)| *z) {
+            Some((key, _)) => Err(ConfigError::Http { key }),
+            None => Ok(self),
+        }
+    }
+}
+
 /// One `[[trusted_issuers]]` entry: another institution whose certificates log in here once
 /// registered (타기관 인증서). Relative paths are relative to the configuration file.
 #[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
@@ -142,6 +182,8 @@ struct FileConfig {
     ca: CaSection,
     #[serde(default)]
     crl: CrlSection,
+    #[serde(default)]
+    http: HttpSection,
     #[serde(default)]
     products: BTreeMap<String, ProductOverride>,
     /// The identity policy (which checks each flow needs); read by the identity crate.
@@ -188,6 +230,7 @@ pub struct Config {
     pub base_url: String,
     pub ca: CaSection,
     pub crl: CrlSection,
+    pub http: HttpSection,
     pub catalog: Catalog,
     /// The center's clock (shifted only by `DOJANG_CLOCK_OFFSET`).
     pub clock: Clock,
@@ -322,6 +365,7 @@ impl Config {
             base_url,
             ca,
             crl: file.crl,
+            http: file.http.check()?,
             catalog,
             clock,
             identity_policy,
@@ -441,6 +485,26 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(Config::load(&flags, &empty), Err(ConfigError::BaseUrl(_))));
+    }
+
+    #[test]
+    fn the_http_limits_have_defaults_and_refuse_zero() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let empty = MapEnv(HashMap::new());
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        assert_eq!(Config::load(&flags, &empty).expect("defaults").http, HttpSection::default());
+        let file = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&file, "[http]\nheader_timeout_seconds = 5\nmax_connections = 10\n")
+            .expect("write");
+        let http = Config::load(&flags, &empty).expect("file").http;
+        assert_eq!((http.header_timeout_seconds, http.body_timeout_seconds), (5, 30));
+        assert_eq!(http.max_connections, 10);
+        std::fs::write(&file, "[http]\nbody_timeout_seconds = 0\n").expect("write");
+        let err = Config::load(&flags, &empty).expect_err("zero");
+        assert!(err.to_string().contains("body_timeout_seconds must be at least 1"), "{err}");
+        std::fs::write(&file, "[http]\nidle_seconds = 5\n").expect("write");
+        let err = Config::load(&flags, &empty).expect_err("unknown key");
+        assert!(err.to_string().contains("idle_seconds"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod center;
+mod connections;
 mod jobs;
 pub mod metrics;
 mod routes;
@@ -15,20 +16,20 @@ pub use routes::router;
 use std::future::Future;
 
 /// Serves `center` on `listener` until `shutdown` resolves, running the scheduled jobs (CRL
-/// refresh, housekeeping) in the background when this replica holds their leases.
+/// refresh, housekeeping) in the background when this replica holds their leases. The
+/// configuration's `[http]` limits apply to every connection (`connections.rs`).
 pub async fn serve(
     center: std::sync::Arc<Center>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = connections::Limits::of(&center.config.http);
     let app = router(center.clone());
     // After the router: it installs the metrics recorder the jobs' gauges go to.
     let jobs = jobs::Jobs::start(center);
     let upkeep = tokio::spawn(metrics::upkeep());
-    // The peer's address goes with each request: the inquiry limit counts per client.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    connections::serve_connections(listener, app, limits, shutdown).await;
     jobs.stop().await;
     upkeep.abort();
-    result
+    Ok(())
 }

@@ -676,3 +676,115 @@ fn verify_vid_refuses_a_short_pem_instead_of_hanging() {
     assert!(!o.status.success());
     assert!(text(&o).contains("is not a certificate"), "{}", text(&o));
 }
+
+/// A center whose `[http]` limits are short enough to watch: `header` and `body` seconds, at
+/// most `cap` connections at once.
+fn center_with_limits(header: u64, body: u64, cap: usize) -> TestCenter {
+    let c = TestCenter::new();
+    let config = c.data.join("dojang.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(&format!(
+        "[http]\nheader_timeout_seconds = {header}\nbody_timeout_seconds = {body}\nmax_connections = {cap}\n"
+    ));
+    std::fs::write(&config, text).expect("config");
+    c
+}
+
+fn connect(c: &TestCenter) -> std::net::TcpStream {
+    let addr = c.base.trim_start_matches("http://");
+    let s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(15))).expect("read timeout");
+    s
+}
+
+/// Reads until the server closes `s` (or resets it); how long that took.
+fn closed_after(mut s: std::net::TcpStream) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    let mut sink = Vec::new();
+    match s.read_to_end(&mut sink) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("the server kept the connection open ({e})"),
+    }
+    start.elapsed()
+}
+
+#[test]
+fn a_client_that_stops_half_way_is_disconnected_and_a_graceful_stop_still_exits_0() {
+    use std::io::Write;
+    use std::time::Duration;
+    let c = center_with_limits(1, 1, 64);
+    let server = serve(&c.data, &c.base, None);
+
+    // Half a header: closed once the header timeout has passed.
+    let mut s = connect(&c);
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").expect("write");
+    let took = closed_after(s);
+    assert!(took < Duration::from_secs(5), "half a header was kept {took:?}");
+
+    // Nothing at all, not even a byte: the same.
+    let took = closed_after(connect(&c));
+    assert!(took < Duration::from_secs(5), "a silent connection was kept {took:?}");
+
+    // A body cut short of its Content-Length: closed once it has been silent for the body
+    // timeout.
+    let mut s = connect(&c);
+    s.write_all(
+        b"POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 100\r\n\r\n0123456789",
+    )
+    .expect("write");
+    let took = closed_after(s);
+    assert!(took < Duration::from_secs(5), "a short body was kept {took:?}");
+
+    // A kept-alive connection answers, then is closed once idle for the header timeout.
+    let mut s = connect(&c);
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+    let mut answer = [0u8; 512];
+    let n = s.read(&mut answer).expect("an answer");
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..n]));
+    let took = closed_after(s);
+    assert!(took < Duration::from_secs(5), "an idle keep-alive connection was kept {took:?}");
+
+    // SIGTERM with a client half-way through its header: the stop waits at most the header
+    // timeout for it and exits 0.
+    let mut s = connect(&c);
+    s.write_all(b"GET /healthz HTTP/1.1\r\n").expect("write");
+    let start = std::time::Instant::now();
+    server.terminate();
+    assert!(start.elapsed() < Duration::from_secs(10), "the stop took {:?}", start.elapsed());
+}
+
+#[test]
+fn beyond_the_connection_cap_newcomers_wait_and_are_answered_once_slow_clients_go() {
+    use std::io::Write;
+    use std::time::Duration;
+    let c = center_with_limits(5, 5, 4);
+    let _server = serve(&c.data, &c.base, None);
+
+    // Four clients that say nothing fill every slot…
+    let slow: Vec<_> = (0..4).map(|_| connect(&c)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // …so a fifth is not served while they stay…
+    let mut fifth = connect(&c);
+    fifth.set_read_timeout(Some(Duration::from_millis(1500))).expect("read timeout");
+    fifth
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut answer = Vec::new();
+    let waited = fifth.read_to_end(&mut answer);
+    assert!(
+        waited.is_err() && answer.is_empty(),
+        "the fifth connection was served past the cap: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    // …and is answered as soon as they go, well before their header timeout would end them.
+    let gone = std::time::Instant::now();
+    drop(slow);
+    fifth.set_read_timeout(Some(Duration::from_secs(15))).expect("read timeout");
+    fifth.read_to_end(&mut answer).expect("the answer");
+    assert!(gone.elapsed() < Duration::from_secs(3), "answered only after {:?}", gone.elapsed());
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
+    // The center goes on serving as before.
+    assert_eq!(c.get("/healthz"), b"ok");
+}
