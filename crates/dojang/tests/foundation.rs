@@ -464,6 +464,21 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert!(text(&o).contains("malformedrequest"), "{}", text(&o));
     let empty = c.get("/ocsp/%%%not-base64");
     assert_eq!(empty, vec![0x30, 0x03, 0x0a, 0x01, 0x01]);
+    // A path that percent-decodes to no text at all (not UTF-8) is as unreadable as any other
+    // request: an OCSPResponse, never an HTTP error.
+    for path in ["/ocsp/%ff", "/ocsp/MEow%ff%fe", "/ocsp/%C3%28abc"] {
+        let resp = ureq::get(&format!("{}{path}", c.base)).call().expect(path);
+        assert_eq!(resp.header("Content-Type"), Some("application/ocsp-response"), "{path}");
+        let mut body = Vec::new();
+        resp.into_reader().read_to_end(&mut body).expect("body");
+        std::fs::write(c.path("undecodable.der"), &body).expect("write");
+        let o = run(
+            "openssl",
+            &["ocsp", "-respin", &c.p("undecodable.der"), "-resp_text", "-noverify"],
+            dir,
+        );
+        assert!(text(&o).contains("malformedrequest"), "{path}: {}", text(&o));
+    }
 
     assert_eq!(c.store_counts(), before, "refusals must leave the store as it was");
 

@@ -232,14 +232,18 @@ async fn ocsp_post(State(c): State<Shared>, ContentType(ct): ContentType, body: 
     ocsp_response(der)
 }
 
-/// RFC 6960 Appendix A.1 / RFC 5019 §5: GET `{url}/{url-encoding of base-64 of DER}`.
-async fn ocsp_get(State(c): State<Shared>, Path(request): Path<String>) -> Response {
-    // The path extractor has already percent-decoded; some clients leave `+`, `/` and `=`
-    // raw, others encode them; both arrive here as base64 text.
-    let text: String = request.chars().filter(|ch| !ch.is_whitespace()).collect();
+/// RFC 6960 Appendix A.1 / RFC 5019 §5: GET `{url}/{url-encoding of base-64 of DER}`. The
+/// path is read as sent and percent-decoded here, to bytes: anything undecodable (`%ff`, a
+/// stray `%`) is an unreadable request, answered `malformedRequest` like any other rather than
+/// refused with an HTTP error.
+async fn ocsp_get(State(c): State<Shared>, uri: axum::http::Uri) -> Response {
+    let raw = uri.path().strip_prefix("/ocsp/").unwrap_or_default();
+    // Some clients leave `+`, `/` and `=` raw, others encode them; both decode to base64 text.
+    let text: Vec<u8> =
+        percent_encoding::percent_decode_str(raw).filter(|b| !b.is_ascii_whitespace()).collect();
     let der = base64::engine::general_purpose::STANDARD
-        .decode(text.as_bytes())
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(text.as_bytes()))
+        .decode(&text)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&text))
         .unwrap_or_default();
     let (der, outcome) = c.ocsp.respond(&der, c.now()).await;
     tracing::debug!(?outcome, "OCSP GET");
