@@ -83,8 +83,12 @@ fn inquiry_of(r: &AnyRow) -> Result<Inquiry, StoreError> {
 const COLUMNS: &str =
     "id, name, contact, category, title, body, created_at, status, handled_by, handled_at, note";
 
-/// Masks every run that looks like a resident registration number (6 digits, an optional
-/// `-` or space, 7 digits, not inside a longer run of digits) as `******-*******`.
+/// Masks every run that looks like a resident registration number as `******-*******`: six
+/// digits, a separator or none, seven digits, not inside a longer run of digits. People type
+/// the separator as they please — a hyphen or any dash (`–`, `—`, `−`, `－`), a dot, an
+/// underscore, spaces around it or alone — and digits full-width (`９００１０１`) when their
+/// input method is set so; all of those count. Phone numbers (3-4-4), account numbers and dates
+/// are not that shape and stay as written.
 pub fn mask_rrns(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -101,17 +105,50 @@ pub fn mask_rrns(text: &str) -> String {
     out
 }
 
+/// A digit as typed: ASCII or full-width.
+fn is_digit(ch: char) -> bool {
+    ch.is_ascii_digit() || ('０'..='９').contains(&ch)
+}
+
+/// What may stand between the birth date and the rest of an RRN, besides spaces.
+fn is_rrn_mark(ch: char) -> bool {
+    matches!(
+        ch,
+        '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{FE63}'
+                | '\u{FF0D}'
+                | '.'
+                | '\u{FF0E}'
+                | '_'
+                | '\u{FF3F}'
+    )
+}
+
+fn is_rrn_space(ch: char) -> bool {
+    matches!(ch, ' ' | '\t' | '\u{A0}' | '\u{3000}')
+}
+
 /// The length of an RRN-shaped run starting at `i`, if there is one.
 fn rrn_at(chars: &[char], i: usize) -> Option<usize> {
-    let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
+    let digit = |k: usize| chars.get(k).copied().is_some_and(is_digit);
     if i > 0 && digit(i - 1) {
         return None;
     }
     if !(i..i + 6).all(digit) {
         return None;
     }
+    // At most a space, a mark and a space between the two halves.
     let mut k = i + 6;
-    if matches!(chars.get(k), Some('-') | Some(' ')) {
+    let at = |k: usize, f: fn(char) -> bool| chars.get(k).copied().is_some_and(f);
+    if at(k, is_rrn_space) {
+        k += 1;
+    }
+    if at(k, is_rrn_mark) {
+        k += 1;
+    }
+    if k > i + 6 && at(k, is_rrn_space) {
         k += 1;
     }
     if !(k..k + 7).all(digit) || digit(k + 7) {
@@ -217,6 +254,40 @@ mod tests {
         );
         assert_eq!(mask_rrns("12345678901234"), "12345678901234", "14 digits are not an RRN");
         assert_eq!(mask_rrns("a1900101-1234567"), "a1900101-1234567");
+    }
+
+    #[test]
+    fn rrns_typed_with_other_separators_or_full_width_digits_are_masked_too() {
+        for typed in [
+            "900101–1777777",
+            "900101—1777777",
+            "900101−1777777",
+            "900101－1777777",
+            "900101.1777777",
+            "900101_1777777",
+            "900101 - 1777777",
+            "900101  1777777",
+            "900101\u{3000}1777777",
+            "９００１０１－１７７７７７７",
+            "９００１０１１７７７７７７",
+            "900101-１７７７７７７",
+        ] {
+            assert_eq!(mask_rrns(&format!("홍길동 {typed}")), "홍길동 ******-*******", "{typed}");
+        }
+        for kept in [
+            "010-1234-5678",
+            "010 1234 5678",
+            "010.1234.5678",
+            "２０２４.０１.０１",
+            "2024.01.01 10:00",
+            "110-123-456789",
+            "123456-12-123456",
+            "900101 -- 1777777",
+            "１9001011777777",
+            "90010117777771",
+        ] {
+            assert_eq!(mask_rrns(kept), kept);
+        }
     }
 
     crate::store_test!(async fn stored_listed_and_answered_once(s) {

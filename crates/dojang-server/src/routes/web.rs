@@ -689,7 +689,8 @@ async fn inquiry(
         return Ok(too_many_inquiries(retry.0));
     }
     let masked = NewInquiry {
-        name: input.name.trim().to_string(),
+        // People put anything in any box; a name field holding an RRN is masked like the rest.
+        name: mask_rrns(input.name.trim()),
         contact: mask_rrns(input.contact.trim()),
         category: input.category,
         title: mask_rrns(input.title.trim()),
@@ -901,6 +902,26 @@ pub(super) mod tests {
         assert_eq!(send(&app, None, question(9)).await.0, StatusCode::CREATED);
         let stored = c.store.inquiries(None, 100).await.unwrap();
         assert_eq!(stored.len(), per + 3, "the refused inquiry was not stored");
+    }
+
+    #[tokio::test]
+    async fn an_rrn_in_any_field_of_an_inquiry_is_masked_before_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = center(dir.path()).await;
+        let app = crate::router(c.clone());
+        let mut q = question(0);
+        q["name"] = json!("홍길동 9001011777777");
+        q["contact"] = json!("010-1234-5678 / 900101–1777777");
+        q["title"] = json!("번호 900101.1777777");
+        q["body"] = json!("주민번호 ９００１０１－１７７７７７７ 입니다");
+        let (status, _, body) = send(&app, Some("203.0.113.9"), q).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let stored = c.store.inquiries(None, 10).await.unwrap();
+        let i = &stored[0];
+        assert_eq!(i.name, "홍길동 ******-*******");
+        assert_eq!(i.contact, "010-1234-5678 / ******-*******");
+        assert_eq!(i.title, "번호 ******-*******");
+        assert_eq!(i.body, "주민번호 ******-******* 입니다");
     }
 
     #[tokio::test]
