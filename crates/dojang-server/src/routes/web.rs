@@ -290,44 +290,70 @@ fn same_site(origin: &str, host: Option<&str>, base_url: &str) -> bool {
 
 /// Every request to the page and the API passes here (see the module comment; relying parties'
 /// endpoints do not, see `routes::relying_parties`): cross-site state changes and non-JSON
-/// API changes are refused; API answers are not stored by caches; every answer tells the
-/// browser not to frame it or share its window.
+/// API changes are refused; answers of the JSON API and of the CSC API (`/csc/`, whose answers
+/// carry access tokens and SADs: RFC 6749 §5.1) are not stored by caches; every answer, the
+/// guard's own refusals included, tells the browser not to frame it or share its window.
 pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
-    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes {
-        let h = req.headers();
-        let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-        let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
-        let cross_site = matches!(fetch_site, Some("cross-site") | Some("same-site"))
-            || origin.is_some_and(|o| !same_site(o, host, &c.config.base_url));
-        if cross_site {
-            let path = req.uri().path();
-            tracing::warn!(path, origin, fetch_site, "cross-site state change refused");
-            return Refusal::new(
-                StatusCode::FORBIDDEN,
-                "cross_site_request",
-                "다른 사이트에서 보낸 요청은 처리하지 않습니다. 인증센터 페이지에서 직접 진행해 주세요.",
-                "Requests sent from another site are refused. Use the certificate center's own page.",
-            )
-            .into_response();
-        }
-        let json = h
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
-        if api && !json {
-            return Refusal::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "json_required",
-                "요청 형식이 올바르지 않습니다 (JSON만 받습니다). 페이지를 새로 고친 뒤 다시 시도해 주세요.",
-                "The request must be JSON (Content-Type: application/json).",
-            )
-            .into_response();
+    let path = req.uri().path();
+    let csc = path.starts_with("/csc/");
+    let api = path.starts_with("/api/") || csc;
+    let response = match refusal(&c, &req) {
+        Some(refused) => refused.into_response(),
+        None => next.run(req).await,
+    };
+    protect(response, api, csc)
+}
+
+/// Why the guard refuses `req`, if it does.
+fn refusal(c: &Center, req: &Request) -> Option<Refusal> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let h = req.headers();
+    let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    let cross_site = matches!(fetch_site, Some("cross-site") | Some("same-site"))
+        || origin.is_some_and(|o| !same_site(o, host, &c.config.base_url));
+    if cross_site {
+        let path = req.uri().path();
+        tracing::warn!(path, origin, fetch_site, "cross-site state change refused");
+        return Some(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "다른 사이트에서 보낸 요청은 처리하지 않습니다. 인증센터 페이지에서 직접 진행해 주세요.",
+            "Requests sent from another site are refused. Use the certificate center's own page.",
+        ));
+    }
+    let json = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    // Only `/api/`: CSC's `auth/login` carries its credentials in a header and no body.
+    if req.uri().path().starts_with("/api/") && !json {
+        return Some(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "json_required",
+            "요청 형식이 올바르지 않습니다 (JSON만 받습니다). 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+            "The request must be JSON (Content-Type: application/json).",
+        ));
+    }
+    None
+}
+
+/// The headers every answer behind the guard carries; an API's bodiless 405 (axum's) gets
+/// that API's error JSON.
+fn protect(mut response: Response, api: bool, csc: bool) -> Response {
+    if api
+        && response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let allow = response.headers_mut().remove(header::ALLOW);
+        response = method_not_allowed(csc);
+        if let Some(allow) = allow {
+            response.headers_mut().insert(header::ALLOW, allow);
         }
     }
-    let mut response = next.run(req).await;
     let h = response.headers_mut();
     if api && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -340,6 +366,20 @@ pub async fn guard(State(c): State<Shared>, req: Request, next: Next) -> Respons
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
     );
     response
+}
+
+/// 405 in the shape of the API asked: the page's (`error`, `message_ko`, `message_en`) or
+/// CSC's (`error`, `error_description`, `message_ko`).
+fn method_not_allowed(csc: bool) -> Response {
+    let ko =
+        "이 주소는 이 방식(HTTP 메서드)의 요청을 받지 않습니다. 받는 방식은 Allow 헤더에 있습니다.";
+    let en = "This address does not take requests of this HTTP method; the Allow header lists the ones it takes.";
+    if csc {
+        let body = json!({ "error": "invalid_request", "error_description": en, "message_ko": ko });
+        (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+    } else {
+        Refusal::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", ko, en).into_response()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -971,6 +1011,79 @@ mod header_tests {
     async fn headers_of(app: &Router, req: Request) -> (StatusCode, HeaderMap) {
         let res = app.clone().oneshot(req).await.unwrap();
         (res.status(), res.headers().clone())
+    }
+
+    async fn answer_of(app: &Router, req: Request) -> (StatusCode, HeaderMap, serde_json::Value) {
+        let res = app.clone().oneshot(req).await.unwrap();
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    // CSC answers carry access tokens and SADs (RFC 6749 §5.1: no-store); the guard's own
+    // refusals carry the same headers as any answer; a 405 says what was wrong, as JSON.
+    #[tokio::test]
+    async fn every_api_answer_is_no_store_and_framed_the_guards_own_refusals_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::router(tests::center(dir.path()).await);
+        let post = |path: &str, content_type: &str, origin: Option<&str>| {
+            let mut b = Request::post(path).header(header::CONTENT_TYPE, content_type);
+            if let Some(o) = origin {
+                b = b.header(header::ORIGIN, o);
+            }
+            b.body(axum::body::Body::from("{}")).unwrap()
+        };
+        let get = |path: &str| Request::get(path).body(Default::default()).unwrap();
+        let cases = [
+            ("CSC info", get("/csc/v1/info"), StatusCode::OK, None),
+            (
+                "CSC login refused",
+                post("/csc/v1/auth/login", "application/json", None),
+                StatusCode::BAD_REQUEST,
+                Some("invalid_request"),
+            ),
+            (
+                "cross-site",
+                post("/api/v1/inquiries", "application/json", Some("https://evil.example")),
+                StatusCode::FORBIDDEN,
+                Some("cross_site_request"),
+            ),
+            (
+                "not JSON",
+                post("/api/v1/inquiries", "text/plain", None),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Some("json_required"),
+            ),
+            (
+                "API 405",
+                get("/api/v1/inquiries"),
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("method_not_allowed"),
+            ),
+            (
+                "CSC 405",
+                get("/csc/v1/auth/login"),
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("invalid_request"),
+            ),
+        ];
+        for (what, req, status, error) in cases {
+            let (got, h, body) = answer_of(&app, req).await;
+            assert_eq!(got, status, "{what}: {body}");
+            assert_eq!(h[header::CACHE_CONTROL], "no-store", "{what}");
+            for name in ["x-frame-options", "cross-origin-opener-policy", "content-security-policy"]
+            {
+                assert!(h.contains_key(name), "{what} lacks {name}");
+            }
+            if let Some(code) = error {
+                assert_eq!(body["error"], code, "{what}: {body}");
+            }
+        }
+        let (_, h, body) = answer_of(&app, get("/api/v1/inquiries")).await;
+        assert_eq!(h[header::ALLOW], "POST");
+        assert!(body["message_ko"].as_str().is_some_and(|m| m.contains("Allow")), "{body}");
+        let (_, _, body) = answer_of(&app, get("/csc/v1/auth/login")).await;
+        assert!(body["error_description"].as_str().is_some(), "{body}");
     }
 
     // The page and the API carry the page's protections; what relying parties fetch (CA
