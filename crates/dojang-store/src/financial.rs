@@ -58,6 +58,16 @@ impl std::fmt::Debug for FinancialKey {
     }
 }
 
+/// What presenting a signature activation (SAD) found.
+pub enum SadTaking {
+    /// Taken: it cannot be used again.
+    Taken(TakenSad),
+    /// No such activation unused and unexpired.
+    Unknown,
+    /// Made for `authorized` hashes, not the number sent; left unused.
+    WrongCount { authorized: u32 },
+}
+
 /// What a signature activation (SAD) gave, taken once.
 pub struct TakenSad {
     pub serial: Serial,
@@ -381,13 +391,16 @@ impl Store {
         Ok(())
     }
 
-    /// Takes an unexpired, unused activation once: it is marked used and its key wiped in the
-    /// same statement, so a replay (or a race) finds nothing.
+    /// Takes an unexpired, unused activation once, for `hashes` hashes: it is marked used and
+    /// its key wiped in the same transaction, so a replay (or a race) finds nothing. An
+    /// activation made for another number of hashes is left as it was (the customer need not
+    /// type the PIN again for a malformed request).
     pub async fn take_csc_sad(
         &self,
         sad_hash: &[u8],
+        hashes: u32,
         now: OffsetDateTime,
-    ) -> Result<Option<TakenSad>, StoreError> {
+    ) -> Result<SadTaking, StoreError> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "SELECT serial, customer_id, num_signatures, sealed_key FROM csc_sads
@@ -397,18 +410,26 @@ impl Store {
         .bind(unix(now))
         .fetch_optional(&mut *tx.inner)
         .await?;
+        let Some(row) = row else {
+            tx.roll_back().await?;
+            return Ok(SadTaking::Unknown);
+        };
+        let authorized =
+            u32::try_from(row.try_get::<i64, _>("num_signatures")?.max(0)).unwrap_or(0);
+        if authorized != hashes {
+            tx.roll_back().await?;
+            return Ok(SadTaking::WrongCount { authorized });
+        }
         sqlx::query("UPDATE csc_sads SET used_at = $1, sealed_key = NULL WHERE sad_hash = $2")
             .bind(unix(now))
             .bind(sad_hash)
             .execute(&mut *tx.inner)
             .await?;
         tx.commit().await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(TakenSad {
+        Ok(SadTaking::Taken(TakenSad {
             serial: serial_of(&row.try_get::<String, _>("serial")?)?,
             customer_id: row.try_get("customer_id")?,
-            num_signatures: u32::try_from(row.try_get::<i64, _>("num_signatures")?.max(0))
-                .unwrap_or(0),
+            num_signatures: authorized,
             sealed_key: row.try_get::<Option<Vec<u8>>, _>("sealed_key")?.unwrap_or_default(),
         }))
     }

@@ -47,7 +47,7 @@ pub use copy::{CopyProgress, CopyReport, Fingerprint, Quiet};
 pub use credentials::{OtpDeviceRecord, SecurityCardRecord};
 pub use customers::{Customer, CustomerKind, NewCustomer};
 pub use error::StoreError;
-pub use financial::{FinancialHolder, FinancialKey, TakenSad};
+pub use financial::{FinancialHolder, FinancialKey, SadTaking, TakenSad};
 pub use finish::{FinishFee, Finished, FlowFinish, Superseded};
 pub use flows::FlowRecord;
 pub use group_commit::Work;

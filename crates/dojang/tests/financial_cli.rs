@@ -138,6 +138,71 @@ fn ocsp(c: &TestCenter, cert_pem: &str) -> String {
     text(&out)
 }
 
+/// A CSC call: status, `Cache-Control` and the JSON body.
+fn csc(
+    c: &TestCenter,
+    path: &str,
+    auth: &str,
+    body: &serde_json::Value,
+) -> (u16, String, serde_json::Value) {
+    let sent = ureq::post(&format!("{}{path}", c.base))
+        .set("Authorization", auth)
+        .set("Content-Type", "application/json")
+        .send_string(&body.to_string());
+    let resp = match sent {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{path}: {e}"),
+    };
+    let status = resp.status();
+    let cache = resp.header("Cache-Control").unwrap_or_default().to_string();
+    (status, cache, resp.into_json().unwrap_or_default())
+}
+
+/// A signHash request that is wrong in a way the center can see without the SAD (algorithm,
+/// hash length, number of hashes, base64) is refused and leaves the SAD usable: the customer
+/// does not type the PIN again. Every answer, the access token's and the SAD's included, is
+/// `no-store`.
+fn malformed_sign_hash_keeps_the_sad(c: &TestCenter, pin: &str) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let basic = format!("Basic {}", b64.encode(format!("hong:{BANKING_PW}")));
+    let (status, cache, login) = csc(c, "/csc/v1/auth/login", &basic, &serde_json::json!({}));
+    assert_eq!((status, cache.as_str()), (200, "no-store"), "{login}");
+    let bearer = format!("Bearer {}", login["access_token"].as_str().expect("access_token"));
+    let (_, _, list) = csc(c, "/csc/v1/credentials/list", &bearer, &serde_json::json!({}));
+    let id = list["credentialIDs"][0].as_str().expect("a credential").to_string();
+    let authorize = serde_json::json!({ "credentialID": id, "numSignatures": 1, "PIN": pin });
+    let (status, cache, sad) = csc(c, "/csc/v1/credentials/authorize", &bearer, &authorize);
+    assert_eq!((status, cache.as_str()), (200, "no-store"), "{sad}");
+    let sad = sad["SAD"].as_str().expect("SAD").to_string();
+    let rsa = "1.2.840.113549.1.1.11";
+    let hash = b64.encode([7u8; 32]);
+    let sign = |hashes: Vec<String>, algo: &str| {
+        let body = serde_json::json!({
+            "credentialID": id, "SAD": sad, "hash": hashes, "signAlgo": algo,
+        });
+        csc(c, "/csc/v1/signatures/signHash", &bearer, &body)
+    };
+    for (what, hashes, algo, says) in [
+        ("the other key's algorithm", vec![hash.clone()], "1.2.840.10045.4.3.2", "signs with"),
+        ("a 31-byte hash", vec![b64.encode([7u8; 31])], rsa, "32 bytes"),
+        ("two hashes for one", vec![hash.clone(), hash.clone()], rsa, "authorized for 1"),
+        ("a hash not base64", vec!["not base64!".to_string()], rsa, "base64"),
+    ] {
+        let (status, cache, refused) = sign(hashes, algo);
+        assert_eq!((status, cache.as_str()), (400, "no-store"), "{what}: {refused}");
+        assert_eq!(refused["error"], "invalid_request", "{what}: {refused}");
+        let why = refused["error_description"].as_str().unwrap_or_default();
+        assert!(why.contains(says), "{what}: {refused}");
+    }
+    let (status, cache, signed) = sign(vec![hash.clone()], rsa);
+    assert_eq!((status, cache.as_str()), (200, "no-store"), "the SAD was spent: {signed}");
+    assert_eq!(signed["signatures"].as_array().map(Vec::len), Some(1), "{signed}");
+    let (status, _, again) = sign(vec![hash], rsa);
+    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_sad")), "{again}");
+}
+
 const PY_DB_CHECK: &str = r#"
 import sqlite3, sys, hashlib, glob
 from cryptography.hazmat.primitives.serialization import load_der_private_key
@@ -226,6 +291,7 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
 
     // Sign through the CSC API; openssl verifies it with the certificate's public key.
     assert_eq!(sign_and_verify(&c, &card, PIN, "first"), first);
+    malformed_sign_hash_keeps_the_sad(&c, PIN);
 
     // Certificate login with the financial certificate: the cloud signs the challenge after the
     // PIN and hands back R, so the center's VID check binds it to this customer.

@@ -9,7 +9,7 @@ use der::Decode;
 use dojang_identity::{Answer, Check};
 use dojang_pki::Serial;
 use dojang_profile::ProductId;
-use dojang_store::{Actor, AuditEvent, CertificateRecord, Customer};
+use dojang_store::{Actor, AuditEvent, CertificateRecord, Customer, SadTaking};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
@@ -489,7 +489,10 @@ impl Flows {
     }
 
     /// `signatures/signHash`: signs each SHA-256 hash (base64) with the credential the SAD
-    /// was made for. The SAD is spent whatever happens next.
+    /// was made for. Everything that can be checked without the SAD is checked first — the
+    /// algorithms, each hash's length, the credential and its state, and (in the same
+    /// transaction that takes it) the number of hashes the SAD was made for — so a malformed
+    /// request costs the customer no PIN; once taken, the SAD is spent whatever happens next.
     #[allow(clippy::too_many_arguments)]
     pub async fn csc_sign_hash(
         &self,
@@ -519,33 +522,56 @@ impl Flows {
         let digests = hashes
             .iter()
             .map(|h| {
-                b64.decode(h.trim())
-                    .map_err(|_| CscError::InvalidRequest("a hash is not base64".into()))
+                let d = b64
+                    .decode(h.trim())
+                    .map_err(|_| CscError::InvalidRequest("a hash is not base64".into()))?;
+                if d.len() != keys::SHA256_LEN {
+                    return Err(CscError::InvalidRequest(KeyError::HashLength.to_string()));
+                }
+                Ok(d)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let count = u32::try_from(digests.len())
+            .map_err(|_| CscError::InvalidRequest("too many hashes".into()))?;
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(sad.trim())
             .map_err(|_| CscError::InvalidSad)?;
         let (key, record) = self.credential_of(customer, credential_id).await?;
-        let taken = self
-            .store
-            .take_csc_sad(&sha256(&raw), now)
-            .await
-            .map_err(CscError::internal)?
-            .ok_or(CscError::InvalidSad)?;
-        if taken.serial != key.serial || taken.customer_id != customer.id {
-            return Err(CscError::InvalidSad);
-        }
-        if usize::try_from(taken.num_signatures).ok() != Some(digests.len()) {
-            return Err(CscError::InvalidRequest(format!(
-                "the SAD was authorized for {} hashes, {} were sent",
-                taken.num_signatures,
-                digests.len()
-            )));
+        let certificate =
+            x509_cert::Certificate::from_der(&record.der).map_err(CscError::internal)?;
+        let spki = &certificate.tbs_certificate.subject_public_key_info;
+        match keys::sign_algo_of_public_key(spki.algorithm.oid) {
+            Some(expected) if expected == sign_algo => {}
+            Some(expected) => {
+                return Err(CscError::InvalidRequest(format!(
+                    "{}; this credential signs with {expected}",
+                    KeyError::WrongAlgorithm(sign_algo.to_string())
+                )))
+            }
+            None => {
+                return Err(CscError::internal("a financial certificate's key of no known kind"))
+            }
         }
         let state = cert_state(&record, now);
         if state != "good" {
             return Err(CscError::CredentialState(state));
+        }
+        let taken = match self
+            .store
+            .take_csc_sad(&sha256(&raw), count, now)
+            .await
+            .map_err(CscError::internal)?
+        {
+            SadTaking::Taken(taken) => taken,
+            SadTaking::Unknown => return Err(CscError::InvalidSad),
+            SadTaking::WrongCount { authorized } => {
+                return Err(CscError::InvalidRequest(format!(
+                    "the SAD was authorized for {authorized} hashes, {count} were sent"
+                )))
+            }
+        };
+        if taken.serial != key.serial || taken.customer_id != customer.id {
+            return Err(CscError::InvalidSad);
         }
         let pkcs8 =
             custody::open_for_sad(&self.vault, &raw, &key.serial.to_hex(), &taken.sealed_key)
@@ -561,8 +587,6 @@ impl Flows {
             })?;
             out.push(b64.encode(sig));
         }
-        // The certificate's own check that the chain is ours; cheap, and it catches a damaged row.
-        let _ = x509_cert::Certificate::from_der(&record.der).map_err(CscError::internal)?;
         self.audit_csc(
             customer.id,
             "csc.sign",

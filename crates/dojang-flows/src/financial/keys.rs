@@ -175,6 +175,22 @@ impl CertKey {
     }
 }
 
+/// The signature algorithm a certificate's key signs with, from its SubjectPublicKeyInfo's
+/// algorithm (`None` for a key this module does not make): what `signHash` checks before the
+/// key is opened.
+pub fn sign_algo_of_public_key(algorithm: ObjectIdentifier) -> Option<ObjectIdentifier> {
+    if algorithm == RSA_ENCRYPTION {
+        Some(SHA256_WITH_RSA)
+    } else if algorithm == EC_PUBLIC_KEY {
+        Some(ECDSA_WITH_SHA256)
+    } else {
+        None
+    }
+}
+
+/// The length of a SHA-256 hash, the only one `signHash` signs.
+pub const SHA256_LEN: usize = 32;
+
 /// What custody keeps for one certificate: the PKCS#8 key with R (the VID random value,
 /// 신원확인 난수) as its `randomNum` attribute, exactly as a `signPri.key` holds it. Keeping R
 /// beside the key, under the same PIN, lets the holder prove the certificate is theirs (VID)
