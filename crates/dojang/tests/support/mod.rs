@@ -332,7 +332,7 @@ pub fn post_json(c: &TestCenter, path: &str, body: &str) -> (u16, serde_json::Va
         Err(ureq::Error::Status(s, resp)) => (s, resp),
         Err(e) => panic!("{path}: {e}"),
     };
-    let text = resp.into_string().unwrap();
+    let text = resp.into_string().expect("the answer's body");
     let json =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
     (status, json)
