@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 use super::flows::Problem;
 use super::input::{JsonBody, UrlPath};
 use super::web::limit::{Client, Quota, RateLimit, RetryAfter};
-use super::web::{client_address, with_retry_after};
+use super::web::{with_retry_after, Peer};
 use crate::center::Center;
 
 type Shared = Arc<Center>;
@@ -279,15 +279,13 @@ async fn load(c: &Center, id: &str) -> Answer<TransferRecord> {
 async fn create(
     State(c): State<Shared>,
     Extension(limit): Extension<Arc<RateLimit>>,
-    extensions: Extensions,
-    headers: HeaderMap,
+    Peer(client): Peer,
     JsonBody(req): JsonBody<CreateTransfer>,
 ) -> Answer<Response> {
     if !is_transfer_id(&req.id) {
         return Err(bad("id"));
     }
     let receiver_message = message(&req.receiver_message, b'B', "receiver_message")?;
-    let client = client_address(&extensions, &headers, &c.config.trusted_proxies);
     if let Some(too_many) = held_back(&limit, client, "open") {
         return Ok(too_many);
     }
@@ -488,11 +486,9 @@ async fn cancel(
 async fn lookup(
     State(c): State<Shared>,
     Extension(limit): Extension<Arc<RateLimit>>,
-    extensions: Extensions,
-    headers: HeaderMap,
+    Peer(client): Peer,
     UrlPath(code): UrlPath<String>,
 ) -> Answer<Response> {
-    let client = client_address(&extensions, &headers, &c.config.trusted_proxies);
     if let Some(too_many) = held_back(&limit, client, "lookup") {
         return Ok(too_many);
     }

@@ -20,7 +20,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -628,9 +629,21 @@ fn length_ok(s: &str, max: usize) -> bool {
     n >= 1 && n <= max
 }
 
+/// The client a request comes from, as rate limits count it (see [`client_address`]).
+pub(crate) struct Peer(pub Option<IpAddr>);
+
+impl FromRequestParts<Shared> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Shared) -> Result<Self, Self::Rejection> {
+        let proxies = &c.config.trusted_proxies;
+        Ok(Peer(client_address(&parts.extensions, &parts.headers, proxies)))
+    }
+}
+
 /// The client's address: the peer's, when the server was started with connection info (or a
 /// test mocks it), or the one a trusted load balancer names in `X-Forwarded-For`.
-pub(crate) fn client_address(
+fn client_address(
     extensions: &Extensions,
     headers: &HeaderMap,
     proxies: &TrustedProxies,
@@ -682,8 +695,7 @@ pub(crate) fn with_retry_after(response: &mut Response, retry: Duration) {
 async fn inquiry(
     State(c): State<Shared>,
     Extension(limit): Extension<Arc<RateLimit>>,
-    extensions: Extensions,
-    headers: HeaderMap,
+    Peer(client): Peer,
     JsonBody(input): JsonBody<InquiryInput>,
 ) -> Result<Response, Refusal> {
     if !input.agree {
@@ -723,7 +735,6 @@ async fn inquiry(
         return Err(Refusal::bad_input(*ko, *en));
     }
     // Only inquiries that would be stored count: a typing mistake costs nothing.
-    let client = client_address(&extensions, &headers, &c.config.trusted_proxies);
     if let Err(retry) = limit.hit(Client::of(client), Instant::now()) {
         tracing::warn!(retry_after_s = retry.0.as_secs(), "inquiry refused: rate limit");
         return Ok(too_many_inquiries(retry.0));

@@ -33,7 +33,7 @@ pub fn text(o: &Output) -> String {
 /// Runs and requires success.
 pub fn ok(program: &str, args: &[&str], dir: &Path) -> String {
     let o = run(program, args, dir);
-    assert!(o.status.success(), "{program} {args:?} failed:\n{}", text(&o));
+    assert!(o.status.success(), "{program} {args:?} failed ({}):\n{}", o.status, text(&o));
     text(&o)
 }
 
