@@ -67,7 +67,8 @@ impl Flows {
         input: serde_json::Value,
         now: OffsetDateTime,
     ) -> Result<serde_json::Value, FlowError> {
-        let input: PinInput = serde_json::from_value(input).map_err(|_| {
+        // Its own sentence rather than the field's: it says what a PIN is.
+        let input: PinInput = dojang_json::from_value(input).map_err(|_| {
             FlowError::bad_input(
                 Step::Pin,
                 "금융인증서 비밀번호(숫자 6자리)와 자동 갱신 여부를 보내 주세요.",
