@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dojang_pki::{RevocationReason, Serial};
-use dojang_store::{Actor, AuditEvent, InquiryStatus, StaffSession, StoreError};
+use dojang_store::{mask_rrns, Actor, AuditEvent, InquiryStatus, StaffSession, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -707,7 +707,9 @@ async fn answer(
     JsonBody(input): JsonBody<AnswerInput>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
-    let note = input.note.trim();
+    // Staff may paste what the customer wrote: the table never holds an RRN, whoever typed it.
+    let note = mask_rrns(input.note.trim());
+    let note = note.as_str();
     if note.chars().count() > 1000 {
         return Err(Refusal::bad_input(
             "처리 메모는 1,000자까지 쓸 수 있습니다.",
@@ -744,7 +746,10 @@ async fn answer(
 pub struct StaffApi;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    use dojang_store::StaffRole;
+
     use super::*;
 
     #[test]
@@ -756,5 +761,68 @@ mod tests {
         h.insert(header::COOKIE, HeaderValue::from_static("__Host-dojang_staff=s3"));
         assert_eq!(cookie_token(&h).map(|t| t.to_string()), Some("s3".into()));
         assert!(cookie_token(&HeaderMap::new()).is_none());
+    }
+
+    async fn call(app: &Router, req: axum::http::Request<axum::body::Body>) -> Response {
+        use tower::ServiceExt;
+        app.clone().oneshot(req).await.unwrap()
+    }
+
+    fn post(path: &str) -> axum::http::request::Builder {
+        axum::http::Request::post(path).header(header::CONTENT_TYPE, "application/json")
+    }
+
+    #[tokio::test]
+    async fn an_rrn_in_a_staff_note_is_masked_before_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = super::super::web::tests::center(dir.path()).await;
+        let app = crate::router(c.clone());
+        let pw = "Staff-pass1!";
+        staff::add(
+            &c.store,
+            "kim.teller",
+            "김직원",
+            StaffRole::Officer,
+            pw,
+            Actor::Operator,
+            c.now(),
+        )
+        .await
+        .unwrap();
+        let question = dojang_store::NewInquiry {
+            name: "홍길동".into(),
+            contact: "010-1234-5678".into(),
+            category: "renew".into(),
+            title: "갱신 문의".into(),
+            body: "갱신 기간이 언제부터인가요?".into(),
+        };
+        let mut tx = c.store.begin().await.unwrap();
+        let id = tx.insert_inquiry(&question, c.now()).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let login = json!({ "username": "kim.teller", "password": pw });
+        let res =
+            call(&app, post("/api/v1/staff/login").body(login.to_string().into()).unwrap()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let view: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let csrf = view["csrf_token"].as_str().unwrap().to_string();
+
+        let note = json!({ "note": "고객 주민번호 900101-1777777 확인 후 안내" });
+        let req = post(&format!("/api/v1/staff/inquiries/{id}/answer"))
+            .header(header::COOKIE, cookie)
+            .header(CSRF_HEADER, csrf)
+            .body(note.to_string().into())
+            .unwrap();
+        assert_eq!(call(&app, req).await.status(), StatusCode::OK);
+        let stored = c.store.inquiries(None, 10).await.unwrap();
+        assert_eq!(stored[0].note.as_deref(), Some("고객 주민번호 ******-******* 확인 후 안내"));
     }
 }
