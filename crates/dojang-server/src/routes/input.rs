@@ -87,7 +87,8 @@ fn is_json(headers: &HeaderMap) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn not_json() -> Refusal {
+/// The refusal of a body that is not JSON; the guard gives it too, before any route.
+pub(crate) fn not_json() -> Refusal {
     Refusal::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "json_required",

@@ -332,12 +332,7 @@ fn refusal(c: &Center, req: &Request) -> Option<Refusal> {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
     // Only `/api/`: CSC's `auth/login` carries its credentials in a header and no body.
     if req.uri().path().starts_with("/api/") && !json {
-        return Some(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
-            "요청 형식이 올바르지 않습니다 (JSON만 받습니다). 페이지를 새로 고친 뒤 다시 시도해 주세요.",
-            "The request must be JSON (Content-Type: application/json).",
-        ));
+        return Some(super::input::not_json());
     }
     None
 }
