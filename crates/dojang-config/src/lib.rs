@@ -125,8 +125,14 @@ pub struct HttpSection {
     /// stays open (hyper starts one timer for both). Behind a load balancer, make it longer
     /// than the balancer's own idle timeout.
     pub header_timeout_seconds: u64,
-    /// Seconds a request body may go without sending anything before the request is dropped.
+    /// Seconds a request's body has, from the end of its header, to arrive whole; a client
+    /// still sending then is refused and disconnected. The center's bodies are small (JSON, a
+    /// CSR, an OCSP request), so this is generous for any real network.
     pub body_timeout_seconds: u64,
+    /// Seconds the server waits for room to write more of an answer; a client that takes none
+    /// of it for that long (its receive window closed) is disconnected. A slow client that keeps
+    /// taking is never cut off, however long the whole answer takes.
+    pub send_timeout_seconds: u64,
     /// Connections served at once; further ones wait in the listen backlog until one ends.
     /// Lowered at start to fit the process's open-file limit.
     pub max_connections: usize,
@@ -134,7 +140,12 @@ pub struct HttpSection {
 
 impl Default for HttpSection {
     fn default() -> Self {
-        HttpSection { header_timeout_seconds: 30, body_timeout_seconds: 30, max_connections: 1024 }
+        HttpSection {
+            header_timeout_seconds: 30,
+            body_timeout_seconds: 30,
+            send_timeout_seconds: 30,
+            max_connections: 1024,
+        }
     }
 }
 
@@ -143,6 +154,7 @@ impl HttpSection {
         let zero = [
             ("header_timeout_seconds", self.header_timeout_seconds == 0),
             ("body_timeout_seconds", self.body_timeout_seconds == 0),
+            ("send_timeout_seconds", self.send_timeout_seconds == 0),
             ("max_connections", self.max_connections == 0),
         ];
         match zero.iter().find(|(_, z)| *z) {
@@ -494,14 +506,21 @@ mod tests {
         let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
         assert_eq!(Config::load(&flags, &empty).expect("defaults").http, HttpSection::default());
         let file = dir.path().join(CONFIG_FILE_NAME);
-        std::fs::write(&file, "[http]\nheader_timeout_seconds = 5\nmax_connections = 10\n")
-            .expect("write");
+        std::fs::write(
+            &file,
+            "[http]\nheader_timeout_seconds = 5\nsend_timeout_seconds = 7\nmax_connections = 10\n",
+        )
+        .expect("write");
         let http = Config::load(&flags, &empty).expect("file").http;
         assert_eq!((http.header_timeout_seconds, http.body_timeout_seconds), (5, 30));
+        assert_eq!(http.send_timeout_seconds, 7);
         assert_eq!(http.max_connections, 10);
         std::fs::write(&file, "[http]\nbody_timeout_seconds = 0\n").expect("write");
         let err = Config::load(&flags, &empty).expect_err("zero");
         assert!(err.to_string().contains("body_timeout_seconds must be at least 1"), "{err}");
+        std::fs::write(&file, "[http]\nsend_timeout_seconds = 0\n").expect("write");
+        let err = Config::load(&flags, &empty).expect_err("zero");
+        assert!(err.to_string().contains("send_timeout_seconds must be at least 1"), "{err}");
         std::fs::write(&file, "[http]\nidle_seconds = 5\n").expect("write");
         let err = Config::load(&flags, &empty).expect_err("unknown key");
         assert!(err.to_string().contains("idle_seconds"), "{err}");

@@ -1,8 +1,11 @@
 //! Accepting and serving connections, with limits: a client has `[http]`'s time to send a
-//! request's header (also the idle time allowed between requests on a kept-alive connection)
-//! and may not leave its body silent for longer than that table's body timeout; at most
-//! `max_connections` are served at once, the rest wait in the listen backlog. Without these a
-//! few hundred slow or idle clients held every file descriptor the process had.
+//! request's header (also the idle time allowed between requests on a kept-alive connection),
+//! then that table's body time to send the whole body, and must keep taking its answer (no
+//! write may wait longer than the send timeout for room); at most `max_connections` are served
+//! at once, the rest wait in the listen backlog. Without these a few hundred slow or idle
+//! clients held every file descriptor the process had.
+
+pub(crate) mod guards;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,7 +22,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::Service;
-use tower_http::timeout::TimeoutBody;
+
+use guards::{DeadlineBody, SendStall};
 
 /// File descriptors kept for what is not a client connection: the store's files and pool, the
 /// per-thread read-only SQLite connections, the CA files, the listening socket, outgoing
@@ -35,6 +39,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
 pub(crate) struct Limits {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    pub send_timeout: Duration,
     pub max_connections: usize,
 }
 
@@ -59,9 +64,22 @@ impl Limits {
         Limits {
             header_timeout: Duration::from_secs(http.header_timeout_seconds.max(1)),
             body_timeout: Duration::from_secs(http.body_timeout_seconds.max(1)),
+            send_timeout: Duration::from_secs(http.send_timeout_seconds.max(1)),
             max_connections,
         }
     }
+}
+
+/// Whether `e`, or an error it came from, is a request body that missed its deadline.
+pub(crate) fn too_slow(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<guards::BodyTooSlow>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// The soft limit on open files, from `/proc/self/limits` (Linux); `None` elsewhere or when
@@ -106,7 +124,8 @@ pub(crate) async fn serve_connections(
             },
         };
         let service = per_connection(app.clone(), peer, limits.body_timeout);
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let stream = TokioIo::new(SendStall::new(stream, limits.send_timeout));
+        let connection = graceful.watch(http.serve_connection(stream, service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 // Timeouts and clients that went away end up here; nothing to act on.
@@ -121,7 +140,7 @@ pub(crate) async fn serve_connections(
 }
 
 /// The router for one connection's requests: each request carries the peer's address (the
-/// inquiry limit counts by client) and a body that fails once silent for `body_timeout`.
+/// inquiry limit counts by client) and a body that fails unless whole within `body_timeout`.
 fn per_connection(
     app: Router,
     peer: SocketAddr,
@@ -134,7 +153,7 @@ fn per_connection(
 > + Clone {
     hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
-        let req = req.map(|body| TimeoutBody::new(body_timeout, body));
+        let req = req.map(|body| DeadlineBody::new(body, body_timeout));
         app.clone().call(req)
     })
 }

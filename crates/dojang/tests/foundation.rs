@@ -692,14 +692,15 @@ fn verify_vid_refuses_a_short_pem_instead_of_hanging() {
     assert!(text(&o).contains("is not a certificate"), "{}", text(&o));
 }
 
-/// A center whose `[http]` limits are short enough to watch: `header` and `body` seconds, at
-/// most `cap` connections at once.
-fn center_with_limits(header: u64, body: u64, cap: usize) -> TestCenter {
+/// A center whose `[http]` limits are short enough to watch: `header`, `body` and `send`
+/// seconds, at most `cap` connections at once.
+fn center_with_limits(header: u64, body: u64, send: u64, cap: usize) -> TestCenter {
     let c = TestCenter::new();
     let config = c.data.join("dojang.toml");
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str(&format!(
-        "[http]\nheader_timeout_seconds = {header}\nbody_timeout_seconds = {body}\nmax_connections = {cap}\n"
+        "[http]\nheader_timeout_seconds = {header}\nbody_timeout_seconds = {body}\n\
+         send_timeout_seconds = {send}\nmax_connections = {cap}\n"
     ));
     std::fs::write(&config, text).expect("config");
     c
@@ -728,7 +729,7 @@ fn closed_after(mut s: std::net::TcpStream) -> std::time::Duration {
 fn a_client_that_stops_half_way_is_disconnected_and_a_graceful_stop_still_exits_0() {
     use std::io::Write;
     use std::time::Duration;
-    let c = center_with_limits(1, 1, 64);
+    let c = center_with_limits(1, 1, 1, 64);
     let server = serve(&c.data, &c.base, None);
 
     // Half a header: closed once the header timeout has passed.
@@ -750,6 +751,26 @@ fn a_client_that_stops_half_way_is_disconnected_and_a_graceful_stop_still_exits_
     .expect("write");
     let took = closed_after(s);
     assert!(took < Duration::from_secs(5), "a short body was kept {took:?}");
+
+    // A body sent a byte at a time, each well inside the body timeout: refused once the body
+    // timeout has passed since the header, however busy the client keeps it.
+    let mut s = connect(&c);
+    s.write_all(
+        b"POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 100\r\n\r\n",
+    )
+    .expect("write");
+    let mut trickle = s.try_clone().expect("clone");
+    let sender = std::thread::spawn(move || {
+        for _ in 0..100 {
+            std::thread::sleep(Duration::from_millis(200));
+            if trickle.write_all(b"x").is_err() {
+                return;
+            }
+        }
+    });
+    let took = closed_after(s);
+    assert!(took < Duration::from_secs(5), "a trickled body was kept {took:?}");
+    sender.join().expect("sender");
 
     // A kept-alive connection answers, then is closed once idle for the header timeout.
     let mut s = connect(&c);
@@ -773,7 +794,7 @@ fn a_client_that_stops_half_way_is_disconnected_and_a_graceful_stop_still_exits_
 fn beyond_the_connection_cap_newcomers_wait_and_are_answered_once_slow_clients_go() {
     use std::io::Write;
     use std::time::Duration;
-    let c = center_with_limits(5, 5, 4);
+    let c = center_with_limits(5, 5, 5, 4);
     let _server = serve(&c.data, &c.base, None);
 
     // Four clients that say nothing fill every slot…
@@ -802,4 +823,40 @@ fn beyond_the_connection_cap_newcomers_wait_and_are_answered_once_slow_clients_g
     assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
     // The center goes on serving as before.
     assert_eq!(c.get("/healthz"), b"ok");
+}
+
+#[test]
+fn a_client_that_takes_none_of_its_answers_is_disconnected_and_frees_its_slot() {
+    use std::io::Write;
+    use std::time::Duration;
+    let c = center_with_limits(30, 30, 1, 1);
+    let _server = serve(&c.data, &c.base, None);
+
+    // The only slot: a client that asks for the page's script sixty times over (37 MB of
+    // answers, far more than the sockets' buffers hold) and reads none of it.
+    let mut greedy = connect(&c);
+    let ask = b"GET /assets/app.js HTTP/1.1\r\nHost: x\r\n\r\n".repeat(60);
+    greedy.write_all(&ask).expect("write");
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A second client waits behind it, and is served once the server gives up on the first:
+    // its header timeout (30 s) would never end it, since it sent every request it meant to.
+    let start = std::time::Instant::now();
+    let mut next = connect(&c);
+    next.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut answer = Vec::new();
+    next.read_to_end(&mut answer).expect("the second client's answer");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
+    assert!(start.elapsed() < Duration::from_secs(10), "served after {:?}", start.elapsed());
+
+    // The first was disconnected: what reached its socket ends, short of sixty answers.
+    let mut got = Vec::new();
+    match greedy.read_to_end(&mut got) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("the server kept the greedy connection open ({e})"),
+    }
+    assert!(got.len() < 60 * 600_000, "all {} bytes were sent", got.len());
 }

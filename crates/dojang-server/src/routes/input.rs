@@ -98,7 +98,14 @@ pub(crate) fn not_json() -> Refusal {
 }
 
 fn unreadable(e: axum::extract::rejection::BytesRejection) -> Refusal {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    if crate::connections::too_slow(&e) {
+        Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_too_slow",
+            "요청 내용이 제한 시간 안에 도착하지 않았습니다. 네트워크 연결을 확인한 뒤 다시 시도해 주세요.",
+            "The request body did not arrive whole in the time allowed; check the connection and send it again.",
+        )
+    } else if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
@@ -117,4 +124,29 @@ fn unreadable(e: axum::extract::rejection::BytesRejection) -> Refusal {
 
 fn bad_json(e: dojang_json::JsonError) -> Refusal {
     Refusal::bad_input(format!("입력한 내용을 확인해 주세요: {}", e.message_ko()), e.message_en())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::connections::guards::{trickle, DeadlineBody};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_past_its_deadline_is_refused_as_too_slow_not_as_bad() {
+        let body =
+            DeadlineBody::new(trickle(Duration::from_millis(300), 100), Duration::from_secs(1));
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::new(body))
+            .expect("request");
+        let refusal = <JsonBody<serde_json::Value> as FromRequest<()>>::from_request(request, &())
+            .await
+            .err()
+            .expect("refused");
+        let answer = axum::response::IntoResponse::into_response(refusal);
+        assert_eq!(answer.status(), StatusCode::REQUEST_TIMEOUT);
+    }
 }
