@@ -106,6 +106,12 @@ impl Center {
             source,
         })?;
         let store = open_store(&config).await?;
+        // Inquiries masked by an older mask_rrns (or before the name and note were masked)
+        // lose what it let through.
+        let remasked = store.remask_inquiries(now).await?;
+        if remasked > 0 {
+            tracing::info!(inquiries = remasked, "masked the RRNs older inquiries still held");
+        }
         let names = CaNames {
             organization: config.ca.organization.clone(),
             root_cn: config.ca.root_cn.clone(),

@@ -1,11 +1,14 @@
 //! Inquiries (문의) customers leave on the support page, and how staff handle them. The text is
 //! stored as given, except that anything shaped like a resident registration number is masked
-//! first (the caller does it: [`mask_rrns`]), so the table never holds one.
+//! first ([`mask_rrns`], here in the store, whoever calls it), so the table never holds one.
+//! Each row records which version of the mask it went through ([`MASK_VERSION`]); when the mask
+//! learns more, [`Store::remask_inquiries`] brings the older rows up to it.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::OffsetDateTime;
 
+use crate::audit::{Actor, AuditEvent};
 use crate::error::StoreError;
 use crate::rows::{opt_time, time_of, unix};
 use crate::store::Store;
@@ -82,6 +85,17 @@ fn inquiry_of(r: &AnyRow) -> Result<Inquiry, StoreError> {
 
 const COLUMNS: &str =
     "id, name, contact, category, title, body, created_at, status, handled_by, handled_at, note";
+
+/// The version of [`mask_rrns`]'s rules, kept with every inquiry (`masked_by`). Raise it when
+/// the rules learn a spelling they used to let through: the center then masks the older rows
+/// again when it opens. 0: rows from before the column (their name and staff note unmasked);
+/// 1 was a hyphen or nothing between the halves, in the contact, title and body; 2 adds any
+/// dash, dot, underscore, spaces and full-width digits, and the name and the staff note.
+pub const MASK_VERSION: i64 = 2;
+
+/// How many older inquiries one statement re-masks at a time, so a large table is not held in
+/// memory at once.
+const REMASK_BATCH: i64 = 500;
 
 /// Masks every run that looks like a resident registration number as `******-*******`: six
 /// digits, a separator or none, seven digits, not inside a longer run of digits. People type
@@ -184,6 +198,31 @@ impl Store {
         rows.iter().map(inquiry_of).collect()
     }
 
+    /// Masks again, with today's [`mask_rrns`], every inquiry an older version masked (or that
+    /// was stored before the name and staff note were masked), in one write transaction
+    /// audited as `inquiry.remask`; returns how many were read over. The center does this when
+    /// it opens: a cheap indexed count when there is nothing to do.
+    pub async fn remask_inquiries(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let older: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inquiries WHERE masked_by < $1")
+            .bind(MASK_VERSION)
+            .fetch_one(&self.pool)
+            .await?;
+        if older == 0 {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let (read, changed) = tx.remask_inquiries().await?;
+        let event = AuditEvent::new(
+            Actor::System,
+            "inquiry.remask",
+            "inquiries",
+            serde_json::json!({ "read": read, "changed": changed, "mask_version": MASK_VERSION }),
+        );
+        tx.audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(read)
+    }
+
     /// The inquiry with `id`.
     pub async fn inquiry(&self, id: i64) -> Result<Option<Inquiry>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM inquiries WHERE id = $1"))
@@ -195,28 +234,79 @@ impl Store {
 }
 
 impl Tx {
-    /// Stores an inquiry (its text already checked and masked); returns its number.
+    /// Stores an inquiry (its text already checked), every RRN in it masked; returns its number.
     pub async fn insert_inquiry(
         &mut self,
         n: &NewInquiry,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO inquiries (name, contact, category, title, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO inquiries (name, contact, category, title, body, created_at, masked_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(&n.name)
-        .bind(&n.contact)
+        .bind(mask_rrns(&n.name))
+        .bind(mask_rrns(&n.contact))
         .bind(&n.category)
-        .bind(&n.title)
-        .bind(&n.body)
+        .bind(mask_rrns(&n.title))
+        .bind(mask_rrns(&n.body))
         .bind(unix(now))
+        .bind(MASK_VERSION)
         .fetch_one(&mut *self.inner)
         .await?;
         Ok(row.try_get("id")?)
     }
 
-    /// Marks inquiry `id` answered by `staff`; false if there is no such open inquiry.
+    /// Brings every inquiry masked by an older [`MASK_VERSION`] up to this one, a batch at a
+    /// time; returns how many were read and how many of them changed.
+    async fn remask_inquiries(&mut self) -> Result<(u64, u64), StoreError> {
+        let (mut read, mut changed) = (0u64, 0u64);
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, name, contact, title, body, note FROM inquiries
+                 WHERE masked_by < $1 ORDER BY id LIMIT $2",
+            )
+            .bind(MASK_VERSION)
+            .bind(REMASK_BATCH)
+            .fetch_all(&mut *self.inner)
+            .await?;
+            if rows.is_empty() {
+                return Ok((read, changed));
+            }
+            for r in &rows {
+                let id: i64 = r.try_get("id")?;
+                let text: [String; 4] = [
+                    r.try_get("name")?,
+                    r.try_get("contact")?,
+                    r.try_get("title")?,
+                    r.try_get("body")?,
+                ];
+                let note: Option<String> = r.try_get("note")?;
+                let masked = text.clone().map(|t| mask_rrns(&t));
+                let masked_note = note.as_deref().map(mask_rrns);
+                read += 1;
+                if masked != text || masked_note != note {
+                    changed += 1;
+                }
+                let [name, contact, title, body] = masked;
+                sqlx::query(
+                    "UPDATE inquiries SET name = $1, contact = $2, title = $3, body = $4,
+                     note = $5, masked_by = $6 WHERE id = $7",
+                )
+                .bind(name)
+                .bind(contact)
+                .bind(title)
+                .bind(body)
+                .bind(masked_note)
+                .bind(MASK_VERSION)
+                .bind(id)
+                .execute(&mut *self.inner)
+                .await?;
+            }
+        }
+    }
+
+    /// Marks inquiry `id` answered by `staff`, with their `note` (its RRNs masked); false if
+    /// there is no such open inquiry.
     pub async fn answer_inquiry(
         &mut self,
         id: i64,
@@ -230,7 +320,7 @@ impl Tx {
         )
         .bind(staff)
         .bind(unix(now))
-        .bind(note)
+        .bind(mask_rrns(note))
         .bind(id)
         .execute(&mut *self.inner)
         .await?;
@@ -242,6 +332,86 @@ impl Tx {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::testing::t0;
+
+    /// An inquiry as a version before [`MASK_VERSION`] left it: name and note never masked,
+    /// an RRN typed with an en dash let through in the body.
+    async fn stored_long_ago(s: &Store) -> i64 {
+        let row = sqlx::query(
+            "INSERT INTO inquiries (name, contact, category, title, body, created_at, status,
+             handled_by, handled_at, note, masked_by)
+             VALUES ('홍길동 900101-1777777', '010-1234-5678', 'issue', '발급 문의',
+             '제 번호는 900101–1777777 입니다', $1, 'answered', 'kim', $1,
+             '고객 번호 9001011777777 확인', 0) RETURNING id",
+        )
+        .bind(unix(t0()))
+        .fetch_one(&s.pool)
+        .await
+        .expect("an old row");
+        row.try_get("id").expect("id")
+    }
+
+    crate::store_test!(async fn older_inquiries_are_masked_again_once_and_audited(s) {
+        let old = stored_long_ago(s).await;
+        let plain = sqlx::query(
+            "INSERT INTO inquiries (name, contact, category, title, body, created_at, masked_by)
+             VALUES ('김철수', 'a@example.com', 'etc', '질문', '번호 없음', $1, 0) RETURNING id",
+        )
+        .bind(unix(t0()))
+        .fetch_one(&s.pool)
+        .await
+        .expect("a row without RRNs")
+        .try_get::<i64, _>("id")
+        .expect("id");
+        let mut tx = s.begin().await.expect("begin");
+        let new = NewInquiry {
+            name: "이영희".into(),
+            contact: "010-9876-5432".into(),
+            category: "etc".into(),
+            title: "새 문의".into(),
+            body: "저는 880202 2888888 입니다".into(),
+        };
+        let fresh = tx.insert_inquiry(&new, t0()).await.expect("insert");
+        tx.commit().await.expect("commit");
+        // Stored today: masked on the way in, whoever called.
+        let got = s.inquiry(fresh).await.expect("read").expect("there");
+        assert_eq!(got.body, "저는 ******-******* 입니다");
+
+        assert_eq!(s.remask_inquiries(t0()).await.expect("remask"), 2, "the two older rows");
+        let got = s.inquiry(old).await.expect("read").expect("there");
+        assert_eq!(got.name, "홍길동 ******-*******");
+        assert_eq!(got.body, "제 번호는 ******-******* 입니다");
+        assert_eq!(got.note.as_deref(), Some("고객 번호 ******-******* 확인"));
+        assert_eq!((got.contact.as_str(), got.title.as_str()), ("010-1234-5678", "발급 문의"));
+        assert_eq!(got.status, InquiryStatus::Answered, "nothing else changes");
+        assert_eq!(s.inquiry(plain).await.expect("read").expect("there").body, "번호 없음");
+
+        let audit = s.audit_entries(0, 10).await.expect("audit");
+        let remask: Vec<_> = audit.iter().filter(|e| e.action == "inquiry.remask").collect();
+        assert_eq!(remask.len(), 1);
+        assert!(remask[0].detail.contains("\"changed\":1"), "{}", remask[0].detail);
+        assert!(!remask[0].detail.contains("1777777"));
+
+        // Once done, opening again finds nothing to do and writes nothing.
+        assert_eq!(s.remask_inquiries(t0()).await.expect("again"), 0);
+        assert_eq!(s.audit_entries(0, 10).await.expect("audit").len(), audit.len());
+    });
+
+    crate::store_test!(async fn a_staff_note_is_masked_by_the_store_itself(s) {
+        let mut tx = s.begin().await.expect("begin");
+        let new = NewInquiry {
+            name: "박민수".into(),
+            contact: "010-1111-2222".into(),
+            category: "etc".into(),
+            title: "질문".into(),
+            body: "내용".into(),
+        };
+        let id = tx.insert_inquiry(&new, t0()).await.expect("insert");
+        assert!(tx.answer_inquiry(id, "kim", "주민번호 750505-2555555 확인함", t0()).await.expect("answer"));
+        tx.commit().await.expect("commit");
+        let got = s.inquiry(id).await.expect("read").expect("there");
+        assert_eq!(got.note.as_deref(), Some("주민번호 ******-******* 확인함"));
+    });
 
     #[test]
     fn rrn_shaped_runs_are_masked_and_nothing_else() {

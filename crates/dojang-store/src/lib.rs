@@ -52,7 +52,7 @@ pub use finish::{FinishFee, Finished, FlowFinish, Superseded};
 pub use flows::FlowRecord;
 pub use group_commit::Work;
 pub use inbox::{inbox_address, Channel, InboxMessage};
-pub use inquiries::{mask_rrns, Inquiry, InquiryStatus, NewInquiry};
+pub use inquiries::{mask_rrns, Inquiry, InquiryStatus, NewInquiry, MASK_VERSION};
 pub use locks::{FailureCount, Lockable, Unlocked, BANKING_PASSWORD_LOCK};
 pub use record::{
     CertificateRecord, CrlRecord, NewCertificate, Revocation, RevokedEntry, StatusOf,

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dojang_pki::{RevocationReason, Serial};
-use dojang_store::{mask_rrns, Actor, AuditEvent, InquiryStatus, StaffSession, StoreError};
+use dojang_store::{Actor, AuditEvent, InquiryStatus, StaffSession, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -707,9 +707,8 @@ async fn answer(
     JsonBody(input): JsonBody<AnswerInput>,
 ) -> Result<Json<serde_json::Value>, Refusal> {
     let s = changing_session(&c, &headers).await?;
-    // Staff may paste what the customer wrote: the table never holds an RRN, whoever typed it.
-    let note = mask_rrns(input.note.trim());
-    let note = note.as_str();
+    // Staff may paste what the customer wrote: the store masks an RRN, whoever typed it.
+    let note = input.note.trim();
     if note.chars().count() > 1000 {
         return Err(Refusal::bad_input(
             "처리 메모는 1,000자까지 쓸 수 있습니다.",

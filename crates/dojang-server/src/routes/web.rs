@@ -30,7 +30,7 @@ use axum::{Extension, Json, Router};
 use dojang_config::TrustedProxies;
 use dojang_pki::RevocationReason;
 use dojang_profile::ProductId;
-use dojang_store::{mask_rrns, Actor, AuditEvent, CertificateRecord, NewInquiry};
+use dojang_store::{Actor, AuditEvent, CertificateRecord, NewInquiry};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha1::{Digest, Sha1};
@@ -734,22 +734,22 @@ async fn inquiry(
         tracing::warn!(retry_after_s = retry.0.as_secs(), "inquiry refused: rate limit");
         return Ok(too_many_inquiries(retry.0));
     }
-    let masked = NewInquiry {
-        // People put anything in any box; a name field holding an RRN is masked like the rest.
-        name: mask_rrns(input.name.trim()),
-        contact: mask_rrns(input.contact.trim()),
+    // People put anything in any box; the store masks an RRN in any of them.
+    let inquiry = NewInquiry {
+        name: input.name.trim().to_string(),
+        contact: input.contact.trim().to_string(),
         category: input.category,
-        title: mask_rrns(input.title.trim()),
-        body: mask_rrns(input.body.trim()),
+        title: input.title.trim().to_string(),
+        body: input.body.trim().to_string(),
     };
     let now = c.now();
     let mut tx = c.store.begin().await.map_err(Refusal::internal)?;
-    let id = tx.insert_inquiry(&masked, now).await.map_err(Refusal::internal)?;
+    let id = tx.insert_inquiry(&inquiry, now).await.map_err(Refusal::internal)?;
     let event = AuditEvent::new(
         Actor::Anonymous,
         "inquiry.receive",
         format!("inquiry:{id}"),
-        json!({ "category": masked.category }),
+        json!({ "category": inquiry.category }),
     );
     tx.audit(&event, now).await.map_err(Refusal::internal)?;
     tx.commit().await.map_err(Refusal::internal)?;
