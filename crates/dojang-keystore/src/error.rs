@@ -81,6 +81,11 @@ pub enum KeystoreError {
     #[error("{path} already holds another certificate of this subject (serial {serial}); delete it first, or replace it")]
     AlreadyStored { path: PathBuf, serial: String },
 
+    /// The subject's folder holds this certificate already, with other files beside it (another
+    /// key file, one without R, or without the key-management pair).
+    #[error("{path} already holds this certificate (serial {serial}) with other key files; keep them, or replace them with --replace")]
+    StoredDiffers { path: PathBuf, serial: String },
+
     /// The removable disk's path does not exist.
     #[error("no removable disk at {path}: is it plugged in and mounted?")]
     NoRemovableDisk { path: PathBuf },

@@ -309,10 +309,11 @@ impl Store {
         }
         let user = self.root.join(names::ca_folder(&cert.tbs_certificate.issuer)).join(USER);
         let target = user.join(names::subject_folder(&cert.tbs_certificate.subject));
-        if target.join(SIGN_CERT).exists() {
+        let mut unchanged = false;
+        if existing == Existing::Keep && target.join(SIGN_CERT).exists() {
             let stored = self.parse_cert(&target.join(SIGN_CERT));
             let same = stored.as_ref().is_ok_and(|s| s.serial == info.serial);
-            if existing == Existing::Keep && !same {
+            if !same {
                 return Err(KeystoreError::AlreadyStored {
                     path: target,
                     serial: stored
@@ -320,13 +321,26 @@ impl Store {
                         .unwrap_or_else(|_| "unreadable".into()),
                 });
             }
+            // The same certificate again: fine when its files are the ones already here (an
+            // import repeated, or from the folder itself). Otherwise the folder keeps what it
+            // has — another key, R, the key-management pair — unless replacing was asked for.
+            if read_pair_in(&target)?.as_ref() != Some(pair) {
+                return Err(KeystoreError::StoredDiffers {
+                    path: target,
+                    serial: info.serial.to_hex(),
+                });
+            }
+            unchanged = true;
         }
-        Ok(Planned { user, target, info })
+        Ok(Planned { user, target, info, unchanged })
     }
 
     /// Writes a pair [`Store::plan`] placed: staged beside its folder, then swapped in whole.
     fn write(&self, pair: &NpkiPair, planned: &Planned) -> Result<Entry, KeystoreError> {
-        let Planned { user, target, .. } = planned;
+        let Planned { user, target, unchanged, .. } = planned;
+        if *unchanged {
+            return Ok(self.read_entry(target)?.0);
+        }
         atomic::create_dir_all(user)?;
         let staged = atomic::sibling(target, "new");
         atomic::create_dir_all(&staged)?;
@@ -555,6 +569,8 @@ struct Planned {
     user: PathBuf,
     target: PathBuf,
     info: CertInfo,
+    /// The folder already holds these very files: nothing to write.
+    unchanged: bool,
 }
 
 /// Removes a certificate folder, then its USER and CA folders if that left them empty.

@@ -289,6 +289,28 @@ fn another_certificate_of_the_same_subject_is_kept_unless_replaced() {
 }
 
 #[test]
+fn the_same_certificate_with_other_key_files_does_not_overwrite_the_stored_ones() {
+    let work = tempfile::tempdir().unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    make_pair(&work.path().join("mine"), SUBJECT, "400");
+    make_pair(&work.path().join("other"), SUBJECT, "700");
+    let store = store_in(disk.path());
+    let mine = pair_in(&work.path().join("mine"));
+    let saved = store.save(&mine, Existing::Keep).unwrap();
+    // Another holder's key file beside this very certificate (a mixed-up folder).
+    let mixed = NpkiPair { sign_key: pair_in(&work.path().join("other")).sign_key, ..mine.clone() };
+    let e = store.save(&mixed, Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::StoredDiffers { .. }), "{e}");
+    assert_eq!(std::fs::read(saved.dir.join("signPri.key")).unwrap(), mine.sign_key);
+    // The same files again: nothing written, nothing refused.
+    store.save(&mine, Existing::Keep).unwrap();
+    assert!(leftovers(disk.path()).is_empty());
+    // Asked for, the other files replace them.
+    store.save(&mixed, Existing::Replace).unwrap();
+    assert_eq!(std::fs::read(saved.dir.join("signPri.key")).unwrap(), mixed.sign_key);
+}
+
+#[test]
 fn imports_a_folder_tree_from_a_removable_disk() {
     let work = tempfile::tempdir().unwrap();
     let usb = tempfile::tempdir().unwrap();

@@ -26,14 +26,21 @@ use crate::StatusError;
 
 /// At most this many certificates in one request; RFC 5019 clients ask about one.
 const MAX_REQUESTS: usize = 64;
-/// RFC 8954: a nonce is 1 to 32 octets. We echo up to 128 for older clients and refuse more.
+/// RFC 9654 (which raised RFC 8954's 32): a nonce is an OCTET STRING of 1 to 128 octets, and
+/// a request with one shorter or longer is refused as `malformedRequest`.
 const MAX_NONCE: usize = 128;
 /// How long a signed answer to a request without a nonce may be handed out again while the
 /// status it states is still the store's. RFC 5019 §2.2 lets a responder answer from responses
 /// produced earlier; relying parties here accept a thisUpdate up to an hour old.
 const REUSE: Duration = Duration::seconds(60);
-/// At most this many answers kept for reuse (one per distinct request); then they all go.
+/// At most this many answers kept for reuse (one per distinct request), holding at most
+/// `MAX_KEPT_BYTES` of requests and answers; then they all go.
 const MAX_KEPT: usize = 16_384;
+const MAX_KEPT_BYTES: usize = 64 << 20;
+/// Requests longer than this are answered but their answers not kept: one about a single
+/// certificate is about 100 bytes, and without a bound a client padding distinct requests
+/// (with extensions we ignore) filled the memory with kept answers.
+const MAX_KEPT_REQUEST: usize = 1024;
 
 /// What one entry of a request asks about, as far as its answer depends on it.
 #[derive(Clone, Debug)]
@@ -53,6 +60,40 @@ struct Kept {
     der: Bytes,
 }
 
+/// The kept answers, and the bytes they hold (requests and answers).
+#[derive(Default)]
+struct KeptAnswers {
+    by_request: HashMap<Vec<u8>, Arc<Kept>>,
+    bytes: usize,
+}
+
+/// A request refused as `malformedRequest` for what its extensions say.
+struct Malformed;
+
+/// The request's nonce, if it has one, once its extensions pass: RFC 6960 §4.4 lets a
+/// responder ignore an extension it does not understand only when it is not critical, and
+/// RFC 9654 makes the nonce an OCTET STRING of 1 to 128 octets, given once.
+fn nonce_of(req: &OcspRequest) -> Result<Option<Extension>, Malformed> {
+    let mut nonce = None;
+    for e in req.tbs_request.request_extensions.iter().flatten() {
+        if e.extn_id == oid::OCSP_NONCE {
+            let value = OctetString::from_der(e.extn_value.as_bytes()).map_err(|_| Malformed)?;
+            if nonce.is_some() || !(1..=MAX_NONCE).contains(&value.as_bytes().len()) {
+                return Err(Malformed);
+            }
+            nonce = Some(e.clone());
+        } else if e.critical {
+            return Err(Malformed);
+        }
+    }
+    // No single-request extension is understood here, so none may be critical.
+    let single = req.tbs_request.request_list.iter();
+    if single.flat_map(|r| r.single_request_extensions.iter().flatten()).any(|e| e.critical) {
+        return Err(Malformed);
+    }
+    Ok(nonce)
+}
+
 /// How the issuing CA is identified in a CertID, per hash algorithm.
 struct IssuerHashes {
     sha1_name: [u8; 20],
@@ -69,7 +110,7 @@ pub struct Responder {
     key_hash: [u8; 20],
     /// Answers to nonce-less requests by the request's bytes: an RSA signature is not spent
     /// again on the same question while the answer would be the same.
-    kept: Mutex<HashMap<Vec<u8>, Arc<Kept>>>,
+    kept: Mutex<KeptAnswers>,
     /// Made at the first answer, when the server's metrics recorder is in place, and kept:
     /// looking a labelled counter up costs a hash of its name and labels every time.
     counted: OnceLock<StatusCounters>,
@@ -203,16 +244,9 @@ impl Responder {
         if list.is_empty() || list.len() > MAX_REQUESTS {
             return (unsuccessful(OcspResponseStatus::MalformedRequest), Outcome::Malformed);
         }
-        let nonce = req
-            .tbs_request
-            .request_extensions
-            .iter()
-            .flatten()
-            .find(|e| e.extn_id == oid::OCSP_NONCE)
-            .cloned();
-        if nonce.as_ref().is_some_and(|n| n.extn_value.as_bytes().len() > MAX_NONCE + 4) {
+        let Ok(nonce) = nonce_of(&req) else {
             return (unsuccessful(OcspResponseStatus::MalformedRequest), Outcome::Malformed);
-        }
+        };
         match self.answer(request, &req, nonce, read, now).await {
             Ok(der) => (der, Outcome::Answered),
             Err(e) => {
@@ -239,7 +273,7 @@ impl Responder {
             Some(statuses) => statuses,
             None => self.statuses(&asked, now).await?,
         };
-        let reusable = nonce.is_none();
+        let reusable = nonce.is_none() && request.len() <= MAX_KEPT_REQUEST;
         let produced = OcspGeneralizedTime(to_generalized(now)?);
         let mut responses = Vec::with_capacity(statuses.len());
         for (r, cert_status) in req.tbs_request.request_list.iter().zip(statuses.iter().cloned()) {
@@ -278,16 +312,20 @@ impl Responder {
     /// The answer kept for the same bytes as `request`, if it is recent enough to reuse.
     fn kept_for(&self, request: &[u8], now: OffsetDateTime) -> Option<Arc<Kept>> {
         let kept = self.kept.lock().ok()?;
-        let k = kept.get(request)?;
+        let k = kept.by_request.get(request)?;
         (k.produced <= now && now - k.produced < REUSE).then(|| Arc::clone(k))
     }
 
     fn keep(&self, request: &[u8], answer: Kept) {
+        let size = request.len() + answer.der.len();
         if let Ok(mut kept) = self.kept.lock() {
-            if kept.len() >= MAX_KEPT {
-                kept.clear();
+            if kept.by_request.len() >= MAX_KEPT || kept.bytes + size > MAX_KEPT_BYTES {
+                *kept = KeptAnswers::default();
             }
-            kept.insert(request.to_vec(), Arc::new(answer));
+            if let Some(old) = kept.by_request.insert(request.to_vec(), Arc::new(answer)) {
+                kept.bytes -= request.len() + old.der.len();
+            }
+            kept.bytes += size;
         }
     }
 }

@@ -17,10 +17,39 @@ use spki::AlgorithmIdentifierOwned;
 use time::{Duration, OffsetDateTime};
 use x509_cert::ext::Extension;
 use x509_ocsp::{
-    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, Request, TbsRequest, Version,
+    BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request,
+    TbsRequest, Version,
 };
 
 fn request(ca: &CertificateAuthority, serial: &Serial, nonce: Option<&[u8]>) -> Vec<u8> {
+    request_with(ca, serial, nonce.map(|n| vec![nonce_extension(n)]), None)
+}
+
+/// `id-pkix-ocsp-nonce` whose value is the OCTET STRING `n`, as RFC 9654 has it.
+fn nonce_extension(n: &[u8]) -> Extension {
+    let value = OctetString::new(n).expect("nonce").to_der().expect("der");
+    Extension {
+        extn_id: dojang_pki::oid::OCSP_NONCE,
+        critical: false,
+        extn_value: OctetString::new(value).expect("nonce"),
+    }
+}
+
+/// An extension no responder knows, `len` bytes of it.
+fn private_extension(critical: bool, len: usize) -> Extension {
+    Extension {
+        extn_id: const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.99"),
+        critical,
+        extn_value: OctetString::new(vec![0x5a; len]).expect("value"),
+    }
+}
+
+fn request_with(
+    ca: &CertificateAuthority,
+    serial: &Serial,
+    request_extensions: Option<Vec<Extension>>,
+    single_request_extensions: Option<Vec<Extension>>,
+) -> Vec<u8> {
     let issuer = ca.issuing_certificate();
     let name = issuer.tbs_certificate.subject.to_der().expect("name");
     let key = issuer.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
@@ -33,21 +62,11 @@ fn request(ca: &CertificateAuthority, serial: &Serial, nonce: Option<&[u8]>) -> 
         issuer_key_hash: OctetString::new(Sha1::digest(key).to_vec()).expect("hash"),
         serial_number: serial.to_x509(),
     };
-    let request_extensions = nonce.map(|n| {
-        vec![Extension {
-            extn_id: dojang_pki::oid::OCSP_NONCE,
-            critical: false,
-            extn_value: OctetString::new(
-                OctetString::new(n).expect("nonce").to_der().expect("der"),
-            )
-            .expect("nonce"),
-        }]
-    });
     OcspRequest {
         tbs_request: TbsRequest {
             version: Version::V1,
             requestor_name: None,
-            request_list: vec![Request { req_cert: cert_id, single_request_extensions: None }],
+            request_list: vec![Request { req_cert: cert_id, single_request_extensions }],
             request_extensions,
         },
         optional_signature: None,
@@ -76,8 +95,18 @@ fn status(der: &[u8]) -> CertStatus {
     basic.tbs_response_data.responses[0].cert_status
 }
 
-#[tokio::test]
-async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
+/// A CA (P-256, so that two signatures over the same answer differ), a store holding one
+/// certificate, and the responder over them.
+struct Setup {
+    _dir: tempfile::TempDir,
+    ca: Arc<CertificateAuthority>,
+    store: Store,
+    responder: Responder,
+    serial: Serial,
+    now: OffsetDateTime,
+}
+
+async fn setup() -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
     let names = CaNames {
@@ -103,6 +132,12 @@ async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
     let serial: Serial = "0A1B2C".parse().expect("serial");
     store.insert_certificate(&certificate(&serial, now)).await.expect("insert");
     let responder = Responder::new(ca.clone(), store.clone()).expect("responder");
+    Setup { _dir: dir, ca, store, responder, serial, now }
+}
+
+#[tokio::test]
+async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
+    let Setup { _dir, ca, store, responder, serial, now } = setup().await;
     let plain = request(&ca, &serial, None);
 
     // A serial not issued yet is "unknown"; asked again in the same bytes once it is issued,
@@ -140,4 +175,68 @@ async fn a_signed_answer_is_reused_only_while_it_is_still_true() {
     let (later, _) = responder.respond(&plain, now + Duration::seconds(70)).await;
     assert_ne!(later, after);
     assert!(matches!(status(&later), CertStatus::Revoked(_)));
+}
+
+#[tokio::test]
+async fn a_nonce_out_of_bounds_or_a_critical_extension_not_understood_is_malformed() {
+    let Setup { ca, responder, serial, now, .. } = &setup().await;
+    let malformed = |der: &[u8]| {
+        let resp = OcspResponse::from_der(der).expect("response");
+        resp.response_status == OcspResponseStatus::MalformedRequest
+    };
+    let asked = |request_extensions, single| request_with(ca, serial, request_extensions, single);
+    let refused: Vec<(&str, Vec<u8>)> = vec![
+        ("an empty nonce", request(ca, serial, Some(&[]))),
+        ("a nonce of 129 octets", request(ca, serial, Some(&[1u8; 129]))),
+        ("a nonce that is not an OCTET STRING", {
+            let mut raw = nonce_extension(&[1u8; 16]);
+            raw.extn_value = OctetString::new(vec![0x02, 0x01, 0x05]).expect("an INTEGER");
+            asked(Some(vec![raw]), None)
+        }),
+        (
+            "two nonces",
+            asked(Some(vec![nonce_extension(&[1; 16]), nonce_extension(&[2; 16])]), None),
+        ),
+        (
+            "a critical extension not understood",
+            asked(Some(vec![private_extension(true, 4)]), None),
+        ),
+        (
+            "a critical single-request extension",
+            asked(None, Some(vec![private_extension(true, 4)])),
+        ),
+    ];
+    for (what, der) in refused {
+        let (answer, outcome) = responder.respond(&der, *now).await;
+        assert!(malformed(&answer), "{what} was answered");
+        assert_eq!(outcome, dojang_status::Outcome::Malformed, "{what}");
+    }
+    // Within bounds, and extensions not understood but not critical: answered.
+    for (what, der) in [
+        ("a nonce of one octet", request(ca, serial, Some(&[9]))),
+        ("a nonce of 32 octets", request(ca, serial, Some(&[9; 32]))),
+        ("a nonce of 128 octets", request(ca, serial, Some(&[9; 128]))),
+        ("an extension not understood", asked(Some(vec![private_extension(false, 4)]), None)),
+        ("a single-request one", asked(None, Some(vec![private_extension(false, 4)]))),
+    ] {
+        let (answer, outcome) = responder.respond(&der, *now).await;
+        assert!(matches!(status(&answer), CertStatus::Good(_)), "{what}");
+        assert_eq!(outcome, dojang_status::Outcome::Answered, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_request_is_answered_but_its_answer_not_kept() {
+    let Setup { ca, responder, serial, now, .. } = &setup().await;
+    // Padded with an extension the responder ignores, as a client filling memory would.
+    let long = request_with(ca, serial, Some(vec![private_extension(false, 4096)]), None);
+    let (first, _) = responder.respond(&long, *now).await;
+    let (second, _) = responder.respond(&long, *now).await;
+    assert!(matches!(status(&first), CertStatus::Good(_)));
+    assert_ne!(first, second, "signed anew: not kept");
+    // A short one is kept, as before.
+    let short = request_with(ca, serial, Some(vec![private_extension(false, 4)]), None);
+    let (first, _) = responder.respond(&short, *now).await;
+    let (second, _) = responder.respond(&short, *now).await;
+    assert_eq!(first, second);
 }

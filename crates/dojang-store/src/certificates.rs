@@ -161,6 +161,7 @@ impl Tx {
                 .fetch_optional(&mut *self.inner)
                 .await?;
         let Some(row) = row else { return Err(StoreError::NotFound(serial.clone())) };
+        let mut at = at;
         if let Some(old) =
             revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
         {
@@ -173,6 +174,10 @@ impl Tx {
                     at: old.at,
                 });
             }
+            // A held certificate revoked for good keeps the time of its hold: it has not been
+            // valid since, and a later time would make a signature made while it was held look
+            // as if it came before the revocation.
+            at = old.at;
         }
         sqlx::query(
             "UPDATE certificates SET revoked_at = $1, revocation_reason = $2 WHERE serial = $3",
@@ -458,10 +463,8 @@ mod tests {
         ));
         assert_eq!(
             s.status(&serial).await.expect("status"),
-            StatusOf::Revoked(Revocation {
-                at: now + Duration::hours(1),
-                reason: RevocationReason::KeyCompromise
-            })
+            StatusOf::Revoked(Revocation { at: now, reason: RevocationReason::KeyCompromise }),
+            "revoked as of the hold, not of the upgrade an hour later"
         );
         assert_eq!(s.status_generation().await.expect("gen"), g0 + 2);
         assert_eq!(s.revoked_unexpired(now).await.expect("list").len(), 1);

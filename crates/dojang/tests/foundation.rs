@@ -464,6 +464,16 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert!(text(&o).contains("malformedrequest"), "{}", text(&o));
     let empty = c.get("/ocsp/%%%not-base64");
     assert_eq!(empty, vec![0x30, 0x03, 0x0a, 0x01, 0x01]);
+    // A body larger than any OCSP request: the same answer, not an HTTP 413 an OCSP client
+    // cannot read.
+    let resp = ureq::post(&format!("{}/ocsp", c.base))
+        .set("Content-Type", "application/ocsp-request")
+        .send_bytes(&vec![0x30; 64 * 1024])
+        .expect("an oversized OCSP POST is answered");
+    assert_eq!(resp.header("Content-Type"), Some("application/ocsp-response"));
+    let mut body = Vec::new();
+    resp.into_reader().read_to_end(&mut body).expect("body");
+    assert_eq!(body, vec![0x30, 0x03, 0x0a, 0x01, 0x01], "malformedRequest");
     // A path that percent-decodes to no text at all (not UTF-8) is as unreadable as any other
     // request: an OCSPResponse, never an HTTP error.
     for path in ["/ocsp/%ff", "/ocsp/MEow%ff%fe", "/ocsp/%C3%28abc"] {

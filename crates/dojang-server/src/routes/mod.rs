@@ -218,7 +218,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ContentType {
     }
 }
 
-async fn ocsp_post(State(c): State<Shared>, ContentType(ct): ContentType, body: Bytes) -> Response {
+async fn ocsp_post(
+    State(c): State<Shared>,
+    ContentType(ct): ContentType,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    // A body too large, cut off or too slow is an unreadable request like any other: answered
+    // `malformedRequest`, never with an HTTP error an OCSP client cannot read.
+    let body = body.unwrap_or_default();
     let ct = ct.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.is_empty() && !ct.starts_with("application/ocsp-request") {
         tracing::debug!(

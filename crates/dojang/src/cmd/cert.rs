@@ -861,6 +861,10 @@ impl Text {
                 "{}에 같은 사용자의 다른 인증서(일련번호 {serial})가 있습니다. 먼저 삭제하거나 --replace로 바꾸세요",
                 path.display()
             ),
+            K::StoredDiffers { path, serial } if ko => format!(
+                "이 인증서(일련번호 {serial})는 {}에 이미 저장되어 있고, 저장된 개인키 파일이 가져오려는 것과 다릅니다. 저장된 것을 그대로 두거나, 바꾸려면 --replace를 붙이세요",
+                path.display()
+            ),
             other => other.to_string(),
         };
         anyhow::anyhow!(text)
