@@ -281,7 +281,7 @@ impl Tx {
                     r.try_get("body")?,
                 ];
                 let note: Option<String> = r.try_get("note")?;
-                let masked = text.clone().map(|t| mask_rrns(&t));
+                let masked = text.each_ref().map(|t| mask_rrns(t));
                 let masked_note = note.as_deref().map(mask_rrns);
                 read += 1;
                 if masked != text || masked_note != note {
