@@ -429,6 +429,11 @@ mod tests {
                                 RevocationReason::KeyCompromise
                             };
                             if writer.revoke(&serial_of(n), reason, at).await.is_ok() {
+                                // Revoking a held certificate keeps the hold's time.
+                                let at = match model.get(&n) {
+                                    Some(StatusOf::Revoked(held)) => held.at,
+                                    _ => at,
+                                };
                                 model.insert(n, StatusOf::Revoked(Revocation { at, reason }));
                             }
                         }
