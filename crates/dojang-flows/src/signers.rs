@@ -13,7 +13,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 
 use dojang_ra::{IssueRequest, Prepared, RaError, RegistrationAuthority};
 use time::OffsetDateTime;
@@ -35,10 +36,12 @@ pub(crate) enum SignError {
     Stopped,
 }
 
-/// The queue of certificates to prepare, and the threads preparing them. The threads end when
-/// this is dropped.
+/// The queue of certificates to prepare, and the threads preparing them. Dropped, it closes the
+/// queue and waits for the threads to end.
 pub(crate) struct Signers {
-    queue: Mutex<Sender<Job>>,
+    /// `None` once closed.
+    queue: Mutex<Option<Sender<Job>>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Signers {
@@ -46,17 +49,19 @@ impl Signers {
     pub(crate) fn start(ra: Arc<RegistrationAuthority>, count: usize) -> Signers {
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
+        let mut threads = Vec::new();
         for n in 0..count.max(1) {
             let (ra, jobs) = (Arc::clone(&ra), Arc::clone(&jobs));
             let spawned = std::thread::Builder::new()
                 .name(format!("dojang-signer-{n}"))
                 .spawn(move || work(&ra, &jobs));
-            if let Err(e) = spawned {
+            match spawned {
+                Ok(thread) => threads.push(thread),
                 // Fewer threads only means slower signing; with none, callers hear `Stopped`.
-                tracing::error!(error = %e, "a signing thread could not be started");
+                Err(e) => tracing::error!(error = %e, "a signing thread could not be started"),
             }
         }
-        Signers { queue: Mutex::new(queue) }
+        Signers { queue: Mutex::new(Some(queue)), threads }
     }
 
     /// Prepares the certificate `request` asks for, on a signing thread.
@@ -69,9 +74,25 @@ impl Signers {
         self.queue
             .lock()
             .map_err(|_| SignError::Stopped)?
+            .as_ref()
+            .ok_or(SignError::Stopped)?
             .send(Job { request, now, reply })
             .map_err(|_| SignError::Stopped)?;
         Ok(answer.await.map_err(|_| SignError::Stopped)??)
+    }
+}
+
+impl Drop for Signers {
+    /// The threads hold the RA, and through it the CA's keys: an HSM key's session is closed
+    /// when the last one lets go. Left running, a thread could do that while the process exits
+    /// and the PKCS#11 library is being torn down (SoftHSM crashed so in `dojang ca issue`), so
+    /// the center is not gone until they are.
+    fn drop(&mut self) {
+        drop(self.queue.lock().unwrap_or_else(PoisonError::into_inner).take());
+        for thread in self.threads.drain(..) {
+            // A thread that panicked has nothing left to release.
+            let _ = thread.join();
+        }
     }
 }
 
