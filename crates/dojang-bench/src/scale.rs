@@ -88,7 +88,7 @@ pub fn measure(
             batch
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| (done + *i as u64) % every == 0)
+                .filter(|(i, _)| (done + *i as u64).is_multiple_of(every))
                 .map(|(_, c)| c.serial.clone())
                 .take(ASKED - spread.len()),
         );

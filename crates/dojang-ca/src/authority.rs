@@ -4,9 +4,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use const_oid::db::rfc4519;
-use der::asn1::BitString;
+use der::asn1::{BitString, OctetString};
 use der::{Decode, Encode, EncodePem, Header, Tag};
 use dojang_pki::{KeyType, Serial};
 use dojang_profile::tbs::{self, CaCertRequest, IssuerInfo};
@@ -16,8 +17,11 @@ use time::{Duration, OffsetDateTime};
 use x509_cert::crl::{CertificateList, TbsCertList};
 use x509_cert::der::pem::LineEnding;
 use x509_cert::ext::pkix::BasicConstraints;
+use x509_cert::ext::Extensions;
 use x509_cert::{Certificate, TbsCertificate};
-use x509_ocsp::{BasicOcspResponse, ResponseData};
+use x509_ocsp::{
+    BasicOcspResponse, OcspGeneralizedTime, ResponderId, ResponseData, SingleResponse, Version,
+};
 
 use crate::error::CaError;
 use crate::hsm::{Hsm, URI_SCHEME};
@@ -27,8 +31,13 @@ use crate::keyfile::{self, Passphrase};
 const ROOT_YEARS: i64 = 20;
 const ISSUING_YEARS: i64 = 10;
 const OCSP_SIGNER_DAYS: i64 = 365;
-/// The OCSP signer is replaced this long before it ends, at the next start or check.
+/// The OCSP signer is replaced this long before it ends, at the next start or check
+/// ([`CertificateAuthority::maintain`]).
 const OCSP_RENEW_BEFORE_DAYS: i64 = 30;
+/// Held while the OCSP signer's files are read or replaced, so that two processes on one CA
+/// directory (a server and a `dojang ca` command) never write a key and a certificate that
+/// do not belong together.
+const OCSP_LOCK_FILE: &str = "ocsp.lock";
 /// CA certificates start a little in the past so that clients with a slow clock accept them.
 const BACKDATE: Duration = Duration::hours(1);
 
@@ -159,6 +168,37 @@ impl Authority {
     }
 }
 
+/// The delegated OCSP signer, with its ResponderID byKey: SHA-1 of its public key (RFC 6960
+/// §4.2.1), worked out once rather than for every answer.
+struct OcspSigner {
+    authority: Authority,
+    key_hash: [u8; 20],
+}
+
+impl OcspSigner {
+    fn new(authority: Authority) -> Arc<Self> {
+        let key_hash =
+            Sha1::digest(authority.key.public_key().subject_public_key.raw_bytes()).into();
+        Arc::new(OcspSigner { authority, key_hash })
+    }
+
+    /// Whether it is inside its last [`OCSP_RENEW_BEFORE_DAYS`] at `now`.
+    fn due(&self, now: OffsetDateTime) -> bool {
+        self.authority.info.not_after - now <= Duration::days(OCSP_RENEW_BEFORE_DAYS)
+    }
+}
+
+/// What [`CertificateAuthority::maintain`] did about the OCSP signer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignerCheck {
+    /// The signer in use has more than 30 days left.
+    Current,
+    /// Another process on the same CA directory had already made a new signer; it is used now.
+    Adopted,
+    /// A new key and certificate were made and are used now.
+    Renewed,
+}
+
 /// A certificate just signed, with its DER.
 #[derive(Clone, Debug)]
 pub struct Signed {
@@ -179,7 +219,10 @@ pub struct Opened {
 pub struct CertificateAuthority {
     root: Authority,
     issuing: Authority,
-    ocsp: Authority,
+    /// Replaced while the center runs: each answer takes the signer current when it is signed.
+    ocsp: RwLock<Arc<OcspSigner>>,
+    /// One replacement at a time within this process (the lock file covers other processes).
+    renewing: Mutex<()>,
 }
 
 fn file(dir: &Path, name: &str) -> PathBuf {
@@ -232,8 +275,8 @@ impl CertificateAuthority {
             Self::create(dir, keys, names, urls, now)?;
             created = true;
         }
-        let mut ca = Self::load(dir, keys)?;
-        let renewed = ca.renew_ocsp_signer_if_due(dir, keys, names, now)?;
+        let ca = Self::load(dir, keys)?;
+        let renewed = ca.maintain(dir, keys, names, now)? != SignerCheck::Current;
         Ok(Opened { ca, created, ocsp_signer_renewed: renewed })
     }
 
@@ -335,18 +378,25 @@ impl CertificateAuthority {
         Authority::new(cert, key, "the OCSP signer")
     }
 
-    fn renew_ocsp_signer_if_due(
-        &mut self,
+    /// The OCSP signer whose files are in `dir`, if they hold another certificate than
+    /// `current` (another process replaced it); its key is opened only then.
+    fn ocsp_signer_on_disk(
         dir: &Path,
         keys: &KeyHome<'_>,
-        names: &CaNames,
-        now: OffsetDateTime,
-    ) -> Result<bool, CaError> {
-        if self.ocsp.info.not_after - now > Duration::days(OCSP_RENEW_BEFORE_DAYS) {
-            return Ok(false);
+        current: &OcspSigner,
+    ) -> Result<Option<Arc<OcspSigner>>, CaError> {
+        let cert = read_cert(&file(dir, "ocsp.crt"))?;
+        if cert.to_der()? == current.authority.der {
+            return Ok(None);
         }
-        self.ocsp = Self::make_ocsp_signer(dir, &self.issuing, keys, names, now)?;
-        Ok(true)
+        let key = keys.load_key(&file(dir, "ocsp.key"))?;
+        Ok(Some(OcspSigner::new(Authority::new(cert, key, "the OCSP signer")?)))
+    }
+
+    /// The OCSP signer answers are signed with now.
+    fn ocsp_signer(&self) -> Arc<OcspSigner> {
+        // A panic elsewhere while holding the lock cannot leave a half-written Arc behind.
+        Arc::clone(&self.ocsp.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Loads an existing CA directory, checking that every key matches its certificate.
@@ -356,10 +406,15 @@ impl CertificateAuthority {
             let key = keys.load_key(&file(dir, &format!("{name}.key")))?;
             Authority::new(cert, key, label)
         };
+        let ocsp = {
+            let _files = lock_ocsp_files(dir, false)?;
+            part("ocsp", "the OCSP signer")?
+        };
         Ok(CertificateAuthority {
             root: part("root", "the root")?,
             issuing: part("issuing", "the issuing CA")?,
-            ocsp: part("ocsp", "the OCSP signer")?,
+            ocsp: RwLock::new(OcspSigner::new(ocsp)),
+            renewing: Mutex::new(()),
         })
     }
 
@@ -380,13 +435,15 @@ impl CertificateAuthority {
     pub fn issuing_der(&self) -> &[u8] {
         &self.issuing.der
     }
-    pub fn ocsp_certificate(&self) -> &Certificate {
-        &self.ocsp.cert
+    /// The OCSP signer's certificate in use now (it is replaced yearly).
+    pub fn ocsp_certificate(&self) -> Certificate {
+        self.ocsp_signer().authority.cert.clone()
     }
 
-    /// SHA-1 of the OCSP signer's public key: its ResponderID byKey (RFC 6960 §4.2.1).
+    /// SHA-1 of the OCSP signer's public key in use now: its ResponderID byKey (RFC 6960
+    /// §4.2.1).
     pub fn ocsp_responder_key_hash(&self) -> [u8; 20] {
-        Sha1::digest(self.ocsp.key.public_key().subject_public_key.raw_bytes()).into()
+        self.ocsp_signer().key_hash
     }
 
     /// Signs a customer's certificate with the issuing CA. The TBS must name this CA as its
@@ -441,28 +498,84 @@ impl CertificateAuthority {
         }
     }
 
-    /// Signs OCSP response data with the delegated OCSP signer and attaches its certificate,
-    /// so that clients can check the delegation.
-    pub fn sign_ocsp(&self, data: ResponseData) -> Result<BasicOcspResponse, CaError> {
-        let sig = self.ocsp.key.sign(&data.to_der()?)?;
+    /// Signs an OCSP answer with the delegated OCSP signer current now. The ResponderID and the
+    /// certificate attached (so that clients can check the delegation) are that signer's, so
+    /// an answer signed across a replacement still names the key that signed it.
+    pub fn sign_ocsp(
+        &self,
+        produced_at: OcspGeneralizedTime,
+        responses: Vec<SingleResponse>,
+        response_extensions: Option<Extensions>,
+    ) -> Result<BasicOcspResponse, CaError> {
+        let signer = self.ocsp_signer();
+        let data = ResponseData {
+            version: Version::V1,
+            responder_id: ResponderId::ByKey(OctetString::new(signer.key_hash.as_slice())?),
+            produced_at,
+            responses,
+            response_extensions,
+        };
+        let sig = signer.authority.key.sign(&data.to_der()?)?;
         Ok(BasicOcspResponse {
             tbs_response_data: data,
-            signature_algorithm: self.ocsp.key.signature_algorithm(),
+            signature_algorithm: signer.authority.key.signature_algorithm(),
             signature: BitString::from_bytes(&sig)?,
-            certs: Some(vec![self.ocsp.cert.clone()]),
+            certs: Some(vec![signer.authority.cert.clone()]),
         })
     }
 
-    /// Re-reads nothing; re-checks the OCSP signer's remaining life and replaces it when due.
+    /// When the OCSP signer in use ends (its notAfter).
+    pub fn ocsp_signer_not_after(&self) -> OffsetDateTime {
+        self.ocsp_signer().authority.info.not_after
+    }
+
+    /// Checks the OCSP signer's remaining life and, inside its last 30 days, replaces it: with
+    /// the one another process on the same directory already made, else with a new key and
+    /// certificate under the issuing CA. Answers keep being signed meanwhile, by the old signer
+    /// until the new one is in place. Blocking work (key generation, PBKDF2, the HSM): call it
+    /// off the async workers.
     pub fn maintain(
-        &mut self,
+        &self,
         dir: &Path,
         keys: &KeyHome<'_>,
         names: &CaNames,
         now: OffsetDateTime,
-    ) -> Result<bool, CaError> {
-        self.renew_ocsp_signer_if_due(dir, keys, names, now)
+    ) -> Result<SignerCheck, CaError> {
+        if !self.ocsp_signer().due(now) {
+            return Ok(SignerCheck::Current);
+        }
+        let _one = self.renewing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _files = lock_ocsp_files(dir, true)?;
+        let current = self.ocsp_signer();
+        if !current.due(now) {
+            // Replaced by another thread while this one waited.
+            return Ok(SignerCheck::Current);
+        }
+        if let Some(theirs) = Self::ocsp_signer_on_disk(dir, keys, &current)? {
+            if !theirs.due(now) {
+                *self.ocsp.write().unwrap_or_else(PoisonError::into_inner) = theirs;
+                return Ok(SignerCheck::Adopted);
+            }
+        }
+        let made = Self::make_ocsp_signer(dir, &self.issuing, keys, names, now)?;
+        *self.ocsp.write().unwrap_or_else(PoisonError::into_inner) = OcspSigner::new(made);
+        Ok(SignerCheck::Renewed)
     }
+}
+
+/// Takes the CA directory's OCSP lock, exclusive to replace the signer's files or shared to read
+/// them; released when the file is dropped. A directory where the lock file cannot be made
+/// (mounted read-only) is still read, unlocked: nothing there can be replaced either.
+fn lock_ocsp_files(dir: &Path, exclusive: bool) -> Result<Option<fs::File>, CaError> {
+    let path = file(dir, OCSP_LOCK_FILE);
+    let opened = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path);
+    let lock = match opened {
+        Ok(lock) => lock,
+        Err(_) if !exclusive => return Ok(None),
+        Err(e) => return Err(CaError::Io { path, source: e }),
+    };
+    if exclusive { lock.lock() } else { lock.lock_shared() }.map_err(CaError::io(&path))?;
+    Ok(Some(lock))
 }
 
 /// Decodes a DER certificate (for callers that only have bytes).
@@ -598,6 +711,98 @@ mod tests {
             CertificateAuthority::load(&dir, &KeyHome::files(&Passphrase::new("nope".into()))),
             Err(CaError::WrongPassphrase(_))
         ));
+    }
+
+    /// A CA made now in a temporary directory: the directory, the CA's, the CA, and now.
+    fn made_now(
+        keys: &KeyHome<'_>,
+    ) -> (tempfile::TempDir, PathBuf, CertificateAuthority, OffsetDateTime) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("ca");
+        let urls = PublicationUrls::new("http://127.0.0.1:8080");
+        let now = OffsetDateTime::now_utc();
+        let ca = CertificateAuthority::open_or_create(&dir, keys, &names(), &urls, now)
+            .expect("create")
+            .ca;
+        (tmp, dir, ca, now)
+    }
+
+    // A server keeps running past its OCSP signer's renewal date: `maintain` replaces the
+    // signer in place. A second process on the same directory (a `dojang ca` command, or a
+    // server started from the same files) then takes the signer already made instead of making
+    // another, so the files and every process agree.
+    #[test]
+    fn a_running_ca_replaces_its_ocsp_signer_and_another_process_adopts_it() {
+        let pass = Passphrase::new("pass".into());
+        let keys = KeyHome::files(&pass);
+        let (_tmp, dir, running, now) = made_now(&keys);
+        let other = CertificateAuthority::load(&dir, &keys).expect("second process");
+        let first = running.ocsp_responder_key_hash();
+        assert_eq!(
+            running.maintain(&dir, &keys, &names(), now).expect("check"),
+            SignerCheck::Current
+        );
+        let early = now + Duration::days(OCSP_SIGNER_DAYS - OCSP_RENEW_BEFORE_DAYS - 1);
+        assert_eq!(
+            running.maintain(&dir, &keys, &names(), early).expect("check"),
+            SignerCheck::Current
+        );
+
+        let later = now + Duration::days(OCSP_SIGNER_DAYS - 20);
+        assert_eq!(
+            running.maintain(&dir, &keys, &names(), later).expect("renew"),
+            SignerCheck::Renewed
+        );
+        let renewed = running.ocsp_responder_key_hash();
+        assert_ne!(renewed, first);
+        assert!(running.ocsp_signer_not_after() > later + Duration::days(300));
+        // Checked again, the new one is current; the files hold it.
+        assert_eq!(
+            running.maintain(&dir, &keys, &names(), later).expect("check"),
+            SignerCheck::Current
+        );
+        assert_eq!(
+            CertificateAuthority::load(&dir, &keys).expect("load").ocsp_responder_key_hash(),
+            renewed
+        );
+
+        // The other process still signs with the old one until its own check, which adopts.
+        assert_eq!(other.ocsp_responder_key_hash(), first);
+        assert_eq!(
+            other.maintain(&dir, &keys, &names(), later).expect("adopt"),
+            SignerCheck::Adopted
+        );
+        assert_eq!(other.ocsp_responder_key_hash(), renewed);
+        assert_eq!(other.ocsp_certificate(), running.ocsp_certificate());
+    }
+
+    // An answer names the key that signed it, whichever signer is current.
+    #[test]
+    fn an_ocsp_answer_names_and_carries_its_signer() {
+        use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
+        let pass = Passphrase::new("pass".into());
+        let keys = KeyHome::files(&pass);
+        let (_tmp, dir, ca, now) = made_now(&keys);
+        let produced =
+            OcspGeneralizedTime(dojang_profile::time::to_generalized(now).expect("time"));
+        for at in [now, now + Duration::days(OCSP_SIGNER_DAYS - 1)] {
+            ca.maintain(&dir, &keys, &names(), at).expect("check");
+            let basic = ca.sign_ocsp(produced, Vec::new(), None).expect("sign");
+            let signer = &basic.certs.as_ref().expect("attached")[0];
+            assert_eq!(signer, &ca.ocsp_certificate());
+            let key = signer.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+            let named = match &basic.tbs_response_data.responder_id {
+                ResponderId::ByKey(k) => k.as_bytes().to_vec(),
+                ResponderId::ByName(_) => Vec::new(),
+            };
+            assert_eq!(named, Sha1::digest(key).to_vec());
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key)
+                .verify(
+                    &basic.tbs_response_data.to_der().expect("data"),
+                    basic.signature.raw_bytes(),
+                )
+                .expect("signed by the key it names");
+        }
     }
 
     #[test]

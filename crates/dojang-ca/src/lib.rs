@@ -12,7 +12,9 @@ pub mod hsm;
 pub mod key;
 pub mod keyfile;
 
-pub use authority::{CaNames, CertificateAuthority, CrlScope, KeyHome, Opened, Signed};
+pub use authority::{
+    CaNames, CertificateAuthority, CrlScope, KeyHome, Opened, Signed, SignerCheck,
+};
 pub use error::CaError;
 pub use hsm::{Hsm, HsmConfig};
 pub use key::{Signer, SoftwareKey};

@@ -44,7 +44,10 @@ impl Message {
             Message::ArsCall { script, .. } => script.clone(),
             Message::Email { subject, body, .. } => format!("제목: {subject}\n\n{body}"),
             Message::DepositNotice { amount, memo, .. } => {
-                format!("입금 {}원 | 보낸 분(적요): [{memo}]", won(*amount))
+                format!(
+                    "입금 {}원 | 보낸 분(적요): [{memo}]",
+                    dojang_profile::won::grouped(*amount)
+                )
             }
         }
     }
@@ -68,22 +71,6 @@ pub struct Receipt {
     pub address: String,
     /// The simulator's inbox id; a real gateway's message id if it gives one.
     pub id: Option<String>,
-}
-
-/// `1234567` → `1,234,567`.
-pub(crate) fn won(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if amount < 0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// The code in a message as the center writes them: the digits inside the first `[…]` that
@@ -125,13 +112,5 @@ mod tests {
         let shown = format!("{m:?}");
         assert!(!shown.contains("987654"), "{shown}");
         assert!(shown.contains("010-1234-5678"));
-    }
-
-    #[test]
-    fn amounts_read_like_a_bank_writes_them() {
-        assert_eq!(won(1), "1");
-        assert_eq!(won(4_400), "4,400");
-        assert_eq!(won(1_234_567), "1,234,567");
-        assert_eq!(won(-110_000), "-110,000");
     }
 }

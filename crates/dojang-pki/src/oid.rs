@@ -28,6 +28,10 @@ pub const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3
 pub const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 /// id-sha256, for OCSP CertID hashes.
 pub const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+/// id-sha384.
+pub const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+/// id-sha512.
+pub const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 /// anyPolicy.
 pub const ANY_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32.0");
 /// id-qt-cps, a CPS pointer qualifier.

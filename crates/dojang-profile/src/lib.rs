@@ -11,6 +11,7 @@ pub mod subject;
 pub mod tbs;
 pub mod time;
 pub mod urls;
+pub mod won;
 
 pub use catalog::Catalog;
 pub use product::{HolderKind, KeyLocation, Product, ProductId};

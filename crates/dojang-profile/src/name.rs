@@ -41,7 +41,7 @@ pub fn attr_string(value: &Any) -> Option<String> {
         // T.61 in practice carries Latin-1.
         Tag::TeletexString => Some(bytes.iter().map(|b| char::from(*b)).collect()),
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let units: Vec<u16> =

@@ -1,15 +1,19 @@
 //! The center assembled: store, CA, registration authority and status publishers.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use dojang_ca::{CaError, CaNames, CertificateAuthority, Hsm, HsmConfig, KeyHome, Passphrase};
+use dojang_ca::{
+    CaError, CaNames, CertificateAuthority, Hsm, HsmConfig, KeyHome, Passphrase, SignerCheck,
+};
 use dojang_config::Config;
 use dojang_flows::{FlowSettings, Flows};
 use dojang_identity::{Identity, Limits};
 use dojang_outside::{Outside, Simulator};
+use dojang_pki::Serial;
 use dojang_ra::RegistrationAuthority;
 use dojang_status::{CrlPolicy, CrlPublisher, Responder, StatusError};
-use dojang_store::{Store, StoreError};
+use dojang_store::{Actor, AuditEvent, Store, StoreError};
 use dojang_vault::{Vault, VaultError};
 use time::{Duration, OffsetDateTime};
 
@@ -92,6 +96,17 @@ pub struct Center {
     pub flows: Flows,
     /// Certificate verification for login and relying parties: our CA and the trusted issuers.
     pub verifier: Arc<dojang_verify::Verifier>,
+    /// What replacing the OCSP signer takes while the center runs.
+    ca_keys: Arc<CaKeys>,
+}
+
+/// Where the CA's files are, how its keys open and what it is called: kept so the OCSP signer
+/// can be replaced without a restart ([`Center::maintain_ca`]).
+struct CaKeys {
+    dir: PathBuf,
+    passphrase: Passphrase,
+    hsm: Option<Arc<Hsm>>,
+    names: CaNames,
 }
 
 impl Center {
@@ -118,7 +133,6 @@ impl Center {
             issuing_cn: config.ca.issuing_cn.clone(),
             key_type: config.ca.key_type,
         };
-        let ca_dir = config.ca_dir();
         let urls = config.urls();
         // Key generation, PBKDF2 and the HSM's library are blocking work: off the async workers.
         let hsm = match hsm_config(&config)? {
@@ -129,13 +143,19 @@ impl Center {
             )),
             None => None,
         };
+        let ca_keys = Arc::new(CaKeys {
+            dir: config.ca_dir(),
+            passphrase: passphrase.clone(),
+            hsm: hsm.clone(),
+            names,
+        });
         let opened = tokio::task::spawn_blocking({
-            let passphrase = passphrase.clone();
             let urls = urls.clone();
-            let hsm = hsm.clone();
+            let ca_keys = ca_keys.clone();
             move || {
-                let keys = KeyHome { passphrase: &passphrase, hsm: hsm.as_deref() };
-                CertificateAuthority::open_or_create(&ca_dir, &keys, &names, &urls, now)
+                let k = &ca_keys;
+                let keys = KeyHome { passphrase: &k.passphrase, hsm: k.hsm.as_deref() };
+                CertificateAuthority::open_or_create(&k.dir, &keys, &k.names, &urls, now)
             }
         })
         .await
@@ -195,14 +215,60 @@ impl Center {
         let verifier = Arc::new(crate::routes::verify::verifier(&config, &ca)?);
         let opening =
             Opening { ca_created: opened.created, ocsp_signer_renewed: opened.ocsp_signer_renewed };
-        Ok((
-            Center { config, store, ca, ra, crl, ocsp, vault, outside, identity, flows, verifier },
-            opening,
-        ))
+        let center = Center {
+            config,
+            store,
+            ca,
+            ra,
+            crl,
+            ocsp,
+            vault,
+            outside,
+            identity,
+            flows,
+            verifier,
+            ca_keys,
+        };
+        if opening.ocsp_signer_renewed {
+            center.audit_ocsp_signer("renewed at start", now).await;
+        }
+        Ok((center, opening))
     }
 
     /// The center's clock (the system clock unless `DOJANG_CLOCK_OFFSET` shifts it).
     pub fn now(&self) -> OffsetDateTime {
         self.config.clock.now()
+    }
+
+    /// Replaces the OCSP signer inside its last 30 days, as at start-up, without a restart
+    /// (see [`CertificateAuthority::maintain`]); the blocking work runs off the async workers.
+    pub async fn maintain_ca(&self, now: OffsetDateTime) -> Result<SignerCheck, CaError> {
+        let ca = self.ca.clone();
+        let k = self.ca_keys.clone();
+        tokio::task::spawn_blocking(move || {
+            let keys = KeyHome { passphrase: &k.passphrase, hsm: k.hsm.as_deref() };
+            ca.maintain(&k.dir, &keys, &k.names, now)
+        })
+        .await
+        .map_err(|e| CaError::Refused(format!("OCSP signer check task failed: {e}")))?
+    }
+
+    /// Records in the audit log that the OCSP signer in use changed (`ca.ocsp_signer`): which
+    /// certificate signs answers now, until when, and how it came (`renewed`, `adopted`).
+    pub async fn audit_ocsp_signer(&self, how: &str, now: OffsetDateTime) {
+        let cert = self.ca.ocsp_certificate();
+        let serial = Serial::from_x509(&cert.tbs_certificate.serial_number)
+            .map(|s| s.to_hex())
+            .unwrap_or_default();
+        let until = self.ca.ocsp_signer_not_after();
+        let event = AuditEvent::new(
+            Actor::System,
+            "ca.ocsp_signer",
+            format!("certificate:{serial}"),
+            serde_json::json!({ "how": how, "not_after": until.unix_timestamp() }),
+        );
+        if let Err(e) = self.store.audit(&event, now).await {
+            tracing::error!(error = %e, "recording the new OCSP signer in the audit log failed");
+        }
     }
 }

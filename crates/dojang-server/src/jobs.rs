@@ -7,10 +7,15 @@
 //! the store ([`Store::take_lease`](dojang_store::Store::take_lease)); the holder renews it each
 //! round and gives it up when it stops, and if it dies another replica takes over once the lease
 //! has run out. `dojang_job_lease_held{job}` in `/metrics` says which replica holds what.
+//!
+//! A third round runs on every replica, under no lease: the check of the OCSP signer, which
+//! each replica keeps in its own copy of the CA files. Inside the signer's last 30 days it is
+//! replaced while the server runs, as at start-up; `dojang_ocsp_signer_expires_seconds` says
+//! how long the one in use has left.
 
 use std::sync::Arc;
 
-use dojang_ca::CrlScope;
+use dojang_ca::{CaError, CrlScope, SignerCheck};
 use time::Duration;
 use tokio::task::JoinHandle;
 
@@ -18,6 +23,10 @@ use crate::center::Center;
 
 /// How often housekeeping runs; reminders and automatic renewal every sixth round (hourly).
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How often each replica checks its OCSP signer. Replacement starts 30 days before the end, so
+/// daily would do; hourly retries a failed replacement (a full disk, an HSM away) soon.
+const SIGNER_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A lease lives this many rounds: a holder that missed one round (a slow database) keeps it,
 /// one that stopped hands it on after this long.
@@ -47,11 +56,12 @@ impl Jobs {
                 center.clone(),
                 Lease::new(HOUSEKEEPING, &holder, HOUSEKEEPING_EVERY),
             )),
+            tokio::spawn(keep_ocsp_signer(center.clone())),
         ];
         Jobs { center, holder, tasks }
     }
 
-    /// Stops both rounds and gives their leases up, so another replica takes them at once.
+    /// Stops the rounds and gives the leases up, so another replica takes them at once.
     pub(crate) async fn stop(self) {
         for t in &self.tasks {
             t.abort();
@@ -137,6 +147,48 @@ async fn refresh_crls(center: Arc<Center>, mut lease: Lease, every: std::time::D
     }
 }
 
+/// Checks the OCSP signer every hour, on every replica.
+async fn keep_ocsp_signer(center: Arc<Center>) {
+    let mut tick = tokio::time::interval(SIGNER_CHECK_EVERY);
+    loop {
+        tick.tick().await;
+        // Logged, audited and counted inside; the next round is the retry.
+        let _ = check_ocsp_signer(&center, center.now()).await;
+    }
+}
+
+/// Replaces the OCSP signer if it is inside its last 30 days at `now`; what happened is logged,
+/// audited and in `/metrics`. A failure leaves the old signer answering, and is tried again at
+/// the next check.
+pub(crate) async fn check_ocsp_signer(
+    center: &Center,
+    now: time::OffsetDateTime,
+) -> Result<SignerCheck, CaError> {
+    let checked = center.maintain_ca(now).await;
+    let left = center.ca.ocsp_signer_not_after() - now;
+    metrics::gauge!("dojang_ocsp_signer_expires_seconds").set(left.whole_seconds() as f64);
+    match checked {
+        Ok(SignerCheck::Current) => Ok(SignerCheck::Current),
+        Ok(how) => {
+            let (word, what) = match how {
+                SignerCheck::Adopted => ("adopted", "the OCSP signer another process made"),
+                _ => ("renewed", "a new OCSP signer"),
+            };
+            tracing::info!(days_left = left.whole_days(), "{what} signs OCSP answers from now on");
+            center.audit_ocsp_signer(word, now).await;
+            Ok(how)
+        }
+        Err(e) => {
+            tracing::error!(
+                error = %e,
+                days_left = left.whole_days(),
+                "replacing the OCSP signer failed; the old one signs until it ends (tried again in an hour)"
+            );
+            Err(e)
+        }
+    }
+}
+
 /// Sends the expiry reminders due (hourly), renews the financial certificates whose holders
 /// asked for it, and clears flows, login challenges and copies left past their life.
 async fn housekeeping(center: Arc<Center>, mut lease: Lease) {
@@ -149,7 +201,7 @@ async fn housekeeping(center: Arc<Center>, mut lease: Lease) {
         }
         let now = center.now();
         // Hourly, and on the first round this replica holds the lease.
-        if rounds % 6 == 0 {
+        if rounds.is_multiple_of(6) {
             let bank = format!("{}은행", center.config.ca.organization);
             match dojang_flows::reminders::send_due(
                 &center.store,
@@ -192,5 +244,41 @@ async fn housekeeping(center: Arc<Center>, mut lease: Lease) {
             tracing::error!(error = %e, "purging expired certificate copies failed");
         }
         rounds += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A server that runs past its OCSP signer's renewal date replaces the signer in its hourly
+    // check, with no restart: the answers from then on are signed by the new one, the files
+    // hold it, and the audit log says so.
+    #[tokio::test]
+    async fn the_hourly_check_replaces_the_ocsp_signer_in_its_last_month() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let center = crate::routes::web::tests::center(dir.path()).await;
+        let now = center.now();
+        let first = center.ca.ocsp_responder_key_hash();
+        assert_eq!(check_ocsp_signer(&center, now).await.expect("check"), SignerCheck::Current);
+
+        let later = now + Duration::days(340);
+        assert_eq!(check_ocsp_signer(&center, later).await.expect("check"), SignerCheck::Renewed);
+        let renewed = center.ca.ocsp_responder_key_hash();
+        assert_ne!(renewed, first);
+        assert_eq!(check_ocsp_signer(&center, later).await.expect("check"), SignerCheck::Current);
+
+        let pass = dojang_ca::Passphrase::new("web route tests".into());
+        let on_disk = dojang_ca::CertificateAuthority::load(
+            &center.config.ca_dir(),
+            &dojang_ca::KeyHome::files(&pass),
+        )
+        .expect("load");
+        assert_eq!(on_disk.ocsp_responder_key_hash(), renewed, "the files hold the new signer");
+
+        let audit = center.store.audit_entries(0, 100).await.expect("audit");
+        let signer: Vec<_> = audit.iter().filter(|e| e.action == "ca.ocsp_signer").collect();
+        assert_eq!(signer.len(), 1, "{audit:?}");
+        assert!(signer[0].detail.contains("\"renewed\""), "{}", signer[0].detail);
     }
 }

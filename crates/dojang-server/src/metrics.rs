@@ -76,6 +76,11 @@ fn describe() {
         "Certificate statuses OCSP gave (good, revoked, unknown)"
     );
     describe_gauge!(
+        "dojang_ocsp_signer_expires_seconds",
+        Unit::Seconds,
+        "Time left before the OCSP signer in use ends; it is replaced with 30 days left"
+    );
+    describe_gauge!(
         "dojang_job_lease_held",
         "1 on the replica that runs a scheduled job (crl-refresh, housekeeping), 0 on the others"
     );

@@ -79,13 +79,12 @@ pub async fn build(
     policy: CrlPolicy,
     now: OffsetDateTime,
 ) -> Result<CrlRecord, StatusError> {
-    // The generation is read before the entries: a revocation landing in between leaves this
-    // CRL marked older than the store, so the next fetch rebuilds it.
-    let generation = store.status_generation().await?;
-    let entries = match scope {
-        CrlScope::Issuing => store.revoked_unexpired(now).await?,
+    // The generation and the entries come from one snapshot: the CRL lists exactly what its
+    // generation counts, and a revocation after it makes the next fetch rebuild.
+    let (generation, entries) = match scope {
+        CrlScope::Issuing => store.crl_entries(now).await?,
         // No CA certificate has been revoked; the root's CRL is empty until one is.
-        CrlScope::Root => Vec::new(),
+        CrlScope::Root => (store.status_generation().await?, Vec::new()),
     };
     let number = store.next_crl_number(scope_name(scope)).await?;
     let issuer = ca.crl_issuer(scope);
@@ -141,17 +140,17 @@ impl CrlPublisher {
         status_unchanged && now < crl.this_update + self.policy.refresh && now < crl.next_update
     }
 
-    /// The current CRL of `scope` (DER), rebuilt first if any status changed since it was made,
-    /// or it is older than the refresh interval.
+    /// The current CRL of `scope`, rebuilt first if any status changed since it was made, or it
+    /// is older than the refresh interval.
     pub async fn current(
         &self,
         scope: CrlScope,
         now: OffsetDateTime,
-    ) -> Result<Vec<u8>, StatusError> {
+    ) -> Result<CrlRecord, StatusError> {
         let generation = self.store.status_generation().await?;
         if let Some(crl) = self.store.latest_crl(scope_name(scope)).await? {
             if self.is_fresh(&crl, generation, scope, now) {
-                return Ok(crl.der);
+                return Ok(crl);
             }
         }
         let _guard = self.building.lock().await;
@@ -159,10 +158,10 @@ impl CrlPublisher {
         let generation = self.store.status_generation().await?;
         if let Some(crl) = self.store.latest_crl(scope_name(scope)).await? {
             if self.is_fresh(&crl, generation, scope, now) {
-                return Ok(crl.der);
+                return Ok(crl);
             }
         }
-        Ok(build(&self.ca, &self.store, scope, self.policy, now).await?.der)
+        build(&self.ca, &self.store, scope, self.policy, now).await
     }
 
     /// A new CRL now, whatever the state (the operator's `dojang ca crl`).

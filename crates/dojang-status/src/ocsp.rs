@@ -13,13 +13,13 @@ use dojang_pki::{oid, RevocationReason, Serial};
 use dojang_profile::time::to_generalized;
 use dojang_store::{StatusOf, Store};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 use time::{Duration, OffsetDateTime};
 use x509_cert::ext::pkix::crl::CrlReason;
 use x509_cert::ext::Extension;
 use x509_ocsp::{
     CertId, CertStatus, OcspGeneralizedTime, OcspRequest, OcspResponse, OcspResponseStatus,
-    ResponderId, ResponseBytes, ResponseData, RevokedInfo, SingleResponse, Version,
+    ResponseBytes, RevokedInfo, SingleResponse,
 };
 
 use crate::StatusError;
@@ -94,12 +94,29 @@ fn nonce_of(req: &OcspRequest) -> Result<Option<Extension>, Malformed> {
     Ok(nonce)
 }
 
-/// How the issuing CA is identified in a CertID, per hash algorithm.
+/// How the issuing CA is identified in a CertID: its name's and key's hashes, for each hash
+/// algorithm a client may use (RFC 6960 leaves the choice to the client; SHA-1 is the norm,
+/// newer clients send SHA-256 or longer).
 struct IssuerHashes {
-    sha1_name: [u8; 20],
-    sha1_key: [u8; 20],
-    sha256_name: [u8; 32],
-    sha256_key: [u8; 32],
+    by_algorithm: Vec<(const_oid::ObjectIdentifier, Vec<u8>, Vec<u8>)>,
+}
+
+impl IssuerHashes {
+    fn of(name: &[u8], key: &[u8]) -> Self {
+        fn both<D: Digest>(name: &[u8], key: &[u8]) -> (Vec<u8>, Vec<u8>) {
+            (D::digest(name).to_vec(), D::digest(key).to_vec())
+        }
+        let by_algorithm = [
+            (oid::SHA1, both::<Sha1>(name, key)),
+            (oid::SHA256, both::<Sha256>(name, key)),
+            (oid::SHA384, both::<Sha384>(name, key)),
+            (oid::SHA512, both::<Sha512>(name, key)),
+        ]
+        .into_iter()
+        .map(|(alg, (n, k))| (alg, n, k))
+        .collect();
+        IssuerHashes { by_algorithm }
+    }
 }
 
 /// The responder for the issuing CA's certificates.
@@ -107,7 +124,6 @@ pub struct Responder {
     ca: Arc<CertificateAuthority>,
     store: Store,
     issuer: IssuerHashes,
-    key_hash: [u8; 20],
     /// Answers to nonce-less requests by the request's bytes: an RSA signature is not spent
     /// again on the same question while the answer would be the same.
     kept: Mutex<KeptAnswers>,
@@ -143,33 +159,16 @@ impl Responder {
         let cert = ca.issuing_certificate();
         let name = cert.tbs_certificate.subject.to_der()?;
         let key = cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
-        let issuer = IssuerHashes {
-            sha1_name: Sha1::digest(&name).into(),
-            sha1_key: Sha1::digest(key).into(),
-            sha256_name: Sha256::digest(&name).into(),
-            sha256_key: Sha256::digest(key).into(),
-        };
-        let key_hash = ca.ocsp_responder_key_hash();
-        Ok(Responder {
-            ca,
-            store,
-            issuer,
-            key_hash,
-            kept: Mutex::default(),
-            counted: OnceLock::new(),
-        })
+        let issuer = IssuerHashes::of(&name, key);
+        Ok(Responder { ca, store, issuer, kept: Mutex::default(), counted: OnceLock::new() })
     }
 
     fn is_our_issuer(&self, id: &CertId) -> bool {
-        let name = id.issuer_name_hash.as_bytes();
-        let key = id.issuer_key_hash.as_bytes();
-        if id.hash_algorithm.oid == oid::SHA1 {
-            name == self.issuer.sha1_name && key == self.issuer.sha1_key
-        } else if id.hash_algorithm.oid == oid::SHA256 {
-            name == self.issuer.sha256_name && key == self.issuer.sha256_key
-        } else {
-            false
-        }
+        let (name, key) = (id.issuer_name_hash.as_bytes(), id.issuer_key_hash.as_bytes());
+        self.issuer
+            .by_algorithm
+            .iter()
+            .any(|(alg, n, k)| *alg == id.hash_algorithm.oid && name == n && key == k)
     }
 
     fn asked(&self, id: &CertId) -> Asked {
@@ -287,14 +286,7 @@ impl Responder {
                 single_extensions: None,
             });
         }
-        let data = ResponseData {
-            version: Version::V1,
-            responder_id: ResponderId::ByKey(OctetString::new(self.key_hash.as_slice())?),
-            produced_at: produced,
-            responses,
-            response_extensions: nonce.map(|n| vec![n]),
-        };
-        let basic = self.ca.sign_ocsp(data)?;
+        let basic = self.ca.sign_ocsp(produced, responses, nonce.map(|n| vec![n]))?;
         let resp = OcspResponse {
             response_status: OcspResponseStatus::Successful,
             response_bytes: Some(ResponseBytes {

@@ -2,12 +2,15 @@
 //! only while the store still says the same and for a minute at most: a revocation is in the
 //! very next answer, and a request with a nonce always gets a fresh signature. The same bytes
 //! asked again are not decoded again, but their statuses are read again every time.
+//!
+//! The signer itself is replaced while the responder runs, once a year: answers from then on
+//! are signed by the new one and name it, and answers kept from before still verify.
 
 use std::sync::Arc;
 
 use der::asn1::OctetString;
 use der::{Decode, Encode};
-use dojang_ca::{CaNames, CertificateAuthority, Passphrase};
+use dojang_ca::{CaNames, CertificateAuthority, KeyHome, Passphrase, SignerCheck};
 use dojang_pki::{KeyType, RevocationReason, Serial};
 use dojang_profile::PublicationUrls;
 use dojang_status::Responder;
@@ -106,22 +109,28 @@ struct Setup {
     now: OffsetDateTime,
 }
 
-async fn setup() -> Setup {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
-    let names = CaNames {
+fn names() -> CaNames {
+    CaNames {
         organization: "dojang".into(),
         root_cn: "Reuse Root".into(),
         issuing_cn: "Reuse CA".into(),
         key_type: KeyType::EcdsaP256,
-    };
-    let passphrase = Passphrase::new("reuse-test-passphrase".into());
+    }
+}
+
+fn passphrase() -> Passphrase {
+    Passphrase::new("reuse-test-passphrase".into())
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
     let urls = PublicationUrls::new("http://127.0.0.1:1");
     let ca = Arc::new(
         CertificateAuthority::open_or_create(
             &dir.path().join("ca"),
-            &dojang_ca::KeyHome::files(&passphrase),
-            &names,
+            &KeyHome::files(&passphrase()),
+            &names(),
             &urls,
             now,
         )
@@ -239,4 +248,76 @@ async fn a_long_request_is_answered_but_its_answer_not_kept() {
     let (first, _) = responder.respond(&short, *now).await;
     let (second, _) = responder.respond(&short, *now).await;
     assert_eq!(first, second);
+}
+
+/// The basic response inside a successful answer.
+fn basic(der: &[u8]) -> BasicOcspResponse {
+    let resp = OcspResponse::from_der(der).expect("response");
+    let bytes = resp.response_bytes.expect("successful");
+    BasicOcspResponse::from_der(bytes.response.as_bytes()).expect("basic")
+}
+
+/// What `openssl ocsp` says of `answer` checked at `at`, against the root, with the issuing CA
+/// as the delegation's other link.
+fn openssl_verifies(
+    dir: &std::path::Path,
+    ca: &CertificateAuthority,
+    answer: &[u8],
+    at: OffsetDateTime,
+) -> String {
+    use der::EncodePem;
+    let pem = |c: &x509_cert::Certificate| c.to_pem(der::pem::LineEnding::LF).expect("pem");
+    std::fs::write(dir.join("root.pem"), pem(ca.root_certificate())).expect("root");
+    std::fs::write(dir.join("issuing.pem"), pem(ca.issuing_certificate())).expect("issuing");
+    std::fs::write(dir.join("answer.der"), answer).expect("answer");
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(["ocsp", "-respin", "answer.der", "-CAfile", "root.pem"])
+        .args(["-verify_other", "issuing.pem", "-attime", &at.unix_timestamp().to_string()])
+        .output()
+        .expect("openssl runs");
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+// The signer replaced in its last 30 days, with the responder running: the next answer is
+// signed by the new key and names it (ResponderID byKey, certificate attached); the answer kept
+// from before is still the old signer's and still verifies. openssl checks both at their times.
+#[tokio::test]
+async fn a_signer_replaced_while_running_signs_the_next_answer_under_its_own_name() {
+    let Setup { _dir, ca, responder, serial, now, .. } = setup().await;
+    let plain = request(&ca, &serial, None);
+    let (before, _) = responder.respond(&plain, now).await;
+
+    let later = now + Duration::days(340);
+    let keys = passphrase();
+    let check = ca.maintain(&_dir.path().join("ca"), &KeyHome::files(&keys), &names(), later);
+    assert_eq!(check.expect("maintain"), SignerCheck::Renewed);
+    let noncy = request(&ca, &serial, Some(&[5u8; 16]));
+    let (after, _) = responder.respond(&noncy, later).await;
+
+    let (old, new) = (basic(&before), basic(&after));
+    let signer_of = |b: &BasicOcspResponse| {
+        let cert = &b.certs.as_ref().expect("signer attached")[0];
+        let key = cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+        let by_key = match &b.tbs_response_data.responder_id {
+            x509_ocsp::ResponderId::ByKey(k) => k.as_bytes().to_vec(),
+            other => panic!("ResponderID by name: {other:?}"),
+        };
+        assert_eq!(by_key, Sha1::digest(key).to_vec(), "the ResponderID names the signer attached");
+        cert.tbs_certificate.serial_number.clone()
+    };
+    assert_ne!(signer_of(&old), signer_of(&new), "a new signer signed the next answer");
+    assert_eq!(ca.ocsp_certificate().tbs_certificate.serial_number, signer_of(&new));
+
+    for (answer, at) in [(&before, now), (&after, later)] {
+        let said = openssl_verifies(_dir.path(), &ca, answer, at + Duration::minutes(1));
+        assert!(said.contains("Response verify OK"), "{said}");
+    }
+    // The old signer ends 25 days after its replacement: what it signed is not verified then.
+    let gone = openssl_verifies(_dir.path(), &ca, &before, now + Duration::days(366));
+    assert!(!gone.contains("Response verify OK"), "{gone}");
+
+    // The same question within the minute is still answered from what was kept.
+    let (again, _) = responder.respond(&plain, now + Duration::seconds(30)).await;
+    assert_eq!(again, before);
 }

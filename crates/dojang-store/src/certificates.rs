@@ -332,21 +332,47 @@ impl Store {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<RevokedEntry>, StoreError> {
+        Ok(self.crl_entries(now).await?.1)
+    }
+
+    /// The status generation and, as of exactly that generation, the revoked certificates not
+    /// yet expired at `now`: both read in one snapshot (SQLite's read transaction, PostgreSQL's
+    /// REPEATABLE READ), so a CRL made from them lists every revocation its generation counts
+    /// and none after. [`Store::save_crl`] relies on that to never let a CRL replace one that
+    /// listed more.
+    pub async fn crl_entries(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(i64, Vec<RevokedEntry>), StoreError> {
+        let mut snapshot = match self.backend {
+            // Deferred: the snapshot is taken by the first read and held to the last.
+            Backend::Sqlite => self.pool.begin_with("BEGIN").await?,
+            Backend::Postgres => {
+                self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?
+            }
+        };
+        let generation: i64 =
+            sqlx::query_scalar("SELECT generation FROM status_generation WHERE id = 1")
+                .fetch_one(&mut *snapshot)
+                .await?;
         let rows = sqlx::query(
             "SELECT serial, revoked_at, revocation_reason FROM certificates
              WHERE revoked_at IS NOT NULL AND not_after >= $1 ORDER BY revoked_at, serial",
         )
         .bind(unix(now))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *snapshot)
         .await?;
-        rows.iter()
+        snapshot.rollback().await?;
+        let entries = rows
+            .iter()
             .map(|row| {
                 let revocation =
                     revocation_of(row.try_get("revoked_at")?, row.try_get("revocation_reason")?)?
                         .ok_or_else(|| StoreError::Corrupt("revocation without time".into()))?;
                 Ok(RevokedEntry { serial: serial_of(row.try_get("serial")?)?, revocation })
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        Ok((generation, entries))
     }
 
     /// A counter that moves on every status change.
@@ -370,7 +396,11 @@ impl Store {
         u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("CRL number {n}")))
     }
 
-    /// Keeps `crl` as the newest of `scope` unless a newer one is already kept.
+    /// Keeps `crl` as the newest of `scope` unless one is kept with a higher number or made
+    /// from a later status generation. Numbers are drawn after the entries are read, so two
+    /// processes building at once can draw them in the other order; the generation rule keeps
+    /// a CRL that missed a revocation from replacing one that listed it (RFC 5280 §5.2.3: a
+    /// later number, a CRL at least as complete).
     pub async fn save_crl(&self, scope: &str, crl: &CrlRecord) -> Result<(), StoreError> {
         let number =
             i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
@@ -381,7 +411,7 @@ impl Store {
              ON CONFLICT (scope) DO UPDATE SET number = excluded.number,
                  this_update = excluded.this_update, next_update = excluded.next_update,
                  generation = excluded.generation, der = excluded.der
-             WHERE excluded.number > crls.number",
+             WHERE excluded.number > crls.number AND excluded.generation >= crls.generation",
         )
         .bind(scope)
         .bind(number)
@@ -491,5 +521,37 @@ mod tests {
         s.save_crl("issuing", &rec(1)).await.expect("save");
         assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(2));
         assert!(s.latest_crl("root").await.expect("read").is_none());
+    });
+
+    // Two builders at once: A reads its entries, a revocation lands, B reads (with it), B draws
+    // number n and saves, then A draws n+1. A's CRL lacks the revocation B's listed, so it must
+    // not replace B's though its number is higher.
+    crate::store_test!(async fn a_crl_from_an_older_snapshot_never_replaces_one_that_listed_more(s) {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+        let serial: Serial = "0A01".parse().expect("serial");
+        s.insert_certificate(&cert("0A01", now)).await.expect("insert");
+        let (a_generation, a_entries) = s.crl_entries(now).await.expect("A reads");
+        assert!(a_entries.is_empty());
+        s.revoke(&serial, RevocationReason::KeyCompromise, now).await.expect("revoke");
+        let (b_generation, b_entries) = s.crl_entries(now).await.expect("B reads");
+        assert_eq!((b_generation, b_entries.len()), (a_generation + 1, 1));
+        let rec = |number: u64, generation: i64| CrlRecord {
+            number,
+            this_update: now,
+            next_update: now,
+            generation,
+            der: vec![number as u8],
+        };
+        let b_number = s.next_crl_number("issuing").await.expect("B's number");
+        s.save_crl("issuing", &rec(b_number, b_generation)).await.expect("B saves");
+        let a_number = s.next_crl_number("issuing").await.expect("A's number");
+        s.save_crl("issuing", &rec(a_number, a_generation)).await.expect("A saves");
+        let kept = s.latest_crl("issuing").await.expect("read").expect("kept");
+        assert_eq!((kept.number, kept.generation), (b_number, b_generation), "B's CRL stays");
+        // The next one, from a fresh snapshot, replaces it.
+        let (c_generation, _) = s.crl_entries(now).await.expect("C reads");
+        let c_number = s.next_crl_number("issuing").await.expect("C's number");
+        s.save_crl("issuing", &rec(c_number, c_generation)).await.expect("C saves");
+        assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(c_number));
     });
 }

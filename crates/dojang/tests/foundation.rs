@@ -213,6 +213,11 @@ fn ocsp_says_good_then_revoked_at_once_and_unknown_for_a_serial_never_issued() {
     assert!(revoked.contains(&format!("{leaf}: revoked")), "{revoked}");
     assert!(revoked.contains("Reason: keyCompromise"), "{revoked}");
     assert!(revoked.contains("Revocation Time:"), "{revoked}");
+    // A CertID hashed with SHA-384 or SHA-512 (newer clients) names the same certificate.
+    for hash in ["-sha384", "-sha512"] {
+        let asked = ocsp(&c, &root, &issuing, &[hash, "-cert", &leaf]);
+        assert!(asked.contains(&format!("{leaf}: revoked")), "{hash}: {asked}");
+    }
 
     let unknown = ocsp(&c, &root, &issuing, &["-serial", "0x0123456789ABCDEF"]);
     assert!(unknown.contains("Response verify OK"), "{unknown}");

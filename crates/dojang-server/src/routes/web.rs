@@ -161,18 +161,26 @@ fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
         .into_response();
     };
     let tag = etags().get(i).cloned().unwrap_or_default();
+    revalidated(headers, &tag, || {
+        ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response()
+    })
+}
+
+/// The answer `body` makes, or `304 Not Modified` when the client already holds `tag` (a quoted
+/// ETag); either way `no-cache`, so that clients ask again every time and see a change at once.
+pub(crate) fn revalidated(
+    headers: &HeaderMap,
+    tag: &str,
+    body: impl FnOnce() -> Response,
+) -> Response {
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
-    let mut response = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response()
-    };
+    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { body() };
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
+    if let Ok(v) = HeaderValue::from_str(tag) {
         h.insert(header::ETAG, v);
     }
     response
@@ -192,34 +200,9 @@ async fn index(State(c): State<Shared>, headers: HeaderMap) -> Response {
         let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
         format!("\"{hex}\"")
     };
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
-    let mut response = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
+    revalidated(&headers, &tag, || {
         ([(header::CONTENT_TYPE, asset.content_type)], page).into_response()
-    };
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, v);
-    }
-    response
-}
-
-/// 1234567 → "1,234,567".
-fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    })
 }
 
 /// The center's name and its products with their fees, as plain HTML.
@@ -237,7 +220,7 @@ fn home_html(c: &Center) -> String {
                     dojang_profile::product::FeePeriod::PerYear => " / 년",
                     dojang_profile::product::FeePeriod::PerIssue => "",
                 };
-                format!("{}원{per}", group_thousands(p.fee_krw))
+                format!("{}원{per}", dojang_profile::won::grouped(p.fee_krw))
             };
             format!(
                 "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}년</td></tr>",
@@ -794,7 +777,7 @@ pub struct WebApi;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -808,14 +791,6 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn fees_are_grouped_by_thousands() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(4400), "4,400");
-        assert_eq!(group_thousands(110000), "110,000");
-        assert_eq!(group_thousands(1234567), "1,234,567");
-    }
-
-    #[test]
     fn every_asset_has_a_type_and_a_distinct_tag() {
         let tags = etags();
         assert_eq!(tags.len(), ASSETS.len());
@@ -825,7 +800,7 @@ pub(super) mod tests {
     }
 
     /// A real center on a temporary data directory (its CA made on the spot).
-    pub(in crate::routes) async fn center(dir: &std::path::Path) -> Shared {
+    pub(crate) async fn center(dir: &std::path::Path) -> Shared {
         struct NoEnv;
         impl dojang_config::Env for NoEnv {
             fn get(&self, _: &str) -> Option<String> {
@@ -1024,6 +999,43 @@ mod header_tests {
         let (parts, body) = res.into_parts();
         let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
         (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    // A CRL asked again with its ETag is not sent again (it can be MiBs) until a revocation
+    // makes a new one, which the very next request gets.
+    #[tokio::test]
+    async fn a_crl_is_revalidated_by_its_tag_and_a_revocation_changes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let center = tests::center(dir.path()).await;
+        let app = crate::router(center.clone());
+        let ask = |tag: Option<&str>| {
+            let mut b = Request::get("/crl/issuing.crl");
+            if let Some(t) = tag {
+                b = b.header(header::IF_NONE_MATCH, t);
+            }
+            b.body(Default::default()).unwrap()
+        };
+        let (status, first) = headers_of(&app, ask(None)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(first[header::CONTENT_TYPE], "application/pkix-crl");
+        assert_eq!(first[header::CACHE_CONTROL], "no-cache");
+        let tag = first[header::ETAG].to_str().unwrap().to_string();
+        let (status, again) = headers_of(&app, ask(Some(&tag))).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert_eq!(again[header::ETAG], tag.as_str());
+
+        let now = center.now();
+        let serial: dojang_pki::Serial = "0C0FFEE1".parse().unwrap();
+        let certificate = dojang_store::testing::certificate(&serial, now);
+        center.store.insert_certificate(&certificate).await.unwrap();
+        center
+            .store
+            .revoke(&serial, dojang_pki::RevocationReason::KeyCompromise, now)
+            .await
+            .unwrap();
+        let (status, changed) = headers_of(&app, ask(Some(&tag))).await;
+        assert_eq!(status, StatusCode::OK, "the new CRL, not 304");
+        assert_ne!(changed[header::ETAG], tag.as_str());
     }
 
     // CSC answers carry access tokens and SADs (RFC 6749 §5.1: no-store); the guard's own

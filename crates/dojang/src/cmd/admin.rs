@@ -428,15 +428,7 @@ fn when(t: OffsetDateTime) -> String {
 }
 
 fn won(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{}{out}원", if amount < 0 { "-" } else { "" })
+    format!("{}원", dojang_profile::won::grouped(amount))
 }
 
 fn kind_text(kind: CustomerKind) -> &'static str {

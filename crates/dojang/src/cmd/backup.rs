@@ -292,8 +292,12 @@ fn kept_files(data_dir: &Path) -> anyhow::Result<Vec<KeptFile>> {
         for entry in std::fs::read_dir(&ca).with_context(|| format!("reading {}", ca.display()))? {
             let entry = entry?;
             if entry.file_type()?.is_file() {
-                if let Some(name) = entry.file_name().to_str() {
-                    names.push(format!("{CA_DIR}/{name}"));
+                // Not the OCSP signer's lock, nor a replacement's half-written file.
+                let name = entry.file_name();
+                match name.to_str() {
+                    Some(n) if n.ends_with(".lock") || n.ends_with(".new") => {}
+                    Some(n) => names.push(format!("{CA_DIR}/{n}")),
+                    None => {}
                 }
             }
         }

@@ -123,7 +123,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 fn decode_random(text: &str) -> anyhow::Result<Vec<u8>> {
     use base64::Engine;
     let t = text.trim();
-    if t.len() % 2 == 0 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+    if t.len().is_multiple_of(2) && t.chars().all(|c| c.is_ascii_hexdigit()) {
         if let Ok(b) = hex::decode(t) {
             return Ok(b);
         }

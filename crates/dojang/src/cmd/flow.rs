@@ -359,18 +359,8 @@ impl T {
 }
 
 /// `4400` → `4,400원` / `4,400 won`.
-fn won(t: T, amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if amount < 0 {
-        out.insert(0, '-');
-    }
+fn won(t: T, amount: impl Into<i128>) -> String {
+    let out = dojang_profile::won::grouped(amount);
     t.f(format!("{out}원"), format!("{out} won"))
 }
 
