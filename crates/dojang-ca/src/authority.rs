@@ -145,6 +145,25 @@ impl Authority {
         Ok(Authority { cert, der, key, info })
     }
 
+    /// Whether `cert` carries this CA's signature over its TBS.
+    fn verifies(&self, cert: &Certificate) -> Result<bool, CaError> {
+        use aws_lc_rs::signature::{
+            UnparsedPublicKey, VerificationAlgorithm, ECDSA_P256_SHA256_ASN1,
+            RSA_PKCS1_2048_8192_SHA256,
+        };
+        let algorithm: &dyn VerificationAlgorithm = match self.key.signature_algorithm().oid {
+            oid if oid == dojang_pki::oid::SHA256_WITH_RSA => &RSA_PKCS1_2048_8192_SHA256,
+            oid if oid == dojang_pki::oid::ECDSA_WITH_SHA256 => &ECDSA_P256_SHA256_ASN1,
+            _ => return Ok(false),
+        };
+        if cert.signature_algorithm != self.key.signature_algorithm() {
+            return Ok(false);
+        }
+        let key = self.key.public_key().subject_public_key.raw_bytes();
+        let tbs = cert.tbs_certificate.to_der()?;
+        Ok(UnparsedPublicKey::new(algorithm, key).verify(&tbs, cert.signature.raw_bytes()).is_ok())
+    }
+
     fn sign_certificate(&self, tbs: TbsCertificate) -> Result<Certificate, CaError> {
         Ok(self.sign_certificate_encoded(tbs)?.certificate)
     }
@@ -211,8 +230,9 @@ pub struct Opened {
     pub ca: CertificateAuthority,
     /// The hierarchy was made just now (first start).
     pub created: bool,
-    /// The OCSP signer was replaced because it was near its end.
-    pub ocsp_signer_renewed: bool,
+    /// What became of the OCSP signer: replaced here, or taken from another process, when it
+    /// was near its end.
+    pub ocsp_signer: SignerCheck,
 }
 
 /// The CA: it signs, and that is all it does.
@@ -275,9 +295,21 @@ impl CertificateAuthority {
             Self::create(dir, keys, names, urls, now)?;
             created = true;
         }
+        if has_unsettled_ocsp_files(dir) {
+            let _files = lock_ocsp_files(dir, true)?;
+            settle_ocsp_files(dir)?;
+        }
         let ca = Self::load(dir, keys)?;
-        let renewed = ca.maintain(dir, keys, names, now)? != SignerCheck::Current;
-        Ok(Opened { ca, created, ocsp_signer_renewed: renewed })
+        let ocsp_signer = match ca.maintain(dir, keys, names, now) {
+            Ok(check) => check,
+            // Still valid: the center starts, and the hourly check tries again.
+            Err(e) if ca.ocsp_signer_not_after() > now => {
+                tracing::warn!(error = %e, "the OCSP signer near its end could not be replaced yet");
+                SignerCheck::Current
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Opened { ca, created, ocsp_signer })
     }
 
     fn create(
@@ -373,24 +405,39 @@ impl CertificateAuthority {
         // serving wrong answers.
         let cert_tmp = file(dir, "ocsp.crt.new");
         write_cert(&cert_tmp, &cert)?;
+        fs::File::open(&cert_tmp).and_then(|f| f.sync_all()).map_err(CaError::io(&cert_tmp))?;
         fs::rename(&key_tmp, file(dir, "ocsp.key")).map_err(CaError::io(dir))?;
         fs::rename(&cert_tmp, file(dir, "ocsp.crt")).map_err(CaError::io(dir))?;
+        sync_dir(dir)?;
         Authority::new(cert, key, "the OCSP signer")
     }
 
     /// The OCSP signer whose files are in `dir`, if they hold another certificate than
-    /// `current` (another process replaced it); its key is opened only then.
+    /// `current` (another process replaced it) that this issuing CA signed, valid now and for
+    /// more than 30 days; its key is opened only then, and must be the certificate's.
     fn ocsp_signer_on_disk(
+        &self,
         dir: &Path,
         keys: &KeyHome<'_>,
         current: &OcspSigner,
+        now: OffsetDateTime,
     ) -> Result<Option<Arc<OcspSigner>>, CaError> {
         let cert = read_cert(&file(dir, "ocsp.crt"))?;
         if cert.to_der()? == current.authority.der {
             return Ok(None);
         }
+        let validity = &cert.tbs_certificate.validity;
+        let not_before = dojang_profile::time::from_x509(&validity.not_before);
+        let ours = cert.tbs_certificate.issuer == self.issuing.info.name
+            && self.issuing.verifies(&cert)?
+            && not_before <= now;
+        if !ours {
+            tracing::warn!("the OCSP signer certificate in the CA directory is not one this CA may use now; it is left alone");
+            return Ok(None);
+        }
         let key = keys.load_key(&file(dir, "ocsp.key"))?;
-        Ok(Some(OcspSigner::new(Authority::new(cert, key, "the OCSP signer")?)))
+        let theirs = OcspSigner::new(Authority::new(cert, key, "the OCSP signer")?);
+        Ok((!theirs.due(now)).then_some(theirs))
     }
 
     /// The OCSP signer answers are signed with now.
@@ -545,17 +592,27 @@ impl CertificateAuthority {
             return Ok(SignerCheck::Current);
         }
         let _one = self.renewing.lock().unwrap_or_else(PoisonError::into_inner);
-        let _files = lock_ocsp_files(dir, true)?;
+        let files = lock_ocsp_files(dir, true)?;
         let current = self.ocsp_signer();
         if !current.due(now) {
             // Replaced by another thread while this one waited.
             return Ok(SignerCheck::Current);
         }
-        if let Some(theirs) = Self::ocsp_signer_on_disk(dir, keys, &current)? {
-            if !theirs.due(now) {
-                *self.ocsp.write().unwrap_or_else(PoisonError::into_inner) = theirs;
-                return Ok(SignerCheck::Adopted);
-            }
+        if files.is_some() {
+            settle_ocsp_files(dir)?;
+        }
+        if let Some(theirs) = self.ocsp_signer_on_disk(dir, keys, &current, now)? {
+            *self.ocsp.write().unwrap_or_else(PoisonError::into_inner) = theirs;
+            return Ok(SignerCheck::Adopted);
+        }
+        if files.is_none() {
+            return Err(CaError::Refused(format!(
+                "the OCSP signer ends {} and {} cannot be written to replace it; run any `dojang \
+                 ca` command where the CA directory is writable, and this one takes the new \
+                 signer at its next hourly check",
+                current.authority.info.not_after,
+                dir.display()
+            )));
         }
         let made = Self::make_ocsp_signer(dir, &self.issuing, keys, names, now)?;
         *self.ocsp.write().unwrap_or_else(PoisonError::into_inner) = OcspSigner::new(made);
@@ -563,19 +620,56 @@ impl CertificateAuthority {
     }
 }
 
+/// The files a replacement of the OCSP signer writes beside the pair in use.
+fn ocsp_new_files(dir: &Path) -> [PathBuf; 2] {
+    [file(dir, "ocsp.key.new"), file(dir, "ocsp.crt.new")]
+}
+
+fn has_unsettled_ocsp_files(dir: &Path) -> bool {
+    ocsp_new_files(dir).iter().any(|f| f.exists())
+}
+
+/// Finishes or undoes a replacement of the OCSP signer cut short (a crash, a kill during a
+/// deploy). The new key is renamed into place before the new certificate, so a certificate left
+/// as `.new` without a `.new` key belongs to the key in place, and is moved in; `.new` files left
+/// beside an untouched pair are removed. Call it holding the exclusive lock.
+fn settle_ocsp_files(dir: &Path) -> Result<(), CaError> {
+    let [key_new, cert_new] = ocsp_new_files(dir);
+    if cert_new.exists() && !key_new.exists() {
+        fs::rename(&cert_new, file(dir, "ocsp.crt")).map_err(CaError::io(dir))?;
+        sync_dir(dir)?;
+        tracing::warn!("finished replacing the OCSP signer, which had been cut short");
+    }
+    for stale in [key_new, cert_new] {
+        match fs::remove_file(&stale) {
+            Ok(()) => {
+                tracing::warn!(file = %stale.display(), "removed what an unfinished OCSP signer replacement left")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CaError::Io { path: stale, source: e }),
+        }
+    }
+    Ok(())
+}
+
 /// Takes the CA directory's OCSP lock, exclusive to replace the signer's files or shared to read
-/// them; released when the file is dropped. A directory where the lock file cannot be made
-/// (mounted read-only) is still read, unlocked: nothing there can be replaced either.
+/// them; released when the file is dropped. The lock file is opened read-only when it exists
+/// (a lock needs no write access, and another user may have made it). `None` when there is no
+/// lock file and none can be made: a directory mounted read-only, where nothing is replaced.
 fn lock_ocsp_files(dir: &Path, exclusive: bool) -> Result<Option<fs::File>, CaError> {
     let path = file(dir, OCSP_LOCK_FILE);
-    let opened = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path);
-    let lock = match opened {
-        Ok(lock) => lock,
-        Err(_) if !exclusive => return Ok(None),
-        Err(e) => return Err(CaError::Io { path, source: e }),
-    };
+    let opened = fs::File::open(&path)
+        .or_else(|_| fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path));
+    let Ok(lock) = opened else { return Ok(None) };
     if exclusive { lock.lock() } else { lock.lock_shared() }.map_err(CaError::io(&path))?;
     Ok(Some(lock))
+}
+
+/// Runs `read` while no process replaces the OCSP signer's files in `dir`: for copies of the
+/// CA directory (backups) that must hold a key and a certificate that belong together.
+pub fn with_ca_files_steady<T>(dir: &Path, read: impl FnOnce() -> T) -> Result<T, CaError> {
+    let _files = lock_ocsp_files(dir, false)?;
+    Ok(read())
 }
 
 /// Decodes a DER certificate (for callers that only have bytes).
@@ -685,7 +779,7 @@ mod tests {
             now,
         )
         .expect("load");
-        assert!(!again.created && !again.ocsp_signer_renewed);
+        assert!(!again.created && again.ocsp_signer == SignerCheck::Current);
         assert_eq!(first.ca.root_der(), again.ca.root_der());
         assert_eq!(first.ca.ocsp_responder_key_hash(), again.ca.ocsp_responder_key_hash());
         assert_eq!(
@@ -703,7 +797,7 @@ mod tests {
             later,
         )
         .expect("renew");
-        assert!(renewed.ocsp_signer_renewed);
+        assert_eq!(renewed.ocsp_signer, SignerCheck::Renewed);
         assert_ne!(renewed.ca.ocsp_responder_key_hash(), first.ca.ocsp_responder_key_hash());
         assert!(CertificateAuthority::load(&dir, &KeyHome::files(&pass)).is_ok());
 
@@ -774,6 +868,76 @@ mod tests {
         );
         assert_eq!(other.ocsp_responder_key_hash(), renewed);
         assert_eq!(other.ocsp_certificate(), running.ocsp_certificate());
+    }
+
+    // A replacement cut short between its two renames (the new key in place, its certificate
+    // still `.new`) is finished at the next start; one cut short before them leaves the old pair,
+    // and the `.new` files are cleared away.
+    #[test]
+    fn a_signer_replacement_cut_short_is_finished_or_undone_at_the_next_start() {
+        let pass = Passphrase::new("pass".into());
+        let keys = KeyHome::files(&pass);
+        let (tmp, dir, ca, now) = made_now(&keys);
+        let urls = PublicationUrls::new("http://127.0.0.1:8080");
+        let reopen = || CertificateAuthority::open_or_create(&dir, &keys, &names(), &urls, now);
+        let first = ca.ocsp_responder_key_hash();
+        // The new pair, made beside: what the replacement was writing.
+        let side = tmp.path().join("side");
+        fs::create_dir(&side).expect("side");
+        let made = CertificateAuthority::make_ocsp_signer(&side, &ca.issuing, &keys, &names(), now)
+            .expect("make");
+        let made = OcspSigner::new(made).key_hash;
+
+        // Cut short before the renames: the old pair is used, the leftovers go.
+        fs::copy(side.join("ocsp.key"), dir.join("ocsp.key.new")).expect("key.new");
+        fs::copy(side.join("ocsp.crt"), dir.join("ocsp.crt.new")).expect("crt.new");
+        assert_eq!(reopen().expect("reopen").ca.ocsp_responder_key_hash(), first);
+        assert!(!has_unsettled_ocsp_files(&dir));
+
+        // Cut short between them: finished, the new pair is used.
+        fs::copy(side.join("ocsp.key"), dir.join("ocsp.key")).expect("key renamed");
+        fs::copy(side.join("ocsp.crt"), dir.join("ocsp.crt.new")).expect("crt not yet");
+        assert_eq!(reopen().expect("reopen").ca.ocsp_responder_key_hash(), made);
+        assert!(!has_unsettled_ocsp_files(&dir));
+        assert_eq!(
+            CertificateAuthority::load(&dir, &keys).expect("load").ocsp_responder_key_hash(),
+            made
+        );
+    }
+
+    // A signer found in the directory is taken only if this issuing CA signed it and it is
+    // valid now: another CA's (a copied directory) or one dated ahead (made under a shifted
+    // clock) is left alone, and a new one is made instead.
+    #[test]
+    fn a_signer_on_disk_is_adopted_only_if_ours_and_valid_now() {
+        let pass = Passphrase::new("pass".into());
+        let keys = KeyHome::files(&pass);
+        let (tmp, dir, ca, now) = made_now(&keys);
+        let later = now + Duration::days(OCSP_SIGNER_DAYS - 20);
+        let (_other_tmp, other_dir, other, _) = made_now(&keys);
+        // Another CA's signer, fresh at `later`: only its issuer tells it apart.
+        CertificateAuthority::make_ocsp_signer(&other_dir, &other.issuing, &keys, &names(), later)
+            .expect("fresh");
+        let original = ca.ocsp_signer();
+        let ahead = tmp.path().join("ahead");
+        fs::create_dir(&ahead).expect("dir");
+        let dated_ahead = now + Duration::days(OCSP_SIGNER_DAYS + 30);
+        CertificateAuthority::make_ocsp_signer(&ahead, &ca.issuing, &keys, &names(), dated_ahead)
+            .expect("made ahead");
+        for from in [&other_dir, &ahead] {
+            for name in ["ocsp.key", "ocsp.crt"] {
+                fs::copy(from.join(name), dir.join(name)).expect("copy");
+            }
+            let found = read_cert(&dir.join("ocsp.crt")).expect("cert");
+            assert_eq!(
+                ca.maintain(&dir, &keys, &names(), later).expect("check"),
+                SignerCheck::Renewed
+            );
+            assert_ne!(ca.ocsp_certificate(), found, "{} was not taken", from.display());
+            assert!(ca.issuing.verifies(&ca.ocsp_certificate()).expect("verify"));
+            // Due again for the next round.
+            *ca.ocsp.write().expect("lock") = Arc::clone(&original);
+        }
     }
 
     // An answer names the key that signed it, whichever signer is current.

@@ -12,6 +12,7 @@
 //! next as soon as it is done with the last; under load the signers never sleep.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -41,6 +42,8 @@ pub(crate) enum SignError {
 pub(crate) struct Signers {
     /// `None` once closed.
     queue: Mutex<Option<Sender<Job>>>,
+    /// Set when closing: jobs still queued then are dropped, not signed for callers gone.
+    closed: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -49,19 +52,20 @@ impl Signers {
     pub(crate) fn start(ra: Arc<RegistrationAuthority>, count: usize) -> Signers {
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
+        let closed = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         for n in 0..count.max(1) {
-            let (ra, jobs) = (Arc::clone(&ra), Arc::clone(&jobs));
+            let (ra, jobs, closed) = (Arc::clone(&ra), Arc::clone(&jobs), Arc::clone(&closed));
             let spawned = std::thread::Builder::new()
                 .name(format!("dojang-signer-{n}"))
-                .spawn(move || work(&ra, &jobs));
+                .spawn(move || work(&ra, &jobs, &closed));
             match spawned {
                 Ok(thread) => threads.push(thread),
                 // Fewer threads only means slower signing; with none, callers hear `Stopped`.
                 Err(e) => tracing::error!(error = %e, "a signing thread could not be started"),
             }
         }
-        Signers { queue: Mutex::new(Some(queue)), threads }
+        Signers { queue: Mutex::new(Some(queue)), closed, threads }
     }
 
     /// Prepares the certificate `request` asks for, on a signing thread.
@@ -88,6 +92,7 @@ impl Drop for Signers {
     /// and the PKCS#11 library is being torn down (SoftHSM crashed so in `dojang ca issue`), so
     /// the center is not gone until they are.
     fn drop(&mut self) {
+        self.closed.store(true, Ordering::Release);
         drop(self.queue.lock().unwrap_or_else(PoisonError::into_inner).take());
         for thread in self.threads.drain(..) {
             // A thread that panicked has nothing left to release.
@@ -96,7 +101,7 @@ impl Drop for Signers {
     }
 }
 
-fn work(ra: &RegistrationAuthority, jobs: &Mutex<Receiver<Job>>) {
+fn work(ra: &RegistrationAuthority, jobs: &Mutex<Receiver<Job>>, closed: &AtomicBool) {
     loop {
         // One thread waits on the queue, the others on the lock; whoever holds it takes the
         // next job and lets go before working on it.
@@ -105,6 +110,10 @@ fn work(ra: &RegistrationAuthority, jobs: &Mutex<Receiver<Job>>) {
             Err(_) => return,
         };
         let Ok(Job { request, now, reply }) = next else { return };
+        if closed.load(Ordering::Acquire) {
+            // Closing: the caller is gone with the center (it hears `Stopped` if not).
+            continue;
+        }
         // A panic inside the RA drops this job's reply (its caller hears `Stopped`), not the
         // thread: the others' certificates are still signed.
         if let Ok(result) = catch_unwind(AssertUnwindSafe(|| ra.prepare(&request, now))) {

@@ -213,8 +213,10 @@ impl Center {
             FlowSettings::default(),
         );
         let verifier = Arc::new(crate::routes::verify::verifier(&config, &ca)?);
-        let opening =
-            Opening { ca_created: opened.created, ocsp_signer_renewed: opened.ocsp_signer_renewed };
+        let opening = Opening {
+            ca_created: opened.created,
+            ocsp_signer_renewed: opened.ocsp_signer != SignerCheck::Current,
+        };
         let center = Center {
             config,
             store,
@@ -229,8 +231,10 @@ impl Center {
             verifier,
             ca_keys,
         };
-        if opening.ocsp_signer_renewed {
-            center.audit_ocsp_signer("renewed at start", now).await;
+        match opened.ocsp_signer {
+            SignerCheck::Current => {}
+            SignerCheck::Adopted => center.audit_ocsp_signer("adopted at start", now).await,
+            SignerCheck::Renewed => center.audit_ocsp_signer("renewed at start", now).await,
         }
         Ok((center, opening))
     }

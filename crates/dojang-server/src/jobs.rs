@@ -8,8 +8,9 @@
 //! round and gives it up when it stops, and if it dies another replica takes over once the lease
 //! has run out. `dojang_job_lease_held{job}` in `/metrics` says which replica holds what.
 //!
-//! A third round runs on every replica, under no lease: the check of the OCSP signer, which
-//! each replica keeps in its own copy of the CA files. Inside the signer's last 30 days it is
+//! A third round runs on every replica, under no lease: the check of the OCSP signer in the CA
+//! files the replica has (its own copy, or a directory shared with others, where the first to
+//! check replaces it and the others take it up). Inside the signer's last 30 days it is
 //! replaced while the server runs, as at start-up; `dojang_ocsp_signer_expires_seconds` says
 //! how long the one in use has left.
 

@@ -110,8 +110,15 @@ pub async fn build(
     let crl = ca.sign_crl(scope, tbs)?;
     let record =
         CrlRecord { number, this_update: now, next_update, generation, der: crl.to_der()? };
-    store.save_crl(scope_name(scope), &record).await?;
-    Ok(record)
+    if store.save_crl(scope_name(scope), &record).await? {
+        return Ok(record);
+    }
+    // Another process kept a CRL made from a later snapshot meanwhile: that one is current, and
+    // this one (which may lack a revocation it lists) is never handed out.
+    match store.latest_crl(scope_name(scope)).await? {
+        Some(kept) => Ok(kept),
+        None => Ok(record),
+    }
 }
 
 /// Hands out the current CRL, rebuilding it when stale.

@@ -400,12 +400,13 @@ impl Store {
     /// from a later status generation. Numbers are drawn after the entries are read, so two
     /// processes building at once can draw them in the other order; the generation rule keeps
     /// a CRL that missed a revocation from replacing one that listed it (RFC 5280 §5.2.3: a
-    /// later number, a CRL at least as complete).
-    pub async fn save_crl(&self, scope: &str, crl: &CrlRecord) -> Result<(), StoreError> {
+    /// later number, a CRL at least as complete). Whether it was kept: one that was not must
+    /// not be handed out either.
+    pub async fn save_crl(&self, scope: &str, crl: &CrlRecord) -> Result<bool, StoreError> {
         let number =
             i64::try_from(crl.number).map_err(|_| StoreError::Corrupt("CRL number".into()))?;
         let _turn = self.turn().await?;
-        sqlx::query(
+        let kept = sqlx::query(
             "INSERT INTO crls (scope, number, this_update, next_update, generation, der)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (scope) DO UPDATE SET number = excluded.number,
@@ -421,7 +422,7 @@ impl Store {
         .bind(&crl.der)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(kept.rows_affected() == 1)
     }
 
     /// The newest CRL of `scope`.
@@ -517,8 +518,8 @@ mod tests {
             generation: 0,
             der: vec![n as u8],
         };
-        s.save_crl("issuing", &rec(2)).await.expect("save");
-        s.save_crl("issuing", &rec(1)).await.expect("save");
+        assert!(s.save_crl("issuing", &rec(2)).await.expect("save"));
+        assert!(!s.save_crl("issuing", &rec(1)).await.expect("save"), "not kept");
         assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(2));
         assert!(s.latest_crl("root").await.expect("read").is_none());
     });
@@ -543,15 +544,16 @@ mod tests {
             der: vec![number as u8],
         };
         let b_number = s.next_crl_number("issuing").await.expect("B's number");
-        s.save_crl("issuing", &rec(b_number, b_generation)).await.expect("B saves");
+        assert!(s.save_crl("issuing", &rec(b_number, b_generation)).await.expect("B saves"));
         let a_number = s.next_crl_number("issuing").await.expect("A's number");
-        s.save_crl("issuing", &rec(a_number, a_generation)).await.expect("A saves");
+        let kept = s.save_crl("issuing", &rec(a_number, a_generation)).await.expect("A saves");
+        assert!(!kept, "A's CRL is not kept");
         let kept = s.latest_crl("issuing").await.expect("read").expect("kept");
         assert_eq!((kept.number, kept.generation), (b_number, b_generation), "B's CRL stays");
         // The next one, from a fresh snapshot, replaces it.
         let (c_generation, _) = s.crl_entries(now).await.expect("C reads");
         let c_number = s.next_crl_number("issuing").await.expect("C's number");
-        s.save_crl("issuing", &rec(c_number, c_generation)).await.expect("C saves");
+        assert!(s.save_crl("issuing", &rec(c_number, c_generation)).await.expect("C saves"));
         assert_eq!(s.latest_crl("issuing").await.expect("read").map(|c| c.number), Some(c_number));
     });
 }

@@ -285,6 +285,21 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
 /// The files of the data directory a center cannot run without: the CA's (`ca/`) and the vault.
 /// Not the passphrase file, nor the configuration.
 fn kept_files(data_dir: &Path) -> anyhow::Result<Vec<KeptFile>> {
+    // Read while no process replaces the OCSP signer, so its key and certificate match.
+    let ca = data_dir.join(CA_DIR);
+    let out = dojang_ca::authority::with_ca_files_steady(&ca, || read_kept_files(data_dir))
+        .with_context(|| format!("locking {}", ca.display()))??;
+    if !out.iter().any(|f| f.path.starts_with(CA_DIR)) {
+        bail!(
+            "no CA files in {}; give the data directory `dojang serve --data` uses",
+            data_dir.join(CA_DIR).display()
+        );
+    }
+    Ok(out)
+}
+
+/// The CA's files and the vault, read.
+fn read_kept_files(data_dir: &Path) -> anyhow::Result<Vec<KeptFile>> {
     let mut out = Vec::new();
     let ca = data_dir.join(CA_DIR);
     let mut names: Vec<String> = Vec::new();
@@ -310,12 +325,6 @@ fn kept_files(data_dir: &Path) -> anyhow::Result<Vec<KeptFile>> {
         let path = data_dir.join(&name);
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         out.push(KeptFile { path: name, bytes });
-    }
-    if !out.iter().any(|f| f.path.starts_with(CA_DIR)) {
-        bail!(
-            "no CA files in {}; give the data directory `dojang serve --data` uses",
-            data_dir.join(CA_DIR).display()
-        );
     }
     Ok(out)
 }
