@@ -762,3 +762,69 @@ fn p256_keys_are_checked_against_their_certificate_too() {
     let e = store.change_password(&entry, PW, NEW_PW).unwrap_err();
     assert!(matches!(e, KeystoreError::KeyMismatch { .. }), "{e}");
 }
+
+#[test]
+fn a_pfx_with_its_chain_first_and_no_local_key_id_is_imported() {
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    make_pair(d, SUBJECT, "400");
+    // Another certificate of the same CA, listed before the customer's with the CA's; the
+    // key carries no localKeyId (`-nocerts -certfile`, openssl's way to choose the order).
+    openssl(
+        d,
+        &[
+            "req", "-newkey", "rsa:2048", "-noenc", "-keyout", "o.key", "-out", "o.csr", "-utf8",
+            "-subj", KIM,
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "o.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            "0x1234",
+            "-out",
+            "o.pem",
+            "-days",
+            "30",
+        ],
+    );
+    let mut order = fs::read(d.join("o.pem")).unwrap();
+    order.extend(fs::read(d.join("ca.pem")).unwrap());
+    order.extend(fs::read(d.join("ee.pem")).unwrap());
+    fs::write(d.join("order.pem"), order).unwrap();
+    openssl(
+        d,
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "ee.key",
+            "-nocerts",
+            "-certfile",
+            "order.pem",
+            "-passout",
+            "pass:pfx-pass",
+            "-out",
+            "order.pfx",
+        ],
+    );
+    let bytes = fs::read(d.join("order.pfx")).unwrap();
+    let disk = tempfile::tempdir().unwrap();
+    let store = store_in(disk.path());
+    let entry =
+        store.import_pfx(&bytes, &d.join("order.pfx"), "pfx-pass", NEW_PW, Existing::Keep).unwrap();
+    assert_eq!(entry.info.subject, SUBJECT_TEXT);
+    assert_eq!(
+        fs::read(entry.sign_cert_path()).unwrap(),
+        fs::read(d.join("signCert.der")).unwrap()
+    );
+    store.verify_password(&entry, NEW_PW).unwrap();
+}
