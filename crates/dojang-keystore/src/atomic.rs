@@ -10,12 +10,58 @@ use rand::RngCore;
 
 use crate::error::KeystoreError;
 
+/// What a hidden name beside a target holds while a write is under way: every name this
+/// module (and the store) makes, `.<name>.<tag>-<random>`. A crash leaves them behind;
+/// [`crate::recover`] knows them by [`parse_sibling`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Leftover {
+    /// A file being written ([`write`], [`write_all`]), renamed over its target when complete.
+    Tmp,
+    /// A certificate folder being staged (`Store::write`), swapped in when complete.
+    New,
+    /// The folder [`swap_dir`] moved aside, removed once the new one is in place.
+    Old,
+    /// A folder [`remove_dir`] is deleting: renamed first, then removed.
+    Deleted,
+}
+
+impl Leftover {
+    const ALL: [Leftover; 4] = [Leftover::Tmp, Leftover::New, Leftover::Old, Leftover::Deleted];
+
+    fn tag(self) -> &'static str {
+        match self {
+            Leftover::Tmp => "tmp",
+            Leftover::New => "new",
+            Leftover::Old => "old",
+            Leftover::Deleted => "deleted",
+        }
+    }
+}
+
+/// Hex digits of the random part of a sibling's name.
+const RANDOM_HEX: usize = 12;
+
 /// A name beside `target` that no one else uses: `.<name>.<tag>-<random>`.
-pub(crate) fn sibling(target: &Path, tag: &str) -> PathBuf {
-    let mut r = [0u8; 6];
+pub(crate) fn sibling(target: &Path, what: Leftover) -> PathBuf {
+    let mut r = [0u8; RANDOM_HEX / 2];
     rand::rngs::OsRng.fill_bytes(&mut r);
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    target.with_file_name(format!(".{name}.{tag}-{}", hex::encode(r)))
+    target.with_file_name(format!(".{name}.{}-{}", what.tag(), hex::encode(r)))
+}
+
+/// The target's name and what the hidden `file_name` holds, if [`sibling`] made it; `None`
+/// for every other name (other software's hidden files, `.DS_Store`, `._*` on a USB disk).
+pub(crate) fn parse_sibling(file_name: &str) -> Option<(&str, Leftover)> {
+    let rest = file_name.strip_prefix('.')?;
+    let (head, random) = rest.rsplit_once('-')?;
+    let random_ok = random.len() == RANDOM_HEX
+        && random.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !random_ok {
+        return None;
+    }
+    let (name, tag) = head.rsplit_once('.')?;
+    let what = Leftover::ALL.into_iter().find(|w| w.tag() == tag)?;
+    (!name.is_empty()).then_some((name, what))
 }
 
 /// Creates `dir` and its parents; private to the user on Unix, as key folders should be.
@@ -52,7 +98,7 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> 
 
 /// Replaces `path` with `bytes` atomically: the old content stays until the new is complete.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
-    let tmp = sibling(path, "tmp");
+    let tmp = sibling(path, Leftover::Tmp);
     write_new(&tmp, bytes)?;
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);
@@ -68,7 +114,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
 pub(crate) fn write_all(files: &[(PathBuf, &[u8])]) -> Result<(), KeystoreError> {
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
     for (path, bytes) in files {
-        let tmp = sibling(path, "tmp");
+        let tmp = sibling(path, Leftover::Tmp);
         if let Err(e) = write_new(&tmp, bytes) {
             for (t, _) in &staged {
                 let _ = fs::remove_file(t);
@@ -93,14 +139,15 @@ pub(crate) fn write_all(files: &[(PathBuf, &[u8])]) -> Result<(), KeystoreError>
 }
 
 /// Puts the complete folder `staged` at `target`. An existing `target` is moved aside first
-/// and restored if the swap fails, then removed.
+/// and restored if the swap fails, then removed. A crash between the two renames leaves only
+/// the hidden `staged` and `.old` folders: [`crate::recover`] finishes the swap.
 pub(crate) fn swap_dir(staged: &Path, target: &Path) -> Result<(), KeystoreError> {
     if !target.exists() {
         fs::rename(staged, target).map_err(|e| KeystoreError::io("move into place", target, e))?;
         sync_parent(target);
         return Ok(());
     }
-    let old = sibling(target, "old");
+    let old = sibling(target, Leftover::Old);
     fs::rename(target, &old).map_err(|e| KeystoreError::io("move aside", target, e))?;
     if let Err(e) = fs::rename(staged, target) {
         let _ = fs::rename(&old, target);
@@ -114,14 +161,14 @@ pub(crate) fn swap_dir(staged: &Path, target: &Path) -> Result<(), KeystoreError
 
 /// Removes a folder so that it is either all there or all gone: rename first, then delete.
 pub(crate) fn remove_dir(target: &Path) -> Result<(), KeystoreError> {
-    let gone = sibling(target, "deleted");
+    let gone = sibling(target, Leftover::Deleted);
     fs::rename(target, &gone).map_err(|e| KeystoreError::io("delete", target, e))?;
     sync_parent(target);
     fs::remove_dir_all(&gone).map_err(|e| KeystoreError::io("delete", &gone, e))
 }
 
 /// Makes a rename durable (Unix: fsync the directory). Best effort.
-fn sync_parent(path: &Path) {
+pub(crate) fn sync_parent(path: &Path) {
     #[cfg(unix)]
     if let Some(parent) = path.parent() {
         if let Ok(d) = fs::File::open(parent) {
@@ -157,6 +204,36 @@ mod tests {
         assert!(write_all(&[(a.clone(), b"new"), (b, b"new")]).is_err());
         assert_eq!(fs::read(&a).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn every_sibling_name_is_known_again_and_no_other() {
+        let target = Path::new("/u/cn=홍길동()001,ou=BANK,o=yessign,c=kr");
+        for what in Leftover::ALL {
+            let s = sibling(target, what);
+            let name = s.file_name().unwrap().to_str().unwrap();
+            assert_eq!(
+                parse_sibling(name),
+                Some(("cn=홍길동()001,ou=BANK,o=yessign,c=kr", what)),
+                "{name}"
+            );
+        }
+        let key = sibling(Path::new("/d/signPri.key"), Leftover::Tmp);
+        let key = key.file_name().unwrap().to_str().unwrap();
+        assert_eq!(parse_sibling(key), Some(("signPri.key", Leftover::Tmp)));
+        for other in [
+            ".DS_Store",
+            "._cn=x",
+            ".Trashes",
+            ".x.new-0123456789a",
+            ".x.new-0123456789ABCD",
+            ".x.new-0123456789aZ",
+            ".x.later-0123456789ab",
+            "..new-0123456789ab",
+            "x.new-0123456789ab",
+        ] {
+            assert_eq!(parse_sibling(other), None, "{other}");
+        }
     }
 
     #[test]

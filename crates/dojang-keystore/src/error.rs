@@ -97,6 +97,35 @@ pub enum KeystoreError {
     /// The key file could not be written (an encoding failure in the key-file code).
     #[error("cannot write the private key: {0}")]
     KeyWrite(String),
+
+    /// A folder of the store cannot be read (no permission, not a folder, a disk error), so
+    /// what is in it cannot be listed; the rest of the store still is.
+    #[error("cannot read the folder {path} ({source}); check that the disk is attached and that you may read the folder")]
+    UnreadableFolder {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The certificate folder has its `signCert.der` but no `signPri.key`: the certificate
+    /// cannot sign.
+    #[error("{path}: the private key of this certificate (signPri.key) is missing, so it cannot sign; copy the whole folder again from where it came from, or reissue the certificate")]
+    MissingKey { path: PathBuf },
+
+    /// A save was interrupted (the computer stopped, the disk was pulled) between moving the
+    /// folder aside and moving the new one in, and the complete copy cannot be put back.
+    #[error("the certificate folder {path} was left hidden as {copy} by an interrupted save and cannot be put back ({source}); check that the disk is attached and writable, then list the certificates again")]
+    Unrestored {
+        path: PathBuf,
+        copy: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A save interrupted before its swap left a complete copy of another certificate beside
+    /// the folder in place. It is kept, as it may be the only copy of that certificate.
+    #[error("{copy} holds certificate {serial}, left by an interrupted save; {path} holds another one. To use it, import that folder with --replace; if it is not needed, delete it")]
+    UnfinishedSave { copy: PathBuf, path: PathBuf, serial: String },
 }
 
 fn list(folders: &[PathBuf]) -> String {

@@ -4,12 +4,10 @@
 
 use std::path::Path;
 
-use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
-use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
 use der::Decode;
-use dojang_npki::keyfile::{self, KeyFileError, PrivateKey, Scheme};
-use dojang_pki::oid::{EC_PUBLIC_KEY, RSA_ENCRYPTION};
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
+use dojang_npki::keyfile::{
+    self, same_public_key, KeyFileError, PrivateKey, PublicKeyError, Scheme,
+};
 
 use crate::error::KeystoreError;
 
@@ -62,9 +60,10 @@ pub(crate) fn reseal(
 
 /// Refuses a key that is not the private half of the certificate's public key: another
 /// certificate's key put beside it, or a key damaged inside its encryption (the password
-/// still opens it, but the numbers no longer fit together). aws-lc-rs checks the key's own
-/// consistency as it reads it and derives the public half, which must be the certificate's
-/// SubjectPublicKeyInfo (algorithm and key bits; RSA's NULL parameters may be left out).
+/// still opens it, but the numbers no longer fit together). dojang-npki derives the public
+/// half (aws-lc-rs checks the key's own consistency as it reads it), which must be the
+/// certificate's SubjectPublicKeyInfo (algorithm and key bits; RSA's NULL parameters may be
+/// left out).
 pub(crate) fn check_belongs(
     key: &PrivateKey,
     key_path: &Path,
@@ -75,50 +74,24 @@ pub(crate) fn check_belongs(
         key: key_path.to_path_buf(),
         cert: cert_path.to_path_buf(),
     };
-    let unsupported = |what: String| KeystoreError::UnsupportedKeyFile {
-        path: key_path.to_path_buf(),
-        reason: format!("{what}; only RSA (2048 bits or more) and P-256 keys can be used"),
-    };
-    let plain = key.without_attributes().map_err(|e| map(e, key_path))?;
-    let algorithm = key.algorithm();
-    let public: Result<PublicKeyX509Der<'static>, _> = if algorithm == RSA_ENCRYPTION {
-        let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&plain)
-            .map_err(|e| rejected(e, &unsupported, mismatch))?;
-        pair.public_key().as_der()
-    } else if algorithm == EC_PUBLIC_KEY {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &plain)
-            .map_err(|e| rejected(e, &unsupported, mismatch))?;
-        pair.public_key().as_der()
-    } else {
-        return Err(unsupported(format!("the key algorithm {algorithm} is not supported")));
-    };
-    let public = public.map_err(|_| mismatch())?;
-    let derived = SubjectPublicKeyInfoOwned::from_der(public.as_ref()).map_err(|_| mismatch())?;
+    let derived = key.public_key().map_err(|e| match e {
+        PublicKeyError::UnsupportedAlgorithm(_) | PublicKeyError::UnsupportedSize(_) => {
+            KeystoreError::UnsupportedKeyFile {
+                path: key_path.to_path_buf(),
+                reason: format!("{e}; only RSA (2048 bits or more) and P-256 keys can be used"),
+            }
+        }
+        PublicKeyError::Inconsistent => mismatch(),
+    })?;
     let certificate =
         x509_cert::Certificate::from_der(cert).map_err(|e| KeystoreError::CorruptCertificate {
             path: cert_path.to_path_buf(),
             reason: format!("not DER X.509: {e}"),
         })?;
-    let stated = &certificate.tbs_certificate.subject_public_key_info;
-    if stated.algorithm.oid != derived.algorithm.oid
-        || stated.subject_public_key != derived.subject_public_key
-    {
+    if !same_public_key(&certificate.tbs_certificate.subject_public_key_info, &derived) {
         return Err(mismatch());
     }
     Ok(())
-}
-
-/// What aws-lc-rs's refusal of a key means here: a size it does not take is unsupported;
-/// anything else (bad encoding, parts that do not fit together) is a damaged key.
-fn rejected(
-    e: aws_lc_rs::error::KeyRejected,
-    unsupported: &impl Fn(String) -> KeystoreError,
-    mismatch: impl Fn() -> KeystoreError,
-) -> KeystoreError {
-    match e.description_() {
-        "TooSmall" | "TooLarge" => unsupported(format!("the key size is not supported ({e})")),
-        _ => mismatch(),
-    }
 }
 
 /// A new key file for a key (from a PFX), in the default scheme both Korean clients and

@@ -9,7 +9,9 @@
 //!
 //! Files are the interchange format, so this crate writes exactly what other clients write
 //! and reads what they wrote; every write is atomic, so a failure never costs a stored
-//! certificate.
+//! certificate. A crash in the middle of a folder swap leaves only hidden folders; the next
+//! [`Store::list`] or save finishes (or undoes) it and removes the hidden copies of keys
+//! (`recover`).
 #![forbid(unsafe_code)]
 
 pub mod atomic;
@@ -20,6 +22,7 @@ pub mod location;
 pub mod medium;
 pub mod names;
 pub mod password;
+mod recover;
 pub mod store;
 
 pub use error::KeystoreError;

@@ -15,6 +15,7 @@ use crate::keys;
 use crate::location::Location;
 use crate::names;
 use crate::password;
+use crate::recover;
 
 pub const SIGN_CERT: &str = "signCert.der";
 pub const SIGN_KEY: &str = "signPri.key";
@@ -62,6 +63,8 @@ pub struct Entry {
     pub info: CertInfo,
     /// The key-management certificate (`kmCert.der`), where the folder has one.
     pub km: Option<CertInfo>,
+    /// The folder has no `signPri.key`: the certificate is listed, but cannot sign.
+    pub key_missing: bool,
 }
 
 impl Entry {
@@ -99,13 +102,22 @@ impl fmt::Debug for NpkiPair {
 }
 
 /// What [`Store::list`] found: the readable certificates, and what was wrong with the rest
-/// (so one damaged folder does not hide the others).
+/// (so one damaged or unreadable folder does not hide the others).
 #[derive(Debug, Default)]
 pub struct Listing {
     pub entries: Vec<Entry>,
     pub problems: Vec<KeystoreError>,
-    /// The folders whose `signCert.der` cannot be read (each also has its problem above).
+    /// The certificate folders whose `signCert.der` cannot be read, or that cannot be read at
+    /// all (each also has its problem above).
     pub damaged: Vec<PathBuf>,
+    /// The `<CA>/USER` folders that cannot be read, so the certificates in them are not
+    /// listed ([`KeystoreError::UnreadableFolder`] above).
+    pub unreadable: Vec<PathBuf>,
+    /// Certificate folders an interrupted save had left hidden, put back by this listing.
+    pub restored: Vec<PathBuf>,
+    /// Complete hidden copies of a certificate an interrupted save left beside another one in
+    /// place ([`KeystoreError::UnfinishedSave`] above), kept as they may be the only copy.
+    pub kept: Vec<PathBuf>,
 }
 
 /// What to do when the folder for a certificate's subject already holds another certificate.
@@ -153,22 +165,53 @@ impl Store {
         &self.root
     }
 
-    /// Every certificate folder under the root, sorted by subject.
+    /// Every certificate folder under the root, sorted by subject. A missing NPKI folder is
+    /// an empty store, but a removable disk that is not there is
+    /// [`KeystoreError::NoRemovableDisk`], and an NPKI folder that cannot be read is
+    /// [`KeystoreError::UnreadableFolder`]. Below it, a folder that cannot be read is a
+    /// problem of the listing, not the end of it; and what an interrupted save left hidden is
+    /// recovered first (see `recover`).
     pub fn list(&self) -> Result<Listing, KeystoreError> {
+        self.check_present()?;
         let mut listing = Listing::default();
-        for ca in subdirs(&self.root)? {
+        let cas = subdirs(&self.root).map_err(|source| KeystoreError::UnreadableFolder {
+            path: self.root.clone(),
+            source,
+        })?;
+        for ca in cas {
             let user = ca.join(USER);
-            if !user.is_dir() {
-                continue;
-            }
-            for dir in subdirs(&user)? {
-                if !dir.join(SIGN_CERT).exists() {
+            let recovered = recover::user_folder(&user);
+            listing.problems.extend(recovered.unrestored);
+            listing.problems.extend(recovered.problems);
+            listing.restored.extend(recovered.restored);
+            listing.kept.extend(recovered.kept);
+            let dirs = match subdirs(&user) {
+                Ok(dirs) => dirs,
+                Err(source) => {
+                    listing
+                        .problems
+                        .push(KeystoreError::UnreadableFolder { path: user.clone(), source });
+                    listing.unreadable.push(user);
                     continue;
                 }
+            };
+            for dir in dirs {
+                // `exists()` would be false for a folder that cannot be read, hiding it.
+                match fs::metadata(dir.join(SIGN_CERT)) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(source) => {
+                        listing
+                            .problems
+                            .push(KeystoreError::UnreadableFolder { path: dir.clone(), source });
+                        listing.damaged.push(dir);
+                        continue;
+                    }
+                }
                 match self.read_entry(&dir) {
-                    Ok((entry, km_problem)) => {
+                    Ok((entry, problems)) => {
                         listing.entries.push(entry);
-                        listing.problems.extend(km_problem);
+                        listing.problems.extend(problems);
                     }
                     Err(e) => {
                         listing.problems.push(e);
@@ -183,20 +226,53 @@ impl Store {
         Ok(listing)
     }
 
-    /// Reads one folder: the signing certificate must parse; a damaged `kmCert.der` is
-    /// reported beside the entry.
-    fn read_entry(&self, dir: &Path) -> Result<(Entry, Option<KeystoreError>), KeystoreError> {
+    /// Reads one folder: the signing certificate must parse; a missing `signPri.key` marks
+    /// the entry ([`Entry::key_missing`]); a damaged `kmCert.der` is reported beside it.
+    fn read_entry(&self, dir: &Path) -> Result<(Entry, Vec<KeystoreError>), KeystoreError> {
         let info = self.parse_cert(&dir.join(SIGN_CERT))?;
+        let mut problems = Vec::new();
+        let key_missing = match fs::metadata(dir.join(SIGN_KEY)) {
+            Ok(m) => !m.is_file(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+            Err(source) => {
+                problems.push(KeystoreError::io("read", dir.join(SIGN_KEY), source));
+                true
+            }
+        };
         let km_path = dir.join(KM_CERT);
-        let (km, problem) = if km_path.exists() {
+        let km = if km_path.exists() {
             match self.parse_cert(&km_path) {
-                Ok(i) => (Some(i), None),
-                Err(e) => (None, Some(e)),
+                Ok(i) => Some(i),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
             }
         } else {
-            (None, None)
+            None
         };
-        Ok((Entry { dir: dir.to_path_buf(), info, km }, problem))
+        Ok((Entry { dir: dir.to_path_buf(), info, km, key_missing }, problems))
+    }
+
+    /// Refuses a removable disk that is not there (not plugged in or not mounted): the path
+    /// given, or the folder holding the `NPKI` folder named, must be a folder.
+    fn check_present(&self) -> Result<(), KeystoreError> {
+        let Location::Removable(disk) = &self.location else { return Ok(()) };
+        let mount = if self.root == *disk {
+            disk.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+        } else {
+            disk.as_path()
+        };
+        match fs::metadata(mount) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(KeystoreError::NoRemovableDisk { path: disk.clone() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(KeystoreError::NoRemovableDisk { path: disk.clone() })
+            }
+            Err(source) => {
+                Err(KeystoreError::UnreadableFolder { path: mount.to_path_buf(), source })
+            }
+        }
     }
 
     fn parse_cert(&self, path: &Path) -> Result<CertInfo, KeystoreError> {
@@ -214,15 +290,22 @@ impl Store {
     /// query, or a query that names it only as well as a readable one, or names nothing
     /// readable, the answer is [`KeystoreError::Damaged`] naming it, since the certificate
     /// meant may be the damaged one (and `delete` must not remove another).
+    ///
+    /// Where nothing is found while a `<CA>/USER` folder cannot be read, the answer is that
+    /// folder's [`KeystoreError::UnreadableFolder`]: the certificate may be in it.
     pub fn find(&self, query: Option<&str>) -> Result<Entry, KeystoreError> {
-        let listing = self.list()?;
+        let mut listing = self.list()?;
+        let unreadable = listing.problems.iter().position(
+            |p| matches!(p, KeystoreError::UnreadableFolder { path, .. } if listing.unreadable.contains(path)),
+        );
+        let unreadable = unreadable.map(|i| listing.problems.swap_remove(i));
         let mut entries = listing.entries;
         let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) else {
             if !listing.damaged.is_empty() {
                 return Err(KeystoreError::Damaged { folders: listing.damaged });
             }
             return match entries.len() {
-                0 => Err(KeystoreError::Empty { root: self.root.clone() }),
+                0 => Err(unreadable.unwrap_or(KeystoreError::Empty { root: self.root.clone() })),
                 1 => Ok(entries.remove(0)),
                 _ => Err(KeystoreError::Ambiguous {
                     query: String::new(),
@@ -253,7 +336,10 @@ impl Store {
             return Err(KeystoreError::Damaged { folders: named_damaged });
         }
         match chosen.as_slice() {
-            [] => Err(KeystoreError::NotFound { query: q.to_string(), root: self.root.clone() }),
+            [] => Err(unreadable.unwrap_or(KeystoreError::NotFound {
+                query: q.to_string(),
+                root: self.root.clone(),
+            })),
             [one] => Ok(entries.swap_remove(*one)),
             many => Err(KeystoreError::Ambiguous {
                 query: q.to_string(),
@@ -264,8 +350,13 @@ impl Store {
 
     /// The files of a stored certificate, as bytes.
     pub fn read_pair(&self, entry: &Entry) -> Result<NpkiPair, KeystoreError> {
-        read_pair_in(&entry.dir)?
-            .ok_or_else(|| KeystoreError::NoPairInFolder { path: entry.dir.clone() })
+        read_pair_in(&entry.dir)?.ok_or_else(|| {
+            if entry.sign_cert_path().is_file() && !entry.sign_key_path().is_file() {
+                KeystoreError::MissingKey { path: entry.dir.clone() }
+            } else {
+                KeystoreError::NoPairInFolder { path: entry.dir.clone() }
+            }
+        })
     }
 
     /// Stores a pair (certificate DER and the already-encrypted `signPri.key`, plus the km
@@ -286,7 +377,9 @@ impl Store {
         self.write(pair, &planned)
     }
 
-    /// Every check of [`Store::save`], writing nothing: where the pair goes.
+    /// Every check of [`Store::save`]: where the pair goes. It writes nothing but the
+    /// recovery of what an interrupted save left in that `USER` folder, so that a certificate
+    /// an earlier crash hid is back (and counts) before this one is placed.
     fn plan(
         &self,
         pair: &NpkiPair,
@@ -300,15 +393,16 @@ impl Store {
             self.parse_checked(km_cert, &source.join(KM_CERT))?;
             keys::check_shape(km_key, &source.join(KM_KEY))?;
         }
-        if let Location::Removable(disk) = &self.location {
-            // Never create a mount point's folder on the system disk when the USB disk is
-            // not plugged in.
-            if !disk.is_dir() {
-                return Err(KeystoreError::NoRemovableDisk { path: disk.clone() });
-            }
-        }
+        // Never create a mount point's folder on the system disk when the USB disk is not
+        // plugged in.
+        self.check_present()?;
         let user = self.root.join(names::ca_folder(&cert.tbs_certificate.issuer)).join(USER);
         let target = user.join(names::subject_folder(&cert.tbs_certificate.subject));
+        // Saving over a certificate an earlier crash hid, and could not be put back, would
+        // lose it for good.
+        if let Some(e) = recover::user_folder(&user).unrestored_at(&target) {
+            return Err(e);
+        }
         let mut unchanged = false;
         if existing == Existing::Keep && target.join(SIGN_CERT).exists() {
             let stored = self.parse_cert(&target.join(SIGN_CERT));
@@ -342,7 +436,7 @@ impl Store {
             return Ok(self.read_entry(target)?.0);
         }
         atomic::create_dir_all(user)?;
-        let staged = atomic::sibling(target, "new");
+        let staged = atomic::sibling(target, atomic::Leftover::New);
         atomic::create_dir_all(&staged)?;
         let written = (|| {
             atomic::write_new(&staged.join(SIGN_CERT), &pair.sign_cert)?;
@@ -374,8 +468,9 @@ impl Store {
 
     /// Removes the certificate folder `folder` names — its path, or its name under
     /// `<CA>/USER/` — whether or not its certificate can be read: the way to clear a damaged
-    /// folder, which [`Store::find`] cannot return. Only a folder [`Store::list`] sees (one
-    /// holding a `signCert.der`) is removed. Returns its path.
+    /// folder, which [`Store::find`] cannot return, or a copy an interrupted save left
+    /// ([`Listing::kept`]). Only a folder [`Store::list`] sees (one holding a `signCert.der`)
+    /// or keeps is removed. Returns its path.
     pub fn delete_folder(&self, folder: &str) -> Result<PathBuf, KeystoreError> {
         let listing = self.list()?;
         let wanted = Path::new(folder);
@@ -385,6 +480,7 @@ impl Store {
             .into_iter()
             .map(|e| e.dir)
             .chain(listing.damaged)
+            .chain(listing.kept)
             .filter(|d| {
                 d.as_path() == wanted
                     || folder_name(d) == Some(folder)
@@ -618,22 +714,23 @@ fn find_pair_dirs(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(
     if depth >= 4 {
         return Ok(());
     }
-    for sub in subdirs(path)? {
+    let subs = subdirs(path).map_err(|e| KeystoreError::io("read the folder", path, e))?;
+    for sub in subs {
         find_pair_dirs(&sub, depth + 1, out)?;
     }
     Ok(())
 }
 
 /// The visible subfolders of `dir` (ours in progress start with `.`); none if it is missing.
-fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, KeystoreError> {
+fn subdirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(KeystoreError::io("read the folder", dir, e)),
+        Err(e) => return Err(e),
     };
     let mut out = Vec::new();
     for item in rd {
-        let item = item.map_err(|e| KeystoreError::io("read the folder", dir, e))?;
+        let item = item?;
         let hidden = item.file_name().to_string_lossy().starts_with('.');
         if !hidden && item.path().is_dir() {
             out.push(item.path());
@@ -644,7 +741,7 @@ fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, KeystoreError> {
 }
 
 /// Reads a certificate or key file, refusing what is far too big to be one.
-fn read_file(path: &Path) -> Result<Vec<u8>, KeystoreError> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, KeystoreError> {
     let meta = fs::metadata(path).map_err(|e| KeystoreError::io("read", path, e))?;
     if meta.len() > MAX_FILE {
         return Err(KeystoreError::CorruptCertificate {

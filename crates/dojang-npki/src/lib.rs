@@ -19,6 +19,8 @@
 //! keyfile::Scheme::default()  // PBES2, PBKDF2-HMAC-SHA1 ×1,300,000, SEED-CBC
 //! PrivateKey::from_pkcs8_der(&[u8]) / ::with_random_num(pkcs8, r)
 //!     .pkcs8_der() -> &[u8]  .random_num() -> Option<&[u8]>  .without_attributes()
+//!     .public_key() -> Result<SubjectPublicKeyInfoOwned, PublicKeyError>  // RSA, P-256
+//! keyfile::same_public_key(&spki, &spki) -> bool
 //! KeyFileError::{WrongPassword, Truncated{..}, Corrupt(_), UnknownScheme{what, oid},
 //!                TooManyIterations(_), InvalidPrivateKey(_), InvalidInput(_), Random}
 //!

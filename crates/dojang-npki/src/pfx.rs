@@ -137,7 +137,7 @@ pub enum PfxError {
 /// A certificate with its private key, as carried by a PFX.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PfxContents {
-    /// The end-entity certificate (DER): the one whose `localKeyId` matches the key's.
+    /// The end-entity certificate (DER): the one holding the key's public half.
     pub certificate: Vec<u8>,
     /// The other certificates in the file (issuing CAs), DER, in file order.
     pub chain: Vec<Vec<u8>>,
@@ -545,8 +545,12 @@ fn read_attributes(bag: &SafeBag) -> Result<BagAttributes, PfxError> {
     Ok((local_key_id, friendly_name))
 }
 
-/// The key and the certificate that goes with it: matched by `localKeyId`, else (one key, no
-/// ids) the first certificate that is not a CA.
+/// The key and the certificate that goes with it: the certificate holding the key's public
+/// half (derived from the private key), the one its `localKeyId` names first. Writers put the
+/// chain in any order and some leave `localKeyId` out, so neither the position nor the ids
+/// can be trusted alone. Where no certificate holds the key, or the key's public half cannot
+/// be derived (an algorithm NPKI does not use), the `localKeyId` decides, else the first
+/// certificate that is not a CA; the caller then finds that the key is not its certificate's.
 fn pick(found: Found) -> Result<PfxContents, PfxError> {
     let Found { mut keys, certs } = found;
     if keys.is_empty() {
@@ -560,7 +564,21 @@ fn pick(found: Found) -> Result<PfxContents, PfxError> {
         .local_key_id
         .as_ref()
         .and_then(|id| certs.iter().position(|c| c.local_key_id.as_ref() == Some(id)));
-    let index = by_id.or_else(|| certs.iter().position(|c| !is_ca(&c.der))).unwrap_or(0);
+    let public =
+        crate::keyfile::PrivateKey::from_pkcs8_der(&key.der).ok().and_then(|k| k.public_key().ok());
+    let holds_key = |c: &FoundCert| {
+        public.as_ref().is_some_and(|p| {
+            x509_cert::Certificate::from_der(&c.der).is_ok_and(|cert| {
+                crate::keyfile::same_public_key(p, &cert.tbs_certificate.subject_public_key_info)
+            })
+        })
+    };
+    let index = by_id
+        .filter(|&i| certs.get(i).is_some_and(holds_key))
+        .or_else(|| certs.iter().position(holds_key))
+        .or(by_id)
+        .or_else(|| certs.iter().position(|c| !is_ca(&c.der)))
+        .unwrap_or(0);
     let mut certificate = Vec::new();
     let mut chain = Vec::new();
     for (i, c) in certs.into_iter().enumerate() {
@@ -1189,6 +1207,103 @@ mod tests {
     #[test]
     fn imports_unencrypted_certificates() {
         check_openssl_import(&["-certpbe", "NONE"]);
+    }
+
+    /// A PFX as `openssl pkcs12 -export -nocerts -certfile` writes it: the key with no
+    /// `localKeyId`, and the certificates of `files` in that order.
+    fn openssl_pfx_in_order(d: &Path, key: &str, files: &[&str]) -> Vec<u8> {
+        let mut pem = Vec::new();
+        for f in files {
+            pem.extend(std::fs::read(d.join(f)).unwrap());
+        }
+        std::fs::write(d.join("order.pem"), pem).unwrap();
+        let pass = format!("pass:{PW}");
+        openssl_in(
+            d,
+            &[
+                "pkcs12",
+                "-export",
+                "-inkey",
+                key,
+                "-nocerts",
+                "-certfile",
+                "order.pem",
+                "-passout",
+                &pass,
+                "-out",
+                "order.pfx",
+            ],
+        );
+        // The fixture is what it claims: no localKeyId on the key.
+        let (keys, _) =
+            openssl_in(d, &["pkcs12", "-in", "order.pfx", "-nocerts", "-noenc", "-passin", &pass]);
+        let keys = String::from_utf8_lossy(&keys);
+        assert!(keys.contains("Key Attributes: <No Attributes>"), "{keys}");
+        std::fs::read(d.join("order.pfx")).unwrap()
+    }
+
+    #[test]
+    fn picks_the_certificate_that_holds_the_key_whatever_the_order() {
+        for kind in ["rsa", "ec"] {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            let (ca, ee) = make_pairs(d, kind);
+            // Another end-entity certificate of the same CA (such as the key-management
+            // certificate), and an old root with no extensions at all (a version 1
+            // certificate, not marked as a CA).
+            openssl_in(
+                d,
+                &["req", "-new", "-key", "ca.key", "-out", "other.csr", "-subj", "/CN=other"],
+            );
+            openssl_in(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "other.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    "other.pem",
+                    "-days",
+                    "30",
+                ],
+            );
+            openssl_in(
+                d,
+                &["req", "-new", "-key", "ca.key", "-out", "v1.csr", "-subj", "/CN=v1 root"],
+            );
+            openssl_in(
+                d,
+                &[
+                    "x509", "-req", "-in", "v1.csr", "-signkey", "ca.key", "-out", "v1.pem",
+                    "-days", "30",
+                ],
+            );
+            let der = |f: &str| openssl_in(d, &["x509", "-in", f, "-outform", "DER"]).0;
+            let (other, v1) = (der("other.pem"), der("v1.pem"));
+
+            for (files, chain) in [
+                (vec!["other.pem", "ca.pem", "ee.pem"], vec![other.clone(), ca.cert.clone()]),
+                (vec!["v1.pem", "ee.pem"], vec![v1.clone()]),
+                (vec!["ca.pem", "ee.pem", "other.pem"], vec![ca.cert.clone(), other.clone()]),
+            ] {
+                let pfx = openssl_pfx_in_order(d, "ee.key", &files);
+                let got = import(&pfx, PW).unwrap_or_else(|e| panic!("{kind} {files:?}: {e}"));
+                assert!(got.certificate == ee.cert, "{kind} {files:?}: the wrong certificate");
+                assert_eq!(got.chain, chain, "{kind} {files:?}");
+                assert!(got.private_key.as_slice() == ee.key.as_slice(), "{kind} {files:?}");
+            }
+
+            // No certificate holds the key: the first one that is not a CA, as before, for
+            // the caller to refuse as a key that is not its certificate's.
+            let pfx = openssl_pfx_in_order(d, "ee.key", &["ca.pem", "other.pem"]);
+            assert_eq!(import(&pfx, PW).unwrap().certificate, other, "{kind}");
+        }
     }
 
     #[test]

@@ -434,6 +434,8 @@ fn damaged_files_are_named() {
 #[test]
 fn output_cut_short_by_the_reader_ends_quietly_not_in_a_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // The disk is there (a missing one is an error, tested below), with nothing on it.
+    fs::create_dir_all(dir.path().join("usb")).expect("usb");
     let location = format!("removable:{}", dir.path().join("usb").display());
     // The reader is gone before anything is written (`dojang cert list | head -0`).
     let (reader, writer) = std::io::pipe().expect("pipe");
@@ -557,4 +559,125 @@ fn the_file_exists_message_says_how_to_overwrite() {
     assert!(err.contains("exists already; to overwrite it, use --force"), "{err}");
     let err = env.fails(&["export", "--pfx", there.to_str().unwrap()], &[]);
     assert!(err.contains("--force"), "{err}");
+}
+
+#[test]
+fn a_removable_disk_that_is_not_there_is_said_to_be_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let location = format!("removable:{}", tmp.path().join("usb-not-plugged-in").display());
+    let out = env.run(&["list", "--location", &location], &[]);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "{stdout}");
+    assert!(!stdout.contains("저장된 인증서가 없습니다"), "{stdout}");
+    assert!(stderr.contains("이동식 디스크(USB 등)를 찾을 수 없습니다"), "{stderr}");
+    assert!(stderr.contains("usb-not-plugged-in"), "{stderr}");
+    let err = env.fails(&["list", "--location", &location, "--lang", "en"], &[]);
+    assert!(err.contains("no removable disk"), "{err}");
+}
+
+#[test]
+fn store_and_pfx_errors_are_korean_in_korean_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let junk = tmp.path().join("junk.pfx");
+    fs::write(&junk, b"this is not a PFX").unwrap();
+    let err = env.fails(&["import", junk.to_str().unwrap()], &[]);
+    assert!(
+        err.contains("junk.pfx") && err.contains("PFX 파일이 아니거나 손상되었습니다"),
+        "{err}"
+    );
+    assert!(!err.contains("not a valid PFX"), "{err}");
+
+    let work = tmp.path().join("work");
+    make_npki_pair(&work, SUBJECT, "400");
+    let bad = tmp.path().join("bad");
+    fs::create_dir_all(&bad).unwrap();
+    let cert = fs::read(work.join("signCert.der")).unwrap();
+    fs::write(bad.join("signCert.der"), &cert[..cert.len() - 10]).unwrap();
+    fs::copy(work.join("signPri.key"), bad.join("signPri.key")).unwrap();
+    let err = env.fails(&["import", bad.to_str().unwrap()], &[]);
+    assert!(err.contains("인증서 파일이 손상되었습니다") && err.contains("signCert.der"), "{err}");
+    assert!(!err.contains("not a valid certificate"), "{err}");
+
+    // A folder that cannot be read is a Korean warning, and the rest is listed.
+    env.ok(&["import", work.to_str().unwrap()], &[]);
+    fs::create_dir_all(env.npki.join("CrossCert")).unwrap();
+    std::os::unix::fs::symlink("USER", env.npki.join("CrossCert").join("USER")).unwrap();
+    let out = env.run(&["list"], &[]);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains(SUBJECT_TEXT), "{stdout}");
+    assert!(stderr.contains("경고: 폴더를 읽을 수 없습니다"), "{stderr}");
+    assert!(stderr.contains(&env.npki.join("CrossCert").join("USER").display().to_string()));
+    let json: serde_json::Value = serde_json::from_str(&env.ok(&["list", "--json"], &[])).unwrap();
+    assert_eq!(json["certificates"].as_array().unwrap().len(), 1);
+    assert!(json["problems"][0].as_str().unwrap().contains("폴더를 읽을 수 없습니다"), "{json}");
+}
+
+#[test]
+fn a_certificate_without_its_key_is_listed_as_unable_to_sign() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let work = tmp.path().join("work");
+    make_npki_pair(&work, SUBJECT, "400");
+    env.ok(&["import", work.to_str().unwrap()], &[]);
+    let dir = env.npki.join("yessign").join("USER").join(SUBJECT_TEXT);
+    fs::remove_file(dir.join("signPri.key")).unwrap();
+    let list = env.ok(&["list"], &[]);
+    assert!(
+        list.contains(SUBJECT_TEXT) && list.contains("개인키 파일(signPri.key)이 없어"),
+        "{list}"
+    );
+    let list = env.ok(&["list", "--lang", "en"], &[]);
+    assert!(list.contains("cannot sign"), "{list}");
+    let json: serde_json::Value = serde_json::from_str(&env.ok(&["list", "--json"], &[])).unwrap();
+    assert_eq!(json["certificates"][0]["key_missing"], true);
+    let pfx = tmp.path().join("x.pfx");
+    let err = env.fails(
+        &["export", "--pfx", pfx.to_str().unwrap()],
+        &[("DOJANG_CERT_PASSWORD", OLD_PW), ("DOJANG_PFX_PASSWORD", PFX_PW)],
+    );
+    assert!(err.contains("개인키 파일(signPri.key)이 없어"), "{err}");
+}
+
+#[test]
+fn an_npki_pair_with_a_damaged_km_pair_beside_it_stores_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let work = tmp.path().join("work");
+    make_npki_pair(&work, SUBJECT, "400");
+    let cert = fs::read(work.join("signCert.der")).unwrap();
+    fs::write(work.join("kmCert.der"), &cert[..cert.len() / 2]).unwrap();
+    fs::copy(work.join("signPri.key"), work.join("kmPri.key")).unwrap();
+    for named in ["signCert.der", "signPri.key", "kmCert.der"] {
+        let err = env.fails(&["import", work.join(named).to_str().unwrap()], &[]);
+        assert!(err.contains("kmCert.der") && err.contains("손상"), "{err}");
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["list", "--json"], &[])).unwrap();
+        assert!(json["certificates"].as_array().unwrap().is_empty(), "{named}: {json}");
+        assert!(!env.npki.join("yessign").exists(), "{named}: nothing may be written");
+    }
+}
+
+#[test]
+fn a_certificate_a_crash_hid_is_put_back_by_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = Env::new(tmp.path());
+    let work = tmp.path().join("work");
+    let serial = make_npki_pair(&work, SUBJECT, "400");
+    env.ok(&["import", work.to_str().unwrap()], &[]);
+    let user = env.npki.join("yessign").join("USER");
+    // Moved aside by a replace, then the computer stopped before the new folder came in.
+    fs::rename(user.join(SUBJECT_TEXT), user.join(format!(".{SUBJECT_TEXT}.old-0123456789ab")))
+        .unwrap();
+    let out = env.run(&["list"], &[]);
+    assert!(out.status.success());
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&serial), "{stdout}");
+    assert!(stderr.contains("되살렸습니다"), "{stderr}");
+    assert_eq!(fs::read_dir(&user).unwrap().count(), 1, "no hidden copy is left");
 }

@@ -30,6 +30,7 @@ mod block;
 mod error;
 mod kdf;
 mod private_key;
+mod public_key;
 
 use std::fmt;
 
@@ -41,6 +42,7 @@ use asn1::Protection;
 use block::{CbcCipher, BLOCK_LEN};
 pub use error::KeyFileError;
 pub use private_key::PrivateKey;
+pub use public_key::{same_public_key, PublicKeyError};
 
 /// Object identifiers of the key-file schemes.
 pub mod oid {

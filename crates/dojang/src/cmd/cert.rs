@@ -214,14 +214,18 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<()> {
 fn list(a: ListArgs) -> anyhow::Result<()> {
     let t = Text::new(a.place.lang);
     let now = OffsetDateTime::now_utc();
+    let mut restored = Vec::new();
     let (heading, root, shown, problems, damaged) = match &a.place.location {
         Medium::Npki(location) => {
+            // A removable disk that is not there, or an NPKI folder that cannot be read, is
+            // an error: "no certificates" would send the customer to reissue.
             let store = open(location, t)?;
             let listing = store.list().map_err(|e| t.error(e))?;
             let root = store.root().display().to_string();
             let heading = format!("{} {} ({root})", t.get(M::Store), store.location());
             let shown = listing.entries.iter().map(Shown::folder).collect();
-            let problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
+            let problems: Vec<String> = listing.problems.iter().map(|p| t.describe(p)).collect();
+            restored = listing.restored;
             (heading, Some(root), shown, problems, listing.damaged)
         }
         Medium::Token(label) => {
@@ -236,17 +240,23 @@ fn list(a: ListArgs) -> anyhow::Result<()> {
             "root": root,
             "certificates": items,
             "problems": problems,
+            "restored": restored.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     println!("{heading}");
     if shown.is_empty() {
-        println!("{}", t.get(M::NoCertificates));
+        // Not "none stored" while a folder could not be read: one may be there.
+        let m = if problems.is_empty() { M::NoCertificates } else { M::NoneReadable };
+        println!("{}", t.get(m));
     }
     for (i, e) in shown.iter().enumerate() {
         println!();
         print_entry(t, i + 1, e, now, false);
+    }
+    for dir in &restored {
+        eprintln!("{} {}", t.get(M::Restored), dir.display());
     }
     for p in &problems {
         eprintln!("{}: {}", t.get(M::Warning), p);
@@ -305,7 +315,7 @@ fn token_certificates(t: Text, label: &TokenLabel) -> anyhow::Result<Vec<Shown>>
         .map(|c| {
             let info = CertInfo::parse(&c.der, &products)
                 .with_context(|| format!("{} ({label}, {})", t.get(M::CannotRead), c.label))?;
-            Ok(Shown { info, km: None, place: Kept::Token(label.clone()) })
+            Ok(Shown { info, km: None, place: Kept::Token(label.clone()), key_missing: false })
         })
         .collect()
 }
@@ -400,21 +410,20 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
     let entries = if src.is_dir() {
         store.import_folder(src, existing).map_err(|e| t.error(e))?
     } else if is_npki_file(src) {
-        let dir = src.parent().unwrap_or(Path::new("."));
-        let cert = dir.join(dojang_keystore::store::SIGN_CERT);
-        let key = dir.join(dojang_keystore::store::SIGN_KEY);
-        let mut imported =
-            vec![store.import_files(&cert, &key, existing).map_err(|e| t.error(e))?];
-        // A km pair beside it comes along: import the whole folder instead.
-        if dir.join(dojang_keystore::store::KM_CERT).is_file() {
-            imported = store.import_folder(dir, existing).map_err(|e| t.error(e))?;
+        use dojang_keystore::store::{KM_CERT, KM_KEY, SIGN_CERT, SIGN_KEY};
+        let dir = src.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if dir.join(KM_CERT).is_file() || dir.join(KM_KEY).is_file() {
+            // The km pair comes along: the folder import checks both pairs before it
+            // writes either, so a damaged km pair leaves nothing stored.
+            store.import_folder(dir, existing).map_err(|e| t.error(e))?
+        } else {
+            let (cert, key) = (dir.join(SIGN_CERT), dir.join(SIGN_KEY));
+            vec![store.import_files(&cert, &key, existing).map_err(|e| t.error(e))?]
         }
-        imported
     } else {
         let bytes = std::fs::read(src)
             .with_context(|| format!("{}: {}", src.display(), t.get(M::CannotRead)))?;
-        dojang_npki::pfx::check_format(&bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", src.display()))?;
+        dojang_npki::pfx::check_format(&bytes).map_err(|e| t.pfx_error(src, &e))?;
         let pfx_pw = existing_password(
             a.pfx_password_file.as_deref(),
             ENV_PFX_PASSWORD,
@@ -424,7 +433,7 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
         // Check the PFX password before asking for the new certificate password.
         dojang_npki::pfx::import(&bytes, &pfx_pw).map_err(|e| match e {
             dojang_npki::pfx::PfxError::WrongPassword => t.error(KeystoreError::WrongPfxPassword),
-            other => anyhow::anyhow!("{}: {other}", src.display()),
+            other => t.pfx_error(src, &other),
         })?;
         let cert_pw = new_password(
             a.new_password_file.as_deref(),
@@ -470,11 +479,18 @@ struct Shown {
     info: CertInfo,
     km: Option<CertInfo>,
     place: Kept,
+    /// The folder has no `signPri.key`: shown, marked, as it cannot sign.
+    key_missing: bool,
 }
 
 impl Shown {
     fn folder(e: &Entry) -> Shown {
-        Shown { info: e.info.clone(), km: e.km.clone(), place: Kept::Folder(e.dir.clone()) }
+        Shown {
+            info: e.info.clone(),
+            km: e.km.clone(),
+            place: Kept::Folder(e.dir.clone()),
+            key_missing: e.key_missing,
+        }
     }
 }
 
@@ -493,6 +509,9 @@ fn print_entry(t: Text, index: usize, e: &Shown, now: OffsetDateTime, detail: bo
     line(M::Serial, &i.serial);
     line(M::Validity, &format_args!("{} ~ {}", kst(i.not_before), kst(i.not_after)));
     line(M::Status, &status(t, i.validity(now)));
+    if e.key_missing {
+        line(M::Key, &t.get(M::KeyMissing));
+    }
     if detail {
         let policies: Vec<String> = i.policies.iter().map(|o| o.to_string()).collect();
         line(M::Policies, &policies.join(", "));
@@ -584,6 +603,7 @@ fn entry_json(e: &Shown, now: OffsetDateTime) -> serde_json::Value {
         "product": i.product.as_ref().map(|p| serde_json::json!({"id": p.id, "ko": p.ko, "en": p.en})),
         "policies": i.policies.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
         "km": e.km.as_ref().map(|k| k.serial.to_hex()),
+        "key_missing": e.key_missing,
         "folder": match &e.place { Kept::Folder(dir) => Some(dir.display().to_string()), Kept::Token(_) => None },
         "token": match &e.place { Kept::Token(label) => Some(label.to_string()), Kept::Folder(_) => None },
     })
@@ -704,6 +724,10 @@ enum M {
     Imported,
     CannotRead,
     NoTerminal,
+    NoneReadable,
+    Restored,
+    Key,
+    KeyMissing,
 }
 
 const MESSAGES: &[(M, &str, &str)] = &[
@@ -774,6 +798,22 @@ const MESSAGES: &[(M, &str, &str)] = &[
         "비밀번호를 입력받을 터미널이 없습니다. 파일이나 환경 변수로 주세요",
         "no terminal to read the password from; give it in a file or the environment",
     ),
+    (
+        M::NoneReadable,
+        "읽을 수 있는 인증서가 없습니다. 아래 경고를 확인하세요.",
+        "No certificate can be read here; see the warnings below.",
+    ),
+    (
+        M::Restored,
+        "저장 중에 중단되어 보이지 않던 인증서 폴더를 되살렸습니다:",
+        "Put back a certificate folder an interrupted save had hidden:",
+    ),
+    (M::Key, "개인키", "Key"),
+    (
+        M::KeyMissing,
+        "⚠ 개인키 파일(signPri.key)이 없어 이 인증서로 서명할 수 없습니다",
+        "⚠ MISSING (no signPri.key): this certificate cannot sign",
+    ),
 ];
 
 #[derive(Clone, Copy, Debug)]
@@ -796,78 +836,243 @@ impl Text {
     }
 
     /// A store error as a sentence in the chosen language that names the file and says what
-    /// to do; the library's own (English) text where there is no translation.
+    /// to do.
     fn error(self, e: KeystoreError) -> anyhow::Error {
+        anyhow::anyhow!(self.describe(&e))
+    }
+
+    /// The sentence for [`Text::error`]; also how `list` shows its problems.
+    fn describe(self, e: &KeystoreError) -> String {
         use KeystoreError as K;
-        let ko = self.lang == Lang::Ko;
-        let text = match &e {
-            K::WrongPassword { path } if ko => {
-                format!("인증서 비밀번호가 틀렸습니다 ({}). 확인 후 다시 입력하세요", path.display())
-            }
-            K::WrongPassword { path } => {
-                format!("the certificate password is wrong ({}); check it and try again", path.display())
-            }
-            K::WrongPfxPassword if ko => "PFX 파일 비밀번호가 틀렸습니다".into(),
-            K::WrongPfxPassword => "the PFX file password is wrong".into(),
-            K::NotFound { query, root } if ko => format!(
-                "{query:?}에 해당하는 인증서가 {}에 없습니다. `dojang cert list`로 확인하세요",
-                root.display()
-            ),
-            K::NotFound { query, root } => {
-                format!("no certificate matches {query:?} in {}; see `dojang cert list`", root.display())
-            }
-            K::Ambiguous { matches, .. } if ko => {
-                format!("인증서가 {}개 해당합니다: {}. 일련번호로 하나를 지정하세요", matches.len(), matches.join("; "))
-            }
-            K::Empty { root } if ko => format!("{}에 저장된 인증서가 없습니다", root.display()),
-            K::PasswordRule(rule) if ko => {
-                let parts: Vec<&str> = rule.problems.iter().map(|p| problem_ko(*p)).collect();
-                format!("비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10~30자여야 합니다: {}", parts.join(", "))
-            }
-            K::CorruptCertificate { .. } if ko => format!("인증서 파일이 손상되었습니다. 원본에서 다시 복사하거나 재발급받으세요 — {e}"),
-            K::CorruptKeyFile { .. } if ko => format!("개인키 파일이 손상되었습니다. 원본에서 다시 복사하거나 재발급받으세요 — {e}"),
-            K::KeyMismatch { key, cert } if ko => format!(
-                "개인키({})가 이 인증서({})의 것이 아닙니다. 파일이 뒤섞였거나 손상되었을 수 있습니다. 두 파일을 원본에서 다시 복사하거나 인증서를 재발급받으세요",
-                key.display(),
-                cert.display()
-            ),
-            K::PfxKeyMismatch { path } if ko => format!(
-                "{}: PFX 파일 안의 개인키가 인증서의 것이 아닙니다. 파일이 손상되었거나 잘못 만들어졌습니다. 원래 있던 곳에서 다시 내보내 주세요",
-                path.display()
-            ),
-            K::Damaged { folders } => {
-                let list: Vec<String> = folders.iter().map(|f| f.display().to_string()).collect();
-                let first = folders.first().and_then(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                if ko {
+        match self.lang {
+            Lang::Ko => keystore_ko(e),
+            Lang::En => match e {
+                K::WrongPassword { path } => format!(
+                    "the certificate password is wrong ({}); check it and try again",
+                    path.display()
+                ),
+                K::WrongPfxPassword => "the PFX file password is wrong".into(),
+                K::NotFound { query, root } => format!(
+                    "no certificate matches {query:?} in {}; see `dojang cert list`",
+                    root.display()
+                ),
+                K::Damaged { folders } => {
+                    let list: Vec<String> =
+                        folders.iter().map(|f| f.display().to_string()).collect();
                     format!(
-                        "인증서를 읽을 수 없는 폴더가 {}개 있습니다: {}. 사용할 인증서를 일련번호로 지정하거나, 손상된 폴더를 `dojang cert delete --folder \"{first}\"`로 삭제하세요",
+                        "{} certificate folder(s) cannot be read: {}; name the certificate you mean by its serial number, or delete a damaged folder with `dojang cert delete --folder \"{}\"`",
                         folders.len(),
-                        list.join("; ")
-                    )
-                } else {
-                    format!(
-                        "{} certificate folder(s) cannot be read: {}; name the certificate you mean by its serial number, or delete a damaged folder with `dojang cert delete --folder \"{first}\"`",
-                        folders.len(),
-                        list.join("; ")
+                        list.join("; "),
+                        first_name(folders)
                     )
                 }
-            }
-            K::NotAFolderHere { path, root } if ko => format!(
-                "{}은(는) {}의 인증서 폴더가 아닙니다. `dojang cert list`로 확인하세요",
-                path.display(),
-                root.display()
-            ),
-            K::AlreadyStored { path, serial } if ko => format!(
-                "{}에 같은 사용자의 다른 인증서(일련번호 {serial})가 있습니다. 먼저 삭제하거나 --replace로 바꾸세요",
-                path.display()
-            ),
-            K::StoredDiffers { path, serial } if ko => format!(
-                "이 인증서(일련번호 {serial})는 {}에 이미 저장되어 있고, 저장된 개인키 파일이 가져오려는 것과 다릅니다. 저장된 것을 그대로 두거나, 바꾸려면 --replace를 붙이세요",
-                path.display()
-            ),
-            other => other.to_string(),
-        };
-        anyhow::anyhow!(text)
+                K::UnfinishedSave { copy, path, serial } => format!(
+                    "{} holds certificate {serial}, left by an interrupted save; {} holds another one. To use it: `dojang cert import \"{}\" --replace`; if it is not needed: `dojang cert delete --folder \"{}\"`",
+                    copy.display(),
+                    path.display(),
+                    copy.display(),
+                    copy.display()
+                ),
+                other => other.to_string(),
+            },
+        }
+    }
+
+    /// A PFX error about the file `source`, in the chosen language.
+    fn pfx_error(self, source: &Path, e: &dojang_npki::pfx::PfxError) -> anyhow::Error {
+        match self.lang {
+            Lang::Ko => anyhow::anyhow!("{}: {}", source.display(), pfx_ko(e)),
+            Lang::En => anyhow::anyhow!("{}: {e}", source.display()),
+        }
+    }
+}
+
+/// The name of the first folder, for the `delete --folder` hint.
+fn first_name(folders: &[PathBuf]) -> String {
+    folders
+        .first()
+        .and_then(|f| f.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Every store error in Korean, in the customer's words: what is wrong and what to do. The
+/// match names every variant, so a new one cannot fall back to English unnoticed; technical
+/// details (a decoder's reason, an OID) follow in brackets for the help desk.
+fn keystore_ko(e: &KeystoreError) -> String {
+    use KeystoreError as K;
+    match e {
+        K::NoHome { what, env } => {
+            let what = if *what == "NPKI" { "인증서(NPKI)" } else { "휴대폰 인증서 저장소" };
+            format!(
+                "{what} 폴더를 찾을 수 없습니다: 사용자 홈 폴더가 없습니다. 사용할 폴더를 환경 변수 {env}로 지정하세요"
+            )
+        }
+        K::Io { action, path, source } if *action == "remove the leftover copy" => format!(
+            "중단된 작업이 남긴 사본 {}을(를) 지우지 못했습니다 ({}). 개인키가 들어 있을 수 있으니 직접 삭제하세요",
+            path.display(),
+            io_ko(source)
+        ),
+        K::Io { action, path, source } => format!(
+            "{}을(를) {} 수 없습니다 ({}). 디스크가 제대로 연결되어 있는지, 남은 공간과 권한이 있는지 확인하세요",
+            path.display(),
+            io_action_ko(action),
+            io_ko(source)
+        ),
+        K::CorruptCertificate { path, reason } => format!(
+            "인증서 파일이 손상되었습니다 ({}). 원래 있던 곳에서 다시 복사하거나 인증서를 재발급받으세요 [세부 정보: {reason}]",
+            path.display()
+        ),
+        K::CorruptKeyFile { path, reason } => format!(
+            "개인키 파일이 손상되었습니다 ({}). 원래 있던 곳에서 다시 복사하거나 인증서를 재발급받으세요 [세부 정보: {reason}]",
+            path.display()
+        ),
+        K::UnsupportedKeyFile { path, reason } => format!(
+            "개인키 파일({})이 dojang이 지원하지 않는 방식입니다. RSA(2048비트 이상)나 P-256 키를 SEED 또는 AES로 암호화한 파일만 쓸 수 있으니, 인증서를 재발급받으세요 [세부 정보: {reason}]",
+            path.display()
+        ),
+        K::KeyMismatch { key, cert } => format!(
+            "개인키({})가 이 인증서({})의 것이 아닙니다. 파일이 뒤섞였거나 손상되었을 수 있습니다. 두 파일을 원본에서 다시 복사하거나 인증서를 재발급받으세요",
+            key.display(),
+            cert.display()
+        ),
+        K::PfxKeyMismatch { path } => format!(
+            "{}: PFX 파일 안의 개인키가 인증서의 것이 아닙니다. 파일이 손상되었거나 잘못 만들어졌습니다. 원래 있던 곳에서 다시 내보내 주세요",
+            path.display()
+        ),
+        K::WrongPassword { path } => {
+            format!("인증서 비밀번호가 틀렸습니다 ({}). 확인 후 다시 입력하세요", path.display())
+        }
+        K::WrongPfxPassword => "PFX 파일 비밀번호가 틀렸습니다. 확인 후 다시 입력하세요".into(),
+        K::Pfx { source_name, source } => format!("{source_name}: {}", pfx_ko(source)),
+        K::PasswordRule(rule) => {
+            let parts: Vec<&str> = rule.problems.iter().map(|p| problem_ko(*p)).collect();
+            format!(
+                "비밀번호는 영문, 숫자, 특수문자를 모두 포함해 10~30자여야 합니다: {}",
+                parts.join(", ")
+            )
+        }
+        K::NotFound { query, root } => format!(
+            "{query:?}에 해당하는 인증서가 {}에 없습니다. `dojang cert list`로 확인하세요",
+            root.display()
+        ),
+        K::Ambiguous { matches, .. } => format!(
+            "인증서가 {}개 해당합니다: {}. 일련번호로 하나를 지정하세요",
+            matches.len(),
+            matches.join("; ")
+        ),
+        K::Empty { root } => format!("{}에 저장된 인증서가 없습니다", root.display()),
+        K::Damaged { folders } => {
+            let list: Vec<String> = folders.iter().map(|f| f.display().to_string()).collect();
+            format!(
+                "인증서를 읽을 수 없는 폴더가 {}개 있습니다: {}. 사용할 인증서를 일련번호로 지정하거나, 손상된 폴더를 `dojang cert delete --folder \"{}\"`로 삭제하세요",
+                folders.len(),
+                list.join("; "),
+                first_name(folders)
+            )
+        }
+        K::NotAFolderHere { path, root } => format!(
+            "{}은(는) {}의 인증서 폴더가 아닙니다. `dojang cert list`로 확인하세요",
+            path.display(),
+            root.display()
+        ),
+        K::AlreadyStored { path, serial } => format!(
+            "{}에 같은 사용자의 다른 인증서(일련번호 {serial})가 있습니다. 먼저 삭제하거나 --replace로 바꾸세요",
+            path.display()
+        ),
+        K::StoredDiffers { path, serial } => format!(
+            "이 인증서(일련번호 {serial})는 {}에 이미 저장되어 있고, 저장된 개인키 파일이 가져오려는 것과 다릅니다. 저장된 것을 그대로 두거나, 바꾸려면 --replace를 붙이세요",
+            path.display()
+        ),
+        K::NoRemovableDisk { path } => format!(
+            "이동식 디스크(USB 등)를 찾을 수 없습니다: {}. 디스크가 꽂혀 있고 연결되어 있는지 확인하세요",
+            path.display()
+        ),
+        K::NoPairInFolder { path } => format!(
+            "{}에 인증서 파일(signCert.der)과 개인키 파일(signPri.key)이 없습니다 (그 아래 NPKI/<발급기관>/USER/<사용자> 폴더에도 없습니다). 인증서가 들어 있는 폴더를 지정하세요",
+            path.display()
+        ),
+        K::KeyWrite(reason) => format!(
+            "개인키 파일을 만들지 못했습니다. 다시 시도하고, 계속 안 되면 은행 고객센터에 문의하세요 [세부 정보: {reason}]"
+        ),
+        K::UnreadableFolder { path, source } => format!(
+            "폴더를 읽을 수 없습니다: {} ({}). 디스크가 제대로 연결되어 있는지, 이 폴더를 읽을 권한이 있는지 확인하세요",
+            path.display(),
+            io_ko(source)
+        ),
+        K::MissingKey { path } => format!(
+            "{}: 이 인증서의 개인키 파일(signPri.key)이 없어 서명에 쓸 수 없습니다. 인증서 폴더 전체를 원래 있던 곳에서 다시 복사하거나 인증서를 재발급받으세요",
+            path.display()
+        ),
+        K::Unrestored { path, copy, source } => format!(
+            "저장이 중단되어 숨겨진 인증서 폴더({})를 제자리({})로 되돌리지 못했습니다 ({}). 디스크가 연결되어 있고 쓸 수 있는지 확인한 뒤 인증서 목록을 다시 보세요",
+            copy.display(),
+            path.display(),
+            io_ko(source)
+        ),
+        K::UnfinishedSave { copy, path, serial } => format!(
+            "중단된 저장 작업이 인증서(일련번호 {serial})를 {}에 남겼습니다. {}에는 다른 인증서가 있습니다. 남은 인증서를 쓰려면 `dojang cert import \"{}\" --replace`로 가져오고, 필요 없으면 `dojang cert delete --folder \"{}\"`로 삭제하세요",
+            copy.display(),
+            path.display(),
+            copy.display(),
+            copy.display()
+        ),
+    }
+}
+
+/// A PFX error in Korean (every variant; no password or key in any).
+fn pfx_ko(e: &dojang_npki::pfx::PfxError) -> String {
+    use dojang_npki::pfx::PfxError as P;
+    match e {
+        P::WrongPassword => "PFX 파일 비밀번호가 틀렸습니다. 확인 후 다시 입력하세요".into(),
+        P::Corrupt(reason) => format!(
+            "PFX 파일이 아니거나 손상되었습니다. 원래 있던 곳에서 다시 내보내 주세요 [세부 정보: {reason}]"
+        ),
+        P::Unsupported { what, oid } => format!(
+            "PFX 파일이 dojang이 지원하지 않는 암호 방식을 씁니다. 내보낸 프로그램에서 AES 방식으로 다시 내보내 주세요 [세부 정보: {what}, {oid}]"
+        ),
+        P::PublicKeyMode => "PFX 파일이 비밀번호가 아닌 공개키로 보호되어 있어 가져올 수 없습니다. 비밀번호를 걸어 다시 내보내 주세요".into(),
+        P::TooManyIterations(n) => format!(
+            "PFX 파일의 비밀번호 처리 반복 횟수({n}회)가 너무 많아 열지 않았습니다 (최대 {}회). 반복 횟수를 줄여 다시 내보내 주세요",
+            dojang_npki::pfx::MAX_ITERATIONS
+        ),
+        P::NoPrivateKey => {
+            "PFX 파일에 개인키가 없습니다. 개인키를 포함해 다시 내보내 주세요".into()
+        }
+        P::NoCertificate => {
+            "PFX 파일에 인증서가 없습니다. 인증서를 포함해 다시 내보내 주세요".into()
+        }
+        P::InvalidInput(reason) => format!("PFX 파일을 만들 수 없습니다 [세부 정보: {reason}]"),
+    }
+}
+
+/// What the store was doing, as a Korean verb stem (`…할 수 없습니다`).
+fn io_action_ko(action: &str) -> &'static str {
+    match action {
+        "create the folder" => "폴더로 만들",
+        "write" => "쓸",
+        "replace" => "새 파일로 바꿀",
+        "move into place" => "제자리로 옮길",
+        "move aside" => "옆으로 옮겨 둘",
+        "delete" => "삭제할",
+        "read the folder" | "read" => "읽을",
+        _ => "처리할",
+    }
+}
+
+/// Why a file operation failed, in Korean; the system's own text for the rare rest.
+fn io_ko(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as E;
+    match e.kind() {
+        E::PermissionDenied => "권한이 없습니다".into(),
+        E::NotFound => "파일이나 폴더가 없습니다".into(),
+        E::NotADirectory => "폴더가 아닌 파일이 있습니다".into(),
+        E::IsADirectory => "파일이 아닌 폴더입니다".into(),
+        E::ReadOnlyFilesystem => "읽기 전용 디스크입니다".into(),
+        E::StorageFull => "디스크 공간이 부족합니다".into(),
+        E::AlreadyExists => "이미 있습니다".into(),
+        E::DirectoryNotEmpty => "폴더가 비어 있지 않습니다".into(),
+        _ => format!("입출력 오류: {e}"),
     }
 }
 
@@ -946,6 +1151,10 @@ mod tests {
             M::Imported,
             M::CannotRead,
             M::NoTerminal,
+            M::NoneReadable,
+            M::Restored,
+            M::Key,
+            M::KeyMissing,
         ];
         for m in all {
             let ko = Text { lang: Lang::Ko }.get(m);
@@ -966,6 +1175,75 @@ mod tests {
         assert_eq!(lang_from_env(env(&[("LANG", "C.UTF-8")])), Lang::Ko);
         assert_eq!(lang_from_env(env(&[("LC_ALL", "ko_KR"), ("LANG", "en_US")])), Lang::Ko);
         assert_eq!(lang_from_env(env(&[("DOJANG_LANG", "en"), ("LC_ALL", "ko_KR")])), Lang::En);
+    }
+
+    /// Every store and PFX error has a Korean sentence of its own: Hangul, the file named,
+    /// and none of the library's English.
+    #[test]
+    fn every_store_and_pfx_error_is_korean_in_korean_mode() {
+        use dojang_npki::pfx::PfxError as P;
+        use KeystoreError as K;
+        let p = || PathBuf::from("/usb/NPKI/yessign/USER/cn=홍길동");
+        let io = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let Err(rule) = dojang_keystore::password::check("short") else { panic!("too short") };
+        let oid = const_oid::ObjectIdentifier::new_unwrap("1.2.410.200004.1.4");
+        let pfx_errors = || {
+            vec![
+                P::WrongPassword,
+                P::Corrupt("x".into()),
+                P::Unsupported { what: "key bag", oid },
+                P::PublicKeyMode,
+                P::TooManyIterations(9_999_999),
+                P::NoPrivateKey,
+                P::NoCertificate,
+                P::InvalidInput("x".into()),
+            ]
+        };
+        let mut all = vec![
+            K::NoHome { what: "NPKI", env: "DOJANG_NPKI_HOME" },
+            K::Io { action: "write", path: p(), source: io() },
+            K::Io { action: "remove the leftover copy", path: p(), source: io() },
+            K::CorruptCertificate { path: p(), reason: "x".into() },
+            K::CorruptKeyFile { path: p(), reason: "x".into() },
+            K::UnsupportedKeyFile { path: p(), reason: "x".into() },
+            K::KeyMismatch { key: p(), cert: p() },
+            K::PfxKeyMismatch { path: p() },
+            K::WrongPassword { path: p() },
+            K::WrongPfxPassword,
+            K::PasswordRule(rule),
+            K::NotFound { query: "q".into(), root: p() },
+            K::Ambiguous { query: "q".into(), matches: vec!["a".into(), "b".into()] },
+            K::Empty { root: p() },
+            K::Damaged { folders: vec![p()] },
+            K::NotAFolderHere { path: p(), root: p() },
+            K::AlreadyStored { path: p(), serial: "0A".into() },
+            K::StoredDiffers { path: p(), serial: "0A".into() },
+            K::NoRemovableDisk { path: p() },
+            K::NoPairInFolder { path: p() },
+            K::KeyWrite("x".into()),
+            K::UnreadableFolder { path: p(), source: io() },
+            K::MissingKey { path: p() },
+            K::Unrestored { path: p(), copy: p(), source: io() },
+            K::UnfinishedSave { copy: p(), path: p(), serial: "0A".into() },
+        ];
+        all.extend(
+            pfx_errors().into_iter().map(|source| K::Pfx { source_name: "x.pfx".into(), source }),
+        );
+        let ko = Text { lang: Lang::Ko };
+        let en = Text { lang: Lang::En };
+        for e in &all {
+            let (k, english) = (ko.describe(e), en.describe(e));
+            assert!(k.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "{k}");
+            assert_ne!(k, english);
+            // The library's English sentence (before any bracketed detail) is not reused.
+            let lead: String = e.to_string().chars().take(24).collect();
+            assert!(!k.contains(&lead) || lead.contains("/usb"), "{k} | {lead}");
+        }
+        for e in pfx_errors() {
+            let k = pfx_ko(&e);
+            assert!(k.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "{k}");
+            assert!(!k.contains(&e.to_string()), "{k}");
+        }
     }
 
     #[test]
