@@ -15,7 +15,7 @@ use crate::error::KeystoreError;
 /// [`crate::recover`] knows them by [`parse_sibling`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Leftover {
-    /// A file being written ([`write`], [`write_all`]), renamed over its target when complete.
+    /// A file being written ([`write`]), renamed over its target when complete.
     Tmp,
     /// A certificate folder being staged (`Store::write`), swapped in when complete.
     New,
@@ -64,6 +64,18 @@ pub(crate) fn parse_sibling(file_name: &str) -> Option<(&str, Leftover)> {
     (!name.is_empty()).then_some((name, what))
 }
 
+/// Holds a `<CA>/USER` folder while its hidden copies may change — a save from staging to swap,
+/// a password change, the recovery before a listing — so that another dojang process never
+/// takes a copy still being written for a leftover. The lock is on the folder itself (an
+/// advisory lock on its descriptor): no file is made for it, so a read-only disk is locked
+/// too, and the folder stays empty when its last certificate is deleted. Released when
+/// dropped; `None` when the folder cannot be opened (nothing can be written there either).
+pub(crate) fn hold(user: &Path) -> Option<fs::File> {
+    let folder = fs::File::open(user).ok()?;
+    folder.lock().ok()?;
+    Some(folder)
+}
+
 /// Creates `dir` and its parents; private to the user on Unix, as key folders should be.
 pub(crate) fn create_dir_all(dir: &Path) -> Result<(), KeystoreError> {
     let mut b = fs::DirBuilder::new();
@@ -106,36 +118,6 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
     })?;
     sync_parent(path);
     Ok(())
-}
-
-/// Replaces several files of one folder. Every new file is written completely first, so a
-/// failure while writing leaves all old files untouched; the renames that follow are the
-/// only window, and each of them is atomic.
-pub(crate) fn write_all(files: &[(PathBuf, &[u8])]) -> Result<(), KeystoreError> {
-    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
-    for (path, bytes) in files {
-        let tmp = sibling(path, Leftover::Tmp);
-        if let Err(e) = write_new(&tmp, bytes) {
-            for (t, _) in &staged {
-                let _ = fs::remove_file(t);
-            }
-            return Err(e);
-        }
-        staged.push((tmp, path));
-    }
-    let mut result = Ok(());
-    for (tmp, path) in &staged {
-        if result.is_ok() {
-            result = fs::rename(tmp, path).map_err(|e| KeystoreError::io("replace", *path, e));
-        }
-        if result.is_err() {
-            let _ = fs::remove_file(tmp);
-        }
-    }
-    if let Some((_, p)) = staged.first() {
-        sync_parent(p);
-    }
-    result
 }
 
 /// Puts the complete folder `staged` at `target`. An existing `target` is moved aside first
@@ -191,18 +173,6 @@ mod tests {
         write(&p, b"one").unwrap();
         write(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn a_failed_write_keeps_the_old_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("a");
-        write(&a, b"old").unwrap();
-        // The second target's folder does not exist: staging fails, nothing is renamed.
-        let b = dir.path().join("missing").join("b");
-        assert!(write_all(&[(a.clone(), b"new"), (b, b"new")]).is_err());
-        assert_eq!(fs::read(&a).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

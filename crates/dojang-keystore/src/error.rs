@@ -124,8 +124,8 @@ pub enum KeystoreError {
 
     /// A save interrupted before its swap left a complete copy of another certificate beside
     /// the folder in place. It is kept, as it may be the only copy of that certificate.
-    #[error("{copy} holds certificate {serial}, left by an interrupted save; {path} holds another one. To use it, import that folder with --replace; if it is not needed, delete it")]
-    UnfinishedSave { copy: PathBuf, path: PathBuf, serial: String },
+    #[error("{copy} holds certificate {serial}, left by an interrupted save; {path} holds certificate {current}. To use the one left, export {current} first if you still need it, then import that folder with --replace (which removes {current}); if it is not needed, delete it")]
+    UnfinishedSave { copy: PathBuf, path: PathBuf, serial: String, current: String },
 }
 
 fn list(folders: &[PathBuf]) -> String {

@@ -13,14 +13,16 @@
 //!    are always removed, as the rename that made them was the customer's delete.
 //!
 //! "Complete" and "sound" mean what the store needs: a `signCert.der` that is a certificate
-//! and a `signPri.key` that is a key file. Nothing hidden is removed while it may be the only
-//! copy of a certificate: not while the visible folder is missing or unsound, and never a
-//! complete `new` copy holding another certificate than the one in place (a save stopped
-//! before its swap): that one is kept and reported.
+//! and a `signPri.key` that is a key file, and the km pair whole or absent. Nothing hidden is
+//! removed while it may be the only copy of a certificate: not while the visible folder is
+//! missing or unsound, and never a complete `new` copy holding another certificate than the
+//! one in place (a save stopped before its swap): that one is kept and reported. A `new` copy
+//! of the certificate in place (a password change or re-import stopped before its swap) goes:
+//! the change is undone as a whole.
 //!
-//! Another dojang process writing to the same folder at that moment may see its staged
-//! folder taken (finished for it, or removed while the visible folder is sound): its save then
-//! fails and says so, with nothing lost.
+//! Saves, password changes and this recovery take turns on the `USER` folder
+//! ([`atomic::hold`]), so a copy another dojang process is still writing is never taken for a
+//! leftover.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -71,6 +73,8 @@ struct Hidden {
 /// left to the listing to report.
 pub(crate) fn user_folder(user: &Path) -> Recovered {
     let mut out = Recovered::default();
+    // Another process's save holds the folder from staging to swap: wait for it.
+    let _held = atomic::hold(user);
     let Ok(read) = fs::read_dir(user) else { return out };
     let mut copies: BTreeMap<String, Vec<Hidden>> = BTreeMap::new();
     let mut visible = Vec::new();
@@ -147,26 +151,34 @@ fn target(target: &Path, mut list: Vec<Hidden>, out: &mut Recovered) {
         return;
     }
     for copy in list {
+        // A copy of the certificate in place (a swap already done, or a password change or a
+        // re-import of it stopped before its swap) goes: the folder in place holds that
+        // certificate, and the change that stopped is undone as a whole.
         let keep = copy.what == Leftover::New
             && copy.complete.is_some()
-            && !same_files(&copy.path, target);
+            && !same_file(&copy.path, target, SIGN_CERT);
         if !keep {
             remove(&copy.path, out);
             continue;
         }
-        let serial = read_file(&copy.path.join(SIGN_CERT))
-            .ok()
-            .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
-            .and_then(|c| Serial::from_x509(&c.tbs_certificate.serial_number).ok())
-            .map(|s| s.to_hex())
-            .unwrap_or_default();
         out.problems.push(KeystoreError::UnfinishedSave {
             copy: copy.path.clone(),
             path: target.to_path_buf(),
-            serial,
+            serial: serial_in(&copy.path),
+            current: serial_in(target),
         });
         out.kept.push(copy.path);
     }
+}
+
+/// The serial number of the certificate in `dir`, in hex, or empty.
+fn serial_in(dir: &Path) -> String {
+    read_file(&dir.join(SIGN_CERT))
+        .ok()
+        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
+        .and_then(|c| Serial::from_x509(&c.tbs_certificate.serial_number).ok())
+        .map(|s| s.to_hex())
+        .unwrap_or_default()
 }
 
 /// The `.signPri.key.tmp-…` files of an interrupted write inside a sound certificate folder.
@@ -192,30 +204,37 @@ fn temporaries(dir: &Path, out: &mut Recovered) {
 }
 
 /// The `notBefore` of the certificate when `dir` holds what the store needs: a `signCert.der`
-/// that is a certificate and a `signPri.key` that is a key file (a truncated one is not).
+/// that is a certificate and a `signPri.key` that is a key file (a truncated one is not), and
+/// the key-management pair whole or not at all (a save stopped while writing it is not).
 fn complete(dir: &Path) -> Option<der::DateTime> {
     let cert = read_file(&dir.join(SIGN_CERT)).ok()?;
     let cert = x509_cert::Certificate::from_der(&cert).ok()?;
     let key_path = dir.join(SIGN_KEY);
     keys::check_shape(&read_file(&key_path).ok()?, &key_path).ok()?;
+    match (present(&dir.join(KM_CERT))?, present(&dir.join(KM_KEY))?) {
+        (false, false) => {}
+        (true, true) => {
+            x509_cert::Certificate::from_der(&read_file(&dir.join(KM_CERT)).ok()?).ok()?;
+            let km_key = dir.join(KM_KEY);
+            keys::check_shape(&read_file(&km_key).ok()?, &km_key).ok()?;
+        }
+        _ => return None,
+    }
     Some(cert.tbs_certificate.validity.not_before.to_date_time())
 }
 
-/// Whether two certificate folders hold the same files (a copy the swap already put in place).
-fn same_files(a: &Path, b: &Path) -> bool {
-    [SIGN_CERT, SIGN_KEY, KM_CERT, KM_KEY].iter().all(|f| {
-        match (read_file(&a.join(f)), read_file(&b.join(f))) {
-            (Ok(x), Ok(y)) => x == y,
-            (
-                Err(KeystoreError::Io { source: e1, .. }),
-                Err(KeystoreError::Io { source: e2, .. }),
-            ) => {
-                e1.kind() == std::io::ErrorKind::NotFound
-                    && e2.kind() == std::io::ErrorKind::NotFound
-            }
-            _ => false,
-        }
-    })
+/// Whether `path` is there; `None` when that cannot be told.
+fn present(path: &Path) -> Option<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(_) => Some(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(false),
+        Err(_) => None,
+    }
+}
+
+/// Whether two certificate folders hold the same `name` (both readable and equal).
+fn same_file(a: &Path, b: &Path, name: &str) -> bool {
+    matches!((read_file(&a.join(name)), read_file(&b.join(name))), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Removes a leftover folder, saying so if it cannot (it may hold a private key).
@@ -226,5 +245,32 @@ fn remove(path: &Path, out: &mut Recovered) {
         Err(source) => {
             out.problems.push(KeystoreError::io("remove the leftover copy", path, source))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    // A save elsewhere holds the `USER` folder from staging to swap: recovery waits for it
+    // rather than clearing what it finds meanwhile.
+    #[test]
+    fn recovery_waits_while_another_save_holds_the_folder() {
+        let disk = tempfile::tempdir().unwrap();
+        let user = disk.path().join("USER");
+        let gone = user.join(".cn=a.deleted-0123456789ab");
+        fs::create_dir_all(&gone).unwrap();
+        let held = atomic::hold(&user).expect("held");
+        let recovering = std::thread::spawn({
+            let user = user.clone();
+            move || user_folder(&user)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(gone.exists(), "cleared while the folder was held");
+        assert!(!recovering.is_finished());
+        drop(held);
+        recovering.join().unwrap();
+        assert!(!gone.exists(), "cleared once let go");
     }
 }

@@ -436,6 +436,8 @@ impl Store {
             return Ok(self.read_entry(target)?.0);
         }
         atomic::create_dir_all(user)?;
+        // Until the swap: a listing elsewhere must not take the staged copy for a leftover.
+        let held = atomic::hold(user);
         let staged = atomic::sibling(target, atomic::Leftover::New);
         atomic::create_dir_all(&staged)?;
         let written = (|| {
@@ -450,6 +452,7 @@ impl Store {
         if written.is_err() {
             let _ = fs::remove_dir_all(&staged);
         }
+        drop(held);
         written?;
         Ok(self.read_entry(target)?.0)
     }
@@ -519,15 +522,40 @@ impl Store {
         let (key_path, cert_path) = (entry.sign_key_path(), entry.sign_cert_path());
         let key = keys::open_for(&pair.sign_key, old, &key_path, &pair.sign_cert, &cert_path)?;
         let sign = keys::reseal(&pair.sign_key, &key, new, &key_path)?;
-        let mut files = vec![(key_path, sign.as_slice())];
-        let km;
+        let mut resealed = vec![(SIGN_KEY, sign)];
         if let Some((km_cert, km_key)) = &pair.km {
             let (key_path, cert_path) = (entry.km_key_path(), entry.km_cert_path());
             let key = keys::open_for(km_key, old, &key_path, km_cert, &cert_path)?;
-            km = keys::reseal(km_key, &key, new, &key_path)?;
-            files.push((key_path, km.as_slice()));
+            resealed.push((KM_KEY, keys::reseal(km_key, &key, new, &key_path)?));
         }
-        atomic::write_all(&files)
+        // Both keys change together or not at all: the folder is copied with the new keys and
+        // swapped in whole, so a crash never leaves the two under different passwords.
+        let user = entry.dir.parent().unwrap_or(&entry.dir);
+        let _held = atomic::hold(user);
+        let staged = atomic::sibling(&entry.dir, atomic::Leftover::New);
+        atomic::create_dir_all(&staged)?;
+        let written = (|| {
+            for item in fs::read_dir(&entry.dir)
+                .map_err(|e| KeystoreError::io("read the folder", &entry.dir, e))?
+            {
+                let item = item.map_err(|e| KeystoreError::io("read the folder", &entry.dir, e))?;
+                let name = item.file_name();
+                let is_file = item.file_type().is_ok_and(|t| t.is_file());
+                let ours = name.to_str().and_then(atomic::parse_sibling).is_some();
+                if !is_file || ours || resealed.iter().any(|(n, _)| name.to_str() == Some(n)) {
+                    continue;
+                }
+                atomic::write_new(&staged.join(&name), &read_file(&item.path())?)?;
+            }
+            for (name, bytes) in &resealed {
+                atomic::write_new(&staged.join(name), bytes)?;
+            }
+            atomic::swap_dir(&staged, &entry.dir)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_dir_all(&staged);
+        }
+        written
     }
 
     /// Opens the signing key with the certificate password, refusing (as

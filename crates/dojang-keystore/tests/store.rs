@@ -922,6 +922,30 @@ fn a_crash_at_any_point_of_a_folder_swap_never_hides_the_certificate() {
     assert_eq!(only_serial(&store).0, vec![a_serial.clone()]);
     assert!(hidden_names(disk.path()).is_empty());
 
+    // 11. A password change stopped before its swap: the staged copy holds the same
+    //     certificate with its key under the new password. The change is undone whole: the
+    //     copy goes and the folder keeps its key, so the two keys never differ in password.
+    let (disk, store, dir) = setup();
+    let staged = hidden(&dir, "new", "a1b2c3d4e5f6");
+    stage(&staged, &NpkiPair { sign_key: b.sign_key.clone(), ..a.clone() });
+    let (serials, listing) = only_serial(&store);
+    assert_eq!(serials, vec![a_serial.clone()]);
+    assert!(listing.kept.is_empty() && listing.problems.is_empty(), "{:?}", listing.problems);
+    assert!(hidden_names(disk.path()).is_empty());
+    assert_eq!(fs::read(dir.join("signPri.key")).unwrap(), a.sign_key);
+
+    // 12. A save stopped while writing the key-management pair (its certificate written, its
+    //     key not) after `a` was moved aside: that copy is not complete, `a` is put back.
+    let (disk, store, dir) = setup();
+    fs::rename(&dir, hidden(&dir, "old", "0123456789ab")).unwrap();
+    let staged = hidden(&dir, "new", "a1b2c3d4e5f6");
+    stage(&staged, &b);
+    fs::write(staged.join("kmCert.der"), &b.sign_cert).unwrap();
+    let (serials, listing) = only_serial(&store);
+    assert_eq!(serials, vec![a_serial.clone()]);
+    assert_eq!(listing.restored, vec![dir.clone()]);
+    assert!(hidden_names(disk.path()).is_empty());
+
     // Hidden names that are not ours are never touched.
     let (disk, store, dir) = setup();
     let theirs = dir.with_file_name(".Trashes");

@@ -866,8 +866,8 @@ impl Text {
                         first_name(folders)
                     )
                 }
-                K::UnfinishedSave { copy, path, serial } => format!(
-                    "{} holds certificate {serial}, left by an interrupted save; {} holds another one. To use it: `dojang cert import \"{}\" --replace`; if it is not needed: `dojang cert delete --folder \"{}\"`",
+                K::UnfinishedSave { copy, path, serial, current } => format!(
+                    "{} holds certificate {serial}, left by an interrupted save; {} holds certificate {current}. To use the one left instead: if you still need {current}, export it first (`dojang cert export`), then `dojang cert import \"{}\" --replace`, which removes {current}. If the one left is not needed: `dojang cert delete --folder \"{}\"`",
                     copy.display(),
                     path.display(),
                     copy.display(),
@@ -1010,8 +1010,8 @@ fn keystore_ko(e: &KeystoreError) -> String {
             path.display(),
             io_ko(source)
         ),
-        K::UnfinishedSave { copy, path, serial } => format!(
-            "중단된 저장 작업이 인증서(일련번호 {serial})를 {}에 남겼습니다. {}에는 다른 인증서가 있습니다. 남은 인증서를 쓰려면 `dojang cert import \"{}\" --replace`로 가져오고, 필요 없으면 `dojang cert delete --folder \"{}\"`로 삭제하세요",
+        K::UnfinishedSave { copy, path, serial, current } => format!(
+            "중단된 저장 작업이 인증서(일련번호 {serial})를 {}에 남겼습니다. {}에는 인증서(일련번호 {current})가 있습니다. 남은 인증서를 대신 쓰려면, {current} 인증서가 아직 필요한 경우 먼저 `dojang cert export`로 내보낸 뒤 `dojang cert import \"{}\" --replace`로 가져오세요. 이때 {current} 인증서는 삭제됩니다. 남은 인증서가 필요 없으면 `dojang cert delete --folder \"{}\"`로 삭제하세요",
             copy.display(),
             path.display(),
             copy.display(),
@@ -1224,7 +1224,7 @@ mod tests {
             K::UnreadableFolder { path: p(), source: io() },
             K::MissingKey { path: p() },
             K::Unrestored { path: p(), copy: p(), source: io() },
-            K::UnfinishedSave { copy: p(), path: p(), serial: "0A".into() },
+            K::UnfinishedSave { copy: p(), path: p(), serial: "0A".into(), current: "0B".into() },
         ];
         all.extend(
             pfx_errors().into_iter().map(|source| K::Pfx { source_name: "x.pfx".into(), source }),
@@ -1236,8 +1236,12 @@ mod tests {
             assert!(k.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "{k}");
             assert_ne!(k, english);
             // The library's English sentence (before any bracketed detail) is not reused.
-            let lead: String = e.to_string().chars().take(24).collect();
-            assert!(!k.contains(&lead) || lead.contains("/usb"), "{k} | {lead}");
+            // Paths and serials are the same in both languages: compare the words only.
+            let english = e.to_string().replace(&p().display().to_string(), "");
+            let lead: String = english.trim_start_matches([' ', ':']).chars().take(24).collect();
+            // Technical details stay as they are, in brackets after the sentence.
+            let sentence = k.split("[세부 정보").next().unwrap_or(&k);
+            assert!(lead.trim().is_empty() || !sentence.contains(&lead), "{k} | {lead}");
         }
         for e in pfx_errors() {
             let k = pfx_ko(&e);
