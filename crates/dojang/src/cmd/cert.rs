@@ -412,7 +412,9 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
     } else if is_npki_file(src) {
         use dojang_keystore::store::{KM_CERT, KM_KEY, SIGN_CERT, SIGN_KEY};
         let dir = src.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if dir.join(KM_CERT).is_file() || dir.join(KM_KEY).is_file() {
+        let signing_pair = dir.join(SIGN_CERT).is_file() && dir.join(SIGN_KEY).is_file();
+        // Only that folder: without its signing pair the folder import would look below it.
+        if signing_pair && (dir.join(KM_CERT).is_file() || dir.join(KM_KEY).is_file()) {
             // The km pair comes along: the folder import checks both pairs before it
             // writes either, so a damaged km pair leaves nothing stored.
             store.import_folder(dir, existing).map_err(|e| t.error(e))?
