@@ -16,7 +16,7 @@ use sha1::{Digest, Sha1};
 use time::{Duration, OffsetDateTime};
 use x509_cert::crl::{CertificateList, TbsCertList};
 use x509_cert::der::pem::LineEnding;
-use x509_cert::ext::pkix::BasicConstraints;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage};
 use x509_cert::ext::Extensions;
 use x509_cert::{Certificate, TbsCertificate};
 use x509_ocsp::{
@@ -428,7 +428,12 @@ impl CertificateAuthority {
         }
         let validity = &cert.tbs_certificate.validity;
         let not_before = dojang_profile::time::from_x509(&validity.not_before);
+        let for_ocsp = matches!(
+            cert.tbs_certificate.get::<ExtendedKeyUsage>(),
+            Ok(Some((_, eku))) if eku.0.contains(&const_oid::db::rfc5280::ID_KP_OCSP_SIGNING)
+        );
         let ours = cert.tbs_certificate.issuer == self.issuing.info.name
+            && for_ocsp
             && self.issuing.verifies(&cert)?
             && not_before <= now;
         if !ours {
