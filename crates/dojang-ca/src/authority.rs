@@ -145,23 +145,19 @@ impl Authority {
         Ok(Authority { cert, der, key, info })
     }
 
-    /// Whether `cert` carries this CA's signature over its TBS.
+    /// Whether `cert` carries this CA's signature, made with the algorithm this CA signs with.
     fn verifies(&self, cert: &Certificate) -> Result<bool, CaError> {
-        use aws_lc_rs::signature::{
-            UnparsedPublicKey, VerificationAlgorithm, ECDSA_P256_SHA256_ASN1,
-            RSA_PKCS1_2048_8192_SHA256,
-        };
-        let algorithm: &dyn VerificationAlgorithm = match self.key.signature_algorithm().oid {
-            oid if oid == dojang_pki::oid::SHA256_WITH_RSA => &RSA_PKCS1_2048_8192_SHA256,
-            oid if oid == dojang_pki::oid::ECDSA_WITH_SHA256 => &ECDSA_P256_SHA256_ASN1,
-            _ => return Ok(false),
-        };
         if cert.signature_algorithm != self.key.signature_algorithm() {
             return Ok(false);
         }
-        let key = self.key.public_key().subject_public_key.raw_bytes();
         let tbs = cert.tbs_certificate.to_der()?;
-        Ok(UnparsedPublicKey::new(algorithm, key).verify(&tbs, cert.signature.raw_bytes()).is_ok())
+        let signed = dojang_pki::sig::verify(
+            self.key.public_key(),
+            &cert.signature_algorithm,
+            &tbs,
+            cert.signature.raw_bytes(),
+        );
+        Ok(signed.is_ok())
     }
 
     fn sign_certificate(&self, tbs: TbsCertificate) -> Result<Certificate, CaError> {

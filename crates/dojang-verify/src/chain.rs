@@ -9,7 +9,7 @@ use x509_cert::ext::pkix::KeyUsages;
 
 use crate::cert::Cert;
 use crate::refusal::Refusal;
-use crate::sig;
+use dojang_pki::sig;
 
 /// Longer chains than this are not NPKI (root → CA → leaf) and are refused.
 const MAX_DEPTH: usize = 5;

@@ -7,8 +7,8 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::CrlReason;
 
 use crate::cert::{time_of, Cert};
-use crate::sig;
 use crate::status::{reason_of, Status};
+use dojang_pki::sig;
 
 const SKEW: Duration = Duration::minutes(5);
 

@@ -20,7 +20,7 @@ pub mod crl;
 mod fetch;
 pub mod ocsp;
 mod refusal;
-pub mod sig;
+pub use dojang_pki::sig;
 pub mod status;
 mod verifier;
 pub mod vid;

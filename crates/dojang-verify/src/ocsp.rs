@@ -17,8 +17,8 @@ use x509_ocsp::{
 
 use crate::cert::Cert;
 use crate::chain::signed_by;
-use crate::sig;
 use crate::status::{reason_of, Status};
+use dojang_pki::sig;
 
 /// Clocks of two banks differ a little.
 const SKEW: Duration = Duration::minutes(5);
