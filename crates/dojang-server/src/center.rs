@@ -231,11 +231,7 @@ impl Center {
             verifier,
             ca_keys,
         };
-        match opened.ocsp_signer {
-            SignerCheck::Current => {}
-            SignerCheck::Adopted => center.audit_ocsp_signer("adopted at start", now).await,
-            SignerCheck::Renewed => center.audit_ocsp_signer("renewed at start", now).await,
-        }
+        center.audit_ocsp_signer(opened.ocsp_signer, true, now).await;
         Ok((center, opening))
     }
 
@@ -258,8 +254,20 @@ impl Center {
     }
 
     /// Records in the audit log that the OCSP signer in use changed (`ca.ocsp_signer`): which
-    /// certificate signs answers now, until when, and how it came (`renewed`, `adopted`).
-    pub async fn audit_ocsp_signer(&self, how: &str, now: OffsetDateTime) {
+    /// certificate signs answers now, until when, and how it came (`renewed`, `adopted`, with
+    /// ` at start` when the center was opening). Nothing when it did not change.
+    pub(crate) async fn audit_ocsp_signer(
+        &self,
+        check: SignerCheck,
+        at_start: bool,
+        now: OffsetDateTime,
+    ) {
+        let how = match check {
+            SignerCheck::Current => return,
+            SignerCheck::Adopted => "adopted",
+            SignerCheck::Renewed => "renewed",
+        };
+        let how = if at_start { format!("{how} at start") } else { how.to_string() };
         let cert = self.ca.ocsp_certificate();
         let serial = Serial::from_x509(&cert.tbs_certificate.serial_number)
             .map(|s| s.to_hex())

@@ -171,12 +171,12 @@ pub(crate) async fn check_ocsp_signer(
     match checked {
         Ok(SignerCheck::Current) => Ok(SignerCheck::Current),
         Ok(how) => {
-            let (word, what) = match how {
-                SignerCheck::Adopted => ("adopted", "the OCSP signer another process made"),
-                _ => ("renewed", "a new OCSP signer"),
+            let what = match how {
+                SignerCheck::Adopted => "the OCSP signer another process made",
+                _ => "a new OCSP signer",
             };
             tracing::info!(days_left = left.whole_days(), "{what} signs OCSP answers from now on");
-            center.audit_ocsp_signer(word, now).await;
+            center.audit_ocsp_signer(how, false, now).await;
             Ok(how)
         }
         Err(e) => {
