@@ -120,6 +120,24 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
     Ok(())
 }
 
+/// Replaces (or makes) the certificate folder `target` whole: `fill` writes the new folder's
+/// files into a staged folder beside it, which is then swapped in ([`swap_dir`]). The `USER`
+/// folder is held throughout ([`hold`]), so that a listing elsewhere never takes the staged
+/// copy for a leftover; a failure leaves `target` as it was and no staged copy behind.
+pub(crate) fn replace_folder(
+    target: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), KeystoreError>,
+) -> Result<(), KeystoreError> {
+    let _held = target.parent().and_then(hold);
+    let staged = sibling(target, Leftover::New);
+    create_dir_all(&staged)?;
+    let written = fill(&staged).and_then(|()| swap_dir(&staged, target));
+    if written.is_err() {
+        let _ = fs::remove_dir_all(&staged);
+    }
+    written
+}
+
 /// Puts the complete folder `staged` at `target`. An existing `target` is moved aside first
 /// and restored if the swap fails, then removed. A crash between the two renames leaves only
 /// the hidden `staged` and `.old` folders: [`crate::recover`] finishes the swap.

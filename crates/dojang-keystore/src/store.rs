@@ -436,24 +436,15 @@ impl Store {
             return Ok(self.read_entry(target)?.0);
         }
         atomic::create_dir_all(user)?;
-        // Until the swap: a listing elsewhere must not take the staged copy for a leftover.
-        let held = atomic::hold(user);
-        let staged = atomic::sibling(target, atomic::Leftover::New);
-        atomic::create_dir_all(&staged)?;
-        let written = (|| {
+        atomic::replace_folder(target, |staged| {
             atomic::write_new(&staged.join(SIGN_CERT), &pair.sign_cert)?;
             atomic::write_new(&staged.join(SIGN_KEY), &pair.sign_key)?;
             if let Some((km_cert, km_key)) = &pair.km {
                 atomic::write_new(&staged.join(KM_CERT), km_cert)?;
                 atomic::write_new(&staged.join(KM_KEY), km_key)?;
             }
-            atomic::swap_dir(&staged, target)
-        })();
-        if written.is_err() {
-            let _ = fs::remove_dir_all(&staged);
-        }
-        drop(held);
-        written?;
+            Ok(())
+        })?;
         Ok(self.read_entry(target)?.0)
     }
 
@@ -530,11 +521,7 @@ impl Store {
         }
         // Both keys change together or not at all: the folder is copied with the new keys and
         // swapped in whole, so a crash never leaves the two under different passwords.
-        let user = entry.dir.parent().unwrap_or(&entry.dir);
-        let _held = atomic::hold(user);
-        let staged = atomic::sibling(&entry.dir, atomic::Leftover::New);
-        atomic::create_dir_all(&staged)?;
-        let written = (|| {
+        atomic::replace_folder(&entry.dir, |staged| {
             for item in fs::read_dir(&entry.dir)
                 .map_err(|e| KeystoreError::io("read the folder", &entry.dir, e))?
             {
@@ -550,12 +537,8 @@ impl Store {
             for (name, bytes) in &resealed {
                 atomic::write_new(&staged.join(name), bytes)?;
             }
-            atomic::swap_dir(&staged, &entry.dir)
-        })();
-        if written.is_err() {
-            let _ = fs::remove_dir_all(&staged);
-        }
-        written
+            Ok(())
+        })
     }
 
     /// Opens the signing key with the certificate password, refusing (as
