@@ -84,7 +84,7 @@ pub fn rescue(dir: &Path, serial: &str, pair: &NpkiPair) -> Result<PathBuf, Save
     let safe: String = serial.chars().filter(char::is_ascii_alphanumeric).collect();
     let folder = dir.join(format!("dojang-{safe}"));
     std::fs::create_dir_all(&folder).map_err(|source| KeystoreError::Io {
-        action: "create the folder",
+        action: dojang_keystore::FileAction::CreateFolder,
         path: folder.clone(),
         source,
     })?;

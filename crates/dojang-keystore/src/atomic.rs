@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rand::RngCore;
 
-use crate::error::KeystoreError;
+use crate::error::{FileAction, KeystoreError};
 
 /// What a hidden name beside a target holds while a write is under way: every name this
 /// module (and the store) makes, `.<name>.<tag>-<random>`. A crash leaves them behind;
@@ -85,7 +85,7 @@ pub(crate) fn create_dir_all(dir: &Path) -> Result<(), KeystoreError> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).map_err(|e| KeystoreError::io("create the folder", dir, e))
+    b.create(dir).map_err(|e| KeystoreError::io(FileAction::CreateFolder, dir, e))
 }
 
 /// Writes `bytes` to a new file at `path` (which must not exist), flushed to disk; readable
@@ -104,7 +104,7 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> 
     });
     result.map_err(|e| {
         let _ = fs::remove_file(path);
-        KeystoreError::io("write", path, e)
+        KeystoreError::io(FileAction::Write, path, e)
     })
 }
 
@@ -114,7 +114,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), KeystoreError> {
     write_new(&tmp, bytes)?;
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        KeystoreError::io("replace", path, e)
+        KeystoreError::io(FileAction::Replace, path, e)
     })?;
     sync_parent(path);
     Ok(())
@@ -143,15 +143,16 @@ pub(crate) fn replace_folder(
 /// the hidden `staged` and `.old` folders: [`crate::recover`] finishes the swap.
 pub(crate) fn swap_dir(staged: &Path, target: &Path) -> Result<(), KeystoreError> {
     if !target.exists() {
-        fs::rename(staged, target).map_err(|e| KeystoreError::io("move into place", target, e))?;
+        fs::rename(staged, target)
+            .map_err(|e| KeystoreError::io(FileAction::MoveIntoPlace, target, e))?;
         sync_parent(target);
         return Ok(());
     }
     let old = sibling(target, Leftover::Old);
-    fs::rename(target, &old).map_err(|e| KeystoreError::io("move aside", target, e))?;
+    fs::rename(target, &old).map_err(|e| KeystoreError::io(FileAction::MoveAside, target, e))?;
     if let Err(e) = fs::rename(staged, target) {
         let _ = fs::rename(&old, target);
-        return Err(KeystoreError::io("move into place", target, e));
+        return Err(KeystoreError::io(FileAction::MoveIntoPlace, target, e));
     }
     sync_parent(target);
     // The new folder is in place; a leftover old copy is only untidy.
@@ -162,9 +163,9 @@ pub(crate) fn swap_dir(staged: &Path, target: &Path) -> Result<(), KeystoreError
 /// Removes a folder so that it is either all there or all gone: rename first, then delete.
 pub(crate) fn remove_dir(target: &Path) -> Result<(), KeystoreError> {
     let gone = sibling(target, Leftover::Deleted);
-    fs::rename(target, &gone).map_err(|e| KeystoreError::io("delete", target, e))?;
+    fs::rename(target, &gone).map_err(|e| KeystoreError::io(FileAction::Delete, target, e))?;
     sync_parent(target);
-    fs::remove_dir_all(&gone).map_err(|e| KeystoreError::io("delete", &gone, e))
+    fs::remove_dir_all(&gone).map_err(|e| KeystoreError::io(FileAction::Delete, &gone, e))
 }
 
 /// Makes a rename durable (Unix: fsync the directory). Best effort.

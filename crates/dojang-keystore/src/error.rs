@@ -16,7 +16,7 @@ pub enum KeystoreError {
 
     #[error("cannot {action} {path}: {source}")]
     Io {
-        action: &'static str,
+        action: FileAction,
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -90,6 +90,21 @@ pub enum KeystoreError {
     #[error("no removable disk at {path}: is it plugged in and mounted?")]
     NoRemovableDisk { path: PathBuf },
 
+    /// The removable disk's path is a folder where disks are mounted (`/media/…`, `/mnt/…`),
+    /// but no disk is mounted there: writing would put the key on this computer's own disk.
+    #[error("no disk is mounted at {path}: the folder is on this computer's own disk; plug the removable disk in and mount it, then try again")]
+    NotMounted { path: PathBuf },
+
+    /// A certificate folder holds one file of a pair without the other: a certificate without
+    /// its key, a key without its certificate, or half of the key-management pair.
+    #[error("{path} has {present} but no {missing}: the folder is incomplete; copy the whole folder again from where it came from, or reissue the certificate")]
+    IncompleteFolder { path: PathBuf, present: &'static str, missing: &'static str },
+
+    /// The subject's folder holds key files but no certificate: saving there would replace
+    /// them, and a key without its certificate may still be the only copy of that key.
+    #[error("{path} already holds key files without a certificate; move the folder somewhere safe first, or save with --replace (which removes them)")]
+    OccupiedFolder { path: PathBuf },
+
     /// A folder to import from has no NPKI pair in it.
     #[error("{path}: no signCert.der and signPri.key here (nor in an NPKI/<CA>/USER/<subject>/ folder below)")]
     NoPairInFolder { path: PathBuf },
@@ -114,7 +129,8 @@ pub enum KeystoreError {
 
     /// A save was interrupted (the computer stopped, the disk was pulled) between moving the
     /// folder aside and moving the new one in, and the complete copy cannot be put back.
-    #[error("the certificate folder {path} was left hidden as {copy} by an interrupted save and cannot be put back ({source}); check that the disk is attached and writable, then list the certificates again")]
+    /// Until it is, the certificate is listed, and can be used, from the hidden copy.
+    #[error("the certificate folder {path} was left hidden as {copy} by an interrupted save and cannot be put back ({source}); it is used from there until then: check that the disk is attached and writable, then list the certificates again")]
     Unrestored {
         path: PathBuf,
         copy: PathBuf,
@@ -126,6 +142,44 @@ pub enum KeystoreError {
     /// the folder in place. It is kept, as it may be the only copy of that certificate.
     #[error("{copy} holds certificate {serial}, left by an interrupted save; {path} holds certificate {current}. To use the one left, export {current} first if you still need it, then import that folder with --replace (which removes {current}); if it is not needed, delete it")]
     UnfinishedSave { copy: PathBuf, path: PathBuf, serial: String, current: String },
+
+    /// A hidden copy an interrupted save left (it may hold a private key) cannot be removed,
+    /// e.g. on a write-protected disk.
+    #[error("cannot remove {path}, a hidden copy an interrupted save left ({source}); it may hold a private key: delete it once the disk is writable")]
+    LeftoverKept {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What the store was doing with a file or folder when it failed: a closed set, so each
+/// language can say it in its own words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileAction {
+    CreateFolder,
+    Write,
+    Replace,
+    MoveIntoPlace,
+    MoveAside,
+    Delete,
+    ReadFolder,
+    Read,
+}
+
+impl std::fmt::Display for FileAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileAction::CreateFolder => "create the folder",
+            FileAction::Write => "write",
+            FileAction::Replace => "replace",
+            FileAction::MoveIntoPlace => "move into place",
+            FileAction::MoveAside => "move aside",
+            FileAction::Delete => "delete",
+            FileAction::ReadFolder => "read the folder",
+            FileAction::Read => "read",
+        })
+    }
 }
 
 fn list(folders: &[PathBuf]) -> String {
@@ -133,7 +187,7 @@ fn list(folders: &[PathBuf]) -> String {
 }
 
 impl KeystoreError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+    pub(crate) fn io(action: FileAction, path: impl Into<PathBuf>, source: io::Error) -> Self {
         KeystoreError::Io { action, path: path.into(), source }
     }
 

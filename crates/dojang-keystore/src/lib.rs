@@ -20,12 +20,13 @@ pub mod info;
 mod keys;
 pub mod location;
 pub mod medium;
+mod mount;
 pub mod names;
 pub mod password;
 mod recover;
 pub mod store;
 
-pub use error::KeystoreError;
+pub use error::{FileAction, KeystoreError};
 pub use info::{
     default_products, CertInfo, ProductLookup, ProductName, Validity, RENEWAL_WINDOW_DAYS,
 };

@@ -198,7 +198,7 @@ fn temporaries(dir: &Path, out: &mut Recovered) {
     }
     for path in leftovers {
         if let Err(source) = fs::remove_file(&path) {
-            out.problems.push(KeystoreError::io("remove the leftover copy", path, source));
+            out.problems.push(KeystoreError::LeftoverKept { path, source });
         }
     }
 }
@@ -243,7 +243,7 @@ fn remove(path: &Path, out: &mut Recovered) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => {
-            out.problems.push(KeystoreError::io("remove the leftover copy", path, source))
+            out.problems.push(KeystoreError::LeftoverKept { path: path.to_path_buf(), source })
         }
     }
 }

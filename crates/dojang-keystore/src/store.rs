@@ -9,10 +9,11 @@ use dojang_npki::pfx;
 use dojang_pki::Serial;
 
 use crate::atomic;
-use crate::error::KeystoreError;
+use crate::error::{FileAction, KeystoreError};
 use crate::info::{default_products, CertInfo, ProductLookup};
 use crate::keys;
 use crate::location::Location;
+use crate::mount;
 use crate::names;
 use crate::password;
 use crate::recover;
@@ -135,6 +136,8 @@ pub struct Store {
     location: Location,
     root: PathBuf,
     products: ProductLookup,
+    /// Where removable disks are mounted ([`mount::mount_areas`]; a seam for tests).
+    mount_areas: Vec<PathBuf>,
 }
 
 impl fmt::Debug for Store {
@@ -147,7 +150,12 @@ impl Store {
     /// The store at `location`, naming products with [`default_products`].
     pub fn open(location: Location) -> Result<Self, KeystoreError> {
         let root = location.npki_root()?;
-        Ok(Store { location, root, products: default_products() })
+        Ok(Store {
+            location,
+            root,
+            products: default_products(),
+            mount_areas: mount::mount_areas(),
+        })
     }
 
     /// Uses `products` to name products from certificate-policy OIDs.
@@ -181,6 +189,16 @@ impl Store {
         for ca in cas {
             let user = ca.join(USER);
             let recovered = recover::user_folder(&user);
+            // A certificate an interrupted save left hidden, and that cannot be put back (a
+            // write-protected disk), is still the customer's: listed from where it is.
+            for e in &recovered.unrestored {
+                if let KeystoreError::Unrestored { copy, .. } = e {
+                    if let Ok((entry, problems)) = self.read_entry(copy) {
+                        listing.entries.push(entry);
+                        listing.problems.extend(problems);
+                    }
+                }
+            }
             listing.problems.extend(recovered.unrestored);
             listing.problems.extend(recovered.problems);
             listing.restored.extend(recovered.restored);
@@ -199,7 +217,15 @@ impl Store {
                 // `exists()` would be false for a folder that cannot be read, hiding it.
                 match fs::metadata(dir.join(SIGN_CERT)) {
                     Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        // A key without its certificate is not a certificate to list, but it
+                        // is not nothing either: said, and deletable by its folder's name.
+                        if let Some(e) = incomplete(&dir) {
+                            listing.problems.push(e);
+                            listing.damaged.push(dir);
+                        }
+                        continue;
+                    }
                     Err(source) => {
                         listing
                             .problems
@@ -235,10 +261,17 @@ impl Store {
             Ok(m) => !m.is_file(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
             Err(source) => {
-                problems.push(KeystoreError::io("read", dir.join(SIGN_KEY), source));
+                problems.push(KeystoreError::io(FileAction::Read, dir.join(SIGN_KEY), source));
                 true
             }
         };
+        if let Some(e) = incomplete(dir) {
+            // Only the km pair can be half here: the signing certificate was just read, and a
+            // missing key is `key_missing`.
+            if !key_missing {
+                problems.push(e);
+            }
+        }
         let km_path = dir.join(KM_CERT);
         let km = if km_path.exists() {
             match self.parse_cert(&km_path) {
@@ -255,22 +288,29 @@ impl Store {
     }
 
     /// Refuses a removable disk that is not there (not plugged in or not mounted): the path
-    /// given, or the folder holding the `NPKI` folder named, must be a folder.
-    fn check_present(&self) -> Result<(), KeystoreError> {
+    /// given, or the folder holding the `NPKI` folder named, must be a folder, and in the
+    /// places disks are mounted it must be on a mounted disk ([`mount`]). Every list and save
+    /// checks this; a caller that will ask the customer for more first may check it early.
+    pub fn check_present(&self) -> Result<(), KeystoreError> {
         let Location::Removable(disk) = &self.location else { return Ok(()) };
-        let mount = if self.root == *disk {
+        let folder = if self.root == *disk {
             disk.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
         } else {
             disk.as_path()
         };
-        match fs::metadata(mount) {
-            Ok(m) if m.is_dir() => Ok(()),
+        match fs::metadata(folder) {
+            Ok(m) if m.is_dir() => {
+                if mount::unmounted(folder, &self.mount_areas) {
+                    return Err(KeystoreError::NotMounted { path: folder.to_path_buf() });
+                }
+                Ok(())
+            }
             Ok(_) => Err(KeystoreError::NoRemovableDisk { path: disk.clone() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(KeystoreError::NoRemovableDisk { path: disk.clone() })
             }
             Err(source) => {
-                Err(KeystoreError::UnreadableFolder { path: mount.to_path_buf(), source })
+                Err(KeystoreError::UnreadableFolder { path: folder.to_path_buf(), source })
             }
         }
     }
@@ -404,6 +444,13 @@ impl Store {
             return Err(e);
         }
         let mut unchanged = false;
+        let key_files = [SIGN_KEY, KM_CERT, KM_KEY];
+        if existing == Existing::Keep
+            && !target.join(SIGN_CERT).exists()
+            && key_files.iter().any(|f| target.join(f).exists())
+        {
+            return Err(KeystoreError::OccupiedFolder { path: target });
+        }
         if existing == Existing::Keep && target.join(SIGN_CERT).exists() {
             let stored = self.parse_cert(&target.join(SIGN_CERT));
             let same = stored.as_ref().is_ok_and(|s| s.serial == info.serial);
@@ -523,9 +570,10 @@ impl Store {
         // swapped in whole, so a crash never leaves the two under different passwords.
         atomic::replace_folder(&entry.dir, |staged| {
             for item in fs::read_dir(&entry.dir)
-                .map_err(|e| KeystoreError::io("read the folder", &entry.dir, e))?
+                .map_err(|e| KeystoreError::io(FileAction::ReadFolder, &entry.dir, e))?
             {
-                let item = item.map_err(|e| KeystoreError::io("read the folder", &entry.dir, e))?;
+                let item =
+                    item.map_err(|e| KeystoreError::io(FileAction::ReadFolder, &entry.dir, e))?;
                 let name = item.file_name();
                 let is_file = item.file_type().is_ok_and(|t| t.is_file());
                 let ours = name.to_str().and_then(atomic::parse_sibling).is_some();
@@ -715,9 +763,39 @@ fn read_pair_in(dir: &Path) -> Result<Option<NpkiPair>, KeystoreError> {
     Ok(Some(NpkiPair { sign_cert: read_file(&cert)?, sign_key: read_file(&key)?, km }))
 }
 
+/// Why a folder holding part of a certificate's files is not whole: one file of the signing
+/// pair without the other, key-management files without a signing certificate, or half of
+/// the key-management pair. `None` for a whole folder, or one with none of the four files.
+fn incomplete(dir: &Path) -> Option<KeystoreError> {
+    let has = |name: &str| dir.join(name).is_file();
+    let missing = |present, missing| {
+        Some(KeystoreError::IncompleteFolder { path: dir.to_path_buf(), present, missing })
+    };
+    match (has(SIGN_CERT), has(SIGN_KEY)) {
+        (true, false) => return missing(SIGN_CERT, SIGN_KEY),
+        (false, true) => return missing(SIGN_KEY, SIGN_CERT),
+        (false, false) => {
+            return [KM_CERT, KM_KEY]
+                .into_iter()
+                .find(|f| has(f))
+                .and_then(|f| missing(f, SIGN_CERT))
+        }
+        (true, true) => {}
+    }
+    match (has(KM_CERT), has(KM_KEY)) {
+        (true, false) => missing(KM_CERT, KM_KEY),
+        (false, true) => missing(KM_KEY, KM_CERT),
+        _ => None,
+    }
+}
+
 /// Folders holding a signing pair at `path` or below (at most four levels: `NPKI/<CA>/USER/
-/// <subject>` under a disk root).
+/// <subject>` under a disk root). A folder holding part of a pair stops the search: importing
+/// the rest without a word would leave that certificate behind unnoticed.
 fn find_pair_dirs(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), KeystoreError> {
+    if let Some(e) = incomplete(path) {
+        return Err(e);
+    }
     if path.join(SIGN_CERT).is_file() && path.join(SIGN_KEY).is_file() {
         out.push(path.to_path_buf());
         return Ok(());
@@ -725,7 +803,7 @@ fn find_pair_dirs(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(
     if depth >= 4 {
         return Ok(());
     }
-    let subs = subdirs(path).map_err(|e| KeystoreError::io("read the folder", path, e))?;
+    let subs = subdirs(path).map_err(|e| KeystoreError::io(FileAction::ReadFolder, path, e))?;
     for sub in subs {
         find_pair_dirs(&sub, depth + 1, out)?;
     }
@@ -753,14 +831,14 @@ fn subdirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Reads a certificate or key file, refusing what is far too big to be one.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, KeystoreError> {
-    let meta = fs::metadata(path).map_err(|e| KeystoreError::io("read", path, e))?;
+    let meta = fs::metadata(path).map_err(|e| KeystoreError::io(FileAction::Read, path, e))?;
     if meta.len() > MAX_FILE {
         return Err(KeystoreError::CorruptCertificate {
             path: path.to_path_buf(),
             reason: format!("{} bytes is far too large for a certificate or key file", meta.len()),
         });
     }
-    fs::read(path).map_err(|e| KeystoreError::io("read", path, e))
+    fs::read(path).map_err(|e| KeystoreError::io(FileAction::Read, path, e))
 }
 
 /// The certificate in `der`, or an error naming the file it came from.
@@ -770,4 +848,29 @@ fn decode_cert(der: &[u8], path: &Path) -> Result<x509_cert::Certificate, Keysto
         path: path.to_path_buf(),
         reason: format!("not DER X.509: {e}"),
     })
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    // A folder where disks are mounted, with no disk mounted on it, is not a removable disk:
+    // a save would put the key on this computer's own disk.
+    #[test]
+    fn an_empty_mount_point_is_not_a_removable_disk() {
+        let area = tempfile::tempdir().unwrap();
+        let usb = area.path().join("usb");
+        fs::create_dir_all(&usb).unwrap();
+        for path in [usb.clone(), usb.join("NPKI")] {
+            let mut store = Store::open(Location::Removable(path)).unwrap();
+            store.mount_areas = vec![area.path().to_path_buf()];
+            let e = store.list().unwrap_err();
+            assert!(matches!(&e, KeystoreError::NotMounted { path } if *path == usb), "{e}");
+            assert!(e.to_string().contains("this computer's own disk"), "{e}");
+        }
+        // The same folder anywhere else is any folder the customer chose.
+        let store = Store::open(Location::Removable(usb.clone())).unwrap();
+        assert!(store.list().unwrap().entries.is_empty());
+    }
 }

@@ -1158,3 +1158,185 @@ fn a_pfx_with_its_chain_first_and_no_local_key_id_is_imported() {
     );
     store.verify_password(&entry, NEW_PW).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Write-protected disks, incomplete folders
+
+/// A folder no one may change while this lives, as on a write-protected USB disk: read-only
+/// permission bits where they stop this process, else (root) the immutable attribute, which
+/// stops root too. Lifted when dropped.
+struct Frozen(PathBuf);
+
+impl Frozen {
+    fn new(dir: &Path) -> Frozen {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = dir.join("probe");
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+        if fs::create_dir(&probe).is_err() {
+            return Frozen(dir.to_path_buf());
+        }
+        fs::remove_dir(&probe).unwrap();
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).unwrap();
+        let out = Command::new("chattr").arg("+i").arg(dir).output();
+        let frozen = Frozen(dir.to_path_buf());
+        let stopped = fs::create_dir(&probe).is_err();
+        assert!(
+            stopped,
+            "cannot write-protect {} here (neither permission bits nor `chattr +i` stop this process: {out:?})",
+            dir.display()
+        );
+        frozen
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
+        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o700));
+    }
+}
+
+#[test]
+fn a_certificate_hidden_on_a_write_protected_disk_is_used_where_it_is() {
+    let work = tempfile::tempdir().unwrap();
+    make_pair(&work.path().join("a"), SUBJECT, "400");
+    make_pair(&work.path().join("b"), SUBJECT, "700");
+    let (a, b) = (pair_in(&work.path().join("a")), pair_in(&work.path().join("b")));
+    let disk = tempfile::tempdir().unwrap();
+    let store = store_in(disk.path());
+    let dir = store.save(&a, Existing::Keep).unwrap().dir;
+    // A crash between a swap's two renames, then the disk was write-protected.
+    let copy = hidden(&dir, "old", "0123456789ab");
+    fs::rename(&dir, &copy).unwrap();
+    let user = dir.parent().unwrap().to_path_buf();
+    let frozen = Frozen::new(&user);
+
+    let listing = store.list().unwrap();
+    assert_eq!(listing.entries.len(), 1, "{:?}", listing.problems);
+    assert_eq!(listing.entries[0].dir, copy);
+    assert!(
+        matches!(listing.problems.as_slice(), [KeystoreError::Unrestored { path, .. }] if *path == dir),
+        "{:?}",
+        listing.problems
+    );
+    assert!(listing.problems[0].to_string().contains("used from there"));
+    // It signs from there: the key opens and is the certificate's.
+    let found = store.find(None).unwrap();
+    assert_eq!(found.dir, copy);
+    store.verify_password(&found, PW).unwrap();
+    // Nothing is saved over it meanwhile.
+    let e = store.save(&b, Existing::Replace).unwrap_err();
+    assert!(matches!(e, KeystoreError::Unrestored { .. }), "{e}");
+    assert!(copy.join("signPri.key").is_file());
+
+    // Writable again: put back at the next list.
+    drop(frozen);
+    let listing = store.list().unwrap();
+    assert_eq!(listing.restored, vec![dir.clone()]);
+    assert_eq!(listing.entries[0].dir, dir);
+
+    // A leftover beside a sound folder that cannot be removed is said to hold a key.
+    let old = hidden(&dir, "old", "ba9876543210");
+    stage(&old, &a);
+    let frozen = Frozen::new(&user);
+    let listing = store.list().unwrap();
+    drop(frozen);
+    assert_eq!(listing.entries.len(), 1);
+    assert!(
+        matches!(listing.problems.as_slice(), [KeystoreError::LeftoverKept { path, .. }] if *path == old),
+        "{:?}",
+        listing.problems
+    );
+    assert!(listing.problems[0].to_string().contains("may hold a private key"));
+    assert!(store.list().unwrap().problems.is_empty());
+    assert!(!old.exists());
+}
+
+#[test]
+fn a_key_without_its_certificate_is_named_and_never_saved_over_unasked() {
+    let work = tempfile::tempdir().unwrap();
+    make_pair(work.path(), SUBJECT, "400");
+    let pair = pair_in(work.path());
+    let disk = tempfile::tempdir().unwrap();
+    let store = store_in(disk.path());
+    // The certificate file was lost; the key, maybe the only copy, is still there.
+    let dir = dir_in(disk.path());
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("signPri.key"), b"the only copy of some key").unwrap();
+
+    let listing = store.list().unwrap();
+    assert!(listing.entries.is_empty());
+    assert_eq!(listing.damaged, vec![dir.clone()]);
+    assert!(
+        matches!(
+            listing.problems.as_slice(),
+            [KeystoreError::IncompleteFolder {
+                present: "signPri.key",
+                missing: "signCert.der",
+                ..
+            }]
+        ),
+        "{:?}",
+        listing.problems
+    );
+    let e = store.save(&pair, Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::OccupiedFolder { .. }), "{e}");
+    let e = store.import_folder(work.path(), Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::OccupiedFolder { .. }), "{e}");
+    assert_eq!(fs::read(dir.join("signPri.key")).unwrap(), b"the only copy of some key");
+    // Asked for, it is replaced; or the folder is deleted by its name.
+    store.save(&pair, Existing::Replace).unwrap();
+    assert_eq!(fs::read(dir.join("signPri.key")).unwrap(), pair.sign_key);
+
+    // A stored folder with half its km pair says so beside its entry.
+    fs::write(dir.join("kmPri.key"), &pair.sign_key).unwrap();
+    let listing = store.list().unwrap();
+    assert_eq!(listing.entries.len(), 1);
+    assert!(
+        matches!(
+            listing.problems.as_slice(),
+            [KeystoreError::IncompleteFolder { present: "kmPri.key", missing: "kmCert.der", .. }]
+        ),
+        "{:?}",
+        listing.problems
+    );
+}
+
+#[test]
+fn an_import_of_an_incomplete_folder_names_what_is_missing_and_writes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("NPKI").join("yessign").join("USER");
+    let (whole, half) = (source.join("cn=whole"), source.join("cn=half"));
+    make_pair(&whole, SUBJECT, "400");
+    make_pair(&half, "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=김철수()0019876543210", "400");
+    let disk = tempfile::tempdir().unwrap();
+    let store = store_in(disk.path());
+
+    // Half a km pair: before, imported as a signing pair alone without a word.
+    fs::copy(half.join("signCert.der"), half.join("kmCert.der")).unwrap();
+    let e = store.import_folder(&half, Existing::Keep).unwrap_err();
+    assert!(
+        matches!(&e, KeystoreError::IncompleteFolder { path, present: "kmCert.der", missing: "kmPri.key" } if *path == half),
+        "{e}"
+    );
+    // In a tree, the incomplete folder stops the whole import (every pair or none).
+    let e = store.import_folder(work.path(), Existing::Keep).unwrap_err();
+    assert!(matches!(e, KeystoreError::IncompleteFolder { .. }), "{e}");
+    fs::remove_file(half.join("kmCert.der")).unwrap();
+    // A key whose certificate is missing: before, skipped without a word.
+    fs::remove_file(half.join("signCert.der")).unwrap();
+    let e = store.import_folder(work.path(), Existing::Keep).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            KeystoreError::IncompleteFolder { present: "signPri.key", missing: "signCert.der", .. }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("copy the whole folder again"), "{e}");
+    assert!(!disk.path().join("NPKI").exists(), "nothing written");
+    // Once the folder is whole again (or gone), the rest imports.
+    fs::remove_dir_all(&half).unwrap();
+    assert_eq!(store.import_folder(work.path(), Existing::Keep).unwrap().len(), 1);
+}

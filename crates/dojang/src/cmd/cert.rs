@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use dojang_keystore::{
-    CertInfo, Entry, Existing, KeystoreError, Location, Medium, Store, TokenLabel, Validity,
+    CertInfo, Entry, Existing, FileAction, KeystoreError, Location, Medium, Store, TokenLabel,
+    Validity,
 };
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -910,15 +911,15 @@ fn keystore_ko(e: &KeystoreError) -> String {
                 "{what} 폴더를 찾을 수 없습니다: 사용자 홈 폴더가 없습니다. 사용할 폴더를 환경 변수 {env}로 지정하세요"
             )
         }
-        K::Io { action, path, source } if *action == "remove the leftover copy" => format!(
-            "중단된 작업이 남긴 사본 {}을(를) 지우지 못했습니다 ({}). 개인키가 들어 있을 수 있으니 직접 삭제하세요",
-            path.display(),
-            io_ko(source)
-        ),
         K::Io { action, path, source } => format!(
             "{}을(를) {} 수 없습니다 ({}). 디스크가 제대로 연결되어 있는지, 남은 공간과 권한이 있는지 확인하세요",
             path.display(),
-            io_action_ko(action),
+            io_action_ko(*action),
+            io_ko(source)
+        ),
+        K::LeftoverKept { path, source } => format!(
+            "중단된 작업이 남긴 숨은 사본 {}을(를) 지우지 못했습니다 ({}). 개인키가 들어 있을 수 있으니, 디스크에 쓸 수 있게 되면 직접 삭제하세요",
+            path.display(),
             io_ko(source)
         ),
         K::CorruptCertificate { path, reason } => format!(
@@ -990,6 +991,18 @@ fn keystore_ko(e: &KeystoreError) -> String {
             "이동식 디스크(USB 등)를 찾을 수 없습니다: {}. 디스크가 꽂혀 있고 연결되어 있는지 확인하세요",
             path.display()
         ),
+        K::NotMounted { path } => format!(
+            "{}에 연결된 디스크가 없습니다. 이 폴더는 컴퓨터 자체 디스크에 있어, 여기에 저장하면 개인키가 이동식 디스크가 아닌 컴퓨터에 남습니다. 이동식 디스크(USB 등)를 꽂아 연결한 뒤 다시 시도하세요",
+            path.display()
+        ),
+        K::IncompleteFolder { path, present, missing } => format!(
+            "{}에 {present}은(는) 있지만 {missing}이(가) 없어 인증서 폴더가 온전하지 않습니다. 폴더 전체를 원래 있던 곳에서 다시 복사하거나 인증서를 재발급받으세요",
+            path.display()
+        ),
+        K::OccupiedFolder { path } => format!(
+            "{}에 인증서 없이 개인키 파일만 있습니다. 여기에 저장하면 그 파일이 지워지므로, 먼저 폴더를 안전한 곳으로 옮기거나, 지워도 된다면 --replace를 붙여 저장하세요",
+            path.display()
+        ),
         K::NoPairInFolder { path } => format!(
             "{}에 인증서 파일(signCert.der)과 개인키 파일(signPri.key)이 없습니다 (그 아래 NPKI/<발급기관>/USER/<사용자> 폴더에도 없습니다). 인증서가 들어 있는 폴더를 지정하세요",
             path.display()
@@ -1007,7 +1020,7 @@ fn keystore_ko(e: &KeystoreError) -> String {
             path.display()
         ),
         K::Unrestored { path, copy, source } => format!(
-            "저장이 중단되어 숨겨진 인증서 폴더({})를 제자리({})로 되돌리지 못했습니다 ({}). 디스크가 연결되어 있고 쓸 수 있는지 확인한 뒤 인증서 목록을 다시 보세요",
+            "저장이 중단되어 숨겨진 인증서 폴더({})를 제자리({})로 되돌리지 못했습니다 ({}). 그동안은 숨겨진 폴더의 인증서를 그대로 씁니다. 디스크가 연결되어 있고 쓸 수 있는지 확인한 뒤 인증서 목록을 다시 보세요",
             copy.display(),
             path.display(),
             io_ko(source)
@@ -1049,16 +1062,15 @@ fn pfx_ko(e: &dojang_npki::pfx::PfxError) -> String {
 }
 
 /// What the store was doing, as a Korean verb stem (`…할 수 없습니다`).
-fn io_action_ko(action: &str) -> &'static str {
+fn io_action_ko(action: FileAction) -> &'static str {
     match action {
-        "create the folder" => "폴더로 만들",
-        "write" => "쓸",
-        "replace" => "새 파일로 바꿀",
-        "move into place" => "제자리로 옮길",
-        "move aside" => "옆으로 옮겨 둘",
-        "delete" => "삭제할",
-        "read the folder" | "read" => "읽을",
-        _ => "처리할",
+        FileAction::CreateFolder => "폴더로 만들",
+        FileAction::Write => "쓸",
+        FileAction::Replace => "새 파일로 바꿀",
+        FileAction::MoveIntoPlace => "제자리로 옮길",
+        FileAction::MoveAside => "옆으로 옮겨 둘",
+        FileAction::Delete => "삭제할",
+        FileAction::ReadFolder | FileAction::Read => "읽을",
     }
 }
 
@@ -1203,8 +1215,11 @@ mod tests {
         };
         let mut all = vec![
             K::NoHome { what: "NPKI", env: "DOJANG_NPKI_HOME" },
-            K::Io { action: "write", path: p(), source: io() },
-            K::Io { action: "remove the leftover copy", path: p(), source: io() },
+            K::Io { action: FileAction::Write, path: p(), source: io() },
+            K::LeftoverKept { path: p(), source: io() },
+            K::NotMounted { path: p() },
+            K::IncompleteFolder { path: p(), present: "kmCert.der", missing: "kmPri.key" },
+            K::OccupiedFolder { path: p() },
             K::CorruptCertificate { path: p(), reason: "x".into() },
             K::CorruptKeyFile { path: p(), reason: "x".into() },
             K::UnsupportedKeyFile { path: p(), reason: "x".into() },

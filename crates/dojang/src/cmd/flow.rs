@@ -1399,14 +1399,7 @@ impl Driver {
         let store = Store::open(location.clone())
             .map_err(|e| keystore_error(self.lang, e))?
             .with_products(dojang_keystore::default_products());
-        if let Location::Removable(disk) = &location {
-            if !disk.is_dir() {
-                return Err(keystore_error(
-                    self.lang,
-                    dojang_keystore::KeystoreError::NoRemovableDisk { path: disk.clone() },
-                ));
-            }
-        }
+        store.check_present().map_err(|e| keystore_error(self.lang, e))?;
         std::fs::create_dir_all(store.root()).with_context(|| {
             t.f(
                 format!("{}에 인증서를 저장할 수 없습니다", store.root().display()),
