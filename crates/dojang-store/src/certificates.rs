@@ -524,6 +524,41 @@ mod tests {
         assert!(s.latest_crl("root").await.expect("read").is_none());
     });
 
+    // The generation and the entries come from one snapshot: while revocations commit one by
+    // one beside it, every read lists exactly the revocations its generation counts. Read
+    // apart, a revocation committing between the two reads shows as an entry too many.
+    crate::store_test!(async fn crl_entries_are_read_in_one_snapshot_while_revocations_commit(s) {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+        let serials: Vec<Serial> =
+            (1..=150u32).map(|i| format!("0C{i:04X}").parse().expect("serial")).collect();
+        let certs: Vec<_> = serials.iter().map(|s| cert(&s.to_hex(), now)).collect();
+        s.bulk_insert_certificates(&certs).await.expect("insert");
+        let g0 = s.status_generation().await.expect("gen");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let revoker = async {
+            for serial in &serials {
+                s.revoke(serial, RevocationReason::KeyCompromise, now).await.expect("revoke");
+                tokio::task::yield_now().await;
+            }
+            done.store(true, std::sync::atomic::Ordering::Release);
+        };
+        let reader = async {
+            let mut reads = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                let (generation, entries) = s.crl_entries(now).await.expect("read");
+                reads.push((generation - g0, entries.len()));
+            }
+            reads
+        };
+        let ((), reads) = tokio::join!(revoker, reader);
+        let torn: Vec<_> = reads.iter().filter(|(g, n)| usize::try_from(*g) != Ok(*n)).collect();
+        assert!(torn.is_empty(), "{} of {} reads torn: {torn:?}", torn.len(), reads.len());
+        // The reads overlapped the revocations, not only their end.
+        assert!(reads.iter().any(|(g, _)| *g > 0 && *g < 150), "{reads:?}");
+        let (generation, entries) = s.crl_entries(now).await.expect("read");
+        assert_eq!((generation - g0, entries.len()), (150, 150));
+    });
+
     // Two builders at once: A reads its entries, a revocation lands, B reads (with it), B draws
     // number n and saves, then A draws n+1. A's CRL lacks the revocation B's listed, so it must
     // not replace B's though its number is higher.
