@@ -613,18 +613,23 @@ fn openssl_ocsp(
     };
     let issuing = dir.join("issuing.pem");
     std::fs::write(&issuing, pem(center.ca.issuing_der())?)?;
+    // The delegated signer's certificate and key (decrypted for OpenSSL, which reads PBES2
+    // PKCS#8 with the passphrase), both from the CA directory while no process replaces them:
+    // a pair that belongs together even if the signer is renewed meanwhile.
     let signer = dir.join("ocsp.pem");
-    std::fs::write(&signer, center.ca.ocsp_certificate().to_pem(der::pem::LineEnding::LF)?)?;
-    // The same key, decrypted for OpenSSL (it reads PBES2 PKCS#8 with the passphrase).
     let signer_key = dir.join("ocsp-key.pem");
     let passphrase = center.config.ca_passphrase(&dojang_config::ProcessEnv)?;
-    let out = std::process::Command::new("openssl")
-        .args(["pkey", "-in"])
-        .arg(center.config.ca_dir().join("ocsp.key"))
-        .args(["-passin", "env:DOJANG_BENCH_PASS", "-out"])
-        .arg(&signer_key)
-        .env("DOJANG_BENCH_PASS", passphrase.secret.as_str())
-        .output()?;
+    let ca_dir = center.config.ca_dir();
+    let out = dojang_ca::authority::with_ca_files_steady(&ca_dir, || {
+        std::fs::copy(ca_dir.join("ocsp.crt"), &signer)?;
+        std::process::Command::new("openssl")
+            .args(["pkey", "-in"])
+            .arg(ca_dir.join("ocsp.key"))
+            .args(["-passin", "env:DOJANG_BENCH_PASS", "-out"])
+            .arg(&signer_key)
+            .env("DOJANG_BENCH_PASS", passphrase.secret.as_str())
+            .output()
+    })??;
     anyhow::ensure!(
         out.status.success(),
         "openssl could not open the OCSP key: {}",
