@@ -119,6 +119,9 @@ pub struct Listing {
     /// Complete hidden copies of a certificate an interrupted save left beside another one in
     /// place ([`KeystoreError::UnfinishedSave`] above), kept as they may be the only copy.
     pub kept: Vec<PathBuf>,
+    /// Folders holding key files but no certificate ([`KeystoreError::IncompleteFolder`]
+    /// above). Not a certificate anyone can choose, so not `damaged`; deletable by name.
+    pub keys_without_certificate: Vec<PathBuf>,
 }
 
 /// What to do when the folder for a certificate's subject already holds another certificate.
@@ -222,7 +225,7 @@ impl Store {
                         // is not nothing either: said, and deletable by its folder's name.
                         if let Some(e) = incomplete(&dir) {
                             listing.problems.push(e);
-                            listing.damaged.push(dir);
+                            listing.keys_without_certificate.push(dir);
                         }
                         continue;
                     }
@@ -510,8 +513,9 @@ impl Store {
     /// Removes the certificate folder `folder` names — its path, or its name under
     /// `<CA>/USER/` — whether or not its certificate can be read: the way to clear a damaged
     /// folder, which [`Store::find`] cannot return, or a copy an interrupted save left
-    /// ([`Listing::kept`]). Only a folder [`Store::list`] sees (one holding a `signCert.der`)
-    /// or keeps is removed. Returns its path.
+    /// ([`Listing::kept`]), or a folder of key files whose certificate is lost
+    /// ([`Listing::keys_without_certificate`]). Only a folder [`Store::list`] sees is removed.
+    /// Returns its path.
     pub fn delete_folder(&self, folder: &str) -> Result<PathBuf, KeystoreError> {
         let listing = self.list()?;
         let wanted = Path::new(folder);
@@ -522,6 +526,7 @@ impl Store {
             .map(|e| e.dir)
             .chain(listing.damaged)
             .chain(listing.kept)
+            .chain(listing.keys_without_certificate)
             .filter(|d| {
                 d.as_path() == wanted
                     || folder_name(d) == Some(folder)

@@ -1267,7 +1267,8 @@ fn a_key_without_its_certificate_is_named_and_never_saved_over_unasked() {
 
     let listing = store.list().unwrap();
     assert!(listing.entries.is_empty());
-    assert_eq!(listing.damaged, vec![dir.clone()]);
+    assert!(listing.damaged.is_empty(), "no certificate to choose, so none damaged");
+    assert_eq!(listing.keys_without_certificate, vec![dir.clone()]);
     assert!(
         matches!(
             listing.problems.as_slice(),
@@ -1288,6 +1289,13 @@ fn a_key_without_its_certificate_is_named_and_never_saved_over_unasked() {
     // Asked for, it is replaced; or the folder is deleted by its name.
     store.save(&pair, Existing::Replace).unwrap();
     assert_eq!(fs::read(dir.join("signPri.key")).unwrap(), pair.sign_key);
+    let lost = dir.with_file_name("cn=lost");
+    fs::create_dir_all(&lost).unwrap();
+    fs::write(lost.join("signPri.key"), b"another key").unwrap();
+    // It stands in the way of no choice: the one certificate is still found unnamed.
+    assert_eq!(store.find(None).unwrap().dir, dir);
+    assert_eq!(store.delete_folder("cn=lost").unwrap(), lost);
+    assert!(!lost.exists());
 
     // A stored folder with half its km pair says so beside its entry.
     fs::write(dir.join("kmPri.key"), &pair.sign_key).unwrap();

@@ -528,6 +528,23 @@ fn a_damaged_folder_is_named_not_skipped_and_can_be_deleted() {
     assert!(err.contains("not a certificate folder"), "{err}");
     let out = env.ok(&["show", "--lang", "en"], &[]);
     assert!(out.contains("김철수"), "{out}");
+
+    // A key whose certificate file is lost: named with what is missing, deletable by name,
+    // and no obstacle to choosing the one certificate there is.
+    fs::create_dir_all(&hong_dir).unwrap();
+    fs::write(hong_dir.join("signPri.key"), b"a key").unwrap();
+    let listed = env.run(&["list"], &[]);
+    let warned = String::from_utf8(listed.stderr).unwrap();
+    assert!(warned.contains("signPri.key") && warned.contains("signCert.der"), "{warned}");
+    assert!(warned.contains("온전하지 않습니다"), "{warned}");
+    assert!(
+        warned.contains(&format!("dojang cert delete --folder \"{SUBJECT_TEXT}\"")),
+        "{warned}"
+    );
+    let out = env.ok(&["show", "--lang", "en"], &[]);
+    assert!(out.contains("김철수"), "{out}");
+    env.ok(&["delete", "--folder", SUBJECT_TEXT, "--yes", "--lang", "en"], &[]);
+    assert!(!hong_dir.exists() && kim_dir.exists());
 }
 
 #[test]

@@ -227,7 +227,9 @@ fn list(a: ListArgs) -> anyhow::Result<()> {
             let shown = listing.entries.iter().map(Shown::folder).collect();
             let problems: Vec<String> = listing.problems.iter().map(|p| t.describe(p)).collect();
             restored = listing.restored;
-            (heading, Some(root), shown, problems, listing.damaged)
+            // A folder of keys whose certificate is lost is removed the same way.
+            let deletable = [listing.damaged, listing.keys_without_certificate].concat();
+            (heading, Some(root), shown, problems, deletable)
         }
         Medium::Token(label) => {
             let shown = token_certificates(t, label)?;
@@ -790,8 +792,8 @@ const MESSAGES: &[(M, &str, &str)] = &[
     ),
     (
         M::DeleteDamaged,
-        "읽을 수 없는 폴더를 지우려면:",
-        "to delete the folder that cannot be read:",
+        "이 폴더가 필요 없으면 지우세요:",
+        "if this folder is not needed, delete it:",
     ),
     (M::Exported, "PFX 파일로 내보냈습니다:", "Exported to the PFX file"),
     (M::Imported, "가져왔습니다:", "Imported:"),
