@@ -92,17 +92,22 @@ pub enum KeystoreError {
 
     /// The removable disk's path is a folder where disks are mounted (`/media/…`, `/mnt/…`),
     /// but no disk is mounted there: writing would put the key on this computer's own disk.
-    #[error("no disk is mounted at {path}: the folder is on this computer's own disk; plug the removable disk in and mount it, then try again")]
+    #[error("no disk is mounted at {path}: the folder is on this computer's own disk; plug the removable disk in and mount it, then try again (to keep certificates in a folder of this computer on purpose, choose one outside the folders where disks are mounted)")]
     NotMounted { path: PathBuf },
+
+    /// The same folder, already holding certificates: they are listed (they are the
+    /// customer's), but they are on this computer's own disk, and nothing more is saved there.
+    #[error("no disk is mounted at {path}: the certificates listed from it are on this computer's own disk, not on a removable disk; plug the disk in and mount it to see its certificates (nothing is saved here meanwhile)")]
+    OnOwnDisk { path: PathBuf },
 
     /// A certificate folder holds one file of a pair without the other: a certificate without
     /// its key, a key without its certificate, or half of the key-management pair.
     #[error("{path} has {present} but no {missing}: the folder is incomplete; copy the whole folder again from where it came from, or reissue the certificate")]
     IncompleteFolder { path: PathBuf, present: &'static str, missing: &'static str },
 
-    /// The subject's folder holds key files but no certificate: saving there would replace
-    /// them, and a key without its certificate may still be the only copy of that key.
-    #[error("{path} already holds key files without a certificate; move the folder somewhere safe first, or save with --replace (which removes them)")]
+    /// The subject's folder holds a key (or the key-management pair) but no `signCert.der`:
+    /// saving there would replace them, and such a key may still be the only copy of it.
+    #[error("{path} already holds a private key or key-management files without signCert.der; move the folder somewhere safe first, or save with --replace (which removes them)")]
     OccupiedFolder { path: PathBuf },
 
     /// A folder to import from has no NPKI pair in it.
@@ -145,7 +150,7 @@ pub enum KeystoreError {
 
     /// A hidden copy an interrupted save left (it may hold a private key) cannot be removed,
     /// e.g. on a write-protected disk.
-    #[error("cannot remove {path}, a hidden copy an interrupted save left ({source}); it may hold a private key: delete it once the disk is writable")]
+    #[error("cannot remove {path}, a hidden copy an interrupted operation left ({source}); it may hold a private key: delete it once the disk is writable")]
     LeftoverKept {
         path: PathBuf,
         #[source]

@@ -58,7 +58,7 @@ pub fn pick<'a>(
 /// One certificate folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// `…/NPKI/<CA>/USER/<subject>`.
+    /// `…/NPKI/<CA>/USER/<subject>`; or the hidden copy it is read from, see `unrestored`.
     pub dir: PathBuf,
     /// The signing certificate (`signCert.der`).
     pub info: CertInfo,
@@ -66,6 +66,10 @@ pub struct Entry {
     pub km: Option<CertInfo>,
     /// The folder has no `signPri.key`: the certificate is listed, but cannot sign.
     pub key_missing: bool,
+    /// Read from a hidden copy an interrupted save left that could not be put back (a
+    /// write-protected disk): the folder it belongs at ([`KeystoreError::Unrestored`]). It
+    /// can sign, but nothing can be saved for its subject until it is back in place.
+    pub unrestored: Option<PathBuf>,
 }
 
 impl Entry {
@@ -140,7 +144,7 @@ pub struct Store {
     root: PathBuf,
     products: ProductLookup,
     /// Where removable disks are mounted ([`mount::mount_areas`]; a seam for tests).
-    mount_areas: Vec<PathBuf>,
+    mount_areas: Vec<mount::MountArea>,
 }
 
 impl fmt::Debug for Store {
@@ -178,13 +182,22 @@ impl Store {
 
     /// Every certificate folder under the root, sorted by subject. A missing NPKI folder is
     /// an empty store, but a removable disk that is not there is
-    /// [`KeystoreError::NoRemovableDisk`], and an NPKI folder that cannot be read is
-    /// [`KeystoreError::UnreadableFolder`]. Below it, a folder that cannot be read is a
-    /// problem of the listing, not the end of it; and what an interrupted save left hidden is
-    /// recovered first (see `recover`).
+    /// [`KeystoreError::NoRemovableDisk`] (or [`KeystoreError::NotMounted`] at an empty mount
+    /// point), and an NPKI folder that cannot be read is [`KeystoreError::UnreadableFolder`].
+    /// Below it, a folder that cannot be read is a problem of the listing, not the end of it;
+    /// what an interrupted save left hidden is recovered first (see `recover`), and a copy
+    /// that cannot be put back is listed from where it is ([`Entry::unrestored`]).
     pub fn list(&self) -> Result<Listing, KeystoreError> {
-        self.check_present()?;
         let mut listing = Listing::default();
+        if let Disk::OwnDisk(path) = self.disk()? {
+            // Nothing there: the disk is not plugged in. Something there: certificates kept
+            // in this folder on purpose, or that a save put there before this check existed:
+            // listed, with a warning, so that they can still be used, moved or deleted.
+            if !self.root.is_dir() {
+                return Err(KeystoreError::NotMounted { path });
+            }
+            listing.problems.push(KeystoreError::OnOwnDisk { path });
+        }
         let cas = subdirs(&self.root).map_err(|source| KeystoreError::UnreadableFolder {
             path: self.root.clone(),
             source,
@@ -192,16 +205,16 @@ impl Store {
         for ca in cas {
             let user = ca.join(USER);
             let recovered = recover::user_folder(&user);
-            // A certificate an interrupted save left hidden, and that cannot be put back (a
-            // write-protected disk), is still the customer's: listed from where it is.
-            for e in &recovered.unrestored {
-                if let KeystoreError::Unrestored { copy, .. } = e {
-                    if let Ok((entry, problems)) = self.read_entry(copy) {
-                        listing.entries.push(entry);
-                        listing.problems.extend(problems);
+            let stranded: Vec<(PathBuf, PathBuf)> = recovered
+                .unrestored
+                .iter()
+                .filter_map(|e| match e {
+                    KeystoreError::Unrestored { path, copy, .. } => {
+                        Some((path.clone(), copy.clone()))
                     }
-                }
-            }
+                    _ => None,
+                })
+                .collect();
             listing.problems.extend(recovered.unrestored);
             listing.problems.extend(recovered.problems);
             listing.restored.extend(recovered.restored);
@@ -248,6 +261,19 @@ impl Store {
                     }
                 }
             }
+            // A certificate an interrupted save left hidden, and that cannot be put back (a
+            // write-protected disk), is still the customer's: listed from where it is, unless
+            // another process put it back meanwhile (then it was listed in place above).
+            for (target, copy) in stranded {
+                if target.exists() {
+                    continue;
+                }
+                if let Ok((mut entry, problems)) = self.read_entry(&copy) {
+                    entry.unrestored = Some(target);
+                    listing.entries.push(entry);
+                    listing.problems.extend(problems);
+                }
+            }
         }
         listing.entries.sort_by(|a, b| {
             (&a.info.subject, a.info.not_after).cmp(&(&b.info.subject, b.info.not_after))
@@ -287,27 +313,36 @@ impl Store {
         } else {
             None
         };
-        Ok((Entry { dir: dir.to_path_buf(), info, km, key_missing }, problems))
+        Ok((Entry { dir: dir.to_path_buf(), info, km, key_missing, unrestored: None }, problems))
     }
 
-    /// Refuses a removable disk that is not there (not plugged in or not mounted): the path
-    /// given, or the folder holding the `NPKI` folder named, must be a folder, and in the
-    /// places disks are mounted it must be on a mounted disk ([`mount`]). Every list and save
-    /// checks this; a caller that will ask the customer for more first may check it early.
-    pub fn check_present(&self) -> Result<(), KeystoreError> {
-        let Location::Removable(disk) = &self.location else { return Ok(()) };
+    /// Refuses to save to a removable disk that is not there: not plugged in
+    /// ([`KeystoreError::NoRemovableDisk`]), or not mounted where disks are mounted
+    /// ([`KeystoreError::NotMounted`]: the key would land on this computer's own disk). Every
+    /// save checks this; a caller that will ask the customer for more first may check early.
+    pub fn check_before_saving(&self) -> Result<(), KeystoreError> {
+        match self.disk()? {
+            Disk::Mounted => Ok(()),
+            Disk::OwnDisk(path) => Err(KeystoreError::NotMounted { path }),
+        }
+    }
+
+    /// Where a removable disk's folder is (the path given, or the folder holding the `NPKI`
+    /// folder named): it must be a folder, and in the places disks are mounted, on a mounted
+    /// disk ([`mount`]). Other locations are always [`Disk::Mounted`].
+    fn disk(&self) -> Result<Disk, KeystoreError> {
+        let Location::Removable(disk) = &self.location else { return Ok(Disk::Mounted) };
         let folder = if self.root == *disk {
             disk.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
         } else {
             disk.as_path()
         };
         match fs::metadata(folder) {
-            Ok(m) if m.is_dir() => {
-                if mount::unmounted(folder, &self.mount_areas) {
-                    return Err(KeystoreError::NotMounted { path: folder.to_path_buf() });
-                }
-                Ok(())
-            }
+            Ok(m) if m.is_dir() => Ok(if mount::unmounted(folder, &self.mount_areas) {
+                Disk::OwnDisk(folder.to_path_buf())
+            } else {
+                Disk::Mounted
+            }),
             Ok(_) => Err(KeystoreError::NoRemovableDisk { path: disk.clone() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(KeystoreError::NoRemovableDisk { path: disk.clone() })
@@ -438,7 +473,7 @@ impl Store {
         }
         // Never create a mount point's folder on the system disk when the USB disk is not
         // plugged in.
-        self.check_present()?;
+        self.check_before_saving()?;
         let user = self.root.join(names::ca_folder(&cert.tbs_certificate.issuer)).join(USER);
         let target = user.join(names::subject_folder(&cert.tbs_certificate.subject));
         // Saving over a certificate an earlier crash hid, and could not be put back, would
@@ -447,14 +482,14 @@ impl Store {
             return Err(e);
         }
         let mut unchanged = false;
-        let key_files = [SIGN_KEY, KM_CERT, KM_KEY];
+        let others = [SIGN_KEY, KM_CERT, KM_KEY];
         if existing == Existing::Keep
-            && !target.join(SIGN_CERT).exists()
-            && key_files.iter().any(|f| target.join(f).exists())
+            && !present(&target.join(SIGN_CERT))
+            && others.iter().any(|f| present(&target.join(f)))
         {
             return Err(KeystoreError::OccupiedFolder { path: target });
         }
-        if existing == Existing::Keep && target.join(SIGN_CERT).exists() {
+        if existing == Existing::Keep && present(&target.join(SIGN_CERT)) {
             let stored = self.parse_cert(&target.join(SIGN_CERT));
             let same = stored.as_ref().is_ok_and(|s| s.serial == info.serial);
             if !same {
@@ -723,6 +758,18 @@ impl Store {
     }
 }
 
+/// Whether a removable disk's folder is on a mounted disk ([`Store::disk`]).
+enum Disk {
+    Mounted,
+    /// In a place disks are mounted, but on this computer's own disk: this folder.
+    OwnDisk(PathBuf),
+}
+
+/// Whether something is at `path`: a file that cannot be looked at is there all the same.
+fn present(path: &Path) -> bool {
+    !matches!(fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
 /// Where [`Store::plan`] puts a pair: `<CA>/USER/`, the subject's folder in it, and the
 /// certificate's facts.
 struct Planned {
@@ -869,7 +916,8 @@ mod tests {
         fs::create_dir_all(&usb).unwrap();
         for path in [usb.clone(), usb.join("NPKI")] {
             let mut store = Store::open(Location::Removable(path)).unwrap();
-            store.mount_areas = vec![area.path().to_path_buf()];
+            store.mount_areas =
+                vec![mount::MountArea { path: area.path().to_path_buf(), mounted_on_itself: true }];
             let e = store.list().unwrap_err();
             assert!(matches!(&e, KeystoreError::NotMounted { path } if *path == usb), "{e}");
             assert!(e.to_string().contains("this computer's own disk"), "{e}");
@@ -877,5 +925,20 @@ mod tests {
         // The same folder anywhere else is any folder the customer chose.
         let store = Store::open(Location::Removable(usb.clone())).unwrap();
         assert!(store.list().unwrap().entries.is_empty());
+
+        // Certificates already there (kept on purpose, or put there before this check) stay
+        // the customer's: listed with a warning, never saved to.
+        let mut store = Store::open(Location::Removable(usb.clone())).unwrap();
+        store.mount_areas =
+            vec![mount::MountArea { path: area.path().to_path_buf(), mounted_on_itself: true }];
+        fs::create_dir_all(usb.join("NPKI").join("yessign").join(USER)).unwrap();
+        let listing = store.list().unwrap();
+        assert!(
+            matches!(listing.problems.as_slice(), [KeystoreError::OnOwnDisk { path }] if *path == usb),
+            "{:?}",
+            listing.problems
+        );
+        let e = store.check_before_saving().unwrap_err();
+        assert!(matches!(e, KeystoreError::NotMounted { .. }), "{e}");
     }
 }

@@ -1215,6 +1215,7 @@ fn a_certificate_hidden_on_a_write_protected_disk_is_used_where_it_is() {
     let listing = store.list().unwrap();
     assert_eq!(listing.entries.len(), 1, "{:?}", listing.problems);
     assert_eq!(listing.entries[0].dir, copy);
+    assert_eq!(listing.entries[0].unrestored.as_ref(), Some(&dir));
     assert!(
         matches!(listing.problems.as_slice(), [KeystoreError::Unrestored { path, .. }] if *path == dir),
         "{:?}",
@@ -1235,6 +1236,7 @@ fn a_certificate_hidden_on_a_write_protected_disk_is_used_where_it_is() {
     let listing = store.list().unwrap();
     assert_eq!(listing.restored, vec![dir.clone()]);
     assert_eq!(listing.entries[0].dir, dir);
+    assert_eq!(listing.entries[0].unrestored, None);
 
     // A leftover beside a sound folder that cannot be removed is said to hold a key.
     let old = hidden(&dir, "old", "ba9876543210");

@@ -388,10 +388,27 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     // --- 갱신 inside the window (20 days before the end), client and center on the same clock.
     drop(server);
     server = support::serve(&c.data, &c.base, Some("+710d"));
+    let renew_args =
+        ["renew", "--serial", &reissued, "--account", &cust.account, "--accept-terms", "--yes"];
+
+    // First while an interrupted save has left the certificate hidden on a write-protected
+    // disk: it can sign the request, but the new one could not be stored, so nothing is issued.
+    let (_, folder) = cert_pem(&c, &cust, &reissued);
+    let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+    let hidden = folder.with_file_name(format!(".{name}.old-0123456789ab"));
+    std::fs::rename(&folder, &hidden).unwrap();
+    let frozen = support::Frozen::new(folder.parent().unwrap());
+    let session = client(&c, &cust, &renew_args, &[("DOJANG_CLOCK_OFFSET", "+710d")]);
+    let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
+    drop(frozen);
+    assert!(!success, "a renewal that could not be stored must not be issued:\n{out}");
+    assert!(out.contains("숨겨진 채 제자리"), "{out}");
+    assert_eq!(certificate_rows(&c), rows);
+    // Writable again: the listing puts the folder back, and the renewal goes through.
     let session = client(
         &c,
         &cust,
-        &["renew", "--serial", &reissued, "--account", &cust.account, "--accept-terms", "--yes"],
+        &renew_args,
         &[("DOJANG_CLOCK_OFFSET", "+710d"), ("DOJANG_NEW_CERT_PASSWORD", NEW_CERT_PW)],
     );
     let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));

@@ -994,7 +994,11 @@ fn keystore_ko(e: &KeystoreError) -> String {
             path.display()
         ),
         K::NotMounted { path } => format!(
-            "{}에 연결된 디스크가 없습니다. 이 폴더는 컴퓨터 자체 디스크에 있어, 여기에 저장하면 개인키가 이동식 디스크가 아닌 컴퓨터에 남습니다. 이동식 디스크(USB 등)를 꽂아 연결한 뒤 다시 시도하세요",
+            "{}에 연결된 디스크가 없습니다. 이 폴더는 컴퓨터 자체 디스크에 있어, 여기에 저장하면 개인키가 이동식 디스크가 아닌 컴퓨터에 남습니다. 이동식 디스크(USB 등)를 꽂아 연결한 뒤 다시 시도하세요 (일부러 이 컴퓨터의 폴더에 인증서를 두려면 디스크가 연결되는 폴더 밖의 폴더를 고르세요)",
+            path.display()
+        ),
+        K::OnOwnDisk { path } => format!(
+            "{}에 연결된 디스크가 없습니다. 여기 보이는 인증서는 이동식 디스크가 아니라 이 컴퓨터 자체 디스크에 있습니다. 이동식 디스크의 인증서를 보려면 디스크를 꽂아 연결하세요 (그동안 여기에는 새로 저장하지 않습니다)",
             path.display()
         ),
         K::IncompleteFolder { path, present, missing } => format!(
@@ -1002,7 +1006,7 @@ fn keystore_ko(e: &KeystoreError) -> String {
             path.display()
         ),
         K::OccupiedFolder { path } => format!(
-            "{}에 인증서 없이 개인키 파일만 있습니다. 여기에 저장하면 그 파일이 지워지므로, 먼저 폴더를 안전한 곳으로 옮기거나, 지워도 된다면 --replace를 붙여 저장하세요",
+            "{}에 인증서 파일(signCert.der) 없이 개인키나 키분배용 파일만 있습니다. 여기에 저장하면 그 파일이 지워지므로, 먼저 폴더를 안전한 곳으로 옮기거나, 지워도 된다면 --replace를 붙여 저장하세요",
             path.display()
         ),
         K::NoPairInFolder { path } => format!(
@@ -1220,6 +1224,7 @@ mod tests {
             K::Io { action: FileAction::Write, path: p(), source: io() },
             K::LeftoverKept { path: p(), source: io() },
             K::NotMounted { path: p() },
+            K::OnOwnDisk { path: p() },
             K::IncompleteFolder { path: p(), present: "kmCert.der", missing: "kmPri.key" },
             K::OccupiedFolder { path: p() },
             K::CorruptCertificate { path: p(), reason: "x".into() },

@@ -142,7 +142,7 @@ fn receive(a: ReceiveArgs) -> anyhow::Result<()> {
     let store = Store::open(a.location.clone())
         .map_err(|e| keystore_error(lang, e))?
         .with_products(dojang_keystore::default_products());
-    store.check_present().map_err(|e| keystore_error(lang, e))?;
+    store.check_before_saving().map_err(|e| keystore_error(lang, e))?;
     let client = Client::new(&a.conn.server).map_err(|e| anyhow::anyhow!(e.message(t.ko)))?;
     println!("{}", t.s("인증서 복사 — 받는 기기", "Certificate copy — receiving device"));
     let mut receiving = Receiving::open(&client).map_err(|e| copy_error(t, e))?;

@@ -1305,6 +1305,16 @@ impl Driver {
             .subject
             .as_deref()
             .and_then(|s| store.list().ok()?.entries.into_iter().find(|e| e.info.subject == s));
+        if let Some(hidden) = replacing.as_ref().and_then(|old| old.unrestored.as_ref()) {
+            // Saving is refused until the hidden copy is back: stop before anything is issued.
+            bail!(
+                "{}",
+                t.f(
+                    format!("이 위치의 같은 사용자 인증서가 중단된 저장 작업으로 숨겨진 채 제자리({})로 되돌려지지 않아, 새 인증서를 저장할 수 없습니다. 디스크에 쓸 수 있는지 확인하고 `dojang cert list`로 되돌린 뒤 다시 진행하세요.", hidden.display()),
+                    format!("the certificate of the same subject here is still hidden by an interrupted save and could not be put back in place ({}), so the new one cannot be stored; check that the disk is writable, let `dojang cert list` put it back, then try again", hidden.display()),
+                )
+            );
+        }
         if let Some(old) = &replacing {
             println!(
                 "{}",
@@ -1399,7 +1409,7 @@ impl Driver {
         let store = Store::open(location.clone())
             .map_err(|e| keystore_error(self.lang, e))?
             .with_products(dojang_keystore::default_products());
-        store.check_present().map_err(|e| keystore_error(self.lang, e))?;
+        store.check_before_saving().map_err(|e| keystore_error(self.lang, e))?;
         std::fs::create_dir_all(store.root()).with_context(|| {
             t.f(
                 format!("{}에 인증서를 저장할 수 없습니다", store.root().display()),
