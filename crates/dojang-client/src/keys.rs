@@ -209,21 +209,12 @@ mod pkcs8_shape {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use aws_lc_rs::signature::{
-        UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256,
-    };
 
+    /// Checked with the algorithm the key says it signs with, as a CSR's or a certificate's
+    /// signature is.
     fn verifies(key: &KeyPair, message: &[u8], sig: &[u8]) -> bool {
         let spki = key.public_key_info().unwrap();
-        let raw = spki.subject_public_key.raw_bytes();
-        match key.key_type() {
-            KeyType::Rsa2048 => UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, raw)
-                .verify(message, sig)
-                .is_ok(),
-            KeyType::EcdsaP256 => {
-                UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, raw).verify(message, sig).is_ok()
-            }
-        }
+        dojang_pki::sig::verify(&spki, &key.signature_algorithm(), message, sig).is_ok()
     }
 
     #[test]

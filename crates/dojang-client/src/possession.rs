@@ -19,28 +19,15 @@ pub fn sign(key: &KeyPair, flow_id: &str, nonce: &[u8]) -> Result<String, KeyErr
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use aws_lc_rs::signature::{
-        UnparsedPublicKey, VerificationAlgorithm, ECDSA_P256_SHA256_ASN1,
-        RSA_PKCS1_2048_8192_SHA256,
-    };
-    use dojang_pki::{oid, KeyType};
+    use dojang_pki::KeyType;
 
-    /// The center's check (dojang-flows `possession::verify`): the algorithm from the
-    /// certificate's SPKI, SHA-256, over the same message.
+    /// The center's check (dojang-flows `possession::verify`, certificate login's too) over
+    /// the same message.
     fn center_verifies(key: &KeyPair, flow_id: &str, nonce: &[u8], signature_b64: &str) -> bool {
         let spki = key.public_key_info().unwrap();
-        let alg: &dyn VerificationAlgorithm = if spki.algorithm.oid == oid::RSA_ENCRYPTION {
-            &RSA_PKCS1_2048_8192_SHA256
-        } else if spki.algorithm.oid == oid::EC_PUBLIC_KEY {
-            &ECDSA_P256_SHA256_ASN1
-        } else {
-            return false;
-        };
         let sig = base64::engine::general_purpose::STANDARD.decode(signature_b64).unwrap();
         let message = dojang_pki::possession::message(flow_id, nonce);
-        UnparsedPublicKey::new(alg, spki.subject_public_key.raw_bytes())
-            .verify(&message, &sig)
-            .is_ok()
+        dojang_pki::sig::verify_possession(&spki, &message, &sig).is_ok()
     }
 
     #[test]

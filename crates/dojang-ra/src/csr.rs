@@ -3,12 +3,10 @@
 
 use std::borrow::Cow;
 
-use aws_lc_rs::signature::{
-    UnparsedPublicKey, VerificationAlgorithm, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256,
-    RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512,
-};
+use const_oid::db::rfc5912;
 use der::asn1::{ObjectIdentifier, UintRef};
 use der::{Decode, Header, Reader, Sequence, SliceReader, Tag};
+use dojang_pki::sig::{self, SignatureError};
 use dojang_pki::{oid, KeyType};
 use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::name::Name;
@@ -19,8 +17,15 @@ use x509_cert::request::CertReq;
 const RSA_MIN_BITS: usize = 2048;
 const RSA_MAX_BITS: usize = 4096;
 
-const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-const SHA512_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+/// The signature algorithms a CSR may be signed with. Narrower than what `dojang_pki::sig`
+/// verifies (it also takes SHA-1 and ECDSA with SHA-384, for older CAs' certificates): a new
+/// request has no reason to use them.
+const CSR_SIGNATURE_ALGORITHMS: [ObjectIdentifier; 4] = [
+    rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+    rfc5912::SHA_384_WITH_RSA_ENCRYPTION,
+    rfc5912::SHA_512_WITH_RSA_ENCRYPTION,
+    rfc5912::ECDSA_WITH_SHA_256,
+];
 
 /// Why a CSR was refused. Each says what to do.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -127,18 +132,19 @@ pub fn check(input: &[u8]) -> Result<CheckedCsr, CsrError> {
     }
     let key_type = check_key(&req.info.public_key)?;
     let sig_alg = req.algorithm.oid;
-    let alg: &'static dyn VerificationAlgorithm = match (key_type, sig_alg) {
-        (KeyType::Rsa2048, o) if o == oid::SHA256_WITH_RSA => &RSA_PKCS1_2048_8192_SHA256,
-        (KeyType::Rsa2048, o) if o == SHA384_WITH_RSA => &RSA_PKCS1_2048_8192_SHA384,
-        (KeyType::Rsa2048, o) if o == SHA512_WITH_RSA => &RSA_PKCS1_2048_8192_SHA512,
-        (KeyType::EcdsaP256, o) if o == oid::ECDSA_WITH_SHA256 => &ECDSA_P256_SHA256_ASN1,
-        (_, o) => return Err(CsrError::SignatureAlgorithm(o.to_string())),
-    };
+    if !CSR_SIGNATURE_ALGORITHMS.contains(&sig_alg) {
+        return Err(CsrError::SignatureAlgorithm(sig_alg.to_string()));
+    }
     let signed = signed_part(&der).map_err(|e| CsrError::Unreadable(e.to_string()))?;
     let signature = req.signature.as_bytes().ok_or(CsrError::BadSignature)?;
-    UnparsedPublicKey::new(alg, req.info.public_key.subject_public_key.raw_bytes())
-        .verify(signed, signature)
-        .map_err(|_| CsrError::BadSignature)?;
+    // An accepted algorithm that does not fit the key (ECDSA with an RSA key) is refused as
+    // the algorithm, as before: the requester has to sign differently, not make a new key.
+    sig::verify(&req.info.public_key, &req.algorithm, signed, signature).map_err(|e| match e {
+        SignatureError::Invalid => CsrError::BadSignature,
+        SignatureError::Unsupported(_) | SignatureError::KeyMismatch(_) => {
+            CsrError::SignatureAlgorithm(sig_alg.to_string())
+        }
+    })?;
     Ok(CheckedCsr { subject: req.info.subject, public_key: req.info.public_key, key_type })
 }
 
@@ -158,27 +164,32 @@ mod tests {
         }
     }
 
+    const RSA: &[&str] = &["-newkey", "rsa:2048"];
+    const P256: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+
+    /// A DER CSR for CN=hong made by OpenSSL with a new `key`, signed with `digest`.
+    fn openssl_csr(dir: &std::path::Path, key: &[&str], digest: &str) -> Vec<u8> {
+        let out = dir.join("req.der");
+        let status = std::process::Command::new("openssl")
+            .args(["req", "-new", "-nodes", "-subj", "/C=KR/O=dojang/CN=hong", "-outform"])
+            .args(["DER", digest, "-keyout"])
+            .arg(dir.join("key.pem"))
+            .args(key)
+            .arg("-out")
+            .arg(&out)
+            .status()
+            .expect("openssl runs (scripts/install-test-deps installs it)");
+        assert!(status.success());
+        std::fs::read(&out).expect("the CSR")
+    }
+
     // A CSR made by OpenSSL verifies, as DER and as PEM; one letter of its subject changed, the
     // signature no longer covers what was sent.
     #[test]
     fn an_openssl_csr_verifies_and_an_altered_one_does_not() {
         let dir = tempfile::tempdir().expect("tempdir");
-        for (key, want) in [
-            (&["-newkey", "rsa:2048"][..], KeyType::Rsa2048),
-            (&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"][..], KeyType::EcdsaP256),
-        ] {
-            let out = dir.path().join("req.der");
-            let status = std::process::Command::new("openssl")
-                .args(["req", "-new", "-nodes", "-subj", "/C=KR/O=dojang/CN=hong", "-outform"])
-                .args(["DER", "-keyout"])
-                .arg(dir.path().join("key.pem"))
-                .args(key)
-                .arg("-out")
-                .arg(&out)
-                .status()
-                .expect("openssl runs (scripts/install-test-deps installs it)");
-            assert!(status.success());
-            let mut der = std::fs::read(&out).expect("the CSR");
+        for (key, want) in [(RSA, KeyType::Rsa2048), (P256, KeyType::EcdsaP256)] {
+            let mut der = openssl_csr(dir.path(), key, "-sha256");
             assert_eq!(check(&der).expect("verifies").key_type, want);
             let pem =
                 der::pem::encode_string("CERTIFICATE REQUEST", der::pem::LineEnding::LF, &der)
@@ -187,6 +198,45 @@ mod tests {
             let at = der.windows(4).position(|w| w == b"hong").expect("the CN") + 3;
             der[at] = b'e';
             assert_eq!(check(&der).expect_err("altered"), CsrError::BadSignature);
+        }
+    }
+
+    // dojang_pki::sig verifies SHA-1 RSA and ECDSA with SHA-384 (older CAs' certificates); a
+    // CSR may use neither, even correctly signed. SHA-512 RSA it may.
+    #[test]
+    fn a_csr_signed_with_an_algorithm_not_accepted_is_refused_as_such() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (key, digest, alg) in [
+            (RSA, "-sha1", rfc5912::SHA_1_WITH_RSA_ENCRYPTION),
+            (P256, "-sha384", rfc5912::ECDSA_WITH_SHA_384),
+        ] {
+            let der = openssl_csr(dir.path(), key, digest);
+            assert_eq!(
+                check(&der).expect_err(digest),
+                CsrError::SignatureAlgorithm(alg.to_string())
+            );
+        }
+        let der = openssl_csr(dir.path(), RSA, "-sha512");
+        assert_eq!(check(&der).expect("SHA-512 RSA").key_type, KeyType::Rsa2048);
+    }
+
+    // An accepted algorithm that does not fit the key is refused as the algorithm, not as a
+    // bad signature.
+    #[test]
+    fn an_algorithm_that_does_not_fit_the_key_is_refused_as_such() {
+        use der::Encode;
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (key, relabel) in
+            [(RSA, rfc5912::ECDSA_WITH_SHA_256), (P256, rfc5912::SHA_256_WITH_RSA_ENCRYPTION)]
+        {
+            let der = openssl_csr(dir.path(), key, "-sha256");
+            let mut req = CertReq::from_der(&der).expect("decodes");
+            req.algorithm = spki::AlgorithmIdentifierOwned { oid: relabel, parameters: None };
+            let der = req.to_der().expect("encodes");
+            assert_eq!(
+                check(&der).expect_err("relabelled"),
+                CsrError::SignatureAlgorithm(relabel.to_string())
+            );
         }
     }
 

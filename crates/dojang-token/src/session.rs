@@ -414,16 +414,14 @@ mod tests {
             "{facts:?}"
         );
 
-        // aws-lc-rs verifies the token's signature with the public key the token gave.
+        // The center's possession check accepts the token's signature with the public key the
+        // token gave, and only over what was signed.
         let sig = s.sign(&key.id, b"challenge").unwrap();
-        let raw = key.public_key.subject_public_key.raw_bytes();
-        use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, raw)
-            .verify(b"challenge", &sig)
-            .unwrap();
-        assert!(UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, raw)
-            .verify(b"other", &sig)
-            .is_err());
+        dojang_pki::sig::verify_possession(&key.public_key, b"challenge", &sig).unwrap();
+        assert_eq!(
+            dojang_pki::sig::verify_possession(&key.public_key, b"other", &sig),
+            Err(dojang_pki::sig::SignatureError::Invalid)
+        );
 
         assert!(matches!(s.certificate(None), Err(crate::TokenError::NoCertificate(_))));
         assert_eq!(s.random_num(&key.id).unwrap(), None);

@@ -230,7 +230,6 @@ pub fn from_kept(der: &[u8]) -> Result<Unsealed, KeyError> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 
     #[test]
     fn a_signed_hash_verifies_as_a_signed_message() {
@@ -239,9 +238,9 @@ mod tests {
         let message = b"remote signing";
         let hash = aws_lc_rs::digest::digest(&SHA256, message);
         let sig = again.sign_hash(SHA256_WITH_RSA, hash.as_ref()).unwrap();
-        let spki = key.spki().unwrap();
-        let public = spki.subject_public_key.raw_bytes();
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public).verify(message, &sig).unwrap();
+        // As a relying party checks it: with the algorithm `sign_algo` names.
+        let alg = AlgorithmIdentifierOwned { oid: key.sign_algo(), parameters: None };
+        dojang_pki::sig::verify(&key.spki().unwrap(), &alg, message, &sig).unwrap();
         assert_eq!(
             key.sign_hash(ECDSA_WITH_SHA256, hash.as_ref()).err(),
             Some(KeyError::WrongAlgorithm(ECDSA_WITH_SHA256.to_string()))
