@@ -294,13 +294,8 @@ impl Store {
                 true
             }
         };
-        if let Some(e) = incomplete(dir) {
-            // Only the km pair can be half here: the signing certificate was just read, and a
-            // missing key is `key_missing`.
-            if !key_missing {
-                problems.push(e);
-            }
-        }
+        // (A missing signing key is `key_missing`, said when the key is used.)
+        problems.extend(half_pair(dir, KM_CERT, KM_KEY));
         let km_path = dir.join(KM_CERT);
         let km = if km_path.exists() {
             match self.parse_cert(&km_path) {
@@ -820,25 +815,26 @@ fn read_pair_in(dir: &Path) -> Result<Option<NpkiPair>, KeystoreError> {
 /// the key-management pair. `None` for a whole folder, or one with none of the four files.
 fn incomplete(dir: &Path) -> Option<KeystoreError> {
     let has = |name: &str| dir.join(name).is_file();
-    let missing = |present, missing| {
-        Some(KeystoreError::IncompleteFolder { path: dir.to_path_buf(), present, missing })
+    if !has(SIGN_CERT) && !has(SIGN_KEY) {
+        // Key-management files alone: what is missing is the signing certificate.
+        let present = [KM_CERT, KM_KEY].into_iter().find(|f| has(f))?;
+        return Some(KeystoreError::IncompleteFolder {
+            path: dir.to_path_buf(),
+            present,
+            missing: SIGN_CERT,
+        });
+    }
+    half_pair(dir, SIGN_CERT, SIGN_KEY).or_else(|| half_pair(dir, KM_CERT, KM_KEY))
+}
+
+/// [`KeystoreError::IncompleteFolder`] when `dir` holds one of the files `a` and `b`, not both.
+fn half_pair(dir: &Path, a: &'static str, b: &'static str) -> Option<KeystoreError> {
+    let (present, missing) = match (dir.join(a).is_file(), dir.join(b).is_file()) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return None,
     };
-    match (has(SIGN_CERT), has(SIGN_KEY)) {
-        (true, false) => return missing(SIGN_CERT, SIGN_KEY),
-        (false, true) => return missing(SIGN_KEY, SIGN_CERT),
-        (false, false) => {
-            return [KM_CERT, KM_KEY]
-                .into_iter()
-                .find(|f| has(f))
-                .and_then(|f| missing(f, SIGN_CERT))
-        }
-        (true, true) => {}
-    }
-    match (has(KM_CERT), has(KM_KEY)) {
-        (true, false) => missing(KM_CERT, KM_KEY),
-        (false, true) => missing(KM_KEY, KM_CERT),
-        _ => None,
-    }
+    Some(KeystoreError::IncompleteFolder { path: dir.to_path_buf(), present, missing })
 }
 
 /// Folders holding a signing pair at `path` or below (at most four levels: `NPKI/<CA>/USER/

@@ -1311,6 +1311,18 @@ fn a_key_without_its_certificate_is_named_and_never_saved_over_unasked() {
         "{:?}",
         listing.problems
     );
+    // Said too when the signing key is missing as well (that one is said when it is used).
+    fs::remove_file(dir.join("signPri.key")).unwrap();
+    let listing = store.list().unwrap();
+    assert!(listing.entries[0].key_missing);
+    assert!(
+        matches!(
+            listing.problems.as_slice(),
+            [KeystoreError::IncompleteFolder { present: "kmPri.key", .. }]
+        ),
+        "{:?}",
+        listing.problems
+    );
 }
 
 #[test]
