@@ -190,13 +190,16 @@ impl ReceiverRound {
     }
 
     /// Checks the sender's confirmation and opens the box. [`TransferError::WrongNumber`]
-    /// when the confirmation does not match (nothing is decrypted then).
+    /// when the confirmation does not match (nothing is decrypted then), and as well when the
+    /// sender's message is no SPAKE2 message of side A: from here that cannot be told from a
+    /// guess, and calling the copy off over it would let anyone who knows the center's code
+    /// end a copy with one request (as a wrong number, it costs them a try).
     pub fn open(self, offer: &Offer) -> Result<Opened, TransferError> {
         if offer.sender_message.len() != MESSAGE_LEN {
-            return Err(TransferError::Malformed("sender's message"));
+            return Err(TransferError::WrongNumber);
         }
         let key = Zeroizing::new(
-            self.state.finish(&offer.sender_message).map_err(spake_error("sender's message"))?,
+            self.state.finish(&offer.sender_message).map_err(|_| TransferError::WrongNumber)?,
         );
         let keys = schedule(&key)?;
         let expected = mac(&keys.sender_confirm, &[&offer.sender_message, &self.message]);
@@ -346,11 +349,20 @@ mod tests {
         let (_, wait2) = offer(&s, "t1", receiver2.message(), &payload()).unwrap();
         wait1.check(&opened.receiver_confirm).unwrap();
         assert_eq!(wait2.check(&opened.receiver_confirm).unwrap_err(), TransferError::NotConfirmed);
-        // Messages of the wrong side or size.
+        // A sender's message of the wrong side, size or no point at all is a wrong number, not
+        // a reason to call the copy off.
         let receiver = ReceiverRound::start(&s, "t1");
         let mut bad = o1.clone();
         bad.sender_message[0] = b'B';
-        assert!(matches!(receiver.open(&bad), Err(TransferError::Malformed(_))));
+        assert_eq!(receiver.open(&bad).unwrap_err(), TransferError::WrongNumber);
+        // y = 2 is no point of Ed25519: side A, then that.
+        let mut not_a_point = vec![0u8; MESSAGE_LEN];
+        (not_a_point[0], not_a_point[1]) = (b'A', 2);
+        for junk in [not_a_point, vec![b'A'; 5]] {
+            let receiver = ReceiverRound::start(&s, "t1");
+            let bad = Offer { sender_message: junk, ..o1.clone() };
+            assert_eq!(receiver.open(&bad).unwrap_err(), TransferError::WrongNumber);
+        }
         assert!(matches!(
             offer(&s, "t1", &[b'B'; 5], &payload()),
             Err(TransferError::Malformed(_))

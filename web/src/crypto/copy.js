@@ -269,11 +269,21 @@ export class ReceiverRound {
 
   /**
    * Checks the sender's confirmation, then opens the box. Throws WrongNumberError when the
-   * confirmation does not match (nothing is decrypted then). Returns { payload,
+   * confirmation does not match (nothing is decrypted then), or the sender's message is no
+   * SPAKE2 message of side A. Returns { payload,
    * receiverConfirm } — send the confirmation only after the files are kept.
    */
   async open({ senderMessage, senderConfirm, sealed }) {
-    const spakeKey = finish({ side: SIDE_B, password: this.password, transferId: this.transferId, own: this.own, peerMessage: senderMessage });
+    let spakeKey;
+    try {
+      spakeKey = finish({ side: SIDE_B, password: this.password, transferId: this.transferId, own: this.own, peerMessage: senderMessage });
+    } catch (e) {
+      // A sender's message that is no SPAKE2 message cannot be told from a guess here; calling
+      // the copy off over it would let anyone who knows the center's code end a copy with one
+      // request. As a wrong number it costs them a try.
+      if (e instanceof CopyProtocolError && e.code === 'malformed') throw new WrongNumberError();
+      throw e;
+    }
     const keys = schedule(spakeKey);
     try {
       const expected = hmac(sha256, keys.senderConfirm, concat(senderMessage, this.own.message));

@@ -80,7 +80,12 @@ describe('dojang-copy/1 in the page', () => {
     // Messages of the wrong side or size.
     const r4 = new ReceiverRound('12345678', id);
     await assert.rejects(makeOffer({ secret: '12345678', transferId: id, receiverMessage: good.offer.senderMessage, payload: PAIR }), (e) => e.code === 'malformed');
-    await assert.rejects(r4.open({ ...good.offer, senderMessage: r4.message }), (e) => e.code === 'malformed');
+    // A sender's message of the wrong side, or no point at all, is a wrong number: not a reason to call the copy off.
+    await assert.rejects(r4.open({ ...good.offer, senderMessage: r4.message }), WrongNumberError);
+    const notAPoint = new Uint8Array(33); // side A, then y = 2, which is no point of Ed25519
+    notAPoint[0] = 0x41;
+    notAPoint[1] = 2;
+    await assert.rejects(new ReceiverRound('12345678', id).open({ ...good.offer, senderMessage: notAPoint }), WrongNumberError);
     // The plain files are not in the box.
     const big = { signCert: new Uint8Array(600).fill(0x30), signKey: new TextEncoder().encode('0'.repeat(300) + 'ENCRYPTED-KEY-BYTES') };
     const r5 = new ReceiverRound('12345678', id);

@@ -121,7 +121,7 @@ fn copy_error(t: T, e: CopyError) -> anyhow::Error {
         CopyError::TimedOut => anyhow::anyhow!(
             "{}",
             t.s(
-                "상대 기기의 응답이 없어 인증서 복사를 마쳤습니다. 처음부터 다시 시작해 주세요.",
+                "상대 기기의 응답이 없어 인증서 복사를 중단했습니다. 처음부터 다시 시작해 주세요.",
                 "the other device did not answer in time; start the copy again"
             )
         ),
