@@ -376,4 +376,27 @@ fn financial_certificate_issue_sign_lock_reissue_and_auto_renew() {
     assert!(logged_in && out.contains(&third), "{out}");
     let renewed = ocsp(&c, &c.p("fin-second.pem"));
     assert!(renewed.contains("revoked") && renewed.contains("superseded"), "{renewed}");
+
+    // A customer locked after the session opened (here by wrong banking passwords) signs no
+    // more with it: the session is ended at its next use.
+    use base64::Engine;
+    let basic = |pw: &str| {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        format!("Basic {}", b64.encode(format!("hong:{pw}")))
+    };
+    let none = serde_json::json!({});
+    let (status, _, login) = csc(&c, "/csc/v1/auth/login", &basic(BANKING_PW), &none);
+    assert_eq!(status, 200, "{login}");
+    let bearer = format!("Bearer {}", login["access_token"].as_str().expect("access_token"));
+    assert_eq!(csc(&c, "/csc/v1/credentials/list", &bearer, &none).0, 200);
+    let mut tries = 0;
+    while csc(&c, "/csc/v1/auth/login", &basic("Wrong-pass-99!"), &none).0 != 423 {
+        tries += 1;
+        assert!(tries < 10, "wrong banking passwords never locked the customer");
+    }
+    let (status, _, refused) = csc(&c, "/csc/v1/credentials/list", &bearer, &none);
+    assert_eq!(status, 423, "{refused}");
+    assert_eq!(refused["error"], "authentication_error", "{refused}");
+    let (status, _, refused) = csc(&c, "/csc/v1/credentials/list", &bearer, &none);
+    assert_eq!(status, 401, "the session was ended: {refused}");
 }

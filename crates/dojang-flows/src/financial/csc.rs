@@ -56,6 +56,15 @@ impl CscError {
         CscError::Internal(e.to_string())
     }
 
+    /// The customer's internet banking is locked (전자금융 잠김).
+    fn customer_locked() -> Self {
+        CscError::Login {
+            ko: "전자금융 이용이 잠겨 있습니다. 영업점이나 고객센터에 문의해 주세요.".into(),
+            en: "the customer's internet banking is locked".into(),
+            locked: true,
+        }
+    }
+
     /// A stable code for programs.
     pub fn code(&self) -> &'static str {
         match self {
@@ -89,9 +98,11 @@ impl CscError {
             CscError::InvalidToken => "로그인이 필요하거나 만료되었습니다. 다시 로그인해 주세요.".into(),
             CscError::Login { ko, .. } => ko.clone(),
             CscError::UnknownCredential => "해당 금융인증서를 찾을 수 없습니다. 인증서 목록을 확인해 주세요.".into(),
+            // A suspended certificate comes back with 효력회복; a reissue would revoke it.
+            CscError::CredentialState("suspended") => "이 금융인증서는 효력정지 상태라 서명할 수 없습니다. 효력회복은 영업점이나 고객센터에 문의해 주세요.".into(),
             CscError::CredentialState(s) => format!(
                 "이 금융인증서는 {} 상태라 서명할 수 없습니다. 인증센터에서 재발급받아 주세요.",
-                match *s { "revoked" => "폐기", "suspended" => "효력정지", "expired" => "만료", o => o }
+                match *s { "revoked" => "폐기", "expired" => "만료", o => o }
             ),
             CscError::WrongPin { attempts_left } => format!(
                 "금융인증서 비밀번호가 틀렸습니다. {attempts_left}번 더 틀리면 잠깁니다."
@@ -232,11 +243,7 @@ impl Flows {
                 }
             })?;
         if customer.is_locked() {
-            return Err(CscError::Login {
-                ko: "전자금융 이용이 잠겨 있습니다. 영업점이나 고객센터에 문의해 주세요.".into(),
-                en: "the customer's internet banking is locked".into(),
-                locked: true,
-            });
+            return Err(CscError::customer_locked());
         }
         let (token, raw) = random_token()?;
         self.store
@@ -254,7 +261,9 @@ impl Flows {
         Ok(Session { access_token: token, expires_in: SESSION_TTL.whole_seconds() })
     }
 
-    /// The customer behind a bearer token.
+    /// The customer behind a bearer token. A customer locked since the session opened (wrong
+    /// banking passwords, or the bank's staff after a fraud report) signs no more: the session
+    /// is ended, as a signature made with it would be good at every other bank too.
     pub async fn csc_customer(
         &self,
         token: &str,
@@ -263,13 +272,24 @@ impl Flows {
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token.trim())
             .map_err(|_| CscError::InvalidToken)?;
+        let hash = sha256(&raw);
         let id = self
             .store
-            .csc_session(&sha256(&raw), now)
+            .csc_session(&hash, now)
             .await
             .map_err(CscError::internal)?
             .ok_or(CscError::InvalidToken)?;
-        self.store.customer(id).await.map_err(CscError::internal)?.ok_or(CscError::InvalidToken)
+        let customer = self
+            .store
+            .customer(id)
+            .await
+            .map_err(CscError::internal)?
+            .ok_or(CscError::InvalidToken)?;
+        if customer.is_locked() {
+            self.store.end_csc_session(&hash).await.map_err(CscError::internal)?;
+            return Err(CscError::customer_locked());
+        }
+        Ok(customer)
     }
 
     /// `auth/revoke`: ends the session.
