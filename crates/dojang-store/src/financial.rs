@@ -209,28 +209,54 @@ impl Store {
             .transpose()
     }
 
-    /// The reserved try was a wrong PIN: it stays counted, and at `limit` in a row the holder
-    /// is locked. Returns the count.
+    /// The reserved try `try_number` (what [`Store::financial_pin_reserve`] returned) was a
+    /// wrong PIN: it stays counted, and the try numbered `limit` locks the holder. Decided by
+    /// the try's own number, not the live count, which may include a right PIN in flight.
     pub async fn financial_pin_failed(
+        &self,
+        customer_id: i64,
+        try_number: u32,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let _turn = self.turn().await?;
+        let lock = try_number >= limit;
+        sqlx::query(
+            "UPDATE financial_holders SET
+               locked_at = CASE WHEN $1 THEN COALESCE(locked_at, $2) ELSE locked_at END,
+               updated_at = $3
+             WHERE customer_id = $4",
+        )
+        .bind(lock)
+        .bind(unix(now))
+        .bind(unix(now))
+        .bind(customer_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the lock of a holder out of tries (`limit` counted) but not yet locked: tries
+    /// whose end was never recorded. Whether this call locked it (false: already locked, no
+    /// longer out of tries as a right PIN cleared the count meanwhile, or no holder).
+    pub async fn financial_pin_lock(
         &self,
         customer_id: i64,
         limit: u32,
         now: OffsetDateTime,
-    ) -> Result<u32, StoreError> {
+    ) -> Result<bool, StoreError> {
         let _turn = self.turn().await?;
-        let row = sqlx::query(
-            "UPDATE financial_holders SET
-               locked_at = CASE WHEN failed_pins >= $1 THEN COALESCE(locked_at, $2) ELSE locked_at END,
-               updated_at = $3
-             WHERE customer_id = $4 RETURNING failed_pins",
+        let done = sqlx::query(
+            "UPDATE financial_holders SET locked_at = $1, updated_at = $2
+             WHERE customer_id = $3 AND locked_at IS NULL AND failed_pins >= $4",
         )
-        .bind(i64::from(limit))
         .bind(unix(now))
         .bind(unix(now))
         .bind(customer_id)
-        .fetch_one(&self.pool)
+        .bind(i64::from(limit))
+        .execute(&self.pool)
         .await?;
-        Ok(u32::try_from(row.try_get::<i64, _>(0)?.max(0)).unwrap_or(u32::MAX))
+        Ok(done.rows_affected() == 1)
     }
 
     /// A right PIN clears the count (never a lock: only re-verification does).

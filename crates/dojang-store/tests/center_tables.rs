@@ -200,12 +200,33 @@ store_test!(async fn concurrent_pin_tries_never_get_past_the_limit(s) {
     }
     granted.sort_unstable();
     assert_eq!(granted, vec![1, 2, 3, 4, 5]);
-    // All five were wrong: the holder is locked, and stays so for a right PIN too.
-    assert_eq!(s.financial_pin_failed(id, 5, t0()).await.expect("failed"), 5);
+    // The fourth was wrong while the fifth was still being checked: no lock yet, whatever the
+    // live count says (the fifth may be right).
+    s.financial_pin_failed(id, 4, 5, t0()).await.expect("failed");
+    assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_none());
+    // The fifth was wrong too: the holder is locked, and stays so for a right PIN too.
+    s.financial_pin_failed(id, 5, 5, t0()).await.expect("failed");
     let holder = s.financial_holder(id).await.expect("read").expect("there");
     assert!(holder.locked_at.is_some());
     assert_eq!(s.financial_pin_reserve(id, 5, t0()).await.expect("reserve"), None);
+    assert!(!s.financial_pin_lock(id, 5, t0()).await.expect("lock"), "locked already");
     s.financial_pin_passed(id).await.expect("passed");
+    assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_some());
+});
+
+store_test!(async fn tries_never_settled_add_up_to_a_lock_recorded_once(s) {
+    let id = with_customer(s).await;
+    let mut tx = s.begin().await.expect("begin");
+    tx.put_financial_holder(id, &[1u8; 32], &[2u8; 60], t0()).await.expect("holder");
+    tx.commit().await.expect("commit");
+    // Five tries whose requests were dropped before their PIN was judged.
+    for n in 1..=5 {
+        assert_eq!(s.financial_pin_reserve(id, 5, t0()).await.expect("reserve"), Some(n));
+    }
+    assert!(!s.financial_pin_lock(id, 6, t0()).await.expect("lock"), "not out of six tries");
+    assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_none());
+    assert!(s.financial_pin_lock(id, 5, t0()).await.expect("lock"), "locked by this call");
+    assert!(!s.financial_pin_lock(id, 5, t0()).await.expect("lock"), "once");
     assert!(s.financial_holder(id).await.expect("read").expect("there").locked_at.is_some());
 });
 

@@ -359,7 +359,10 @@ impl Flows {
             not_after: record.not_after,
             certificate_der: record.der.clone(),
             chain_der: vec![self.ca.issuing_der().to_vec(), self.ca.root_der().to_vec()],
-            pin_locked: holder.as_ref().is_some_and(|h| h.locked_at.is_some()),
+            // Out of tries is locked, whether or not the lock was recorded yet.
+            pin_locked: holder
+                .as_ref()
+                .is_some_and(|h| h.locked_at.is_some() || h.failed_pins >= PIN_TRIES),
             pin_failures: holder.map_or(0, |h| h.failed_pins),
         })
     }
@@ -417,18 +420,30 @@ impl Flows {
         if holder.locked_at.is_some() {
             return Err(CscError::PinLocked);
         }
+        let serial_hex = key.serial.to_hex();
+        let target = format!("certificate:{serial_hex}");
         // The try is taken before the (slow) PIN check, so that concurrent wrong PINs cannot
         // all see "not yet locked" and get past the limit together.
-        if self
+        let reserved = self
             .store
             .financial_pin_reserve(customer.id, PIN_TRIES, now)
             .await
-            .map_err(CscError::internal)?
-            .is_none()
-        {
+            .map_err(CscError::internal)?;
+        let Some(try_number) = reserved else {
+            // Out of tries, yet not locked: tries whose end was never recorded (a request
+            // dropped, an error) count as wrong ones, and the lock they add up to is recorded
+            // now, so that it shows and is audited like any other.
+            let locked_now = self
+                .store
+                .financial_pin_lock(customer.id, PIN_TRIES, now)
+                .await
+                .map_err(CscError::internal)?;
+            if locked_now {
+                let after = json!({ "after": PIN_TRIES, "unsettled_tries": true });
+                self.audit_csc(customer.id, "financial.pin-locked", target, after, now).await;
+            }
             return Err(CscError::PinLocked);
-        }
-        let serial_hex = key.serial.to_hex();
+        };
         // A PIN not even of the form counts as a wrong one, without the Argon2 cost.
         let opened = match Pin::parse(pin) {
             Err(_) => Err(CustodyError::WrongPin),
@@ -441,47 +456,52 @@ impl Flows {
                     serial_hex.clone(),
                     customer.id,
                 );
+                // The PIN opens the holder key, then the holder key the certificate's key: the
+                // two outcomes apart, so that a right PIN is a right PIN even if the key it
+                // opens turns out damaged.
                 tokio::task::spawn_blocking(move || {
                     let open = custody::open_holder(&vault, cid, &public, &sealed, &pin)?;
-                    open.unwrap_key(&vault, &public, &serial, &wrapped)
+                    Ok(open.unwrap_key(&vault, &public, &serial, &wrapped))
                 })
                 .await
                 .map_err(CscError::internal)?
             }
         };
         let pkcs8 = match opened {
-            Ok(p) => p,
+            Ok(unwrapped) => {
+                self.store.financial_pin_passed(customer.id).await.map_err(CscError::internal)?;
+                unwrapped.map_err(CscError::internal)?
+            }
             Err(CustodyError::WrongPin) => {
-                let failed = self
-                    .store
-                    .financial_pin_failed(customer.id, PIN_TRIES, now)
+                // The lock follows this try's own number, not the live count: a right PIN
+                // still in flight beside it must not be locked out by it.
+                self.store
+                    .financial_pin_failed(customer.id, try_number, PIN_TRIES, now)
                     .await
                     .map_err(CscError::internal)?;
-                let target = format!("certificate:{serial_hex}");
                 self.audit_csc(
                     customer.id,
                     "financial.pin-wrong",
                     target.clone(),
-                    json!({ "in_a_row": failed }),
+                    json!({ "in_a_row": try_number }),
                     now,
                 )
                 .await;
-                if failed >= PIN_TRIES {
+                if try_number >= PIN_TRIES {
                     self.audit_csc(
                         customer.id,
                         "financial.pin-locked",
                         target,
-                        json!({ "after": failed }),
+                        json!({ "after": try_number }),
                         now,
                     )
                     .await;
                     return Err(CscError::PinLocked);
                 }
-                return Err(CscError::WrongPin { attempts_left: PIN_TRIES - failed });
+                return Err(CscError::WrongPin { attempts_left: PIN_TRIES - try_number });
             }
             Err(e) => return Err(CscError::internal(e)),
         };
-        self.store.financial_pin_passed(customer.id).await.map_err(CscError::internal)?;
         let (sad, raw) = random_token()?;
         let sealed = custody::seal_for_sad(&self.vault, &raw, &serial_hex, &pkcs8)
             .map_err(CscError::internal)?;
