@@ -477,15 +477,14 @@ impl Store {
             return Err(e);
         }
         let mut unchanged = false;
-        let others = [SIGN_KEY, KM_CERT, KM_KEY];
-        if existing == Existing::Keep
-            && !present(&target.join(SIGN_CERT))
-            && others.iter().any(|f| present(&target.join(f)))
-        {
-            return Err(KeystoreError::OccupiedFolder { path: target });
-        }
-        if existing == Existing::Keep && present(&target.join(SIGN_CERT)) {
-            let stored = self.parse_cert(&target.join(SIGN_CERT));
+        let stored_cert = target.join(SIGN_CERT);
+        if existing == Existing::Keep && !present(&stored_cert) {
+            // Key files without their certificate may be the only copy of that key.
+            if [SIGN_KEY, KM_CERT, KM_KEY].iter().any(|f| present(&target.join(f))) {
+                return Err(KeystoreError::OccupiedFolder { path: target });
+            }
+        } else if existing == Existing::Keep {
+            let stored = self.parse_cert(&stored_cert);
             let same = stored.as_ref().is_ok_and(|s| s.serial == info.serial);
             if !same {
                 return Err(KeystoreError::AlreadyStored {

@@ -6,7 +6,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod frozen;
+
 use dojang_keystore::{Existing, KeystoreError, Location, NpkiPair, Store, Validity};
+use frozen::Frozen;
 
 const SUBJECT: &str = "/C=kr/O=yessign/OU=personal4IB/OU=BANK/CN=홍길동()0011234567890123";
 const SUBJECT_TEXT: &str = "cn=홍길동()0011234567890123,ou=BANK,ou=personal4IB,o=yessign,c=kr";
@@ -1161,41 +1164,6 @@ fn a_pfx_with_its_chain_first_and_no_local_key_id_is_imported() {
 
 // ---------------------------------------------------------------------------------------------
 // Write-protected disks, incomplete folders
-
-/// A folder no one may change while this lives, as on a write-protected USB disk: read-only
-/// permission bits where they stop this process, else (root) the immutable attribute, which
-/// stops root too. Lifted when dropped.
-struct Frozen(PathBuf);
-
-impl Frozen {
-    fn new(dir: &Path) -> Frozen {
-        use std::os::unix::fs::PermissionsExt;
-        let probe = dir.join("probe");
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
-        if fs::create_dir(&probe).is_err() {
-            return Frozen(dir.to_path_buf());
-        }
-        fs::remove_dir(&probe).unwrap();
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).unwrap();
-        let out = Command::new("chattr").arg("+i").arg(dir).output();
-        let frozen = Frozen(dir.to_path_buf());
-        let stopped = fs::create_dir(&probe).is_err();
-        assert!(
-            stopped,
-            "cannot write-protect {} here (neither permission bits nor `chattr +i` stop this process: {out:?})",
-            dir.display()
-        );
-        frozen
-    }
-}
-
-impl Drop for Frozen {
-    fn drop(&mut self) {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
-        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o700));
-    }
-}
 
 #[test]
 fn a_certificate_hidden_on_a_write_protected_disk_is_used_where_it_is() {

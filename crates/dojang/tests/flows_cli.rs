@@ -397,7 +397,7 @@ fn a_certificate_is_issued_reissued_renewed_suspended_resumed_and_revoked() {
     let name = folder.file_name().unwrap().to_string_lossy().into_owned();
     let hidden = folder.with_file_name(format!(".{name}.old-0123456789ab"));
     std::fs::rename(&folder, &hidden).unwrap();
-    let frozen = support::Frozen::new(folder.parent().unwrap());
+    let frozen = support::frozen::Frozen::new(folder.parent().unwrap());
     let session = client(&c, &cust, &renew_args, &[("DOJANG_CLOCK_OFFSET", "+710d")]);
     let (success, out) = session.drive(CLIENT_LIMIT, honest(&c, &cust));
     drop(frozen);

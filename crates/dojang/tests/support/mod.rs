@@ -4,6 +4,9 @@
 
 pub mod terminal;
 
+#[path = "../../../dojang-keystore/tests/frozen/mod.rs"]
+pub mod frozen;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -397,37 +400,4 @@ pub fn enrol(c: &TestCenter, n: u32, env: &[(&str, &str)]) -> dojang_bench::cust
         .map(|v| v.as_str().expect("code").to_string())
         .collect();
     cust
-}
-
-/// A folder no one may change while this lives, as on a write-protected USB disk: read-only
-/// permission bits where they stop this process, else (root) the immutable attribute, which
-/// stops root too. Lifted when dropped.
-pub struct Frozen(PathBuf);
-
-impl Frozen {
-    pub fn new(dir: &Path) -> Frozen {
-        use std::os::unix::fs::PermissionsExt;
-        let probe = dir.join(".frozen-probe");
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-        let frozen = Frozen(dir.to_path_buf());
-        if std::fs::create_dir(&probe).is_err() {
-            return frozen;
-        }
-        let _ = std::fs::remove_dir(&probe);
-        let out = Command::new("chattr").arg("+i").arg(dir).output();
-        assert!(
-            std::fs::create_dir(&probe).is_err(),
-            "cannot write-protect {} here (neither permission bits nor `chattr +i` stop this process: {out:?})",
-            dir.display()
-        );
-        frozen
-    }
-}
-
-impl Drop for Frozen {
-    fn drop(&mut self) {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
-        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o700));
-    }
 }
